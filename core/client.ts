@@ -1,0 +1,219 @@
+import { Parser, type ParseResult } from './parser.ts';
+import { ServerFrameDecoder } from './decode-server.ts';
+import { encodeCommand, encodeMsg } from './encode.ts';
+import { ErrorCode, ProtocolError } from './errors.ts';
+import type { Command, ServerFrame, ServerFrameOf } from './frames.ts';
+import { SERVER_FRAME_LIMITS } from './limits.ts';
+import { textEncoder } from './bytes.ts';
+
+export type Delivery = ServerFrameOf<'MSG'>;
+export type ChannelInfo = { channel: string; members: number };
+export type UserInfo = { user: string; online: boolean };
+export type Sent = { id: number; ts: string } | { muted: number };
+
+/** Frames that arrive unasked, and what the client reports about itself. */
+export type ClientEvents = {
+  hello: ServerFrameOf<'HELLO'>;
+  message: Delivery;
+  joined: ServerFrameOf<'JOINED'>;
+  left: ServerFrameOf<'LEFT'>;
+  online: ServerFrameOf<'ONLINE'>;
+  offline: ServerFrameOf<'OFFLINE'>;
+  notice: ServerFrameOf<'NOTICE'>;
+  bye: ServerFrameOf<'BYE'>;
+  /** A frame the client could not read: the stream goes on. */
+  error: ProtocolError;
+};
+
+type Pending = {
+  type: Command['type'];
+  resolve: (frames: ServerFrame[]) => void;
+  reject: (e: Error) => void;
+  /** Data lines (CHN, USR, INFO, MSG) gathered until the reply's last frame. */
+  items: ServerFrame[];
+};
+
+/** An error the server answered with: `code` is the ERR code. */
+export class ServerError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'ServerError';
+    this.code = code;
+  }
+}
+
+/**
+ * A small typed SLCK client over any byte transport. Give it a `send` function, feed it
+ * what the transport receives, and call its methods: each returns a promise of its reply.
+ * Replies come back in the order commands were sent, so one FIFO of pending commands is
+ * enough to match them.
+ */
+export class SlckClient {
+  private readonly parser: Parser<ServerFrame>;
+  private readonly pending: Pending[] = [];
+  private readonly listeners = new Map<keyof ClientEvents, Set<(e: never) => void>>();
+  private readonly send: (bytes: Uint8Array) => void;
+
+  constructor(send: (bytes: Uint8Array) => void) {
+    this.send = send;
+    this.parser = new Parser(new ServerFrameDecoder(), SERVER_FRAME_LIMITS, (r) => this.onFrame(r));
+  }
+
+  /** Feed bytes received from the server. */
+  receive(chunk: Uint8Array): void {
+    this.parser.push(chunk);
+  }
+
+  /** The transport closed: fail what is pending and forget any half-read frame. */
+  reset(reason = 'Connection closed'): void {
+    this.parser.reset();
+    const failed = this.pending.splice(0);
+    for (const p of failed) p.reject(new ServerError('DISCONNECTED', reason));
+  }
+
+  /** Commands sent and not yet answered. */
+  get inFlight(): number {
+    return this.pending.length;
+  }
+
+  on<K extends keyof ClientEvents>(event: K, fn: (e: ClientEvents[K]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(fn as (e: never) => void);
+    return () => set.delete(fn as (e: never) => void);
+  }
+
+  async reg(handle: string, password?: string): Promise<void> {
+    await this.request(password ? { type: 'REG', handle, password } : { type: 'REG', handle });
+  }
+  async join(channel: string): Promise<void> {
+    await this.request({ type: 'JOIN', channel });
+  }
+  async leave(channel: string): Promise<void> {
+    await this.request({ type: 'LEAVE', channel });
+  }
+  async mute(): Promise<void> {
+    await this.request({ type: 'MUTE' });
+  }
+  async unmute(): Promise<void> {
+    await this.request({ type: 'UNMUTE' });
+  }
+  async ping(token?: string): Promise<void> {
+    await this.request(token ? { type: 'PING', token } : { type: 'PING' });
+  }
+  async quit(): Promise<void> {
+    await this.request({ type: 'QUIT' });
+  }
+
+  /** Send a message; the body is UTF-8 encoded and its length counted in bytes. */
+  async msg(target: string, body: string | Uint8Array): Promise<Sent> {
+    const bytes = typeof body === 'string' ? textEncoder.encode(body) : body;
+    const [ok] = await this.request({ type: 'MSG', target, body: bytes }, encodeMsg(target, bytes));
+    const args = (ok as ServerFrameOf<'OK'>).args;
+    if (args[0] === 'MUTED') return { muted: Number(args[1]) };
+    return { id: Number(args[0]), ts: args[1] };
+  }
+
+  async chns(): Promise<ChannelInfo[]> {
+    const frames = await this.request({ type: 'CHNS' });
+    return frames.flatMap((f) => (f.type === 'CHN' ? [{ channel: f.channel, members: f.members }] : []));
+  }
+
+  async usrs(channel?: string): Promise<UserInfo[]> {
+    const frames = await this.request(channel ? { type: 'USRS', channel } : { type: 'USRS' });
+    return frames.flatMap((f) => (f.type === 'USR' ? [{ user: f.user, online: f.online }] : []));
+  }
+
+  async history(target: string, opts: { limit?: number; before?: number; after?: number } = {}): Promise<Delivery[]> {
+    const frames = await this.request({ type: 'HISTORY', target, ...opts });
+    return frames.filter((f): f is Delivery => f.type === 'MSG');
+  }
+
+  async time(): Promise<string> {
+    const [f] = await this.request({ type: 'TIME' });
+    return (f as ServerFrameOf<'TIME'>).time;
+  }
+
+  async help(): Promise<string[]> {
+    const frames = await this.request({ type: 'HELP' });
+    return frames.flatMap((f) => (f.type === 'INFO' ? [f.text] : []));
+  }
+
+  /** Send a command; resolves with its data lines followed by its final frame. */
+  request(cmd: Command, bytes: Uint8Array = encodeCommand(cmd)): Promise<ServerFrame[]> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ type: cmd.type, resolve, reject, items: [] });
+      this.send(bytes);
+    });
+  }
+
+  private emit<K extends keyof ClientEvents>(event: K, value: ClientEvents[K]): void {
+    const set = this.listeners.get(event) as Set<(e: ClientEvents[K]) => void> | undefined;
+    if (set) for (const fn of set) fn(value);
+  }
+
+  private onFrame(r: ParseResult<ServerFrame>): void {
+    if (r instanceof ProtocolError) {
+      this.emit('error', r);
+      return;
+    }
+    const head = this.pending[0];
+    switch (r.type) {
+      case 'OK':
+      case 'TIME':
+      case 'PONG':
+        if (head) this.finish(r);
+        return;
+      case 'ERR':
+        if (!head) return this.emit('error', new ProtocolError(ErrorCode.BAD_SYNTAX, `${r.code} ${r.text}`));
+        this.pending.shift();
+        head.reject(new ServerError(r.code, r.text));
+        return;
+      case 'CHN':
+      case 'USR':
+      case 'INFO':
+        head?.items.push(r);
+        return;
+      case 'MSG':
+        // While HISTORY is waiting, deliveries are held: its END says how many of the last
+        // ones are history. The rest arrived live just before the reply began.
+        if (head?.type === 'HISTORY') head.items.push(r);
+        else this.emit('message', r);
+        return;
+      case 'END':
+        if (!head) return;
+        if (head.type === 'HISTORY') {
+          const live = head.items.splice(0, Math.max(0, head.items.length - r.count));
+          for (const m of live) this.emit('message', m as Delivery);
+        }
+        this.finish(r);
+        return;
+      case 'BYE': {
+        const quit = head?.type === 'QUIT' ? this.pending.shift() : undefined;
+        this.emit('bye', r);
+        quit?.resolve([r]);
+        this.reset(`Server closed the connection: ${r.text}`);
+        return;
+      }
+      case 'HELLO':
+        return this.emit('hello', r);
+      case 'JOINED':
+        return this.emit('joined', r);
+      case 'LEFT':
+        return this.emit('left', r);
+      case 'ONLINE':
+        return this.emit('online', r);
+      case 'OFFLINE':
+        return this.emit('offline', r);
+      case 'NOTICE':
+        return this.emit('notice', r);
+    }
+  }
+
+  private finish(last: ServerFrame): void {
+    const head = this.pending.shift()!;
+    head.items.push(last);
+    head.resolve(head.items);
+  }
+}

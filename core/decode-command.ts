@@ -1,0 +1,179 @@
+import { ErrorCode, ProtocolError } from './errors.ts';
+import type { Command } from './frames.ts';
+import { COMMAND_LIMITS, LIMITS, type Limits } from './limits.ts';
+import type { LineDecoder } from './parser.ts';
+import { readLength, readName, skipSpaces, tokenEnd, verbOf, words, oneLine } from './tokens.ts';
+import { nameProblem } from './names.ts';
+import { utf8Length } from './bytes.ts';
+
+type MsgCommand = Extract<Command, { type: 'MSG' }>;
+
+const EMPTY = new Uint8Array(0);
+/** The literal four characters `\r\n` of the seed's one-line MSG form. */
+const BS = 92;
+
+const err = (code: ProtocolError['code'], text: string) => new ProtocolError(code, text);
+const syntax = (usage: string) => err(ErrorCode.BAD_SYNTAX, `Usage: ${usage}`);
+
+/**
+ * Decodes what a client sends (the server's side of the wire). MSG, the hot path, is read
+ * straight from the bytes; the rest are rare enough to be split into words.
+ */
+export class CommandDecoder implements LineDecoder<Command> {
+  bodyLength = -1;
+  private readonly maxBody: number;
+  /** The last MSG target, reused while a client keeps writing to the same place. */
+  private lastTarget = '';
+
+  constructor(limits: Limits = COMMAND_LIMITS) {
+    this.maxBody = limits.maxBody;
+  }
+
+  decode(buf: Uint8Array, start: number, end: number): Command | ProtocolError | null {
+    this.bodyLength = -1;
+    start = skipSpaces(buf, start, end);
+    while (end > start && (buf[end - 1] === 32 || buf[end - 1] === 9)) end--;
+    if (start === end) return null;
+    // MSG: match the verb byte by byte, case-insensitively ("| 32" lower-cases ASCII letters).
+    if (
+      end - start > 4 &&
+      (buf[start] | 32) === 109 &&
+      (buf[start + 1] | 32) === 115 &&
+      (buf[start + 2] | 32) === 103 &&
+      (buf[start + 3] === 32 || buf[start + 3] === 9)
+    ) {
+      return this.msg(buf, start + 4, end);
+    }
+    return this.other(buf, start, end);
+  }
+
+  attachBody(frame: Command, body: Uint8Array): void {
+    (frame as MsgCommand).body = body;
+  }
+
+  private msg(buf: Uint8Array, at: number, end: number): Command | ProtocolError {
+    const usage = 'MSG <#channel|@user> <length>, then the body on the next line';
+    at = skipSpaces(buf, at, end);
+    const tEnd = tokenEnd(buf, at, end);
+    if (tEnd === end) return syntax(usage);
+    const target = this.target(buf, at, tEnd);
+    if (typeof target !== 'string') return target;
+    const lStart = skipSpaces(buf, tEnd, end);
+    const lEnd = tokenEnd(buf, lStart, end);
+    // The seed's one-line form: `MSG #general 5\r\nHello`, with a literal backslash-r-backslash-n.
+    const seed = findLiteralCrLf(buf, lStart, end);
+    if (seed !== -1) {
+      const len = readLength(buf, lStart, seed, this.maxBody);
+      if (typeof len !== 'number') return len;
+      const body = buf.slice(seed + 4, end);
+      if (body.length !== len) {
+        return err(ErrorCode.BAD_LENGTH, `Body length ${len} does not match the ${body.length} bytes after \\r\\n`);
+      }
+      return { type: 'MSG', target, body };
+    }
+    if (lEnd !== end) return syntax(usage);
+    const len = readLength(buf, lStart, lEnd, this.maxBody);
+    if (typeof len !== 'number') return len;
+    this.bodyLength = len;
+    return { type: 'MSG', target, body: EMPTY };
+  }
+
+  private target(buf: Uint8Array, start: number, end: number): string | ProtocolError {
+    const last = this.lastTarget;
+    if (last.length === end - start) {
+      let same = true;
+      for (let i = 0; same && i < last.length; i++) same = buf[start + i] === last.charCodeAt(i);
+      if (same) return last;
+    }
+    const first = buf[start];
+    if (first !== 35 && first !== 64) {
+      return err(ErrorCode.BAD_TARGET, 'Recipient must be a channel (#name) or a user (@name)');
+    }
+    const name = readName(buf, start, end, first === 35 ? 'channel' : 'handle');
+    if (typeof name === 'string') this.lastTarget = name;
+    return name;
+  }
+
+  private other(buf: Uint8Array, start: number, end: number): Command | ProtocolError {
+    const verb = verbOf(buf, start, end);
+    const args = words(buf, start, end).slice(1);
+    switch (verb) {
+      case 'REG': {
+        if (args.length < 1 || args.length > 2) return syntax('REG @handle [password]');
+        const bad = nameProblem(args[0], 'handle');
+        if (bad) return bad;
+        if (args.length === 1) return { type: 'REG', handle: args[0] };
+        if (utf8Length(args[1]) > LIMITS.maxPassword) {
+          return err(ErrorCode.BAD_PASSWORD, `Password is longer than ${LIMITS.maxPassword} bytes`);
+        }
+        return { type: 'REG', handle: args[0], password: args[1] };
+      }
+      case 'JOIN':
+      case 'LEAVE': {
+        if (args.length !== 1) return syntax(`${verb} #channel`);
+        const bad = nameProblem(args[0], 'channel');
+        if (bad) return bad;
+        return { type: verb, channel: args[0] };
+      }
+      case 'USRS': {
+        if (args.length > 1) return syntax('USRS [#channel]');
+        if (args.length === 0) return { type: 'USRS' };
+        return nameProblem(args[0], 'channel') ?? { type: 'USRS', channel: args[0] };
+      }
+      case 'HISTORY':
+        return history(args);
+      case 'PING':
+        if (args.length > 1) return syntax('PING [token]');
+        return args.length === 1 ? { type: 'PING', token: args[0].slice(0, 64) } : { type: 'PING' };
+      case 'HELP':
+        // HELP ignores what follows it: a lost person typing "help me" still gets help.
+        return { type: 'HELP' };
+      case 'CHNS':
+      case 'MUTE':
+      case 'UNMUTE':
+      case 'TIME':
+      case 'QUIT':
+        if (args.length !== 0) return syntax(`${verb} takes no arguments`);
+        return { type: verb };
+      case 'MSG':
+        return syntax('MSG <#channel|@user> <length>, then the body on the next line');
+      default:
+        return err(ErrorCode.UNKNOWN_COMMAND, `Unknown command ${oneLine(verb.slice(0, 16))}; type HELP for the list`);
+    }
+  }
+}
+
+function findLiteralCrLf(buf: Uint8Array, from: number, end: number): number {
+  for (let i = from; i + 3 < end; i++) {
+    const b = buf[i];
+    if (b === BS) return buf[i + 1] === 114 && buf[i + 2] === BS && buf[i + 3] === 110 ? i : -1;
+    if (b < 48 || b > 57) return -1;
+  }
+  return -1;
+}
+
+function history(args: string[]): Command | ProtocolError {
+  const usage = 'HISTORY <#channel|@user> [limit] [before <id>|after <id>]';
+  if (args.length < 1 || args.length > 4) return syntax(usage);
+  const target = args[0];
+  const kind = target[0] === '#' ? 'channel' : target[0] === '@' ? 'handle' : null;
+  if (kind === null) return err(ErrorCode.BAD_TARGET, 'HISTORY needs a channel (#name) or a user (@name)');
+  const bad = nameProblem(target, kind);
+  if (bad) return bad;
+  const cmd: Extract<Command, { type: 'HISTORY' }> = { type: 'HISTORY', target };
+  let i = 1;
+  if (i < args.length && /^\d+$/.test(args[i])) {
+    const limit = Number(args[i++]);
+    if (limit < 1) return err(ErrorCode.BAD_SYNTAX, 'HISTORY limit must be at least 1');
+    cmd.limit = Math.min(limit, LIMITS.maxHistory);
+  }
+  if (i < args.length) {
+    const dir = args[i].toLowerCase();
+    const id = args[i + 1];
+    if ((dir !== 'before' && dir !== 'after') || id === undefined || !/^\d{1,15}$/.test(id) || i + 2 !== args.length) {
+      return syntax(usage);
+    }
+    cmd[dir] = Number(id);
+  }
+  return cmd;
+}

@@ -1,0 +1,138 @@
+import { ErrorCode, ProtocolError } from './errors.ts';
+import type { ByeReason, ServerFrame } from './frames.ts';
+import { SERVER_FRAME_LIMITS, type Limits } from './limits.ts';
+import type { LineDecoder } from './parser.ts';
+import { ascii, fromUtf8 } from './bytes.ts';
+import { readLength, skipSpaces, tokenEnd, verbOf } from './tokens.ts';
+
+type MsgFrame = Extract<ServerFrame, { type: 'MSG' }>;
+
+const EMPTY = new Uint8Array(0);
+const BYE_REASONS = new Set<string>(['QUIT', 'SHUTDOWN', 'SLOW_CONSUMER', 'TIMEOUT', 'PROTOCOL']);
+
+const bad = (what: string) => new ProtocolError(ErrorCode.BAD_SYNTAX, `Malformed ${what} frame`);
+
+/**
+ * Decodes what a server sends (the client's side of the wire). Deliveries (`MSG target from
+ * id ts len`) are read straight from the bytes, as a busy client sees thousands a second.
+ */
+export class ServerFrameDecoder implements LineDecoder<ServerFrame> {
+  bodyLength = -1;
+  private readonly maxBody: number;
+  /** Recent names, so a busy channel does not build the same strings again and again. */
+  private lastTarget = '';
+  private lastFrom = '';
+
+  constructor(limits: Limits = SERVER_FRAME_LIMITS) {
+    this.maxBody = limits.maxBody;
+  }
+
+  decode(buf: Uint8Array, start: number, end: number): ServerFrame | ProtocolError | null {
+    this.bodyLength = -1;
+    if (start === end) return null;
+    if (end - start > 4 && buf[start] === 77 && buf[start + 1] === 83 && buf[start + 2] === 71 && buf[start + 3] === 32) {
+      return this.msg(buf, start + 4, end);
+    }
+    return other(buf, start, end);
+  }
+
+  attachBody(frame: ServerFrame, body: Uint8Array): void {
+    (frame as MsgFrame).body = body;
+  }
+
+  private msg(buf: Uint8Array, at: number, end: number): ServerFrame | ProtocolError {
+    // MSG <target> <from> <id> <ts> <len>
+    const tEnd = tokenEnd(buf, at, end);
+    const target = (this.lastTarget = reuse(this.lastTarget, buf, at, tEnd));
+    const fStart = skipSpaces(buf, tEnd, end);
+    const fEnd = tokenEnd(buf, fStart, end);
+    const from = (this.lastFrom = reuse(this.lastFrom, buf, fStart, fEnd));
+    const iStart = skipSpaces(buf, fEnd, end);
+    const iEnd = tokenEnd(buf, iStart, end);
+    let id = 0;
+    for (let i = iStart; i < iEnd; i++) {
+      const d = buf[i] - 48;
+      if (d < 0 || d > 9) return bad('MSG');
+      id = id * 10 + d;
+    }
+    const sStart = skipSpaces(buf, iEnd, end);
+    const sEnd = tokenEnd(buf, sStart, end);
+    const lStart = skipSpaces(buf, sEnd, end);
+    const lEnd = tokenEnd(buf, lStart, end);
+    if (target.length === 0 || from.length === 0 || iEnd === iStart || sEnd === sStart || lEnd !== end) return bad('MSG');
+    const len = readLength(buf, lStart, lEnd, this.maxBody);
+    if (typeof len !== 'number') return len;
+    this.bodyLength = len;
+    return { type: 'MSG', target, from, id, ts: ascii(buf, sStart, sEnd), body: EMPTY };
+  }
+}
+
+function reuse(last: string, buf: Uint8Array, start: number, end: number): string {
+  if (last.length === end - start) {
+    let same = true;
+    for (let i = 0; same && i < last.length; i++) same = buf[start + i] === last.charCodeAt(i);
+    if (same) return last;
+  }
+  return ascii(buf, start, end);
+}
+
+/** The rest of the line after `n` words, as text. */
+function rest(text: string, n: number): string {
+  let i = 0;
+  for (let w = 0; w < n; w++) {
+    while (i < text.length && text[i] !== ' ') i++;
+    while (i < text.length && text[i] === ' ') i++;
+  }
+  return text.slice(i);
+}
+
+function other(buf: Uint8Array, start: number, end: number): ServerFrame | ProtocolError {
+  const verb = verbOf(buf, start, end);
+  const text = fromUtf8(buf.subarray(start, end));
+  const w = text.split(' ');
+  switch (verb) {
+    case 'OK':
+      return { type: 'OK', args: w.slice(1).filter((s) => s.length > 0) };
+    case 'ERR':
+      if (w.length < 2) return bad('ERR');
+      return { type: 'ERR', code: w[1], text: rest(text, 2) };
+    case 'HELLO':
+      if (w.length < 4) return bad('HELLO');
+      return { type: 'HELLO', server: w[1], version: w[2], clientId: w[3], text: rest(text, 4) };
+    case 'JOINED':
+    case 'LEFT':
+      if (w.length !== 3) return bad(verb);
+      return { type: verb, channel: w[1], user: w[2] };
+    case 'ONLINE':
+    case 'OFFLINE':
+      if (w.length !== 2) return bad(verb);
+      return { type: verb, user: w[1] };
+    case 'CHN': {
+      const members = Number(w[2]);
+      if (w.length !== 3 || !Number.isInteger(members)) return bad('CHN');
+      return { type: 'CHN', channel: w[1], members };
+    }
+    case 'USR':
+      if (w.length !== 3 || (w[2] !== 'online' && w[2] !== 'offline')) return bad('USR');
+      return { type: 'USR', user: w[1], online: w[2] === 'online' };
+    case 'INFO':
+      return { type: 'INFO', text: rest(text, 1) };
+    case 'NOTICE':
+      return { type: 'NOTICE', text: rest(text, 1) };
+    case 'TIME':
+      if (w.length !== 2) return bad('TIME');
+      return { type: 'TIME', time: w[1] };
+    case 'PONG':
+      return w.length > 1 ? { type: 'PONG', token: w[1] } : { type: 'PONG' };
+    case 'END': {
+      const count = Number(w[2]);
+      if (w.length !== 3 || !Number.isInteger(count)) return bad('END');
+      return { type: 'END', of: w[1], count };
+    }
+    case 'BYE':
+      if (w.length < 2 || !BYE_REASONS.has(w[1])) return bad('BYE');
+      return { type: 'BYE', reason: w[1] as ByeReason, text: rest(text, 2) };
+    default:
+      return new ProtocolError(ErrorCode.UNKNOWN_COMMAND, `Unknown frame ${verb}`);
+  }
+}

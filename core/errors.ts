@@ -1,0 +1,45 @@
+/**
+ * Stable, machine-readable error codes. Every `ERR` line carries one, then a sentence
+ * for people: `ERR BAD_HANDLE Handle must begin with @`.
+ */
+export const ErrorCode = {
+  // Framing: raised by the parser. The connection resynchronises at the next line end.
+  LINE_TOO_LONG: 'LINE_TOO_LONG',
+  BAD_LENGTH: 'BAD_LENGTH',
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  // Syntax: raised by the decoder.
+  UNKNOWN_COMMAND: 'UNKNOWN_COMMAND',
+  BAD_SYNTAX: 'BAD_SYNTAX',
+  BAD_HANDLE: 'BAD_HANDLE',
+  BAD_CHANNEL: 'BAD_CHANNEL',
+  BAD_TARGET: 'BAD_TARGET',
+  BAD_PASSWORD: 'BAD_PASSWORD',
+  // State: raised by the server.
+  NOT_REGISTERED: 'NOT_REGISTERED',
+  ALREADY_REGISTERED: 'ALREADY_REGISTERED',
+  HANDLE_TAKEN: 'HANDLE_TAKEN',
+  PASSWORD_REQUIRED: 'PASSWORD_REQUIRED',
+  WRONG_PASSWORD: 'WRONG_PASSWORD',
+  RATE_LIMITED: 'RATE_LIMITED',
+  NOT_MEMBER: 'NOT_MEMBER',
+  NO_SUCH_CHANNEL: 'NO_SUCH_CHANNEL',
+  NO_SUCH_USER: 'NO_SUCH_USER',
+  STORE_FAILED: 'STORE_FAILED',
+  SERVER_BUSY: 'SERVER_BUSY',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A protocol error: becomes `ERR <code> <message>` on the wire. Never carries a secret. */
+export class ProtocolError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+    this.code = code;
+  }
+}
+
+export function isProtocolError(x: unknown): x is ProtocolError {
+  return x instanceof ProtocolError;
+}

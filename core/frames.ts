@@ -1,0 +1,62 @@
+/**
+ * The frames of SLCK, in both directions. docs/PROTOCOL.md is the normative text;
+ * these types mirror it one to one.
+ */
+
+// ---------------------------------------------------------------- client -> server
+
+export type Command =
+  | { type: 'REG'; handle: string; password?: string }
+  | { type: 'JOIN'; channel: string }
+  | { type: 'LEAVE'; channel: string }
+  | { type: 'MSG'; target: string; body: Uint8Array }
+  | { type: 'CHNS' }
+  | { type: 'USRS'; channel?: string }
+  | { type: 'HISTORY'; target: string; limit?: number; before?: number; after?: number }
+  | { type: 'MUTE' }
+  | { type: 'UNMUTE' }
+  | { type: 'HELP' }
+  | { type: 'TIME' }
+  | { type: 'PING'; token?: string }
+  | { type: 'QUIT' };
+
+export type CommandType = Command['type'];
+export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
+
+export const COMMAND_TYPES: readonly CommandType[] = [
+  'REG', 'JOIN', 'LEAVE', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
+];
+
+// ---------------------------------------------------------------- server -> client
+
+/** Why the server closes a connection. */
+export type ByeReason = 'QUIT' | 'SHUTDOWN' | 'SLOW_CONSUMER' | 'TIMEOUT' | 'PROTOCOL';
+
+export type ServerFrame =
+  /** First frame on every connection. */
+  | { type: 'HELLO'; server: string; version: string; clientId: string; text: string }
+  /** Success. `args` are the reply's tokens: `OK 42 2026-…Z` after a MSG, empty for most. */
+  | { type: 'OK'; args: string[] }
+  | { type: 'ERR'; code: string; text: string }
+  /** A message: delivered live, or replayed by HISTORY or offline delivery. */
+  | { type: 'MSG'; target: string; from: string; id: number; ts: string; body: Uint8Array }
+  | { type: 'JOINED'; channel: string; user: string }
+  | { type: 'LEFT'; channel: string; user: string }
+  | { type: 'ONLINE'; user: string }
+  | { type: 'OFFLINE'; user: string }
+  /** One channel in a CHNS reply. */
+  | { type: 'CHN'; channel: string; members: number }
+  /** One user in a USRS reply. */
+  | { type: 'USR'; user: string; online: boolean }
+  /** One line of HELP text. */
+  | { type: 'INFO'; text: string }
+  | { type: 'TIME'; time: string }
+  | { type: 'PONG'; token?: string }
+  /** Ends a multi-line reply: `END CHNS 2`. */
+  | { type: 'END'; of: string; count: number }
+  | { type: 'NOTICE'; text: string }
+  /** Last frame before the server closes the connection. */
+  | { type: 'BYE'; reason: ByeReason; text: string };
+
+export type ServerFrameType = ServerFrame['type'];
+export type ServerFrameOf<T extends ServerFrameType> = Extract<ServerFrame, { type: T }>;

@@ -1,0 +1,10 @@
+export * from './frames.ts';
+export * from './errors.ts';
+export * from './limits.ts';
+export * from './names.ts';
+export * from './parser.ts';
+export * from './decode-command.ts';
+export * from './decode-server.ts';
+export * from './encode.ts';
+export * from './client.ts';
+export { utf8, fromUtf8, utf8Length, concat, bytesEqual } from './bytes.ts';

@@ -1,0 +1,23 @@
+/** Protocol limits. Both ends enforce them before buffering anything. */
+export const LIMITS = {
+  /** Longest command line in bytes, line end excluded (the one-line MSG form counts its body here). */
+  maxLine: 4096,
+  /** Largest MSG body in bytes. */
+  maxBody: 65536,
+  /** Handle and channel names: characters after the sigil. */
+  maxName: 32,
+  /** Longest password in bytes. */
+  maxPassword: 128,
+  /** Most messages one HISTORY command returns. */
+  maxHistory: 500,
+  /** Messages HISTORY returns when no limit is given. */
+  defaultHistory: 50,
+} as const;
+
+export type Limits = { maxLine: number; maxBody: number };
+
+/** Limits for parsing frames a server sends: data lines can be longer than commands. */
+export const SERVER_FRAME_LIMITS: Limits = { maxLine: 16384, maxBody: LIMITS.maxBody };
+export const COMMAND_LIMITS: Limits = { maxLine: LIMITS.maxLine, maxBody: LIMITS.maxBody };
+
+export const PROTOCOL_VERSION = '1';
