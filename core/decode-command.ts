@@ -2,7 +2,7 @@ import { ErrorCode, ProtocolError } from './errors.ts';
 import type { Command } from './frames.ts';
 import { COMMAND_LIMITS, LIMITS, type Limits } from './limits.ts';
 import type { LineDecoder } from './parser.ts';
-import { readLength, readName, skipSpaces, tokenEnd, verbOf, words, oneLine } from './tokens.ts';
+import { SP, TAB, readLength, readName, tokenEnd, verbOf, words, oneLine } from './tokens.ts';
 import { nameProblem } from './names.ts';
 import { utf8Length } from './bytes.ts';
 
@@ -31,8 +31,10 @@ export class CommandDecoder implements LineDecoder<Command> {
 
   decode(buf: Uint8Array, start: number, end: number): Command | ProtocolError | null {
     this.bodyLength = -1;
-    start = skipSpaces(buf, start, end);
-    while (end > start && (buf[end - 1] === 32 || buf[end - 1] === 9)) end--;
+    while (start < end && (buf[start] === SP || buf[start] === TAB)) start++;
+    // The one-line MSG form's body runs to the very end of the line, spaces included.
+    const lineEnd = end;
+    while (end > start && (buf[end - 1] === SP || buf[end - 1] === TAB)) end--;
     if (start === end) return null;
     // MSG: match the verb byte by byte, case-insensitively ("| 32" lower-cases ASCII letters).
     if (
@@ -40,9 +42,9 @@ export class CommandDecoder implements LineDecoder<Command> {
       (buf[start] | 32) === 109 &&
       (buf[start + 1] | 32) === 115 &&
       (buf[start + 2] | 32) === 103 &&
-      (buf[start + 3] === 32 || buf[start + 3] === 9)
+      (buf[start + 3] === SP || buf[start + 3] === TAB)
     ) {
-      return this.msg(buf, start + 4, end);
+      return this.msg(buf, start + 4, end, lineEnd);
     }
     return this.other(buf, start, end);
   }
@@ -51,29 +53,47 @@ export class CommandDecoder implements LineDecoder<Command> {
     (frame as MsgCommand).body = body;
   }
 
-  private msg(buf: Uint8Array, at: number, end: number): Command | ProtocolError {
-    const usage = 'MSG <#channel|@user> <length>, then the body on the next line';
-    at = skipSpaces(buf, at, end);
-    const tEnd = tokenEnd(buf, at, end);
-    if (tEnd === end) return syntax(usage);
-    const target = this.target(buf, at, tEnd);
+  /** `MSG <target> <len>`, read straight from the bytes: `at` is just past the verb. */
+  private msg(buf: Uint8Array, at: number, end: number, lineEnd: number): Command | ProtocolError {
+    while (at < end && (buf[at] === SP || buf[at] === TAB)) at++;
+    const tStart = at;
+    while (at < end && buf[at] !== SP && buf[at] !== TAB) at++;
+    const target = this.target(buf, tStart, at);
     if (typeof target !== 'string') return target;
-    const lStart = skipSpaces(buf, tEnd, end);
-    const lEnd = tokenEnd(buf, lStart, end);
+    while (at < end && (buf[at] === SP || buf[at] === TAB)) at++;
+    const lStart = at;
+    let len = 0;
+    for (; at < end; at++) {
+      const d = buf[at] - 48;
+      if (d < 0 || d > 9) break;
+      len = len * 10 + d;
+    }
+    if (at === end && len >= 1 && len <= this.maxBody) {
+      this.bodyLength = len;
+      return { type: 'MSG', target, body: EMPTY };
+    }
+    return this.msgRest(buf, target, lStart, end, lineEnd);
+  }
+
+  /** The length is not a plain valid number: the one-line form, or an error that says why. */
+  private msgRest(buf: Uint8Array, target: string, lStart: number, end: number, lineEnd: number): Command | ProtocolError {
     // The seed's one-line form: `MSG #general 5\r\nHello`, with a literal backslash-r-backslash-n.
-    const seed = findLiteralCrLf(buf, lStart, end);
+    const seed = findLiteralCrLf(buf, lStart, lineEnd);
     if (seed !== -1) {
       const len = readLength(buf, lStart, seed, this.maxBody);
       if (typeof len !== 'number') return len;
-      const body = buf.slice(seed + 4, end);
+      const body = buf.slice(seed + 4, lineEnd);
       if (body.length !== len) {
         return err(ErrorCode.BAD_LENGTH, `Body length ${len} does not match the ${body.length} bytes after \\r\\n`);
       }
       return { type: 'MSG', target, body };
     }
-    if (lEnd !== end) return syntax(usage);
-    const len = readLength(buf, lStart, lEnd, this.maxBody);
+    if (tokenEnd(buf, lStart, end) !== end) {
+      return syntax('MSG <#channel|@user> <length>, then the body on the next line');
+    }
+    const len = readLength(buf, lStart, end, this.maxBody);
     if (typeof len !== 'number') return len;
+    // Unreachable: a valid length took the fast path.
     this.bodyLength = len;
     return { type: 'MSG', target, body: EMPTY };
   }

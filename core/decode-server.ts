@@ -3,7 +3,7 @@ import type { ByeReason, ServerFrame } from './frames.ts';
 import { SERVER_FRAME_LIMITS, type Limits } from './limits.ts';
 import type { LineDecoder } from './parser.ts';
 import { ascii, fromUtf8 } from './bytes.ts';
-import { readLength, skipSpaces, tokenEnd, verbOf } from './tokens.ts';
+import { SP, TAB, readLength, skipSpaces, tokenEnd, verbOf } from './tokens.ts';
 
 type MsgFrame = Extract<ServerFrame, { type: 'MSG' }>;
 
@@ -29,8 +29,17 @@ export class ServerFrameDecoder implements LineDecoder<ServerFrame> {
 
   decode(buf: Uint8Array, start: number, end: number): ServerFrame | ProtocolError | null {
     this.bodyLength = -1;
+    while (start < end && (buf[start] === SP || buf[start] === TAB)) start++;
     if (start === end) return null;
-    if (end - start > 4 && buf[start] === 77 && buf[start + 1] === 83 && buf[start + 2] === 71 && buf[start + 3] === 32) {
+    // MSG, case-insensitively ("| 32" lower-cases ASCII letters).
+    if (
+      end - start > 4 &&
+      (buf[start] | 32) === 109 &&
+      (buf[start + 1] | 32) === 115 &&
+      (buf[start + 2] | 32) === 103 &&
+      (buf[start + 3] === SP || buf[start + 3] === TAB)
+    ) {
+      while (buf[end - 1] === SP || buf[end - 1] === TAB) end--;
       return this.msg(buf, start + 4, end);
     }
     return other(buf, start, end);
@@ -42,8 +51,9 @@ export class ServerFrameDecoder implements LineDecoder<ServerFrame> {
 
   private msg(buf: Uint8Array, at: number, end: number): ServerFrame | ProtocolError {
     // MSG <target> <from> <id> <ts> <len>
-    const tEnd = tokenEnd(buf, at, end);
-    const target = (this.lastTarget = reuse(this.lastTarget, buf, at, tEnd));
+    const tStart = skipSpaces(buf, at, end);
+    const tEnd = tokenEnd(buf, tStart, end);
+    const target = (this.lastTarget = reuse(this.lastTarget, buf, tStart, tEnd));
     const fStart = skipSpaces(buf, tEnd, end);
     const fEnd = tokenEnd(buf, fStart, end);
     const from = (this.lastFrom = reuse(this.lastFrom, buf, fStart, fEnd));
@@ -76,20 +86,23 @@ function reuse(last: string, buf: Uint8Array, start: number, end: number): strin
   return ascii(buf, start, end);
 }
 
-/** The rest of the line after `n` words, as text. */
+/** The rest of the line after `n` words, as text: what follows keeps its spacing. */
 function rest(text: string, n: number): string {
   let i = 0;
   for (let w = 0; w < n; w++) {
-    while (i < text.length && text[i] !== ' ') i++;
-    while (i < text.length && text[i] === ' ') i++;
+    while (i < text.length && text[i] !== ' ' && text[i] !== '\t') i++;
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
   }
   return text.slice(i);
 }
 
+const DIGITS = /^\d{1,15}$/;
+
 function other(buf: Uint8Array, start: number, end: number): ServerFrame | ProtocolError {
   const verb = verbOf(buf, start, end);
   const text = fromUtf8(buf.subarray(start, end));
-  const w = text.split(' ');
+  // Words for counting; free text (ERR, INFO, NOTICE, HELLO, BYE) is taken from `text` by rest().
+  const w = text.replace(/[ \t]+$/, '').split(/[ \t]+/);
   switch (verb) {
     case 'OK':
       return { type: 'OK', args: w.slice(1).filter((s) => s.length > 0) };
@@ -107,11 +120,9 @@ function other(buf: Uint8Array, start: number, end: number): ServerFrame | Proto
     case 'OFFLINE':
       if (w.length !== 2) return bad(verb);
       return { type: verb, user: w[1] };
-    case 'CHN': {
-      const members = Number(w[2]);
-      if (w.length !== 3 || !Number.isInteger(members)) return bad('CHN');
-      return { type: 'CHN', channel: w[1], members };
-    }
+    case 'CHN':
+      if (w.length !== 3 || !DIGITS.test(w[2])) return bad('CHN');
+      return { type: 'CHN', channel: w[1], members: Number(w[2]) };
     case 'USR':
       if (w.length !== 3 || (w[2] !== 'online' && w[2] !== 'offline')) return bad('USR');
       return { type: 'USR', user: w[1], online: w[2] === 'online' };
@@ -124,11 +135,9 @@ function other(buf: Uint8Array, start: number, end: number): ServerFrame | Proto
       return { type: 'TIME', time: w[1] };
     case 'PONG':
       return w.length > 1 ? { type: 'PONG', token: w[1] } : { type: 'PONG' };
-    case 'END': {
-      const count = Number(w[2]);
-      if (w.length !== 3 || !Number.isInteger(count)) return bad('END');
-      return { type: 'END', of: w[1], count };
-    }
+    case 'END':
+      if (w.length !== 3 || !DIGITS.test(w[2])) return bad('END');
+      return { type: 'END', of: w[1], count: Number(w[2]) };
     case 'BYE':
       if (w.length < 2 || !BYE_REASONS.has(w[1])) return bad('BYE');
       return { type: 'BYE', reason: w[1] as ByeReason, text: rest(text, 2) };

@@ -57,10 +57,14 @@ export function readLength(buf: Uint8Array, start: number, end: number, maxBody:
   return n;
 }
 
-/** Split a line into words on spaces and tabs (for the lines that are not on a hot path). */
+/**
+ * Split a line into words on spaces and tabs (for the lines that are not on a hot path).
+ * Only spaces and tabs: String.trim() would also eat a password's trailing NBSP or \v.
+ */
 export function words(buf: Uint8Array, start: number, end: number): string[] {
-  const text = fromUtf8(buf.subarray(start, end)).trim();
-  return text.length === 0 ? [] : text.split(/[ \t]+/);
+  start = skipSpaces(buf, start, end);
+  while (end > start && (buf[end - 1] === SP || buf[end - 1] === TAB)) end--;
+  return start === end ? [] : fromUtf8(buf.subarray(start, end)).split(/[ \t]+/);
 }
 
 /** Upper-cased verb: the first word. */

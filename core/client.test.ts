@@ -1,0 +1,257 @@
+/**
+ * SlckClient: driven through its public methods with a send function that records what it
+ * writes, and fed server bytes the way a transport would hand them over.
+ */
+import { describe, expect, it } from 'vitest';
+import { SlckClient, ServerError, type ClientEvents } from './client.ts';
+import type { Command } from './frames.ts';
+import { ProtocolError } from './errors.ts';
+import { chunksOf, type Chunking, concat, parseCommands, utf8 } from './test-support.ts';
+
+const TS = '2026-11-22T10:00:00.000Z';
+
+/** A client whose sent bytes are kept, and a way to play server bytes to it. */
+function connect() {
+  const sent: Uint8Array[] = [];
+  const client = new SlckClient((bytes) => sent.push(bytes.slice()));
+  const events: Array<[keyof ClientEvents, unknown]> = [];
+  for (const name of ['hello', 'message', 'joined', 'left', 'online', 'offline', 'notice', 'bye', 'error'] as const) {
+    client.on(name, (e) => events.push([name, e]));
+  }
+  return {
+    client,
+    events,
+    /** What the client has written so far, as the server would read it. */
+    commands: (): Command[] => parseCommands(concat(sent)) as Command[],
+    server: (text: string, how: Chunking = 'whole') => {
+      for (const chunk of chunksOf(utf8(text), how)) client.receive(chunk);
+    },
+  };
+}
+
+/** Settle a promise into what happened to it, so tests can assert on both outcomes. */
+const outcome = <T>(p: Promise<T>) =>
+  p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+
+describe('SlckClient: replies are matched to commands in order', () => {
+  it.each([
+    ['in one chunk', 'whole'],
+    ['byte by byte', 'bytes'],
+  ] as Array<[string, Chunking]>)('%s', async (_name, how) => {
+    const { client, commands, server, events } = connect();
+    const reg = client.reg('@jane', 's3cret');
+    const join = client.join('#random');
+    const sent = client.msg('#random', 'héllo');
+    const time = client.time();
+    const ping = client.ping('abc');
+    expect(client.inFlight).toBe(5);
+    expect(commands()).toEqual([
+      { type: 'REG', handle: '@jane', password: 's3cret' },
+      { type: 'JOIN', channel: '#random' },
+      { type: 'MSG', target: '#random', body: utf8('héllo') },
+      { type: 'TIME' },
+      { type: 'PING', token: 'abc' },
+    ]);
+    server(`OK\r\nJOINED #random @jane\r\nOK\r\nOK 7 2026-11-22T10:00:01.250Z\r\nTIME ${TS}\r\nPONG abc\r\n`, how);
+    await expect(reg).resolves.toBeUndefined();
+    await expect(join).resolves.toBeUndefined();
+    await expect(sent).resolves.toEqual({ id: 7, ts: '2026-11-22T10:00:01.250Z' });
+    await expect(time).resolves.toBe(TS);
+    await expect(ping).resolves.toBeUndefined();
+    expect(client.inFlight).toBe(0);
+    expect(events).toEqual([['joined', { type: 'JOINED', channel: '#random', user: '@jane' }]]);
+  });
+
+  it('a muted MSG resolves with the held-back count', async () => {
+    const { client, server } = connect();
+    const sent = client.msg('#general', "I'm mute");
+    server('OK MUTED 1\r\n');
+    await expect(sent).resolves.toEqual({ muted: 1 });
+  });
+
+  it('MUTE, UNMUTE, LEAVE and QUIT send their commands and resolve on their replies', async () => {
+    const { client, server, commands } = connect();
+    const done = Promise.all([client.mute(), client.unmute(), client.leave('#random'), client.quit()]);
+    expect(commands()).toEqual([{ type: 'MUTE' }, { type: 'UNMUTE' }, { type: 'LEAVE', channel: '#random' }, { type: 'QUIT' }]);
+    server('OK\r\nOK\r\nLEFT #random @jane\r\nOK\r\nBYE QUIT Goodbye @jane\r\n');
+    await expect(done).resolves.toEqual([undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('SlckClient: data replies', () => {
+  it('CHNS collects CHN lines until END', async () => {
+    const { client, server, commands } = connect();
+    const chns = client.chns();
+    expect(commands()).toEqual([{ type: 'CHNS' }]);
+    server('CHN #general 2\r\nCHN #random 0\r\n', 'bytes');
+    expect(client.inFlight).toBe(1);
+    server('END CHNS 2\r\n');
+    await expect(chns).resolves.toEqual([
+      { channel: '#general', members: 2 },
+      { channel: '#random', members: 0 },
+    ]);
+  });
+
+  it('USRS and USRS #channel collect USR lines until END', async () => {
+    const { client, server, commands } = connect();
+    const all = client.usrs();
+    const general = client.usrs('#general');
+    expect(commands()).toEqual([{ type: 'USRS' }, { type: 'USRS', channel: '#general' }]);
+    server('USR @jane online\r\nUSR @john offline\r\nEND USRS 2\r\nUSR @jane online\r\nEND USRS 1\r\n');
+    await expect(all).resolves.toEqual([
+      { user: '@jane', online: true },
+      { user: '@john', online: false },
+    ]);
+    await expect(general).resolves.toEqual([{ user: '@jane', online: true }]);
+  });
+
+  it('HELP collects INFO lines until END', async () => {
+    const { client, server } = connect();
+    const help = client.help();
+    server('INFO REG @handle [password]  register; a password claims the handle\r\nINFO JOIN #channel  join\r\nEND HELP 2\r\n');
+    await expect(help).resolves.toEqual(['REG @handle [password]  register; a password claims the handle', 'JOIN #channel  join']);
+  });
+
+  it('an empty data reply resolves with nothing', async () => {
+    const { client, server } = connect();
+    const chns = client.chns();
+    server('END CHNS 0\r\n');
+    await expect(chns).resolves.toEqual([]);
+  });
+});
+
+describe('SlckClient: HISTORY', () => {
+  const msg = (id: number, from: string, text: string) => `MSG #general ${from} ${id} ${TS} ${utf8(text).length}\r\n${text}\r\n`;
+
+  it('sends its options and resolves with the replayed messages, oldest first', async () => {
+    const { client, server, commands, events } = connect();
+    const history = client.history('#general', { limit: 2, before: 50 });
+    expect(commands()).toEqual([{ type: 'HISTORY', target: '#general', limit: 2, before: 50 }]);
+    server(msg(41, '@jane', 'Hello') + msg(42, '@john', 'Hey') + 'END HISTORY 2\r\n', 'bytes');
+    const got = await history;
+    expect(got.map((m) => [m.id, m.from, new TextDecoder().decode(m.body)])).toEqual([
+      [41, '@jane', 'Hello'],
+      [42, '@john', 'Hey'],
+    ]);
+    expect(events).toEqual([]);
+  });
+
+  it('MSG frames that arrived before the reply began are live messages, not history', async () => {
+    const { client, server, events } = connect();
+    const history = client.history('#general', { limit: 2 });
+    // Two live deliveries arrive before the server starts answering, then the two of history.
+    server(msg(43, '@john', 'live one') + msg(44, '@jane', 'live two'));
+    expect(events).toEqual([]);
+    server(msg(41, '@jane', 'Hello') + msg(42, '@john', 'Hey') + 'END HISTORY 2\r\n');
+    expect((await history).map((m) => m.id)).toEqual([41, 42]);
+    expect(events.map(([name, e]) => [name, (e as { id: number }).id])).toEqual([
+      ['message', 43],
+      ['message', 44],
+    ]);
+  });
+
+  it('with no HISTORY waiting, every MSG is a live message', () => {
+    const { server, events } = connect();
+    server(msg(12, '@john', 'Hello'));
+    expect(events).toMatchObject([['message', { type: 'MSG', target: '#general', from: '@john', id: 12, ts: TS, body: utf8('Hello') }]]);
+  });
+});
+
+describe('SlckClient: errors and the end of a connection', () => {
+  it('ERR rejects that command with a ServerError carrying the code; the rest still match', async () => {
+    const { client, server } = connect();
+    const reg = outcome(client.reg('@jane'));
+    const join = client.join('general');
+    const chns = client.chns();
+    server('ERR HANDLE_TAKEN @jane is already online\r\nERR BAD_CHANNEL Channel must begin with #\r\nCHN #general 1\r\nEND CHNS 1\r\n');
+    const r = await reg;
+    expect(r.ok).toBe(false);
+    expect(r.ok ? null : r.error).toBeInstanceOf(ServerError);
+    expect(r.ok ? null : r.error).toMatchObject({ code: 'HANDLE_TAKEN', message: '@jane is already online' });
+    await expect(join).rejects.toMatchObject({ name: 'ServerError', code: 'BAD_CHANNEL', message: 'Channel must begin with #' });
+    await expect(chns).resolves.toEqual([{ channel: '#general', members: 1 }]);
+  });
+
+  it('an ERR of a HISTORY rejects it', async () => {
+    const { client, server } = connect();
+    const history = client.history('#random');
+    server('ERR NOT_MEMBER Join #random to read its history\r\n');
+    await expect(history).rejects.toMatchObject({ code: 'NOT_MEMBER' });
+  });
+
+  it('BYE rejects everything pending, and reports the bye', async () => {
+    const { client, server, events } = connect();
+    const join = client.join('#random');
+    const chns = client.chns();
+    server('CHN #general 2\r\n');
+    server('BYE SHUTDOWN Server is shutting down\r\n');
+    await expect(join).rejects.toMatchObject({ name: 'ServerError', code: 'DISCONNECTED' });
+    await expect(chns).rejects.toMatchObject({ name: 'ServerError', code: 'DISCONNECTED' });
+    expect(client.inFlight).toBe(0);
+    expect(events).toEqual([['bye', { type: 'BYE', reason: 'SHUTDOWN', text: 'Server is shutting down' }]]);
+  });
+
+  it('QUIT resolves on BYE QUIT; what was sent after it is rejected', async () => {
+    const { client, server } = connect();
+    const quit = client.quit();
+    const time = client.time();
+    server('BYE QUIT Goodbye @jane\r\n');
+    await expect(quit).resolves.toBeUndefined();
+    await expect(time).rejects.toMatchObject({ code: 'DISCONNECTED' });
+  });
+
+  it('reset (the transport closed) rejects pending commands and forgets a half-read frame', async () => {
+    const { client, server } = connect();
+    const time = client.time();
+    server('TIME 2026-11-22');
+    client.reset();
+    await expect(time).rejects.toMatchObject({ code: 'DISCONNECTED', message: 'Connection closed' });
+    const ping = client.ping();
+    server('PONG\r\n');
+    await expect(ping).resolves.toBeUndefined();
+  });
+
+  it('a frame it cannot read is an error event, and the stream goes on', async () => {
+    const { client, server, events } = connect();
+    const ping = client.ping('x');
+    server('WHAT is this\r\nPONG x\r\n');
+    await expect(ping).resolves.toBeUndefined();
+    expect(events.length).toBe(1);
+    expect(events[0][0]).toBe('error');
+    expect(events[0][1]).toBeInstanceOf(ProtocolError);
+    expect(events[0][1]).toMatchObject({ code: 'UNKNOWN_COMMAND' });
+  });
+
+  it('an ERR with nothing pending is an error event', () => {
+    const { server, events } = connect();
+    server('ERR BAD_SYNTAX Usage: PING [token]\r\n');
+    expect(events).toMatchObject([['error', { code: 'BAD_SYNTAX' }]]);
+  });
+});
+
+describe('SlckClient: events', () => {
+  it('reports each unasked frame, and a listener can be removed', () => {
+    const { client, server, events } = connect();
+    server(
+      'HELLO slck 0.1.0 c1 Welcome to SLCK. REG @handle to start, HELP for commands.\r\n' +
+        'ONLINE @john\r\nJOINED #general @john\r\nLEFT #general @john\r\nOFFLINE @john\r\nNOTICE Maintenance at noon\r\n',
+    );
+    expect(events).toEqual([
+      ['hello', { type: 'HELLO', server: 'slck', version: '0.1.0', clientId: 'c1', text: 'Welcome to SLCK. REG @handle to start, HELP for commands.' }],
+      ['online', { type: 'ONLINE', user: '@john' }],
+      ['joined', { type: 'JOINED', channel: '#general', user: '@john' }],
+      ['left', { type: 'LEFT', channel: '#general', user: '@john' }],
+      ['offline', { type: 'OFFLINE', user: '@john' }],
+      ['notice', { type: 'NOTICE', text: 'Maintenance at noon' }],
+    ]);
+    const notices: string[] = [];
+    const off = client.on('notice', (n) => notices.push(n.text));
+    server('NOTICE one\r\n');
+    off();
+    server('NOTICE two\r\n');
+    expect(notices).toEqual(['one']);
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * Client -> server commands (docs/PROTOCOL.md section 2), both ways: the exact bytes a
+ * client sends decode to the command, and encoding the command gives those exact bytes.
+ */
+import { describe, expect, it } from 'vitest';
+import { encodeCommand, encodeMsg } from './encode.ts';
+import type { Command } from './frames.ts';
+import { parseCommands, plain, utf8 } from './test-support.ts';
+
+const body = (s: string) => utf8(s);
+
+/** Canonical wire form <-> command. Every command of section 2 is here, most from its examples. */
+const canonical: Array<[wire: string, command: Command]> = [
+  ['REG @jane\r\n', { type: 'REG', handle: '@jane' }],
+  ['REG @jane s3cret\r\n', { type: 'REG', handle: '@jane', password: 's3cret' }],
+  ['JOIN #random\r\n', { type: 'JOIN', channel: '#random' }],
+  ['LEAVE #random\r\n', { type: 'LEAVE', channel: '#random' }],
+  ['MSG @john 3\r\nHey\r\n', { type: 'MSG', target: '@john', body: body('Hey') }],
+  ['MSG #general 5\r\nHello\r\n', { type: 'MSG', target: '#general', body: body('Hello') }],
+  ["MSG #general 8\r\nI'm mute\r\n", { type: 'MSG', target: '#general', body: body("I'm mute") }],
+  ['MSG #general 6\r\nhéllo\r\n', { type: 'MSG', target: '#general', body: body('héllo') }],
+  ['CHNS\r\n', { type: 'CHNS' }],
+  ['USRS\r\n', { type: 'USRS' }],
+  ['USRS #general\r\n', { type: 'USRS', channel: '#general' }],
+  ['HISTORY #general 2\r\n', { type: 'HISTORY', target: '#general', limit: 2 }],
+  ['HISTORY #random\r\n', { type: 'HISTORY', target: '#random' }],
+  ['HISTORY @john 10 before 42\r\n', { type: 'HISTORY', target: '@john', limit: 10, before: 42 }],
+  ['HISTORY #general after 41\r\n', { type: 'HISTORY', target: '#general', after: 41 }],
+  ['MUTE\r\n', { type: 'MUTE' }],
+  ['UNMUTE\r\n', { type: 'UNMUTE' }],
+  ['HELP\r\n', { type: 'HELP' }],
+  ['TIME\r\n', { type: 'TIME' }],
+  ['PING abc\r\n', { type: 'PING', token: 'abc' }],
+  ['PING\r\n', { type: 'PING' }],
+  ['QUIT\r\n', { type: 'QUIT' }],
+];
+
+describe('client commands: canonical wire form', () => {
+  it.each(canonical)('decodes %j', (wire, command) => {
+    expect(plain(parseCommands(wire))).toEqual(plain([command]));
+  });
+
+  it.each(canonical)('encodes to %j', (wire, command) => {
+    expect(encodeCommand(command)).toEqual(utf8(wire));
+  });
+
+  it('encodeMsg counts the body in bytes, not characters', () => {
+    expect(encodeMsg('#general', 'héllo')).toEqual(utf8('MSG #general 6\r\nhéllo\r\n'));
+    expect(encodeMsg('@john', utf8('Hey'))).toEqual(utf8('MSG @john 3\r\nHey\r\n'));
+  });
+
+  it('a body may hold CR, LF and NUL: only the length frames it', () => {
+    const cmd: Command = { type: 'MSG', target: '#general', body: utf8('a\r\nb\nc\rd\0') };
+    const wire = encodeCommand(cmd);
+    expect(wire).toEqual(utf8('MSG #general 9\r\na\r\nb\nc\rd\0\r\n'));
+    expect(plain(parseCommands(wire))).toEqual(plain([cmd]));
+  });
+});
+
+/** Other ways a person or a program may write the same command. */
+const variants: Array<[label: string, wire: string, command: Command]> = [
+  ['lower-case verb', 'join #random\r\n', { type: 'JOIN', channel: '#random' }],
+  ['mixed-case verb', 'Join #random\r\n', { type: 'JOIN', channel: '#random' }],
+  ['lower-case MSG', 'msg #general 5\r\nHello\r\n', { type: 'MSG', target: '#general', body: body('Hello') }],
+  ['mixed-case MSG', 'mSg #general 5\r\nHello\r\n', { type: 'MSG', target: '#general', body: body('Hello') }],
+  ['LF line ends (nc)', 'MSG #general 5\nHello\n', { type: 'MSG', target: '#general', body: body('Hello') }],
+  ['body without a line end', 'MSG #general 5\r\nHello', { type: 'MSG', target: '#general', body: body('Hello') }],
+  ['body ended by a lone CR', 'MSG #general 5\r\nHello\r', { type: 'MSG', target: '#general', body: body('Hello') }],
+  ['body holding CRLF', 'MSG #general 6\r\nHi\r\nYo\r\n', { type: 'MSG', target: '#general', body: body('Hi\r\nYo') }],
+  ['seed one-line form', 'MSG #general 5\\r\\nHello\r\n', { type: 'MSG', target: '#general', body: body('Hello') }],
+  ['seed one-line form with LF', 'MSG #general 5\\r\\nHello\n', { type: 'MSG', target: '#general', body: body('Hello') }],
+  ['seed one-line form, bytes not characters', 'MSG #general 6\\r\\nhéllo\r\n', { type: 'MSG', target: '#general', body: body('héllo') }],
+  ['seed one-line form keeps spaces', 'MSG #general 6\\r\\n Hi  x\r\n', { type: 'MSG', target: '#general', body: body(' Hi  x') }],
+  ['seed one-line form keeps trailing spaces', 'MSG #general 4\\r\\nHi  \r\n', { type: 'MSG', target: '#general', body: body('Hi  ') }],
+  ['seed one-line form to a user', 'msg @john 3\\r\\nHey\n', { type: 'MSG', target: '@john', body: body('Hey') }],
+  ['tabs and runs of spaces', '  JOIN \t #random \t \r\n', { type: 'JOIN', channel: '#random' }],
+  ['tabs in MSG', 'MSG\t#general\t5\r\nHello', { type: 'MSG', target: '#general', body: body('Hello') }],
+  ['length with leading zeros', 'MSG #general 005\r\nHello', { type: 'MSG', target: '#general', body: body('Hello') }],
+  ['names keep their case', 'REG @Jane\r\n', { type: 'REG', handle: '@Jane' }],
+  ['HELP ignores what follows', 'help me please\r\n', { type: 'HELP' }],
+  ['HISTORY limit is capped', 'HISTORY #general 600\r\n', { type: 'HISTORY', target: '#general', limit: 500 }],
+  ['HISTORY direction in any case', 'history #general BEFORE 7\r\n', { type: 'HISTORY', target: '#general', before: 7 }],
+  ['PING token is cut to 64 characters', `PING ${'t'.repeat(70)}\r\n`, { type: 'PING', token: 't'.repeat(64) }],
+  ['password with a trailing NBSP', 'REG @jane pass\u00a0\r\n', { type: 'REG', handle: '@jane', password: 'pass\u00a0' }],
+  ['password of 128 bytes', `REG @jane ${'p'.repeat(128)}\r\n`, { type: 'REG', handle: '@jane', password: 'p'.repeat(128) }],
+  ['names of 32 characters', `JOIN #${'c'.repeat(32)}\r\n`, { type: 'JOIN', channel: `#${'c'.repeat(32)}` }],
+  ['name characters', 'JOIN #a-b_c.9Z\r\n', { type: 'JOIN', channel: '#a-b_c.9Z' }],
+];
+
+describe('client commands: accepted variants', () => {
+  it.each(variants)('%s', (_label, wire, command) => {
+    expect(plain(parseCommands(wire))).toEqual(plain([command]));
+  });
+});
+
+describe('client commands: lines that are ignored', () => {
+  it.each([
+    ['empty LF line', '\n'],
+    ['empty CRLF line', '\r\n'],
+    ['spaces only', '   \r\n'],
+    ['tabs and spaces', ' \t \t\n'],
+    ['several blank lines', '\r\n\n \r\n\t\n'],
+  ])('%s', (_label, wire) => {
+    expect(parseCommands(wire + 'PING x\r\n')).toEqual([{ type: 'PING', token: 'x' }]);
+  });
+});
+
+describe('the spec transcript of section 1', () => {
+  it('reads every command the client sends, in order', () => {
+    const sent = 'REG @jane\r\nMSG #general 5\r\nHello\r\njoin #general\r\nMSG #general 5\\r\\nHello\r\n';
+    expect(plain(parseCommands(sent))).toEqual(
+      plain([
+        { type: 'REG', handle: '@jane' },
+        { type: 'MSG', target: '#general', body: body('Hello') },
+        { type: 'JOIN', channel: '#general' },
+        { type: 'MSG', target: '#general', body: body('Hello') },
+      ]),
+    );
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * Malformed client input (docs/PROTOCOL.md sections 7 and 8): each line gets exactly one
+ * error with the right code, is never thrown, and the next valid command still parses.
+ */
+import { describe, expect, it } from 'vitest';
+import { ProtocolError } from './errors.ts';
+import { Parser } from './parser.ts';
+import { CommandDecoder } from './decode-command.ts';
+import { COMMAND_LIMITS, LIMITS } from './limits.ts';
+import type { Command } from './frames.ts';
+import { type Chunking, codes, concat, parseCommands, raw, utf8 } from './test-support.ts';
+
+const NEXT = 'PING next\r\n';
+const long = (n: number) => 'a'.repeat(n);
+
+/** [label, code, line]: each character of `line` is one byte ('\xff' is 0xFF). No line end: rows get CRLF, LF. */
+const rows: Array<[label: string, code: string, line: string]> = [
+  ['a line over 4,096 bytes', 'LINE_TOO_LONG', `JOIN #${long(5000)}`],
+  ['a one-line MSG over the line limit', 'LINE_TOO_LONG', `MSG #general 4100\\r\\n${long(4100)}`],
+  ['a non-numeric length', 'BAD_LENGTH', 'MSG #general abc'],
+  ['a negative length', 'BAD_LENGTH', 'MSG #general -5'],
+  ['a length of 0', 'BAD_LENGTH', 'MSG #general 0'],
+  ['a missing length', 'BAD_LENGTH', 'MSG #general'],
+  ['a fractional length', 'BAD_LENGTH', 'MSG #general 2.5'],
+  ['a one-line body longer than its length', 'BAD_LENGTH', 'MSG #general 16\\r\\nHello everyone!!!'],
+  ['a one-line body shorter than its length', 'BAD_LENGTH', 'MSG #general 16\\r\\nHello everyone!'],
+  ['a one-line body that is empty', 'BAD_LENGTH', 'MSG #general 5\\r\\n'],
+  ['a one-line length of 0', 'BAD_LENGTH', 'MSG #general 0\\r\\n'],
+  ['a one-line length that is not a number', 'BAD_LENGTH', 'MSG #general five\\r\\nHello'],
+  ['a length over 65,536', 'BODY_TOO_LARGE', 'MSG #general 65537'],
+  ['a huge length', 'BODY_TOO_LARGE', 'MSG #general 999999999999999999999999999999'],
+  ['a huge one-line length', 'BODY_TOO_LARGE', 'MSG #general 70000\\r\\nHello'],
+  ['an unknown verb', 'UNKNOWN_COMMAND', 'FOO bar'],
+  ['a server verb', 'UNKNOWN_COMMAND', 'HELLO there'],
+  ['a verb glued to MSG', 'UNKNOWN_COMMAND', 'MSGS #general 5'],
+  ['garbage', 'UNKNOWN_COMMAND', '@#!$%^&*()'],
+  ['NUL bytes', 'UNKNOWN_COMMAND', '\0\0\0'],
+  ['0xFF bytes', 'UNKNOWN_COMMAND', '\xff\xfe\xfd'],
+  ['invalid UTF-8 after a verb-like start', 'UNKNOWN_COMMAND', 'JOIN\xc3 #general'],
+  ['a lone CR', 'UNKNOWN_COMMAND', '\r\r'],
+  ['REG without a handle', 'BAD_SYNTAX', 'REG'],
+  ['REG with three words', 'BAD_SYNTAX', 'REG @jane s3cret extra'],
+  ['JOIN without a channel', 'BAD_SYNTAX', 'JOIN'],
+  ['JOIN with two channels', 'BAD_SYNTAX', 'JOIN #a #b'],
+  ['LEAVE without a channel', 'BAD_SYNTAX', 'leave'],
+  ['MSG alone', 'BAD_SYNTAX', 'MSG'],
+  ['MSG with a word after the length', 'BAD_SYNTAX', 'MSG #general 5 Hello'],
+  ['USRS with two channels', 'BAD_SYNTAX', 'USRS #a #b'],
+  ['HISTORY without a target', 'BAD_SYNTAX', 'HISTORY'],
+  ['HISTORY with a limit of 0', 'BAD_SYNTAX', 'HISTORY #general 0'],
+  ['HISTORY with two limits', 'BAD_SYNTAX', 'HISTORY #general 5 6'],
+  ['HISTORY before without an id', 'BAD_SYNTAX', 'HISTORY #general before'],
+  ['HISTORY before a non-numeric id', 'BAD_SYNTAX', 'HISTORY #general before x'],
+  ['HISTORY with an unknown direction', 'BAD_SYNTAX', 'HISTORY #general since 5'],
+  ['HISTORY with both directions', 'BAD_SYNTAX', 'HISTORY #general before 5 after 2'],
+  ['CHNS with an argument', 'BAD_SYNTAX', 'CHNS all'],
+  ['MUTE with an argument', 'BAD_SYNTAX', 'MUTE please'],
+  ['QUIT with an argument', 'BAD_SYNTAX', 'QUIT now'],
+  ['PING with two tokens', 'BAD_SYNTAX', 'PING a b'],
+  ['REG without the @ (spec example)', 'BAD_HANDLE', 'REG jane'],
+  ['REG with only @', 'BAD_HANDLE', 'REG @'],
+  ['REG with a 33-character handle', 'BAD_HANDLE', `REG @${long(33)}`],
+  ['REG with a bad character', 'BAD_HANDLE', 'REG @ja!ne'],
+  ['REG with a channel', 'BAD_HANDLE', 'REG #jane'],
+  ['REG with non-ASCII', 'BAD_HANDLE', 'REG @j\xc3\xa9'],
+  ['MSG to a bad handle', 'BAD_HANDLE', 'MSG @ja/ne 5'],
+  ['JOIN without the # (spec example)', 'BAD_CHANNEL', 'JOIN general'],
+  ['JOIN with only #', 'BAD_CHANNEL', 'JOIN #'],
+  ['JOIN with a 33-character channel', 'BAD_CHANNEL', `JOIN #${long(33)}`],
+  ['LEAVE with a bad character', 'BAD_CHANNEL', 'LEAVE #a,b'],
+  ['USRS with a handle', 'BAD_CHANNEL', 'USRS @jane'],
+  ['HISTORY of a bad channel', 'BAD_CHANNEL', 'HISTORY #no!'],
+  ['MSG to a bad channel', 'BAD_CHANNEL', 'MSG #no! 5'],
+  ['MSG to a channel of 33 characters', 'BAD_CHANNEL', `MSG #${long(33)} 5`],
+  ['MSG to a name without a sigil', 'BAD_TARGET', 'MSG general 5'],
+  ['MSG to a name without a sigil, no length', 'BAD_TARGET', 'MSG general'],
+  ['HISTORY of a name without a sigil', 'BAD_TARGET', 'HISTORY general'],
+  ['a password of 129 bytes', 'BAD_PASSWORD', `REG @jane ${long(129)}`],
+  ['a password of 65 two-byte characters', 'BAD_PASSWORD', `REG @jane ${'\xc3\xa9'.repeat(65)}`],
+];
+
+describe('malformed commands', () => {
+  const lineEnds: Array<[string, string]> = [
+    ['CRLF', '\r\n'],
+    ['LF', '\n'],
+  ];
+  const chunkings: Chunking[] = ['whole', 'bytes', [7, 1, 300]];
+  for (const [endName, lineEnd] of lineEnds) {
+    it.each(rows)(`%s gives %s (${endName}), then the next command parses`, (_label, code, line) => {
+      const input = concat([raw(line + lineEnd), utf8(NEXT)]);
+      for (const how of chunkings) {
+        const results = parseCommands(input, how);
+        expect(codes(results)).toEqual([code, 'frame:PING']);
+        expect(results[1]).toEqual({ type: 'PING', token: 'next' });
+      }
+    });
+  }
+
+  it('errors carry a sentence for people, without control characters', () => {
+    for (const [, , line] of rows) {
+      const [error] = parseCommands(raw(line + '\r\n'));
+      expect(error).toBeInstanceOf(ProtocolError);
+      const message = (error as ProtocolError).message;
+      expect(message.length).toBeGreaterThan(0);
+      expect(message).not.toMatch(/[\r\n\0]/);
+    }
+  });
+
+  it('uses the sentences of the spec examples', () => {
+    const [handle, channel, length] = parseCommands('REG jane\r\nJOIN general\r\nMSG #general 16\\r\\nHello everyone!\r\n');
+    expect(handle).toMatchObject({ code: 'BAD_HANDLE', message: 'Handle must begin with @' });
+    expect(channel).toMatchObject({ code: 'BAD_CHANNEL', message: 'Channel must begin with #' });
+    expect(length).toMatchObject({ code: 'BAD_LENGTH', message: 'Body length 16 does not match the 15 bytes after \\r\\n' });
+  });
+
+  it('a MSG with a bad length is answered at once; a body sent anyway gets one error per line', () => {
+    const results = parseCommands('MSG #general 0\r\nHello\r\nthere\r\nPING next\r\n');
+    expect(codes(results)).toEqual(['BAD_LENGTH', 'UNKNOWN_COMMAND', 'UNKNOWN_COMMAND', 'frame:PING']);
+  });
+
+  it('a MSG with a too-large length does not read a body', () => {
+    const results = parseCommands(`MSG #general 70000\r\n${NEXT}`);
+    expect(codes(results)).toEqual(['BODY_TOO_LARGE', 'frame:PING']);
+  });
+});
+
+describe('over-long lines', () => {
+  const max = LIMITS.maxLine;
+
+  function parser(): { results: Array<Command | ProtocolError>; parser: Parser<Command> } {
+    const results: Array<Command | ProtocolError> = [];
+    return { results, parser: new Parser(new CommandDecoder(), COMMAND_LIMITS, (r) => results.push(r)) };
+  }
+
+  it('a line of exactly the limit is read, with CRLF or LF, in any chunks', () => {
+    const line = `HELP ${'x'.repeat(max - 5)}`;
+    expect(line.length).toBe(max);
+    for (const end of ['\r\n', '\n']) {
+      for (const how of ['whole', 'bytes', [1000]] as Chunking[]) {
+        expect(parseCommands(line + end + NEXT, how)).toEqual([{ type: 'HELP' }, { type: 'PING', token: 'next' }]);
+      }
+    }
+  });
+
+  it('one byte over the limit is an error, in any chunks', () => {
+    const line = `HELP ${'x'.repeat(max - 4)}`;
+    for (const end of ['\r\n', '\n']) {
+      for (const how of ['whole', 'bytes', [1000]] as Chunking[]) {
+        expect(codes(parseCommands(line + end + NEXT, how))).toEqual(['LINE_TOO_LONG', 'frame:PING']);
+      }
+    }
+  });
+
+  it('is reported as soon as the limit is passed, before its LF arrives, and nothing past it is kept', () => {
+    const { results, parser: p } = parser();
+    const piece = utf8('x'.repeat(1000));
+    p.push(utf8('JOIN #'));
+    let pushed = 6;
+    while (results.length === 0) {
+      p.push(piece);
+      pushed += piece.length;
+      expect(p.buffered).toBeLessThanOrEqual(max + 1);
+    }
+    // The error came with the chunk that passed the limit (+1 for a CR that may precede the LF).
+    expect(pushed).toBeGreaterThan(max + 1);
+    expect(pushed - piece.length).toBeLessThanOrEqual(max + 1);
+    expect(codes(results)).toEqual(['LINE_TOO_LONG']);
+    expect(p.buffered).toBe(0);
+    // The rest of the line is discarded, however long, without buffering or more errors.
+    for (let i = 0; i < 100; i++) p.push(piece);
+    expect(p.buffered).toBe(0);
+    expect(results.length).toBe(1);
+    p.push(utf8(`tail\r\n${NEXT}`));
+    expect(codes(results)).toEqual(['LINE_TOO_LONG', 'frame:PING']);
+    expect(p.idle).toBe(true);
+  });
+
+  it('byte by byte: the error comes with the byte after limit + 1', () => {
+    const { results, parser: p } = parser();
+    const line = utf8('y'.repeat(max + 10));
+    for (let i = 0; i < line.length; i++) {
+      p.push(line.subarray(i, i + 1));
+      expect(results.length).toBe(i + 1 > max + 1 ? 1 : 0);
+      expect(p.buffered).toBeLessThanOrEqual(max + 1);
+    }
+    p.push(utf8(`\n${NEXT}`));
+    expect(codes(results)).toEqual(['LINE_TOO_LONG', 'frame:PING']);
+  });
+
+  it('a whole over-long line in one chunk is one error, and the rest of the chunk still parses', () => {
+    expect(codes(parseCommands(`${'z'.repeat(10_000)}\r\n${NEXT}${NEXT}`))).toEqual(['LINE_TOO_LONG', 'frame:PING', 'frame:PING']);
+  });
+
+  it('a body may be far longer than a line', () => {
+    const body = 'b'.repeat(LIMITS.maxBody);
+    const [msg] = parseCommands(`MSG #general ${body.length}\r\n${body}\r\n`, [1460]);
+    expect(msg).toMatchObject({ type: 'MSG', target: '#general' });
+    expect((msg as Extract<Command, { type: 'MSG' }>).body.length).toBe(LIMITS.maxBody);
+  });
+});

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startServer } from '../gateway/test-server.ts';
+import { launchBrowser, openApp, screenshot, signIn, TcpUser } from './browser.ts';
+
+async function attempt(page: Page, handle: string, password = ''): Promise<string> {
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const error = page.getByTestId('signin-error');
+  await error.waitFor();
+  return error.innerText();
+}
+
+// Sign-in problems are explained on the form, in the server's words.
+describe('signing in', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('explains a bad, taken or claimed handle, and a wrong password', async () => {
+    const owen = await TcpUser.as(server.tcpPort, '@owen');
+    const { page, problems } = await openApp(browser, server.httpUrl);
+    expect(await attempt(page, 'two words')).toBe('Handle may use only letters, digits, _ - and . after @');
+    expect(await attempt(page, 'owen')).toBe('@owen is already online');
+    await screenshot(page, '09-sign-in-error');
+
+    // Claim @pia with a password, sign out, and come back.
+    await signIn(page, 'pia', 'opensesame');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Handle').waitFor();
+    expect(await attempt(page, 'pia')).toBe('@pia is claimed: REG @pia <password>');
+    expect(await attempt(page, 'pia', 'guess')).toBe('Wrong password for @pia');
+    await signIn(page, 'pia', 'opensesame');
+
+    // A reload does not keep the password: the form asks again, with the handle filled in.
+    await page.reload();
+    await page.getByLabel('Handle').waitFor();
+    expect(await page.getByLabel('Handle').inputValue()).toBe('@pia'.slice(1));
+    await signIn(page, 'pia', 'opensesame');
+    expect(problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
+    await owen.quit();
+  });
+});

@@ -1,0 +1,24 @@
+import { encodeServerFrame, nameKey } from '../../core/index.ts';
+import { removeOnline } from '../conn.ts';
+import type { CommandHandler } from './types.ts';
+
+/** LEAVE #channel: members and the leaver see LEFT. The channel stays listed. */
+export const leave: CommandHandler<'LEAVE'> = {
+  needsUser: true,
+  run(hub, conn, { channel }) {
+    const user = conn.user!;
+    const ch = hub.channels.get(nameKey(channel));
+    if (ch === undefined) {
+      return hub.reply(conn, { type: 'ERR', code: 'NO_SUCH_CHANNEL', text: `${channel} does not exist` });
+    }
+    if (!ch.members.has(user.key)) {
+      return hub.reply(conn, { type: 'ERR', code: 'NOT_MEMBER', text: `You are not in ${ch.name}` });
+    }
+    hub.broadcast(ch, encodeServerFrame({ type: 'LEFT', channel: ch.name, user: user.handle }));
+    ch.members.delete(user.key);
+    user.channels.delete(ch);
+    removeOnline(ch, conn);
+    hub.store.removeMember(ch.name, user.handle);
+    hub.reply(conn, { type: 'OK', args: [] });
+  },
+};

@@ -1,0 +1,61 @@
+import { encodeDelivery, nameKey, utf8 } from '../../core/index.ts';
+import type { CommandHandler } from './types.ts';
+
+/**
+ * MSG <target> <len> + body. The delivery is encoded once and the same bytes are queued for
+ * every recipient; the sender's `OK id ts` and the deliveries leave together after the
+ * turn's store batch commits.
+ */
+export const msg: CommandHandler<'MSG'> = {
+  needsUser: true,
+  run(hub, conn, { target, body }) {
+    const user = conn.user!;
+    const key = nameKey(target);
+    const isChannel = target.charCodeAt(0) === 35;
+    const ch = isChannel ? hub.channels.get(key) : undefined;
+    if (isChannel) {
+      if (ch === undefined) return hub.reply(conn, { type: 'ERR', code: 'NO_SUCH_CHANNEL', text: `${target} does not exist` });
+      if (!ch.members.has(user.key)) {
+        return hub.reply(conn, { type: 'ERR', code: 'NOT_MEMBER', text: `Join ${ch.name} before posting to it` });
+      }
+    } else if (!hub.known.has(key)) {
+      return hub.reply(conn, { type: 'ERR', code: 'NO_SUCH_USER', text: `${target} has never registered` });
+    }
+    if (conn.muted) {
+      conn.heldBack++;
+      conn.mutedTotal++;
+      return hub.reply(conn, { type: 'OK', args: ['MUTED', String(conn.heldBack)] });
+    }
+    const ts = new Date().toISOString();
+    const to = ch !== undefined ? ch.name : hub.known.get(key)!;
+    const recipient = ch === undefined ? hub.users.get(key) : undefined;
+    const offlineFor = ch === undefined && recipient === undefined ? key : undefined;
+    const id = hub.store.append({ target: to, from: user.handle, ts, body }, offlineFor);
+    const frame = encodeDelivery(to, user.handle, id, ts, body);
+    if (ch !== undefined) hub.broadcast(ch, frame, conn);
+    else if (recipient !== undefined && recipient.conn !== conn) hub.send(recipient.conn, frame);
+    conn.sent++;
+    hub.sendStoredOk(conn, utf8(`OK ${id} ${ts}\r\n`), frame, to);
+  },
+};
+
+/** MUTE: seed 002's self-mute. Messages are counted and held back, never delivered. */
+export const mute: CommandHandler<'MUTE'> = {
+  needsUser: true,
+  run(hub, conn) {
+    if (!conn.muted) {
+      conn.muted = true;
+      conn.heldBack = 0;
+    }
+    hub.reply(conn, { type: 'OK', args: [] });
+  },
+};
+
+export const unmute: CommandHandler<'UNMUTE'> = {
+  needsUser: true,
+  run(hub, conn) {
+    conn.muted = false;
+    hub.reply(conn, { type: 'OK', args: [] });
+  },
+};
+

@@ -1,0 +1,97 @@
+import { encodeDelivery, encodeServerFrame, nameKey } from '../../core/index.ts';
+import { addOnline, type Conn, type User } from '../conn.ts';
+import type { Hub } from '../hub.ts';
+import { hashPassword, verifyPassword } from '../passwords.ts';
+import type { CommandHandler } from './types.ts';
+
+/**
+ * REG @handle [password]. A guest handle is free to whoever asks while it is offline; a
+ * password claims it. Password checks run scrypt off the event loop, so this handler can be
+ * asynchronous: the hub holds the connection's later commands until it is done.
+ */
+export const reg: CommandHandler<'REG'> = {
+  needsUser: false,
+  run(hub, conn, { handle, password }) {
+    if (conn.user !== null) {
+      return hub.reply(conn, { type: 'ERR', code: 'ALREADY_REGISTERED', text: `You are already ${conn.user.handle}` });
+    }
+    const key = nameKey(handle);
+    if (hub.users.has(key)) return taken(hub, conn, hub.users.get(key)!.handle);
+    const stored = hub.store.getUser(key);
+    if (!stored?.passwordHash && password === undefined) {
+      login(hub, conn, stored?.handle ?? handle);
+      return;
+    }
+    const limitKeys = [`user:${key}`, `addr:${addressOf(conn)}`];
+    const wait = hub.limiter.wait(limitKeys);
+    if (wait > 0) {
+      return hub.reply(conn, { type: 'ERR', code: 'RATE_LIMITED', text: `Too many attempts; wait ${Math.ceil(wait / 1000)} s` });
+    }
+    if (stored?.passwordHash) {
+      if (password === undefined) {
+        return hub.reply(conn, {
+          type: 'ERR', code: 'PASSWORD_REQUIRED', text: `${stored.handle} is claimed: REG ${stored.handle} <password>`,
+        });
+      }
+      return verifyPassword(password, stored.passwordHash).then((ok) => {
+        if (conn.closed) return;
+        if (!ok) {
+          hub.limiter.fail(limitKeys);
+          hub.log.warn({ client: conn.session.id, user: stored.handle }, 'wrong password');
+          return hub.reply(conn, { type: 'ERR', code: 'WRONG_PASSWORD', text: `Wrong password for ${stored.handle}` });
+        }
+        hub.limiter.succeed(limitKeys[0]);
+        if (hub.users.has(key)) return taken(hub, conn, stored.handle);
+        login(hub, conn, stored.handle);
+        return;
+      });
+    }
+    // Claiming a guest handle (or a new one) with a password.
+    return hashPassword(password!).then((hash) => {
+      if (conn.closed) return;
+      if (hub.users.has(key)) return taken(hub, conn, hub.users.get(key)!.handle);
+      const now = hub.store.getUser(key);
+      if (now?.passwordHash) {
+        return hub.reply(conn, { type: 'ERR', code: 'HANDLE_TAKEN', text: `${now.handle} was just claimed by someone else` });
+      }
+      const user = login(hub, conn, now?.handle ?? handle);
+      hub.store.setPassword(user.handle, hash);
+    });
+  },
+};
+
+function taken(hub: Hub, conn: Conn, handle: string): void {
+  hub.reply(conn, { type: 'ERR', code: 'HANDLE_TAKEN', text: `${handle} is already online` });
+}
+
+function addressOf(conn: Conn): string {
+  const r = conn.session.remote;
+  const i = r.lastIndexOf(':');
+  return i > 0 ? r.slice(0, i) : r;
+}
+
+/** The user is in: OK, their channels, presence to co-members, then mail kept for them. */
+function login(hub: Hub, conn: Conn, handle: string): User {
+  const key = nameKey(handle);
+  if (!hub.known.has(key)) {
+    hub.known.set(key, handle);
+    hub.store.addUser(handle);
+  }
+  const user: User = { key, handle, conn, channels: new Set() };
+  hub.users.set(key, user);
+  conn.user = user;
+  conn.lastHandle = handle;
+  hub.reply(conn, { type: 'OK', args: [] });
+  for (const ch of hub.channels.values()) {
+    if (!ch.members.has(key)) continue;
+    user.channels.add(ch);
+    addOnline(ch, conn);
+    hub.reply(conn, { type: 'JOINED', channel: ch.name, user: handle });
+  }
+  hub.toCoMembers(user, encodeServerFrame({ type: 'ONLINE', user: handle }));
+  for (const m of hub.store.takeOffline(key)) {
+    hub.send(conn, encodeDelivery(m.target, m.from, m.id, m.ts, m.body));
+  }
+  hub.log.info({ client: conn.session.id, user: handle }, 'registered');
+  return user;
+}

@@ -1,0 +1,102 @@
+import { parseArgs } from 'node:util';
+
+export type Config = {
+  host: string;
+  tcpPort: number;
+  httpPort: number;
+  /** Where the SQLite file lives; null keeps everything in memory (`--memory`). */
+  dataDir: string | null;
+  logFile: string | null;
+  logLevel: string;
+  maxOutbound: number;
+  allowedOrigins: string[];
+  heartbeatMs: number;
+  webRoot: string;
+};
+
+export const DEFAULTS: Config = {
+  host: '0.0.0.0',
+  tcpPort: 8081,
+  httpPort: 8080,
+  dataDir: './data',
+  logFile: null,
+  logLevel: 'info',
+  maxOutbound: 4 * 1024 * 1024,
+  allowedOrigins: [],
+  heartbeatMs: 30_000,
+  webRoot: 'dist/web',
+};
+
+/** Each option: its flag, the environment variable behind it, and what it does. */
+const OPTIONS = {
+  host: { env: 'SLCK_HOST', help: 'address to listen on', value: 'ADDR' },
+  'tcp-port': { env: 'SLCK_TCP_PORT', help: 'raw TCP (telnet) port; 0 picks a free one', value: 'PORT' },
+  'http-port': { env: 'SLCK_HTTP_PORT', help: 'HTTP and WebSocket port; 0 picks a free one', value: 'PORT' },
+  'data-dir': { env: 'SLCK_DATA_DIR', help: 'directory of the SQLite store (created if missing)', value: 'DIR' },
+  memory: { env: 'SLCK_MEMORY', help: 'keep everything in memory: nothing survives a restart', value: '' },
+  'log-file': { env: 'SLCK_LOG_FILE', help: 'also append the log to this file', value: 'FILE' },
+  'log-level': { env: 'SLCK_LOG_LEVEL', help: 'fatal, error, warn, info, debug or silent', value: 'LEVEL' },
+  'max-outbound': { env: 'SLCK_MAX_OUTBOUND', help: 'bytes a client may leave unread before it is cut off', value: 'BYTES' },
+  'allowed-origins': { env: 'SLCK_ALLOWED_ORIGINS', help: 'comma-separated origins allowed to open /ws besides the app\'s own', value: 'LIST' },
+  'heartbeat-ms': { env: 'SLCK_HEARTBEAT_MS', help: 'WebSocket ping interval; a missed pong disconnects', value: 'MS' },
+  'web-root': { env: 'SLCK_WEB_ROOT', help: 'directory of the built web app', value: 'DIR' },
+} as const;
+
+export function usage(): string {
+  const lines = ['Usage: npm start -- [options]   (or: tsx gateway/main.ts [options])', '', 'Options (environment variable in brackets):'];
+  for (const [name, o] of Object.entries(OPTIONS)) {
+    const flag = `--${name}${o.value ? ` ${o.value}` : ''}`;
+    lines.push(`  ${flag.padEnd(26)} ${o.help} [${o.env}]`);
+  }
+  lines.push(`  ${'--help'.padEnd(26)} show this help`, `  ${'--version'.padEnd(26)} show the version`);
+  lines.push('', `Defaults: TCP ${DEFAULTS.tcpPort}, HTTP ${DEFAULTS.httpPort}, data in ${DEFAULTS.dataDir}, host ${DEFAULTS.host}.`);
+  return lines.join('\n');
+}
+
+function port(text: string, name: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new Error(`--${name} must be a port number from 0 to 65535, not "${text}"`);
+  return n;
+}
+
+function positive(text: string, name: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1) throw new Error(`--${name} must be a positive whole number, not "${text}"`);
+  return n;
+}
+
+export type Parsed = { config: Config; help: boolean; version: boolean };
+
+/** CLI flags win over environment variables, which win over the defaults. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Parsed {
+  const options = Object.fromEntries(
+    Object.entries(OPTIONS).map(([k, o]) => [k, { type: o.value ? ('string' as const) : ('boolean' as const) }]),
+  );
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const get = (name: keyof typeof OPTIONS): string | undefined => {
+    const v = (values as Record<string, string | boolean | undefined>)[name];
+    if (typeof v === 'string') return v;
+    if (v === true) return 'true';
+    const e = env[OPTIONS[name].env];
+    return e === undefined || e === '' ? undefined : e;
+  };
+  const c: Config = { ...DEFAULTS };
+  const v = (name: keyof typeof OPTIONS) => get(name);
+  if (v('host')) c.host = v('host')!;
+  if (v('tcp-port')) c.tcpPort = port(v('tcp-port')!, 'tcp-port');
+  if (v('http-port')) c.httpPort = port(v('http-port')!, 'http-port');
+  if (v('data-dir')) c.dataDir = v('data-dir')!;
+  if (v('memory') === 'true' || v('memory') === '1') c.dataDir = null;
+  if (v('log-file')) c.logFile = v('log-file')!;
+  if (v('log-level')) c.logLevel = v('log-level')!;
+  if (v('max-outbound')) c.maxOutbound = positive(v('max-outbound')!, 'max-outbound');
+  if (v('allowed-origins')) c.allowedOrigins = v('allowed-origins')!.split(',').map((s) => s.trim()).filter(Boolean);
+  if (v('heartbeat-ms')) c.heartbeatMs = positive(v('heartbeat-ms')!, 'heartbeat-ms');
+  if (v('web-root')) c.webRoot = v('web-root')!;
+  return { config: c, help: values.help === true, version: values.version === true };
+}

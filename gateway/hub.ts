@@ -1,0 +1,318 @@
+import { Buffer } from 'node:buffer';
+import {
+  DEFAULT_CHANNEL, ProtocolError, encodeServerFrame, nameKey,
+  type Command, type ServerFrame,
+} from '../core/index.ts';
+import { Conn, addOnline, removeOnline, type Channel, type Departure, type User } from './conn.ts';
+import type { Session } from './session.ts';
+import type { Store } from './store/store.ts';
+import { commands } from './commands/index.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { summaryRows, type SummaryRow } from './summary.ts';
+
+export type Logger = {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+};
+
+export type HubOptions = {
+  store: Store;
+  log: Logger;
+  serverName?: string;
+  version: string;
+  /** Unread output, in bytes, past which a connection is cut off as a slow consumer. */
+  maxOutbound: number;
+};
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The one in-process hub: users, channels, membership and delivery. It knows connections
+ * only as `Session`s. All state changes happen on the event loop, one command at a time,
+ * so nothing races. Output is queued per connection and written once per event-loop turn,
+ * after the turn's store batch has committed: an `OK` never leaves before its message is
+ * stored.
+ */
+export class Hub {
+  readonly store: Store;
+  readonly log: Logger;
+  readonly version: string;
+  readonly serverName: string;
+  readonly maxOutbound: number;
+  readonly users = new Map<string, User>();
+  readonly channels = new Map<string, Channel>();
+  /** Every handle ever registered: key -> display case. */
+  readonly known = new Map<string, string>();
+  readonly conns = new Set<Conn>();
+  readonly limiter = new RateLimiter();
+  /** Summary rows of connections that have ended (bounded). */
+  readonly ended: SummaryRow[] = [];
+  private nextConnId = 1;
+  private dirtyConns: Conn[] = [];
+  private flushScheduled = false;
+  /** Delivery frames and OK replies of the batch not yet committed, to undo if it fails. */
+  private batchFrames: Uint8Array[] = [];
+  private batchOks: { ok: Uint8Array; conn: Conn; target: string }[] = [];
+  private closing = false;
+
+  constructor(opts: HubOptions) {
+    this.store = opts.store;
+    this.log = opts.log;
+    this.version = opts.version;
+    this.serverName = opts.serverName ?? 'slck';
+    this.maxOutbound = opts.maxOutbound;
+    for (const handle of this.store.listUsers()) this.known.set(nameKey(handle), handle);
+    for (const ch of this.store.listChannels()) {
+      const channel = this.channel(ch.name, false);
+      for (const m of ch.members) channel.members.add(nameKey(m));
+    }
+    if (!this.channels.has(nameKey(DEFAULT_CHANNEL))) this.channel(DEFAULT_CHANNEL, true);
+    this.commitNow();
+  }
+
+  newConnId(): string {
+    return `c${this.nextConnId++}`;
+  }
+
+  // ------------------------------------------------------------ connection lifecycle
+
+  connect(session: Session): Conn {
+    const conn = new Conn(session);
+    this.conns.add(conn);
+    if (this.closing) {
+      this.end(conn, 'shutdown', { type: 'BYE', reason: 'SHUTDOWN', text: 'Server is shutting down' });
+      return conn;
+    }
+    this.reply(conn, {
+      type: 'HELLO', server: this.serverName, version: this.version, clientId: session.id,
+      text: 'Welcome to SLCK. REG @handle to start, HELP for commands.',
+    });
+    this.log.info({ client: session.id, remote: session.remote, transport: session.transport }, 'connected');
+    return conn;
+  }
+
+  /** A parsed command, or the error the parser found, in wire order. */
+  receive(conn: Conn, input: Command | ProtocolError): void {
+    if (conn.closed) return;
+    if (conn.inbox !== null) {
+      conn.inbox.push(input);
+      return;
+    }
+    this.run(conn, input);
+  }
+
+  private run(conn: Conn, input: Command | ProtocolError): void {
+    if (input instanceof ProtocolError) {
+      this.error(conn, input);
+      return;
+    }
+    const entry = commands[input.type];
+    if (entry.needsUser && conn.user === null) {
+      this.reply(conn, { type: 'ERR', code: 'NOT_REGISTERED', text: 'Register first: REG @handle' });
+      return;
+    }
+    let result: void | Promise<void>;
+    try {
+      result = (entry.run as (h: Hub, c: Conn, cmd: Command) => void | Promise<void>)(this, conn, input);
+    } catch (e) {
+      this.fail(conn, e);
+      return;
+    }
+    if (result instanceof Promise) {
+      // Later commands wait, so replies stay in order; reading pauses meanwhile.
+      conn.inbox = [];
+      conn.session.pause();
+      result.catch((e) => this.fail(conn, e)).finally(() => this.drainInbox(conn));
+    }
+  }
+
+  private drainInbox(conn: Conn): void {
+    const waiting = conn.inbox ?? [];
+    conn.inbox = null;
+    if (conn.closed) return;
+    for (let i = 0; i < waiting.length; i++) {
+      this.run(conn, waiting[i]);
+      const inbox = conn.inbox as (Command | ProtocolError)[] | null;
+      if (inbox !== null) {
+        // Another asynchronous command: what follows it waits again.
+        inbox.push(...waiting.slice(i + 1));
+        return;
+      }
+    }
+    conn.session.resume();
+  }
+
+  private fail(conn: Conn, e: unknown): void {
+    if (e instanceof ProtocolError) return this.error(conn, e);
+    this.log.error({ err: e, client: conn.session.id }, 'command failed');
+    this.reply(conn, { type: 'ERR', code: 'SERVER_BUSY', text: 'The server could not do that; try again' });
+  }
+
+  /** The transport's connection ended (EOF, reset, timeout, or our own close). */
+  disconnect(conn: Conn, how: Departure = 'closed'): void {
+    if (!this.conns.delete(conn)) return;
+    conn.closed = true;
+    if (conn.departure === 'connected') conn.departure = how;
+    const user = conn.user;
+    if (user !== null) {
+      conn.user = null;
+      this.users.delete(user.key);
+      const offline = encodeServerFrame({ type: 'OFFLINE', user: user.handle });
+      for (const ch of user.channels) removeOnline(ch, conn);
+      this.toCoMembers(user, offline);
+    }
+    this.ended.push(...summaryRows([conn]));
+    if (this.ended.length > 10_000) this.ended.splice(0, this.ended.length - 10_000);
+    this.log.info({ client: conn.session.id, user: user?.handle, how: conn.departure }, 'disconnected');
+  }
+
+  /** Send a last frame, flush, and close the connection. */
+  end(conn: Conn, how: Departure, bye: ServerFrame): void {
+    if (conn.closed) return;
+    conn.departure = how;
+    // Whatever is queued goes first, after the store batch it may depend on commits.
+    if (conn.dirty) this.flush();
+    if (conn.closed) return;
+    conn.session.close(encodeServerFrame(bye));
+    this.disconnect(conn, how);
+  }
+
+  // ------------------------------------------------------------ output
+
+  reply(conn: Conn, frame: ServerFrame): void {
+    this.send(conn, encodeServerFrame(frame));
+  }
+
+  error(conn: Conn, e: ProtocolError): void {
+    this.reply(conn, { type: 'ERR', code: e.code, text: e.message });
+  }
+
+  /** Queue bytes for a connection; written at the end of this event-loop turn. */
+  send(conn: Conn, bytes: Uint8Array): void {
+    if (conn.closed) return;
+    conn.queue.push(bytes);
+    conn.queued += bytes.length;
+    if (!conn.dirty) {
+      conn.dirty = true;
+      this.dirtyConns.push(conn);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
+    }
+  }
+
+  /** Queue an `OK id ts` whose message is in the open store batch. */
+  sendStoredOk(conn: Conn, ok: Uint8Array, delivery: Uint8Array, target: string): void {
+    this.batchOks.push({ ok, conn, target });
+    this.batchFrames.push(delivery);
+    this.send(conn, ok);
+  }
+
+  /** One channel's online members get the same bytes, except `skip`. */
+  broadcast(ch: Channel, bytes: Uint8Array, skip: Conn | null = null): void {
+    const online = ch.online;
+    for (let i = 0; i < online.length; i++) {
+      const c = online[i];
+      if (c !== skip) this.send(c, bytes);
+    }
+  }
+
+  /** Everyone who shares a channel with `user`, each once. */
+  toCoMembers(user: User, bytes: Uint8Array): void {
+    const seen = new Set<Conn>([user.conn]);
+    for (const ch of user.channels) {
+      for (const c of ch.online) {
+        if (!seen.has(c)) {
+          seen.add(c);
+          this.send(c, bytes);
+        }
+      }
+    }
+  }
+
+  /** Commit the turn's store batch, then write every connection's queue in one go. */
+  readonly flush = (): void => {
+    this.flushScheduled = false;
+    const failed = this.commitNow() ? null : new Set(this.batchFrames);
+    const oks = this.batchOks;
+    this.batchFrames = [];
+    this.batchOks = [];
+    if (failed !== null) {
+      this.log.error({ messages: oks.length }, 'store commit failed; messages refused');
+      for (const { ok, conn, target } of oks) {
+        const i = conn.queue.indexOf(ok);
+        const err = encodeServerFrame({ type: 'ERR', code: 'STORE_FAILED', text: `Message to ${target} was not stored; try again` });
+        if (i >= 0) {
+          conn.queued += err.length - ok.length;
+          conn.queue[i] = err;
+        }
+        conn.sent--;
+      }
+    }
+    const dirty = this.dirtyConns;
+    this.dirtyConns = [];
+    for (let i = 0; i < dirty.length; i++) this.writeNow(dirty[i], failed);
+  };
+
+  private commitNow(): boolean {
+    return this.store.dirty ? this.store.commit() : true;
+  }
+
+  private writeNow(conn: Conn, failed: Set<Uint8Array> | null = null): void {
+    conn.dirty = false;
+    let queue = conn.queue;
+    if (queue.length === 0 || conn.closed) {
+      conn.queue = [];
+      conn.queued = 0;
+      return;
+    }
+    if (failed !== null) queue = queue.filter((b) => !failed.has(b));
+    const bytes = queue.length === 1 ? queue[0] : queue.length === 0 ? EMPTY : Buffer.concat(queue, conn.queued);
+    conn.queue = [];
+    conn.queued = 0;
+    if (bytes.length > 0) conn.session.send(bytes);
+    if (conn.session.backlog > this.maxOutbound) {
+      this.log.warn({ client: conn.session.id, user: conn.user?.handle, backlog: conn.session.backlog }, 'slow consumer');
+      this.end(conn, 'slow consumer', {
+        type: 'BYE', reason: 'SLOW_CONSUMER', text: `More than ${this.maxOutbound} bytes were waiting unread`,
+      });
+    }
+  }
+
+  // ------------------------------------------------------------ state helpers
+
+  /** The channel, created (and stored) when `create` is set and it does not exist yet. */
+  channel(name: string, create: true): Channel;
+  channel(name: string, create: boolean): Channel;
+  channel(name: string, create: boolean): Channel {
+    const key = nameKey(name);
+    let ch = this.channels.get(key);
+    if (ch === undefined) {
+      ch = { key, name, members: new Set(), online: [], slot: new Map() };
+      this.channels.set(key, ch);
+      if (create) this.store.addChannel(name);
+    }
+    return ch;
+  }
+
+  /** Put an online user in a channel they belong to. */
+  seat(user: User, ch: Channel): void {
+    user.channels.add(ch);
+    addOnline(ch, user.conn);
+  }
+
+  // ------------------------------------------------------------ shutdown
+
+  /** Tell everyone, flush, close every connection. Returns the summary rows. */
+  shutdown(): SummaryRow[] {
+    this.closing = true;
+    const live = [...this.conns];
+    for (const conn of live) {
+      this.end(conn, 'shutdown', { type: 'BYE', reason: 'SHUTDOWN', text: 'Server is shutting down' });
+    }
+    this.flush();
+    return [...this.ended];
+  }
+}

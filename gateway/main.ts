@@ -1,0 +1,58 @@
+import { buildApp, makeLogger, VERSION } from './app.ts';
+import { parseConfig, usage } from './config.ts';
+import { formatSummary } from './summary.ts';
+
+/** Parse options, listen, and stop gracefully on SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseConfig(process.argv.slice(2));
+  } catch (e) {
+    console.error(`slck: ${(e as Error).message}\n\n${usage()}`);
+    process.exit(2);
+  }
+  if (parsed.help) {
+    console.log(usage());
+    return;
+  }
+  if (parsed.version) {
+    console.log(VERSION);
+    return;
+  }
+  const { config } = parsed;
+  const logger = makeLogger(config);
+  let server;
+  try {
+    server = await buildApp(config, { logger });
+  } catch (e) {
+    // A store that cannot open (unwritable directory, corrupt file) ends here, by name.
+    console.error(`slck: cannot start: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  const { httpPort, tcpPort } = await server.listen().catch((e: Error) => {
+    console.error(`slck: cannot listen: ${e.message}`);
+    process.exit(1);
+  });
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  console.log(
+    `SLCK ${VERSION} is up.\n` +
+      `  web app:  http://${shown}:${httpPort}\n` +
+      `  telnet:   telnet ${shown === 'localhost' ? '127.0.0.1' : shown} ${tcpPort}\n` +
+      `  store:    ${server.hub.store.description}\n` +
+      `Press Ctrl-C to stop.`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'signal received, shutting down');
+    const rows = await server.close();
+    console.log(`\n${formatSummary(rows)}`);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+void main();

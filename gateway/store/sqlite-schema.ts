@@ -1,0 +1,74 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The SQLite schema as an ordered list of migrations. `PRAGMA user_version` records how many
+ * have been applied; opening a database applies the rest in one transaction. Append new
+ * migrations at the end; never edit one that has shipped.
+ *
+ * Keys are lower-cased names with their sigil (`@jane`, `#general`); display columns keep the
+ * case a name was first written in.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: users, channels, membership, messages, offline queue.
+  `
+  CREATE TABLE users (
+    key TEXT PRIMARY KEY,
+    handle TEXT NOT NULL,
+    password_hash TEXT,
+    created TEXT NOT NULL
+  );
+  CREATE TABLE channels (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created TEXT NOT NULL
+  );
+  -- A rowid table on purpose: rowid order is join order, which listChannels reports.
+  CREATE TABLE members (
+    channel_key TEXT NOT NULL REFERENCES channels(key),
+    user_key TEXT NOT NULL REFERENCES users(key),
+    PRIMARY KEY (channel_key, user_key)
+  );
+  -- id is the rowid, so ids increase and never repeat while no message is deleted.
+  -- dm_pair is null for channel messages; for a direct message it is the two handle keys,
+  -- sorted and joined by a space, so both directions of a conversation share one index range.
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    target_key TEXT NOT NULL,
+    target TEXT NOT NULL,
+    sender_key TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    dm_pair TEXT,
+    ts TEXT NOT NULL,
+    body BLOB NOT NULL
+  );
+  CREATE INDEX messages_by_channel ON messages (target_key, id) WHERE dm_pair IS NULL;
+  CREATE INDEX messages_by_dm_pair ON messages (dm_pair, id) WHERE dm_pair IS NOT NULL;
+  CREATE TABLE offline (
+    user_key TEXT NOT NULL REFERENCES users(key),
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    PRIMARY KEY (user_key, message_id)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class NewerSchemaError extends Error {}
+
+/**
+ * Brings the schema up to date in one immediate transaction. It always writes user_version,
+ * even when nothing is pending: that first write takes the exclusive lock the store holds
+ * for its lifetime, so a second server on the same file fails at start-up, not mid-run.
+ */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new NewerSchemaError(
+      `its schema version is ${current}, but this server knows only up to ${SCHEMA_VERSION}`,
+    );
+  }
+  db.transaction(() => {
+    for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}

@@ -1,0 +1,127 @@
+import { SvelteMap } from 'svelte/reactivity';
+import { nameKey } from '../../../core/names.ts';
+import { fromUtf8 } from '../../../core/bytes.ts';
+import type { Delivery } from '../../../core/client.ts';
+
+export type MessageItem = {
+  kind: 'msg';
+  id: number;
+  from: string;
+  ts: string;
+  body: string;
+  mine: boolean;
+};
+
+/** A line the app writes itself: joins, leaves, connection notes. */
+export type SystemItem = {
+  kind: 'system';
+  /** Unique within the conversation, for keyed rendering. */
+  key: string;
+  text: string;
+  ts: string;
+  /** Id of the newest message when this line was written: it stays after that message. */
+  after: number;
+};
+
+export type Item = MessageItem | SystemItem;
+
+let systemSeq = 0;
+
+const anchorOf = (item: Item): number => (item.kind === 'msg' ? item.id : item.after);
+
+/** Messages in id order; a system line goes after the message it followed when written. */
+function compareItems(a: Item, b: Item): number {
+  const d = anchorOf(a) - anchorOf(b);
+  if (d !== 0) return d;
+  if (a.kind !== b.kind) return a.kind === 'msg' ? -1 : 1;
+  return 0;
+}
+
+/**
+ * One channel or direct conversation as this browser has seen it: its messages (deduplicated
+ * by server id, whichever way they arrived), its unread count, and how much history is loaded.
+ */
+export class Conversation {
+  readonly kind: 'channel' | 'dm';
+  /** `#general` or `@john`, in the case the server first wrote it. */
+  name = $state('');
+  items = $state.raw<Item[]>([]);
+  unread = $state(0);
+  /** The latest page has been fetched since the conversation was created or reset. */
+  loaded = $state(false);
+  loading = $state(false);
+  /** Older messages may exist on the server. */
+  hasOlder = $state(true);
+  loadingOlder = $state(false);
+  loadError = $state('');
+  /** Channel members: key -> display name. Presence comes from the people directory. */
+  readonly members = new SvelteMap<string, string>();
+
+  private ids = new Set<number>();
+  private newest = 0;
+  private oldest = 0;
+
+  constructor(kind: 'channel' | 'dm', name: string) {
+    this.kind = kind;
+    this.name = name;
+  }
+
+  get key(): string {
+    return nameKey(this.name);
+  }
+
+  /** Id of the newest message held, 0 when none. */
+  get lastId(): number {
+    return this.newest;
+  }
+
+  /** Id of the oldest message held, 0 when none. */
+  get firstId(): number {
+    return this.oldest;
+  }
+
+  get messageCount(): number {
+    return this.ids.size;
+  }
+
+  has(id: number): boolean {
+    return this.ids.has(id);
+  }
+
+  /** Add messages; returns those that were new. */
+  addMessages(messages: readonly MessageItem[]): MessageItem[] {
+    const fresh = messages.filter((m) => !this.ids.has(m.id));
+    if (fresh.length === 0) return fresh;
+    for (const m of fresh) this.ids.add(m.id);
+    const inOrder = fresh.every((m, i) => m.id > (i === 0 ? this.newest : fresh[i - 1].id));
+    const lastSystem = this.items.at(-1);
+    if (inOrder && !(lastSystem && lastSystem.kind === 'system' && lastSystem.after >= fresh[0].id)) {
+      this.items = [...this.items, ...fresh];
+    } else {
+      this.items = [...this.items, ...fresh].sort(compareItems);
+    }
+    this.newest = Math.max(this.newest, ...fresh.map((m) => m.id));
+    const low = Math.min(...fresh.map((m) => m.id));
+    this.oldest = this.oldest === 0 ? low : Math.min(this.oldest, low);
+    return fresh;
+  }
+
+  addSystem(text: string, ts: string = new Date().toISOString()): void {
+    const item: SystemItem = { kind: 'system', key: `s${++systemSeq}`, text, ts, after: this.newest };
+    this.items = [...this.items, item];
+  }
+
+  /** Forget everything held: the server's history no longer matches ours (it was reset). */
+  clear(): void {
+    this.items = [];
+    this.ids.clear();
+    this.newest = 0;
+    this.oldest = 0;
+    this.loaded = false;
+    this.hasOlder = true;
+  }
+}
+
+export function toItem(d: Delivery, mine: boolean): MessageItem {
+  return { kind: 'msg', id: d.id, from: d.from, ts: d.ts, body: fromUtf8(d.body), mine };
+}
