@@ -7,6 +7,7 @@
  * - server -> client: deliveries (`MSG <target> <from> <id> <ts> <len>` + body) built by
  *   encodeDelivery, fed to Parser + ServerFrameDecoder the same way.
  * - encodeDelivery on its own, ops/s.
+ * - for reference, a plain JS line splitter over the client stream.
  *
  * Each figure is the best of several timed runs after a warm-up; MB is 10^6 bytes.
  */
@@ -53,11 +54,13 @@ function chunks(bytes: Uint8Array): Uint8Array[] {
   return out;
 }
 
-type Result = { mbPerSec: number; perSec: number };
+/** `cpu`: CPU time this process got over wall time; well under 1 means others had the cores. */
+type Result = { mbPerSec: number; perSec: number; cpu: number };
 
 /** Run `round` (which does `unitsPerRound` units of `bytesPerRound` bytes) for `ms`. */
 function timed(ms: number, round: () => void, bytesPerRound: number, unitsPerRound: number): Result {
   let rounds = 0;
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   let now = start;
   while (now - start < ms) {
@@ -66,12 +69,19 @@ function timed(ms: number, round: () => void, bytesPerRound: number, unitsPerRou
     now = performance.now();
   }
   const secs = (now - start) / 1000;
-  return { mbPerSec: (rounds * bytesPerRound) / secs / 1e6, perSec: (rounds * unitsPerRound) / secs };
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    mbPerSec: (rounds * bytesPerRound) / secs / 1e6,
+    perSec: (rounds * unitsPerRound) / secs,
+    cpu: (cpu.user + cpu.system) / 1e6 / secs,
+  };
 }
+
+const share = (r: Result): string => `process CPU ${Math.round(r.cpu * 100)}%`;
 
 function best(round: () => void, bytesPerRound: number, unitsPerRound: number): Result {
   timed(WARMUP_MS, round, bytesPerRound, unitsPerRound);
-  let top: Result = { mbPerSec: 0, perSec: 0 };
+  let top: Result = { mbPerSec: 0, perSec: 0, cpu: 0 };
   for (let i = 0; i < RUNS; i++) {
     const r = timed(RUN_MS, round, bytesPerRound, unitsPerRound);
     if (r.perSec > top.perSec) top = r;
@@ -98,7 +108,7 @@ function benchParse<F>(label: string, stream: { bytes: Uint8Array; frameSize: nu
   const r = best(round, stream.bytes.length, expected);
   console.log(
     `${label}: ${r.mbPerSec.toFixed(1)} MB/s, ${(r.perSec / 1e6).toFixed(2)} M frames/s ` +
-      `(${stream.frameSize}-byte frames, ${CHUNK}-byte chunks, best of ${RUNS} x ${RUN_MS} ms)`,
+      `(${stream.frameSize}-byte frames, ${CHUNK}-byte chunks, best of ${RUNS} x ${RUN_MS} ms, ${share(r)})`,
   );
 }
 
@@ -114,12 +124,36 @@ function benchEncode(): void {
   const r = best(round, perRound * frameSize, perRound);
   console.log(
     `encodeDelivery: ${(r.perSec / 1e6).toFixed(2)} M ops/s, ${r.mbPerSec.toFixed(1)} MB/s ` +
-      `(~${frameSize}-byte frames, best of ${RUNS} x ${RUN_MS} ms)`,
+      `(~${frameSize}-byte frames, best of ${RUNS} x ${RUN_MS} ms, ${share(r)})`,
   );
   if (sink === 0) throw new Error('encoder produced nothing');
+}
+
+/**
+ * The floor to compare with: split the client stream into lines with indexOf and nothing
+ * else (no frames, no bodies). On a shared machine it shows how fast this box is right now.
+ */
+function benchSplitter(stream: { bytes: Uint8Array; frameSize: number }): void {
+  const parts = chunks(stream.bytes);
+  let lines = 0;
+  const round = (): void => {
+    for (let i = 0; i < parts.length; i++) {
+      const c = parts[i];
+      for (let pos = 0; ; ) {
+        const lf = c.indexOf(10, pos);
+        if (lf === -1) break;
+        lines++;
+        pos = lf + 1;
+      }
+    }
+  };
+  const r = best(round, stream.bytes.length, stream.bytes.length / stream.frameSize);
+  console.log(`reference, plain JS line splitter on the client stream: ${r.mbPerSec.toFixed(1)} MB/s (${share(r)})`);
+  if (lines === 0) throw new Error('splitter found no lines');
 }
 
 // ~1.4 MB streams: big enough to leave the caches honest, small enough to build quickly.
 benchParse('client MSG parse (Parser + CommandDecoder)', clientStream(22000), new CommandDecoder(), COMMAND_LIMITS);
 benchParse('server MSG parse (Parser + ServerFrameDecoder)', serverStream(14000), new ServerFrameDecoder(), SERVER_FRAME_LIMITS);
 benchEncode();
+benchSplitter(clientStream(22000));

@@ -39,7 +39,13 @@ describe('persistence', () => {
     const httpPort = server!.httpPort;
     await server!.close();
     server = await startServer({ dataDir, httpPort });
+    // Posted as soon as the server is back, most likely before the page has reconnected:
+    // the page then fetches it with HISTORY … after <id>.
+    const vera = await TcpUser.as(server.tcpPort, '@vera', '#general');
+    await vera.client.msg('#general', 'posted while you were away');
     await connectionState(page, 'online', 20_000);
+    await seeMessage(page, 'posted while you were away');
+    await vera.quit();
 
     // A reload starts the page from nothing: it signs in again and loads #general's history.
     await page.reload();

@@ -56,6 +56,13 @@ describe('message bodies', () => {
     const shown = await page.locator('[data-testid="message"][data-mine="true"] [data-testid="message-body"]').innerText();
     expect(shown.split('\n')).toHaveLength(2000);
 
+    // Over the 64 KiB limit: not sent, the reason shown, the text kept for editing.
+    const tooBig = '€'.repeat(22_000); // 66,000 bytes in 22,000 characters
+    await sendPasted(page, tooBig);
+    await page.getByRole('alert').filter({ hasText: 'Not sent: Message is 66,000 bytes; the limit is 65,536' }).waitFor();
+    expect(await page.getByTestId('composer').inputValue()).toBe(tooBig);
+    await page.getByTestId('composer').fill('');
+
     // And emoji the other way round.
     await kim.client.msg('#general', 'right back at you 🚀🇫🇷 ñ');
     await seeMessage(page, 'right back at you 🚀🇫🇷 ñ');

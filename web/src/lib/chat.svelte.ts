@@ -5,7 +5,7 @@ import { LIMITS } from '../../../core/limits.ts';
 import { utf8Length } from '../../../core/bytes.ts';
 import { backoffDelay, type Connection } from './connection.svelte.ts';
 import { Conversation, toItem } from './conversation.svelte.ts';
-import { catchUp, loadLatest } from './catch-up.ts';
+import { catchUp, loadLatest, loadOlder } from './history.ts';
 import * as storage from './storage.ts';
 
 export type Phase = 'signed-out' | 'signing-in' | 'signed-in';
@@ -40,7 +40,9 @@ export class Chat {
   dms = $derived([...this.conversations.values()].filter((c) => c.kind === 'dm').sort(byName));
   active = $derived(this.activeKey === null ? undefined : this.conversations.get(this.activeKey));
   peopleList = $derived(
-    [...this.people.values()].sort((a, b) => Number(b.online) - Number(a.online) || byName(a, b)),
+    [...this.people.values()]
+      .map((p) => (this.isMe(p.name) ? { ...p, online: this.ready } : p))
+      .sort((a, b) => Number(b.online) - Number(a.online) || byName(a, b)),
   );
   totalUnread = $derived([...this.conversations.values()].reduce((n, c) => n + c.unread, 0));
 
@@ -76,6 +78,12 @@ export class Chat {
       this.registeredOnSocket = false;
       if (this.phase === 'signed-in') this.syncNote = 'Reconnecting…';
     });
+  }
+
+  /** Presence as this page shows it: we are online exactly when our link is up. */
+  isOnline(name: string): boolean {
+    if (this.isMe(name)) return this.ready;
+    return this.people.get(nameKey(name))?.online ?? false;
   }
 
   isMe(name: string): boolean {
@@ -136,6 +144,7 @@ export class Chat {
     this.people.clear();
     this.directory = [];
     this.activeKey = null;
+    this.savedActive = undefined;
     this.view = 'conversation';
     // The server ends the connection after QUIT; the Connection opens a fresh one for the
     // next sign-in.
@@ -160,17 +169,20 @@ export class Chat {
         return;
       }
       if (this.phase === 'signed-in' || this.resuming) {
-        const me = this.me;
         await this.signOut(e.message);
-        this.me = me;
         return;
       }
       this.phase = 'signed-out';
       this.signInError = e.message;
       return;
     }
-    this.phase = 'signed-in';
     this.registeredOnSocket = true;
+    if (this.phase === 'signed-out') {
+      // Cancelled while the server was answering: undo the registration.
+      await this.signOut();
+      return;
+    }
+    this.phase = 'signed-in';
     this.regAttempt = 0;
     this.connection.markHealthy();
     storage.saveLastHandle(this.me);
@@ -187,7 +199,7 @@ export class Chat {
     } finally {
       this.registering = false;
     }
-    if (!this.connection.isOpen) return;
+    if (!this.connection.isOpen || this.phase !== 'signed-in') return;
     this.ready = true;
     this.syncNote = '';
     if (!this.active) this.openDefault();
@@ -358,18 +370,8 @@ export class Chat {
     }
   }
 
-  async loadOlder(conv: Conversation): Promise<void> {
-    if (!this.ready || !conv.loaded || !conv.hasOlder || conv.loadingOlder || conv.firstId === 0) return;
-    conv.loadingOlder = true;
-    try {
-      const page = await this.connection.client.history(conv.name, { limit: 50, before: conv.firstId });
-      conv.addMessages(page.map((d) => toItem(d, this.isMe(d.from))));
-      conv.hasOlder = page.length === 50;
-    } catch (e) {
-      conv.loadError = errorText(e);
-    } finally {
-      conv.loadingOlder = false;
-    }
+  loadOlder(conv: Conversation): Promise<void> {
+    return loadOlder(this, conv);
   }
 
   async loadMembers(conv: Conversation): Promise<void> {

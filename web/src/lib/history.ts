@@ -4,7 +4,10 @@ import { ServerError } from '../../../core/client.ts';
 import type { Chat } from './chat.svelte.ts';
 import { toItem, type Conversation } from './conversation.svelte.ts';
 
+/** Messages per page when opening a conversation or scrolling back. */
 const PAGE = 50;
+/** Pages of missed messages fetched after a reconnect before giving up and starting afresh. */
+const MAX_MISSED_PAGES = 10;
 
 /** Fetch the latest page of a conversation. */
 export async function loadLatest(chat: Chat, conv: Conversation): Promise<void> {
@@ -28,6 +31,21 @@ export async function loadLatest(chat: Chat, conv: Conversation): Promise<void> 
   }
 }
 
+/** Fetch the page before the oldest message held (the reader scrolled up). */
+export async function loadOlder(chat: Chat, conv: Conversation): Promise<void> {
+  if (!chat.ready || !conv.loaded || !conv.hasOlder || conv.loadingOlder || conv.firstId === 0) return;
+  conv.loadingOlder = true;
+  try {
+    const page = await chat.connection.client.history(conv.name, { limit: PAGE, before: conv.firstId });
+    conv.addMessages(page.map((d) => toItem(d, chat.isMe(d.from))));
+    conv.hasOlder = page.length === PAGE;
+  } catch (e) {
+    conv.loadError = e instanceof Error ? e.message : String(e);
+  } finally {
+    conv.loadingOlder = false;
+  }
+}
+
 /**
  * Bring one loaded conversation up to date after a reconnect: fetch what arrived while we
  * were away. If the server's history no longer contains our newest message as we saw it
@@ -46,9 +64,23 @@ async function fetchMissed(chat: Chat, conv: Conversation, viewing: boolean): Pr
     if (viewing) await loadLatest(chat, conv);
     return;
   }
-  const missed = await client.history(conv.name, last === 0 ? { limit: PAGE } : { limit: LIMITS.maxHistory, after: last });
-  const fresh = conv.addMessages(missed.map((d) => toItem(d, chat.isMe(d.from))));
-  if (!viewing) conv.unread += fresh.filter((m) => !m.mine).length;
+  if (last === 0) {
+    conv.loaded = false;
+    await loadLatest(chat, conv);
+    return;
+  }
+  for (let pages = 0; ; pages++) {
+    if (pages === MAX_MISSED_PAGES) {
+      // Too much happened while away to replay: show the latest page, older ones on scroll.
+      conv.clear();
+      if (viewing) await loadLatest(chat, conv);
+      return;
+    }
+    const missed = await client.history(conv.name, { limit: LIMITS.maxHistory, after: conv.lastId });
+    const fresh = conv.addMessages(missed.map((d) => toItem(d, chat.isMe(d.from))));
+    if (!viewing) conv.unread += fresh.filter((m) => !m.mine).length;
+    if (missed.length < LIMITS.maxHistory) return;
+  }
 }
 
 /**

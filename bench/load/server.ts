@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** The repository root: the server runs from there, as `npm run serve` does. */
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export type ServerOptions = {
+  /** SQLite data directory; null runs with `--memory`. */
+  dataDir: string | null;
+  heartbeatMs?: number;
+  maxOutbound?: number;
+  /** Write a V8 CPU profile of the server into this directory when it stops. */
+  cpuProfDir?: string;
+};
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * The machine's CPU time so far, from the first line of /proc/stat, in seconds summed over
+ * cores: busy (everything but idle and iowait) and, within it, softirq, where loopback TCP
+ * is mostly processed and which no process is charged for.
+ */
+export function machineCpu(): { busy: number; softirq: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal ...
+  const busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
+  return { busy: busy / 100, softirq: f[6] / 100 };
+}
+
+export type ServerProcess = {
+  pid: number;
+  tcpPort: number;
+  httpPort: number;
+  /** Resident memory of the server process now, in bytes (VmRSS). */
+  rss(): number;
+  /** Peak resident memory since it started, in bytes (VmHWM). */
+  peakRss(): number;
+  /** Whatever the server printed to stderr (errors), for the report. */
+  stderr(): string;
+  /** SIGTERM (graceful: BYE to everyone, summary, exit), then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+};
+
+/** A `/proc/<pid>/status` field in kB, as bytes. */
+function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/**
+ * Start the real server (gateway/main.ts) as a child process on 127.0.0.1 with free ports,
+ * and resolve once it says it is up. Its own process, so its memory can be read on its own.
+ */
+export function startServer(opts: ServerOptions): Promise<ServerProcess> {
+  const nodeArgs = ['--import', 'tsx'];
+  if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir);
+  const args = [
+    ...nodeArgs, 'gateway/main.ts', '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn',
+    ...(opts.dataDir === null ? ['--memory'] : ['--data-dir', opts.dataDir]),
+    ...(opts.heartbeatMs ? ['--heartbeat-ms', String(opts.heartbeatMs)] : []),
+    ...(opts.maxOutbound ? ['--max-outbound', String(opts.maxOutbound)] : []),
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    if (err.length < 20_000) err += s;
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+
+  return new Promise((resolveUp, reject) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start in 30 s\n${out}\n${err}`)), 30_000);
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(e);
+    };
+    const early = (code: number | null) => fail(new Error(`server exited (${code}) before it was up\n${out}\n${err}`));
+    child.once('exit', early);
+    const onOut = (s: string) => {
+      // Only the start-up banner is kept; the shutdown summary may be long.
+      out += s;
+      const web = /web app:\s+http:\/\/[^:]+:(\d+)/.exec(out);
+      const tcp = /telnet:\s+telnet \S+ (\d+)/.exec(out);
+      if (!web || !tcp) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onOut);
+      child.stdout!.resume();
+      child.off('exit', early);
+      const pid = child.pid!;
+      resolveUp({
+        pid,
+        tcpPort: Number(tcp[1]),
+        httpPort: Number(web[1]),
+        rss: () => statusBytes(pid, 'VmRSS'),
+        peakRss: () => statusBytes(pid, 'VmHWM'),
+        stderr: () => err,
+        async stop(graceMs = 15_000) {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill('SIGTERM');
+          const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          await exited;
+          clearTimeout(t);
+        },
+      });
+    };
+    child.stdout!.setEncoding('utf8').on('data', onOut);
+  });
+}
