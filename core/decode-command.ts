@@ -82,11 +82,18 @@ export class CommandDecoder implements LineDecoder<Command> {
     if (seed !== -1) {
       const len = readLength(buf, lStart, seed, this.maxBody);
       if (typeof len !== 'number') return len;
-      const body = buf.slice(seed + 4, lineEnd);
-      if (body.length !== len) {
-        return err(ErrorCode.BAD_LENGTH, `Body length ${len} does not match the ${body.length} bytes after \\r\\n`);
+      const typed = lineEnd - (seed + 4);
+      // The seed's own example (`MSG #general 16\r\nHello everyone!`) counts the line end
+      // the user types after the body: one or two bytes more than typed mean LF or CRLF.
+      if (len === typed) return { type: 'MSG', target, body: buf.slice(seed + 4, lineEnd) };
+      if (len === typed + 1 || len === typed + 2) {
+        const body = new Uint8Array(len);
+        body.set(buf.subarray(seed + 4, lineEnd));
+        if (len === typed + 2) body[typed] = 13;
+        body[len - 1] = 10;
+        return { type: 'MSG', target, body };
       }
-      return { type: 'MSG', target, body };
+      return err(ErrorCode.BAD_LENGTH, `Body length ${len} does not match the ${typed} bytes after \\r\\n`);
     }
     if (tokenEnd(buf, lStart, end) !== end) {
       return syntax('MSG <#channel|@user> <length>, then the body on the next line');

@@ -23,7 +23,7 @@ const rows: Array<[label: string, code: string, line: string]> = [
   ['a missing length', 'BAD_LENGTH', 'MSG #general'],
   ['a fractional length', 'BAD_LENGTH', 'MSG #general 2.5'],
   ['a one-line body longer than its length', 'BAD_LENGTH', 'MSG #general 16\\r\\nHello everyone!!!'],
-  ['a one-line body shorter than its length', 'BAD_LENGTH', 'MSG #general 16\\r\\nHello everyone!'],
+  ['a one-line body shorter than its length', 'BAD_LENGTH', 'MSG #general 18\\r\\nHello everyone!'],
   ['a one-line body that is empty', 'BAD_LENGTH', 'MSG #general 5\\r\\n'],
   ['a one-line length of 0', 'BAD_LENGTH', 'MSG #general 0\\r\\n'],
   ['a one-line length that is not a number', 'BAD_LENGTH', 'MSG #general five\\r\\nHello'],
@@ -107,10 +107,10 @@ describe('malformed commands', () => {
   });
 
   it('uses the sentences of the spec examples', () => {
-    const [handle, channel, length] = parseCommands('REG jane\r\nJOIN general\r\nMSG #general 16\\r\\nHello everyone!\r\n');
+    const [handle, channel, length] = parseCommands('REG jane\r\nJOIN general\r\nMSG #general 17\\r\\nHello there!\r\n');
     expect(handle).toMatchObject({ code: 'BAD_HANDLE', message: 'Handle must begin with @' });
     expect(channel).toMatchObject({ code: 'BAD_CHANNEL', message: 'Channel must begin with #' });
-    expect(length).toMatchObject({ code: 'BAD_LENGTH', message: 'Body length 16 does not match the 15 bytes after \\r\\n' });
+    expect(length).toMatchObject({ code: 'BAD_LENGTH', message: 'Body length 17 does not match the 12 bytes after \\r\\n' });
   });
 
   it('a MSG with a bad length is answered at once; a body sent anyway gets one error per line', () => {
