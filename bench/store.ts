@@ -1,5 +1,5 @@
 /**
- * The SQLite store alone: `npm run bench:store [-- --dir <path>]`.
+ * The SQLite store alone: `npm run bench:store-engine [-- --dir <path>]`.
  *
  * Each row stages `batch` appends (what one event-loop turn of the hub would accept), then
  * commits them, over and over for RUN_MS, on a fresh `slck.db` with the settings the server

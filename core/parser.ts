@@ -89,6 +89,9 @@ export class Parser<F> {
     const n = chunk.length;
     const decoder = this.decoder;
     const maxLine = this.maxLine;
+    // Read once per chunk, not once per body: each view below is made from them.
+    const ab = chunk.buffer;
+    const base = chunk.byteOffset;
     // Commands are short, and a plain loop finds their LF sooner than indexOf, whose call
     // costs as much as scanning ~30 bytes. After a longer line, indexOf goes first.
     let longLines = false;
@@ -136,7 +139,7 @@ export class Parser<F> {
       }
       // The whole body is in this chunk: a view, no copy. (A plain Uint8Array even when the
       // chunk is a Node Buffer, which keeps frames one shape.)
-      const body = new Uint8Array(chunk.buffer, chunk.byteOffset + pos, need);
+      const body = new Uint8Array(ab, base + pos, need);
       pos += need;
       // One optional line end after the body. The state is set before emit, which may reset us.
       if (pos === n) this.state = State.AfterBody;
@@ -194,7 +197,7 @@ export class Parser<F> {
           this.bodyBuf = new Uint8Array(this.bodyNeed);
         }
         const take = avail < need ? avail : need;
-        this.bodyBuf.set(take === n ? chunk : chunk.subarray(pos, pos + take), this.bodyFilled);
+        copyInto(this.bodyBuf, this.bodyFilled, chunk, pos, pos + take);
         this.bodyFilled += take;
         if (this.bodyFilled === this.bodyNeed) {
           const body = this.bodyBuf;
@@ -262,11 +265,20 @@ export class Parser<F> {
       if (this.partial !== null && this.partialLen > 0) grown.set(this.partial.subarray(0, this.partialLen));
       this.partial = grown;
     }
-    this.partial.set(chunk.subarray(start, end), this.partialLen);
+    copyInto(this.partial, this.partialLen, chunk, start, end);
     this.partialLen = need;
   }
 
   private lineTooLong(): ProtocolError {
     return new ProtocolError(ErrorCode.LINE_TOO_LONG, `Line is longer than ${this.maxLine} bytes`);
   }
+}
+
+/**
+ * Copy src[start, end) into dst at `at`. Pieces split by a chunk boundary are mostly a few
+ * dozen bytes, where a loop beats making a subarray for set().
+ */
+function copyInto(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): void {
+  if (end - start > 64) dst.set(start === 0 && end === src.length ? src : src.subarray(start, end), at);
+  else for (let i = start; i < end; i++) dst[at++] = src[i];
 }

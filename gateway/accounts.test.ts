@@ -68,6 +68,14 @@ describe('accounts', () => {
     const other = await connect();
     expect(await other.cmd('REG @guest')).toEqual(['ERR PASSWORD_REQUIRED @guest is claimed: REG @guest <password>']);
     expect(await other.cmd('REG @guest mine-now')).toEqual(['OK']);
+    await leave(other);
+    // The claim is stored: it holds after a restart.
+    await server.close();
+    server = await startServer({ dataDir });
+    const afterRestart = await connect();
+    expect(await afterRestart.cmd('REG @guest')).toEqual(['ERR PASSWORD_REQUIRED @guest is claimed: REG @guest <password>']);
+    expect(await afterRestart.cmd('REG @guest not-mine')).toEqual(['ERR WRONG_PASSWORD Wrong password for @guest']);
+    expect(await afterRestart.cmd('REG @guest mine-now')).toEqual(['OK']);
   });
 
   it('repeated failures are rate limited, even for the right password, until the wait is over', async () => {

@@ -81,8 +81,8 @@ describe('MSG', () => {
     expect((await jane.cmd('MSG #general 5\\r\\nHello')).map(okId)).toEqual(['OK 1 <ts>']);
     expect(await jane.cmd('MSG @nobody 2\r\nHi')).toEqual(['ERR NO_SUCH_USER @nobody has never registered']);
     expect(await jane.cmd('MSG #random 2\r\nHi')).toEqual(['ERR NO_SUCH_CHANNEL #random does not exist']);
-    expect(await jane.cmd('MSG #general 16\\r\\nHello everyone!')).toEqual([
-      'ERR BAD_LENGTH Body length 16 does not match the 15 bytes after \\r\\n',
+    expect(await jane.cmd('MSG #general 20\\r\\nHello everyone!')).toEqual([
+      'ERR BAD_LENGTH Body length 20 does not match the 15 bytes after \\r\\n',
     ]);
     const john = await user('@john');
     expect(await john.cmd('JOIN #random')).toEqual(['JOINED #random @john', 'OK']);
@@ -104,6 +104,19 @@ describe('MSG', () => {
     expect(a).toMatch(/^MSG #general @jane \d+ \S+ 6\nhéllo$/);
     expect(b).toMatch(/^MSG #general @jane \d+ \S+ 7\na\r\nb\0c!$/);
     expect(await jane.settle()).toEqual([]);
+  });
+
+  it('takes the seed\'s one-line example, whose length counts the line end typed after it', async () => {
+    const jane = await user('@jane', '#general');
+    const john = await user('@john', '#general');
+    await jane.settle();
+    expect((await jane.cmd('MSG #general 15\\r\\nHello everyone!'))[0]).toMatch(/^OK 1 /);
+    expect((await jane.cmd('MSG #general 16\\r\\nHello everyone!'))[0]).toMatch(/^OK 2 /);
+    expect((await jane.cmd('MSG #general 17\\r\\nHello everyone!'))[0]).toMatch(/^OK 3 /);
+    await john.waitFor(() => john.msgs.length === 3, 'three messages');
+    expect(john.msgs.map((m) => Buffer.from(m.body).toString())).toEqual([
+      'Hello everyone!', 'Hello everyone!\n', 'Hello everyone!\r\n',
+    ]);
   });
 
   it('delivers a direct message as MSG @recipient @sender', async () => {

@@ -56,7 +56,8 @@ describe('a restart on the same data directory', () => {
     server = await startServer({ dataDir });
     const jane = await user('@Jane', '#general', '#dev');
     const john = await user('@john', '#general');
-    await user('@kim');
+    const kim = await user('@kim', '#dev');
+    expect(await kim.cmd('LEAVE #dev')).toEqual(['LEFT #dev @kim', 'OK']);
     const general: string[] = [];
     for (const [c, from, body] of [[jane, '@Jane', 'one'], [john, '@john', 'two'], [jane, '@Jane', 'three']] as const) {
       general.push(sent(await c.ok(msg('#general', body)), '#general', from, body));
@@ -70,6 +71,11 @@ describe('a restart on the same data directory', () => {
     expect(await visitor.cmd('USRS')).toEqual(['USR @Jane offline', 'USR @john offline', 'USR @kim offline', 'END USRS 3']);
     expect(await visitor.cmd('CHNS')).toEqual(['CHN #dev 1', 'CHN #general 2', 'END CHNS 2']);
     expect(await visitor.cmd('USRS #general')).toEqual(['USR @Jane offline', 'USR @john offline', 'END USRS 2']);
+    expect(await visitor.cmd('USRS #dev')).toEqual(['USR @Jane offline', 'END USRS 1']);
+    // @kim left #dev before the restart: back with no channels.
+    const kimBack = await anon();
+    expect(await kimBack.cmd('REG @kim')).toEqual(['OK']);
+    expect(await kimBack.settle()).toEqual([]);
 
     // A returning user is back in their channels: JOINED for each, after OK.
     const back = await anon();

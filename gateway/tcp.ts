@@ -22,11 +22,20 @@ class TcpSession implements Session {
   get backlog(): number {
     return this.socket.writableLength;
   }
+  /** Set while the hub holds this connection's commands (a password check is running). */
+  paused = false;
+  /** What to do once the hub resumes reading: the peer's EOF came while it was paused. */
+  afterResume: (() => void) | null = null;
   pause(): void {
+    this.paused = true;
     this.socket.pause();
   }
   resume(): void {
+    this.paused = false;
     this.socket.resume();
+    const then = this.afterResume;
+    this.afterResume = null;
+    then?.();
   }
   close(last?: Uint8Array): void {
     const s = this.socket;
@@ -58,15 +67,21 @@ export class TcpListener {
   private accept(socket: Socket): void {
     const hub = this.hub;
     this.sockets.add(socket);
-    const conn = hub.connect(new TcpSession(socket, hub.newConnId()));
+    const session = new TcpSession(socket, hub.newConnId());
+    const conn = hub.connect(session);
     const parser = new Parser(new CommandDecoder(), COMMAND_LIMITS, (r) => hub.receive(conn, r));
     socket.on('data', (chunk) => parser.push(chunk));
     socket.on('end', () => {
       // Runs after the flush the last data scheduled: the replies go out, then our FIN.
-      setImmediate(() => {
-        hub.disconnect(conn, 'closed');
-        socket.end();
-      });
+      const finish = () =>
+        setImmediate(() => {
+          hub.disconnect(conn, 'closed');
+          socket.end();
+        });
+      // A paused socket still reports EOF. While a password check holds the commands sent
+      // before it, the peer is owed their replies: finish once the hub has run them.
+      if (session.paused) session.afterResume = finish;
+      else finish();
     });
     socket.on('error', (err) => hub.log.info({ client: conn.session.id, err: err.message }, 'socket error'));
     socket.on('close', () => {

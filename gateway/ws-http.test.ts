@@ -58,6 +58,20 @@ describe('WebSocket /ws', () => {
     await c.waitClosed();
   });
 
+  it('reads text and binary messages alike, and answers in binary messages', async () => {
+    const socket = new WebSocket(server.wsUrl);
+    const received: { text: string; binary: boolean }[] = [];
+    socket.on('message', (data: Buffer, binary) => received.push({ text: data.toString(), binary }));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send('PING as-text\r\n');
+    socket.send(Buffer.from('PING as-binary\r\n'));
+    const text = () => received.map((r) => r.text).join('');
+    await new Promise<void>((resolve) => socket.on('message', () => text().includes('as-binary') && resolve()));
+    expect(text()).toMatch(/^HELLO slck [^\r]*\r\nPONG as-text\r\nPONG as-binary\r\n$/);
+    expect(received.every((r) => r.binary)).toBe(true);
+    socket.terminate();
+  });
+
   it('refuses a foreign Origin with 403, accepts its own and none', async () => {
     expect(await refusedWith('http://evil.example')).toBe(403);
     expect(await refusedWith(`http://127.0.0.1:${server.httpPort + 1}`)).toBe(403);

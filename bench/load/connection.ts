@@ -98,6 +98,8 @@ export class Connection {
     return new Promise((resolve, reject) => {
       if (transport === 'tcp') {
         const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
+        // A connect that hangs (a full accept queue) fails after 30 s rather than never.
+        socket.setTimeout(30_000, () => socket.destroy(new Error('connect timed out')));
         c.writeBytes = (bytes) => socket.write(bytes);
         c.closeSocket = () => socket.destroy();
         socket.on('data', (chunk) => {
@@ -105,6 +107,7 @@ export class Connection {
           c.parser.push(chunk);
         });
         socket.once('connect', () => {
+          socket.setTimeout(0);
           socket.off('error', reject);
           socket.on('error', () => {});
           resolve(c);
@@ -112,7 +115,7 @@ export class Connection {
         socket.once('error', reject);
         socket.on('close', () => c.onClosed());
       } else {
-        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false });
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false, handshakeTimeout: 30_000 });
         c.writeBytes = (bytes) => ws.send(bytes);
         c.closeSocket = () => ws.terminate();
         ws.on('message', (data: Buffer) => {

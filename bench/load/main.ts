@@ -6,6 +6,7 @@
  *   --window N          MSGs each sender keeps awaiting OK (window scenarios)
  *   --workers N         load-generator processes (fan-out scenarios)
  *   --duration S        measured seconds (fan-out scenarios)
+ *   --rate N            messages per second offered in the fixed-rate scenario (b)
  *   --cpu-prof DIR      run the server under `node --cpu-prof`, profiles written to DIR
  *   --json FILE         also write every figure as JSON
  *
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     window: { type: 'string' },
     workers: { type: 'string' },
     duration: { type: 'string' },
+    rate: { type: 'string' },
     'cpu-prof': { type: 'string' },
     json: { type: 'string' },
   },
@@ -43,15 +45,20 @@ function row(r: FanoutResult | IdleResult): string[] {
     return [
       r.name, thousands(r.connections), '-', '-', '-', '-', '-', '-', '-',
       fix(r.rssRestMB), fix(r.rssPeakMB),
-      `held ${thousands(r.held)}/${thousands(r.connections)}, ${fix(r.kbPerTcp, 1)} KB/TCP, ${fix(r.kbPerWs, 1)} KB/WS, ` +
+      `held ${thousands(r.held)}/${thousands(r.connections)}, ${fix(r.kbPerTcp, 2)} KB/TCP, ${fix(r.kbPerWs, 2)} KB/WS ` +
+        `(after GC; raw ${fix(r.kbPerTcpRaw, 1)} / ${fix(r.kbPerWsRaw, 1)}; ${fix(r.kbPerConnHeld, 2)} KB/conn after the hold), ` +
         `${thousands(r.wsPinged)} WS pinged (${thousands(r.wsPings)} pongs), dropped ${r.dropped}`,
     ];
   }
   const notes = [
     `${fix(r.kbPerConn, 1)} KB/conn`,
     `server ${fix(r.serverCores, 2)} cores = ${fix(r.serverUsPerDelivery, 2)} us/delivery, generator ${fix(r.generatorCores, 2)} cores, ` +
-      `machine ${fix(r.machineBusyCores, 2)} cores busy (softirq ${fix(r.softirqCores, 2)})`,
+      `machine ${fix(r.machineBusyCores, 2)} cores busy (softirq ${fix(r.softirqCores, 2)}, ` +
+      `other work ~${fix(Math.max(0, r.machineBusyCores - r.serverCores - r.generatorCores - r.softirqCores), 2)})`,
   ];
+  if (Number.isFinite(r.firstCopyP50Ms)) {
+    notes.push(`per message: first copy p50 ${fix(r.firstCopyP50Ms, 2)} ms, last copy p50 ${fix(r.lastCopyP50Ms, 2)} / p99 ${fix(r.lastCopyP99Ms, 2)} ms`);
+  }
   if (r.dropped) notes.push(`${r.dropped} dropped`);
   if (r.sendErrors) notes.push(`${r.sendErrors} send errors (${r.firstError})`);
   if (r.connectFailures) notes.push(`${r.connectFailures} connects failed`);
@@ -78,6 +85,9 @@ function table(rows: string[][]): string {
 const results: (FanoutResult | IdleResult)[] = [];
 const started = Date.now();
 for (const { spec } of chosen) {
+  if (spec.kind === 'fanout' && spec.mode === 'rate' && !values.rate) {
+    spec.name = `(b) ${thousands(spec.msgsPerSec * spec.membersPerChannel)} deliveries/s fixed`;
+  }
   const opts = { log, cpuProfDir: values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined };
   try {
     if (spec.kind === 'idle') results.push(await runIdle(spec, opts));
@@ -85,6 +95,10 @@ for (const { spec } of chosen) {
       if (values.window) spec.window = Number(values.window);
       if (values.workers) spec.workers = Number(values.workers);
       if (values.duration) spec.durationMs = Number(values.duration) * 1000;
+      if (values.rate && spec.mode === 'rate') {
+        spec.msgsPerSec = Number(values.rate);
+        spec.name = `(b) ${thousands(spec.msgsPerSec * spec.membersPerChannel)} deliveries/s fixed`;
+      }
       results.push(await runFanout(spec, opts));
     }
     const last = results[results.length - 1];
@@ -102,5 +116,9 @@ if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
 const bad = results.some((r) => r.kind === 'fanout' && (r.lost || r.duplicated || r.corrupted));
 if (bad) {
   console.log('\nSome messages were lost, duplicated or damaged.');
+  process.exitCode = 1;
+}
+if (results.some((r) => r.kind === 'idle' && r.held < r.connections)) {
+  console.log('\nSome idle connections were not held.');
   process.exitCode = 1;
 }

@@ -56,6 +56,11 @@ export type WorkerReport = {
   /** Connections that closed before the end (e.g. cut off as slow consumers). */
   dropped: number;
   latency: HistogramData;
+  /**
+   * rate mode only: for each message (sender * 1e7 + seq), when its first and last copy
+   * reached this worker (us after sending), to tell the server's fan-out spread from the rest.
+   */
+  perMessage: [key: number, firstUs: number, lastUs: number][];
 };
 
 export type FromWorker =

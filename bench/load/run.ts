@@ -3,14 +3,14 @@
  * drives them through connect / start / stop / expect over IPC, samples the server's
  * memory from /proc, and sums up what the workers saw.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nowUs } from './body.ts';
 import { Histogram } from './histogram.ts';
-import { TICK_US, type FromWorker, type MemberSpec, type ToWorker, type Transport, type WorkerReport } from './protocol.ts';
-import { cpuSeconds, machineCpu, startServer, type ServerProcess } from './server.ts';
+import { TICK_US, type MemberSpec, type Transport, type WorkerReport } from './protocol.ts';
+import { Worker } from './worker-process.ts';
+import { cpuSeconds, machineCpu, startServer, type HeapFigures, type ServerProcess } from './server.ts';
 
 export type FanoutSpec = {
   kind: 'fanout';
@@ -31,6 +31,8 @@ export type FanoutSpec = {
   drainMs: number;
   workers: number;
   maxOutbound?: number;
+  /** Pause after connecting, for the JOINED storm to settle (default 1 s). */
+  settleMs?: number;
 };
 
 export type IdleSpec = {
@@ -41,6 +43,8 @@ export type IdleSpec = {
   holdMs: number;
   heartbeatMs: number;
   workers: number;
+  /** Pause after each batch of connections before memory is read (default 2 s). */
+  settleMs?: number;
 };
 
 export type RunOptions = { cpuProfDir?: string; log?: (line: string) => void };
@@ -54,6 +58,10 @@ export type FanoutResult = {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** rate mode: per message, when its first and its last recipient got it (NaN otherwise). */
+  firstCopyP50Ms: number;
+  lastCopyP50Ms: number;
+  lastCopyP99Ms: number;
   deliveries: number;
   lost: number;
   duplicated: number;
@@ -88,66 +96,29 @@ export type IdleResult = {
   dropped: number;
   wsPinged: number;
   wsPings: number;
+  /** RSS after a forced full GC: at rest, with the TCP connections, with both, after the hold. */
   rssRestMB: number;
   rssTcpMB: number;
-  rssPeakMB: number;
+  rssWsMB: number;
   rssHeldMB: number;
+  /** RSS after the hold, before the GC. */
+  rssHeldRawMB: number;
+  rssPeakMB: number;
+  /** Live memory per connection (after GC); the raw figures are RSS growth without forcing a GC. */
   kbPerTcp: number;
   kbPerWs: number;
+  kbPerTcpRaw: number;
+  kbPerWsRaw: number;
+  /** All connections after the hold, over the rest figure. */
+  kbPerConnHeld: number;
   connectFailures: number;
   serverErrors: string;
+  /** V8 heap (process.memoryUsage) before and after each forced GC, to see what RSS growth is young garbage. */
+  heaps: { at: string; before: HeapFigures; after: HeapFigures }[];
 };
 
 const MB = 1024 * 1024;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** A forked worker and a way to await its next message of a given type. */
-class Worker {
-  readonly proc: ChildProcess;
-  private readonly inbox: FromWorker[] = [];
-  private wake: (() => void) | null = null;
-  private dead: Error | null = null;
-
-  constructor(cpuProfDir?: string) {
-    const execArgv = ['--import', 'tsx'];
-    if (cpuProfDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', join(cpuProfDir, 'workers'));
-    this.proc = fork(join(import.meta.dirname, 'worker.ts'), [], { execArgv, stdio: 'inherit' });
-    this.proc.on('message', (m: FromWorker) => {
-      this.inbox.push(m);
-      this.wake?.();
-    });
-    this.proc.on('exit', (code) => {
-      this.dead = new Error(`load worker exited (${code})`);
-      this.wake?.();
-    });
-  }
-
-  send(m: ToWorker): void {
-    this.proc.send(m);
-  }
-
-  async next<T extends FromWorker['type']>(type: T): Promise<Extract<FromWorker, { type: T }>> {
-    for (;;) {
-      const i = this.inbox.findIndex((m) => m.type === type || m.type === 'fatal');
-      if (i >= 0) {
-        const m = this.inbox.splice(i, 1)[0];
-        if (m.type === 'fatal') throw new Error(`load worker failed: ${m.message}`);
-        return m as Extract<FromWorker, { type: T }>;
-      }
-      if (this.dead) throw this.dead;
-      await new Promise<void>((r) => (this.wake = r));
-      this.wake = null;
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.proc.exitCode !== null || !this.proc.connected) return;
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.send({ type: 'close' });
-    await Promise.race([exited, sleep(5_000)]);
-    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
-  }
-}
 
 /** Samples the server's RSS while a phase runs, keeping the largest. */
 function sampleRss(server: ServerProcess): { stop(): number } {
@@ -181,7 +152,7 @@ export async function runFanout(spec: FanoutSpec, opts: RunOptions = {}): Promis
   const dataDir = spec.persist ? mkdtempSync(join(tmpdir(), 'slck-bench-')) : null;
   const server = await startServer({ dataDir, cpuProfDir: opts.cpuProfDir && join(opts.cpuProfDir, 'server'), maxOutbound: spec.maxOutbound });
   try {
-    await sleep(500);
+    await sleep(Math.min(500, spec.settleMs ?? 500));
     const rssRest = server.rss();
     // Members of every channel go to every worker; so do the senders, spread by (channel + member).
     const shares: MemberSpec[][] = Array.from({ length: spec.workers }, () => []);
@@ -203,7 +174,7 @@ export async function runFanout(spec: FanoutSpec, opts: RunOptions = {}): Promis
       const connected = await Promise.all(workers.map((w) => w.next('connected')));
       const connectFailures = connected.reduce((n, c) => n + c.failed, 0);
       if (connectFailures > 0) log(`${spec.name}: ${connectFailures} connections failed: ${connected.find((c) => c.firstError)?.firstError}`);
-      await sleep(1000);
+      await sleep(spec.settleMs ?? 1000);
       const rssConnected = server.rss();
 
       const originUs = nowUs() + 50_000;
@@ -237,8 +208,14 @@ export async function runFanout(spec: FanoutSpec, opts: RunOptions = {}): Promis
 
       const latency = new Histogram();
       const timeline: number[] = [];
+      const perMessage = new Map<number, [number, number]>();
       for (const r of reports) {
         latency.add(r.latency);
+        for (const [key, first, last] of r.perMessage) {
+          const m = perMessage.get(key);
+          if (!m) perMessage.set(key, [first, last]);
+          else perMessage.set(key, [Math.min(m[0], first), Math.max(m[1], last)]);
+        }
         r.timeline.forEach((n, i) => (timeline[i] = (timeline[i] ?? 0) + n));
       }
       // Deliveries per second over the measured window: whole ticks after the warm-up, up to the stop.
@@ -249,8 +226,17 @@ export async function runFanout(spec: FanoutSpec, opts: RunOptions = {}): Promis
       const seconds = ((toTick - fromTick) * TICK_US) / 1e6;
       const deliveriesPerSec = seconds > 0 ? inWindow / seconds : NaN;
       const sum = (f: (r: WorkerReport) => number) => reports.reduce((n, r) => n + f(r), 0);
+      const firstCopy = new Histogram();
+      const lastCopy = new Histogram();
+      for (const [first, last] of perMessage.values()) {
+        firstCopy.record(first);
+        lastCopy.record(last);
+      }
       return {
         kind: 'fanout',
+        firstCopyP50Ms: firstCopy.percentile(50) / 1000,
+        lastCopyP50Ms: lastCopy.percentile(50) / 1000,
+        lastCopyP99Ms: lastCopy.percentile(99) / 1000,
         name: spec.name,
         connections,
         deliveriesPerSec,
@@ -285,12 +271,30 @@ export async function runFanout(spec: FanoutSpec, opts: RunOptions = {}): Promis
   }
 }
 
+/**
+ * (d): idle connections, TCP first, then WebSocket, held with heartbeats, then every one
+ * must answer a PING. Memory is read after a forced full GC (through the inspector), so the
+ * per-connection figures are live memory, not garbage left from the connection storm; the
+ * raw RSS before each GC is kept too.
+ */
 export async function runIdle(spec: IdleSpec, opts: RunOptions = {}): Promise<IdleResult> {
   const log = opts.log ?? (() => {});
-  const server = await startServer({ dataDir: null, heartbeatMs: spec.heartbeatMs, cpuProfDir: opts.cpuProfDir && join(opts.cpuProfDir, 'server') });
+  const server = await startServer({
+    dataDir: null, heartbeatMs: spec.heartbeatMs, inspect: true, cpuProfDir: opts.cpuProfDir && join(opts.cpuProfDir, 'server'),
+  });
+  const heaps: IdleResult['heaps'] = [];
+  /** [raw RSS, RSS after a full GC]; the V8 heap figures around the GC go to `heaps`. */
+  const measure = async (at: string): Promise<[number, number]> => {
+    const raw = server.rss();
+    const before = await server.heap();
+    await server.collectGarbage();
+    await sleep(Math.min(500, spec.settleMs ?? 500));
+    heaps.push({ at, before, after: await server.heap() });
+    return [raw, server.rss()];
+  };
   try {
-    await sleep(1000);
-    const rssRest = server.rss();
+    await sleep(spec.settleMs ?? 1000);
+    const rest = await measure('rest');
     return await withServerAndWorkers(server, spec.workers, opts, async (workers) => {
       const phase = async (transport: Transport, count: number, prefix: string) => {
         log(`${spec.name}: connecting ${count} idle ${transport} connections`);
@@ -300,20 +304,22 @@ export async function runIdle(spec: IdleSpec, opts: RunOptions = {}): Promise<Id
           w.send({ type: 'connect', tcpPort: server.tcpPort, httpPort: server.httpPort, members, senders: [], concurrency: 32 });
         });
         const done = await Promise.all(workers.map((w) => w.next('connected')));
-        await sleep(2000);
+        await sleep(spec.settleMs ?? 2000);
         return done.reduce((n, c) => n + c.failed, 0);
       };
       const rss = sampleRss(server);
       const tcpFailures = await phase('tcp', spec.tcp, 't');
-      const rssTcp = server.rss();
+      const tcp = await measure('tcp');
       const wsFailures = await phase('ws', spec.ws, 'w');
+      const ws = await measure('ws');
       log(`${spec.name}: holding ${spec.tcp + spec.ws} connections for ${spec.holdMs / 1000} s (heartbeat every ${spec.heartbeatMs} ms)`);
       await sleep(spec.holdMs);
-      const rssHeld = server.rss();
+      const held = await measure('held');
       for (const w of workers) w.send({ type: 'ping-all', timeoutMs: 15_000 });
       const pinged = await Promise.all(workers.map((w) => w.next('pinged')));
       const rssPeak = rss.stop();
       const sum = (f: (p: (typeof pinged)[number]) => number) => pinged.reduce((n, p) => n + f(p), 0);
+      const kb = (to: number, from: number, n: number) => (to - from) / n / 1024;
       return {
         kind: 'idle',
         name: spec.name,
@@ -322,14 +328,20 @@ export async function runIdle(spec: IdleSpec, opts: RunOptions = {}): Promise<Id
         dropped: sum((p) => p.dropped),
         wsPinged: sum((p) => p.wsPinged),
         wsPings: sum((p) => p.wsPings),
-        rssRestMB: rssRest / MB,
-        rssTcpMB: rssTcp / MB,
-        rssHeldMB: rssHeld / MB,
+        rssRestMB: rest[1] / MB,
+        rssTcpMB: tcp[1] / MB,
+        rssWsMB: ws[1] / MB,
+        rssHeldMB: held[1] / MB,
+        rssHeldRawMB: held[0] / MB,
         rssPeakMB: Math.max(rssPeak, server.peakRss()) / MB,
-        kbPerTcp: (rssTcp - rssRest) / spec.tcp / 1024,
-        kbPerWs: (rssHeld - rssTcp) / spec.ws / 1024,
+        kbPerTcp: kb(tcp[1], rest[1], spec.tcp),
+        kbPerWs: kb(ws[1], tcp[1], spec.ws),
+        kbPerTcpRaw: kb(tcp[0], rest[0], spec.tcp),
+        kbPerWsRaw: kb(ws[0], tcp[0], spec.ws),
+        kbPerConnHeld: kb(held[1], rest[1], spec.tcp + spec.ws),
         connectFailures: tcpFailures + wsFailures,
         serverErrors: server.stderr().slice(0, 2000),
+        heaps,
       };
     });
   } finally {

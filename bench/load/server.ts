@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import WebSocket from 'ws';
 
 /** The repository root: the server runs from there, as `npm run serve` does. */
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -12,6 +13,8 @@ export type ServerOptions = {
   maxOutbound?: number;
   /** Write a V8 CPU profile of the server into this directory when it stops. */
   cpuProfDir?: string;
+  /** Open the inspector on a free local port, so `collectGarbage()` can force a full GC. */
+  inspect?: boolean;
 };
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 1/100 s). */
@@ -47,9 +50,36 @@ export type ServerProcess = {
   peakRss(): number;
   /** Whatever the server printed to stderr (errors), for the report. */
   stderr(): string;
+  /**
+   * Force a full garbage collection in the server (through the inspector, `inspect: true`),
+   * so RSS shows live memory rather than garbage V8 has not got round to collecting.
+   */
+  collectGarbage(): Promise<void>;
+  /** The server's own process.memoryUsage() heap figures (inspector too), in bytes. */
+  heap(): Promise<HeapFigures>;
   /** SIGTERM (graceful: BYE to everyone, summary, exit), then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 };
+
+/** One call over the server's inspector protocol (a fresh session each time). */
+async function inspectorCall(url: string | null, method: string, params: object = {}): Promise<unknown> {
+  if (url === null) throw new Error('the server was started without inspect: true');
+  const ws = new WebSocket(url);
+  await new Promise((resolveOpen, reject) => {
+    ws.once('open', resolveOpen);
+    ws.once('error', reject);
+  });
+  const reply = new Promise<unknown>((resolveCall) => ws.on('message', (data) => {
+    const m = JSON.parse(String(data)) as { id?: number; result?: unknown };
+    if (m.id === 1) resolveCall(m.result);
+  }));
+  ws.send(JSON.stringify({ id: 1, method, params }));
+  const result = await reply;
+  ws.close();
+  return result;
+}
+
+export type HeapFigures = { heapTotal: number; heapUsed: number; external: number };
 
 /** A `/proc/<pid>/status` field in kB, as bytes. */
 function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -65,6 +95,7 @@ function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 export function startServer(opts: ServerOptions): Promise<ServerProcess> {
   const nodeArgs = ['--import', 'tsx'];
   if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir);
+  if (opts.inspect) nodeArgs.push('--inspect=127.0.0.1:0');
   const args = [
     ...nodeArgs, 'gateway/main.ts', '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn',
     ...(opts.dataDir === null ? ['--memory'] : ['--data-dir', opts.dataDir]),
@@ -74,10 +105,20 @@ export function startServer(opts: ServerOptions): Promise<ServerProcess> {
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
+  let inspectorUrl: string | null = null;
   child.stderr!.setEncoding('utf8').on('data', (s: string) => {
-    if (err.length < 20_000) err += s;
+    for (const line of s.split('\n')) {
+      const m = /Debugger listening on (ws:\S+)/.exec(line);
+      if (m) inspectorUrl = m[1];
+      // The inspector's banner is not an error.
+      else if (line.trim() && !/inspector|Debugger|nodejs\.org/.test(line) && err.length < 20_000) err += `${line}\n`;
+    }
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // If the harness itself dies, don't leave a server holding ports and memory.
+  const orphan = () => child.kill('SIGKILL');
+  process.once('exit', orphan);
+  void exited.then(() => process.off('exit', orphan));
 
   return new Promise((resolveUp, reject) => {
     const timer = setTimeout(() => fail(new Error(`server did not start in 30 s\n${out}\n${err}`)), 30_000);
@@ -106,6 +147,15 @@ export function startServer(opts: ServerOptions): Promise<ServerProcess> {
         rss: () => statusBytes(pid, 'VmRSS'),
         peakRss: () => statusBytes(pid, 'VmHWM'),
         stderr: () => err,
+        collectGarbage: async () => {
+          await inspectorCall(inspectorUrl, 'HeapProfiler.collectGarbage');
+        },
+        heap: async () => {
+          const r = (await inspectorCall(inspectorUrl, 'Runtime.evaluate', {
+            expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true,
+          })) as { result: { value: string } };
+          return JSON.parse(r.result.value) as HeapFigures;
+        },
         async stop(graceMs = 15_000) {
           if (child.exitCode !== null || child.signalCode !== null) return;
           child.kill('SIGTERM');

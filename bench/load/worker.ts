@@ -46,6 +46,7 @@ let start: Extract<ToWorker, { type: 'start' }> | null = null;
 let sendErrors = 0;
 let firstError: string | undefined;
 let lagWaits = 0;
+const perMessage = new Map<number, [number, number]>();
 
 const send = (m: FromWorker) => process.send!(m);
 
@@ -67,7 +68,17 @@ function onDelivery(m: Member, f: Delivery): void {
   const tick = recvUs > originUs ? ((recvUs - originUs) / TICK_US) | 0 : 0;
   while (timeline.length <= tick) timeline.push(0);
   timeline[tick]++;
-  if (fields.sentUs >= measureFromUs) latency.record(recvUs - fields.sentUs);
+  if (fields.sentUs >= measureFromUs) {
+    const us = recvUs - fields.sentUs;
+    latency.record(us);
+    if (start?.mode === 'rate') {
+      const key = s * 1e7 + fields.seq;
+      const seen = perMessage.get(key);
+      if (seen === undefined) perMessage.set(key, [us, us]);
+      else if (us < seen[0]) seen[0] = us;
+      else if (us > seen[1]) seen[1] = us;
+    }
+  }
 }
 
 async function openMember(spec: MemberSpec, tcpPort: number, httpPort: number): Promise<Member> {
@@ -216,7 +227,9 @@ async function expectAll(sent: number[], drainMs: number): Promise<void> {
   while (receivers.some((m) => missing(m) > 0) && Date.now() < deadline) await sleep(20);
   let lost = 0;
   for (const m of receivers) lost += missing(m) + m.gaps;
-  send({ type: 'report', timeline, deliveries, lost, duplicated, corrupted, dropped, latency: latency.toJSON() });
+  send({ type: 'report', timeline, deliveries, lost, duplicated, corrupted, dropped, latency: latency.toJSON(),
+    perMessage: [...perMessage].map(([key, [first, last]]) => [key, first, last]),
+  });
 }
 
 async function pingAll(timeoutMs: number): Promise<void> {
