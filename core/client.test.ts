@@ -153,6 +153,22 @@ describe('SlckClient: HISTORY', () => {
     ]);
   });
 
+  it('a refused HISTORY hands on, as live messages, what arrived while it waited', async () => {
+    const { client, server, events } = connect();
+    const history = outcome(client.history('#random'));
+    server(msg(43, '@john', 'live') + 'ERR NOT_MEMBER Join #random to read its history\r\n');
+    expect((await history).ok).toBe(false);
+    expect(events.map(([name, e]) => [name, (e as { id: number }).id])).toEqual([['message', 43]]);
+  });
+
+  it('BYE while HISTORY waits: what it held was live, and is reported before the bye', async () => {
+    const { client, server, events } = connect();
+    const history = outcome(client.history('#general'));
+    server(msg(43, '@john', 'last words') + 'BYE SHUTDOWN Server is shutting down\r\n');
+    expect((await history).ok).toBe(false);
+    expect(events.map(([name]) => name)).toEqual(['message', 'bye']);
+  });
+
   it('with no HISTORY waiting, every MSG is a live message', () => {
     const { server, events } = connect();
     server(msg(12, '@john', 'Hello'));
@@ -211,6 +227,19 @@ describe('SlckClient: errors and the end of a connection', () => {
     await expect(time).rejects.toMatchObject({ code: 'DISCONNECTED', message: 'Connection closed' });
     const ping = client.ping();
     server('PONG\r\n');
+    await expect(ping).resolves.toBeUndefined();
+  });
+
+  it('a send that throws rejects that command, and the next reply goes to the next command', async () => {
+    let fail = true;
+    const client = new SlckClient(() => {
+      if (fail) throw new Error('socket is closed');
+    });
+    await expect(client.time()).rejects.toThrow('socket is closed');
+    expect(client.inFlight).toBe(0);
+    fail = false;
+    const ping = client.ping('x');
+    client.receive(utf8('PONG x\r\n'));
     await expect(ping).resolves.toBeUndefined();
   });
 

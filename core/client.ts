@@ -143,8 +143,16 @@ export class SlckClient {
   /** Send a command; resolves with its data lines followed by its final frame. */
   request(cmd: Command, bytes: Uint8Array = encodeCommand(cmd)): Promise<ServerFrame[]> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ type: cmd.type, resolve, reject, items: [] });
-      this.send(bytes);
+      const entry: Pending = { type: cmd.type, resolve, reject, items: [] };
+      this.pending.push(entry);
+      try {
+        this.send(bytes);
+      } catch (e) {
+        // Nothing went out, so no reply will come: without this the FIFO would pair the
+        // next command's reply with this one.
+        this.pending.splice(this.pending.indexOf(entry), 1);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
     });
   }
 
@@ -168,6 +176,8 @@ export class SlckClient {
       case 'ERR':
         if (!head) return this.emit('error', new ProtocolError(ErrorCode.BAD_SYNTAX, `${r.code} ${r.text}`));
         this.pending.shift();
+        // A refused HISTORY sent no history: whatever it held arrived live.
+        if (head.type === 'HISTORY') for (const m of head.items) this.emit('message', m as Delivery);
         head.reject(new ServerError(r.code, r.text));
         return;
       case 'CHN':
@@ -191,6 +201,11 @@ export class SlckClient {
         return;
       case 'BYE': {
         const quit = head?.type === 'QUIT' ? this.pending.shift() : undefined;
+        // A reply is written whole, so a HISTORY still waiting at BYE got none of its own:
+        // what it held arrived live, and the user should see it.
+        for (const p of this.pending) {
+          if (p.type === 'HISTORY') for (const m of p.items.splice(0)) this.emit('message', m as Delivery);
+        }
         this.emit('bye', r);
         quit?.resolve([r]);
         this.reset(`Server closed the connection: ${r.text}`);

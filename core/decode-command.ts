@@ -2,7 +2,7 @@ import { ErrorCode, ProtocolError } from './errors.ts';
 import type { Command } from './frames.ts';
 import { COMMAND_LIMITS, LIMITS, type Limits } from './limits.ts';
 import type { LineDecoder } from './parser.ts';
-import { SP, TAB, readLength, readName, tokenEnd, verbOf, words, oneLine } from './tokens.ts';
+import { SP, TAB, hasControl, readLength, readName, tokenEnd, verbOf, words, oneLine } from './tokens.ts';
 import { nameProblem } from './names.ts';
 import { utf8Length } from './bytes.ts';
 
@@ -151,7 +151,10 @@ export class CommandDecoder implements LineDecoder<Command> {
         return history(args);
       case 'PING':
         if (args.length > 1) return syntax('PING [token]');
-        return args.length === 1 ? { type: 'PING', token: args[0].slice(0, 64) } : { type: 'PING' };
+        if (args.length === 0) return { type: 'PING' };
+        // PONG echoes the token to a terminal: no control characters (an ESC could recolour it).
+        if (hasControl(args[0])) return err(ErrorCode.BAD_SYNTAX, 'PING token must be printable');
+        return { type: 'PING', token: args[0].slice(0, 64) };
       case 'HELP':
         // HELP ignores what follows it: a lost person typing "help me" still gets help.
         return { type: 'HELP' };

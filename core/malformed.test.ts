@@ -57,6 +57,8 @@ const rows: Array<[label: string, code: string, line: string]> = [
   ['MUTE with an argument', 'BAD_SYNTAX', 'MUTE please'],
   ['QUIT with an argument', 'BAD_SYNTAX', 'QUIT now'],
   ['PING with two tokens', 'BAD_SYNTAX', 'PING a b'],
+  ['PING with an escape in its token', 'BAD_SYNTAX', 'PING a\x1b[31m'],
+  ['PING with a NUL in its token', 'BAD_SYNTAX', 'PING a\x00b'],
   ['REG without the @ (spec example)', 'BAD_HANDLE', 'REG jane'],
   ['REG with only @', 'BAD_HANDLE', 'REG @'],
   ['REG with a 33-character handle', 'BAD_HANDLE', `REG @${long(33)}`],

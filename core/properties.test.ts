@@ -12,7 +12,7 @@ import { Parser, type LineDecoder } from './parser.ts';
 import { CommandDecoder } from './decode-command.ts';
 import { ServerFrameDecoder } from './decode-server.ts';
 import { COMMAND_LIMITS, LIMITS, SERVER_FRAME_LIMITS, type Limits } from './limits.ts';
-import { oneLine } from './tokens.ts';
+import { hasControl, oneLine } from './tokens.ts';
 import { utf8Length } from './bytes.ts';
 import { chunksOf, concat, parseCommands, parseServerFrames, plain, utf8 } from './test-support.ts';
 
@@ -25,6 +25,9 @@ const target = fc.oneof(channel, handle);
 /** A word: any characters but the ones that separate words or end lines. */
 const word = (maxLength: number) =>
   fc.string({ unit: 'binary', minLength: 1, maxLength }).filter((s) => !/[ \t\r\n]/.test(s));
+
+/** A PING token: a word without control characters, which the server refuses to echo. */
+const token = word(32).filter((s) => !hasControl(s));
 
 /** Free text as a server sends it: on one line, not starting with a space (those are separators). */
 const text = fc.string({ unit: 'binary', maxLength: 60 }).map((t) => oneLine(t).replace(/^[ \t]+/, ''));
@@ -67,7 +70,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ type: fc.constant('MSG' as const), target, body }),
   fc.constantFrom<Command>({ type: 'CHNS' }, { type: 'USRS' }, { type: 'MUTE' }, { type: 'UNMUTE' }, { type: 'HELP' }, { type: 'TIME' }, { type: 'QUIT' }, { type: 'PING' }),
   fc.record({ type: fc.constant('USRS' as const), channel }),
-  fc.record({ type: fc.constant('PING' as const), token: word(32) }),
+  fc.record({ type: fc.constant('PING' as const), token }),
   fc
     .record({
       target,

@@ -212,6 +212,9 @@ describe('SqliteStore on a real file', () => {
     expect(store.commit()).toBe(true);
     expect(store.lastFailure).toBeNull();
     expect(history()).toEqual(['kept', 'next batch']);
+    // The failed batch's state writes were acknowledged, so they ran again with this one:
+    // the channel exists and the offline message counts as handed over.
+    expect(store.listChannels()).toEqual([{ name: '#lost', members: [] }]);
     store.close();
 
     const again = openStore();
@@ -219,6 +222,32 @@ describe('SqliteStore on a real file', () => {
       [queued + 1, 'kept'],
       [next, 'next batch'],
     ]);
-    expect(again.takeOffline('@john').map((m) => read(m.body))).toEqual(['queued']);
+    expect(again.takeOffline('@john')).toEqual([]);
+    expect(again.listChannels().map((c) => c.name)).toEqual(['#lost']);
+  });
+
+  it('keeps a join and a password from a failed batch until a later batch commits, or the store closes', () => {
+    const store = openStore();
+    store.addUser('@jane');
+    expect(store.commit()).toBe(true);
+    const pages = store.db.pragma('page_count', { simple: true }) as number;
+    store.db.pragma(`max_page_count = ${pages}`);
+    store.addChannel('#ops');
+    store.addMember('#ops', '@jane');
+    store.setPassword('@jane', 'scrypt$hash');
+    store.append(msg('#ops', '@jane', new Uint8Array(65536)));
+    expect(store.commit()).toBe(false);
+    // Still full: the retry fails with the next batch too, and is kept again.
+    store.removeMember('#nowhere', '@jane');
+    store.append(msg('#ops', '@jane', new Uint8Array(65536)));
+    expect(store.commit()).toBe(false);
+    store.db.pragma('max_page_count = 1073741823');
+    store.close();
+
+    const again = openStore();
+    expect(again.listChannels()).toEqual([{ name: '#ops', members: ['@jane'] }]);
+    expect(again.getUser('@jane')?.passwordHash).toBe('scrypt$hash');
+    expect(again.channelHistory('#ops', { limit: 10 })).toEqual([]);
+    again.close();
   });
 });

@@ -48,6 +48,14 @@ export class SqliteStore implements Store {
   private batchFailure: Error | null = null;
   /** Handed out by `append` once the batch has failed, so ids still increase. */
   private provisionalId = 0;
+  /**
+   * The state writes (users, passwords, channels, members, offline hand-overs) of the open
+   * batch, and of failed batches not yet retried. The hub answers OK for these at once, so a
+   * failed commit must not lose them: each is idempotent and runs again, in order, at the
+   * start of the next batch. Messages are not kept: their senders get ERR instead of OK.
+   */
+  private batchWrites: Array<() => void> = [];
+  private retained: Array<() => void> = [];
   private readonly sql: ReturnType<typeof prepareStatements>;
 
   /** Use `openSqliteStore`. `db` is exposed for diagnostics and tests; the hub uses `Store`. */
@@ -97,12 +105,15 @@ export class SqliteStore implements Store {
   }
 
   addMember(channel: string, handle: string): void {
-    // Checked here for a clear message; the foreign keys are the backstop.
-    if (this.sql.hasChannel.get(nameKey(channel)) === undefined) {
-      throw new Error(`addMember: no channel ${channel}`);
-    }
-    if (this.getUser(handle) === undefined) throw new Error(`addMember: no user ${handle}`);
-    this.write(() => this.sql.addMember.run(nameKey(channel), nameKey(handle)));
+    this.write(() => {
+      // Checked inside the batch, after any retried writes, for a clear message; the foreign
+      // keys are the backstop.
+      if (this.sql.hasChannel.get(nameKey(channel)) === undefined) {
+        throw new Error(`addMember: no channel ${channel}`);
+      }
+      if (this.getUser(handle) === undefined) throw new Error(`addMember: no user ${handle}`);
+      this.sql.addMember.run(nameKey(channel), nameKey(handle));
+    });
   }
 
   removeMember(channel: string, handle: string): void {
@@ -110,17 +121,17 @@ export class SqliteStore implements Store {
   }
 
   append(message: NewMessage, offlineFor?: string): number {
-    if (offlineFor !== undefined && this.getUser(offlineFor) === undefined) {
-      throw new Error(`append: cannot queue for unknown user ${offlineFor}`);
-    }
     let id = 0;
     const staged = this.write(() => {
+      if (offlineFor !== undefined && this.getUser(offlineFor) === undefined) {
+        throw new Error(`append: cannot queue for unknown user ${offlineFor}`);
+      }
       const { target, from, ts, body } = message;
       const pair = isDirectTarget(target) ? dmPairKey(target, from) : null;
       const info = this.sql.append.run(nameKey(target), target, nameKey(from), from, pair, ts, body);
       id = Number(info.lastInsertRowid);
       if (offlineFor !== undefined) this.sql.queueOffline.run(nameKey(offlineFor), id);
-    });
+    }, false);
     if (staged) {
       this.provisionalId = id;
       return id;
@@ -133,10 +144,13 @@ export class SqliteStore implements Store {
     const failure = this.batchFailure;
     this.batchOpen = false;
     this.batchFailure = null;
+    const writes = this.batchWrites;
+    this.batchWrites = [];
     if (failure === null) {
       try {
         this.sql.commit.run();
         this.lastFailure = null;
+        this.retained = [];
         return true;
       } catch (err) {
         this.lastFailure = err instanceof Error ? err : new Error(String(err));
@@ -145,6 +159,8 @@ export class SqliteStore implements Store {
       this.lastFailure = failure;
     }
     this.rollbackQuietly();
+    // The retried writes failed again with this batch, so they stay at the front.
+    this.retained = [...this.retained, ...writes];
     // Rolled-back ids are free again: SQLite reuses them, so provisional ids must too.
     this.provisionalId = this.lastId();
     return false;
@@ -170,8 +186,17 @@ export class SqliteStore implements Store {
   close(): void {
     if (!this.db.open) return;
     this.rollbackQuietly();
+    // One last try for state writes whose batches failed, so a stop does not drop them.
+    if (this.retained.length > 0) {
+      this.batchOpen = false;
+      this.batchFailure = null;
+      this.batchWrites = [];
+      this.write(() => {}, false);
+      this.commit();
+    }
     this.batchOpen = false;
     this.batchFailure = null;
+    this.batchWrites = [];
     this.db.close();
   }
 
@@ -190,13 +215,18 @@ export class SqliteStore implements Store {
    * the batch has failed (now or earlier): its writes are skipped from then on, because SQLite
    * may already have rolled the transaction back and later writes would autocommit alone.
    */
-  private write(run: () => void): boolean {
+  private write(run: () => void, keep = true): boolean {
+    if (keep) this.batchWrites.push(run);
     if (this.batchFailure !== null) return false;
     try {
       if (this.batchOpen && !this.db.inTransaction) {
         throw new BatchLostError('SQLite rolled back the open batch');
       }
-      if (!this.db.inTransaction) this.sql.begin.run();
+      if (!this.db.inTransaction) {
+        this.sql.begin.run();
+        this.batchOpen = true;
+        for (const retry of this.retained) retry();
+      }
       this.batchOpen = true;
       run();
       return true;

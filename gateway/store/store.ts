@@ -62,7 +62,11 @@ export interface Store {
    * is given, the message is also queued for that user's next registration.
    */
   append(message: NewMessage, offlineFor?: string): number;
-  /** Make the current batch durable. False: the whole batch since the last commit is lost. */
+  /**
+   * Make the current batch durable. False: the batch's messages are lost (their senders must
+   * be told), while its other writes (users, passwords, channels, members) are kept and run
+   * again with the next batch, since they were acknowledged at once.
+   */
   commit(): boolean;
   /** Whether anything is staged since the last commit. */
   readonly dirty: boolean;
