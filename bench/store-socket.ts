@@ -7,7 +7,7 @@
  * (WAL, synchronous = FULL). Reports durable messages/s and the time from writing a MSG to
  * reading its OK (p50/p99/max), measured after a warm-up.
  *
- * Options: --clients 50 --window 32 --seconds 5 --warmup 1 --body 100
+ * Options: --clients 10 --window 16 --seconds 5 --warmup 1 --body 100
  *          --mode mixed|channel|dm  (channel: each client posts to a channel only it is in;
  *          dm: each client writes to the next client, who is online and reads it; mixed:
  *          alternately) --dir <parent of the temp data dir> (default: the OS temp dir)
@@ -26,8 +26,8 @@ import { Parser, SERVER_FRAME_LIMITS, ServerFrameDecoder, ProtocolError, encodeM
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: opts } = parseArgs({
   options: {
-    clients: { type: 'string', default: '50' },
-    window: { type: 'string', default: '32' },
+    clients: { type: 'string', default: '10' },
+    window: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1' },
     body: { type: 'string', default: '100' },
