@@ -44,6 +44,8 @@ export class Hub {
   readonly channels = new Map<string, Channel>();
   /** Every handle ever registered: key -> display case. */
   readonly known = new Map<string, string>();
+  /** user key -> the channels they belong to, online or not: what REG puts them back in. */
+  private readonly memberships = new Map<string, Set<Channel>>();
   readonly conns = new Set<Conn>();
   readonly limiter = new RateLimiter();
   /** Summary rows of connections that have ended (bounded). */
@@ -65,7 +67,7 @@ export class Hub {
     for (const handle of this.store.listUsers()) this.known.set(nameKey(handle), handle);
     for (const ch of this.store.listChannels()) {
       const channel = this.channel(ch.name, false);
-      for (const m of ch.members) channel.members.add(nameKey(m));
+      for (const m of ch.members) this.addMember(channel, nameKey(m));
     }
     if (!this.channels.has(nameKey(DEFAULT_CHANNEL))) this.channel(DEFAULT_CHANNEL, true);
     this.commitNow();
@@ -295,6 +297,24 @@ export class Hub {
       if (create) this.store.addChannel(name);
     }
     return ch;
+  }
+
+  /** Make a user a member (membership only: see `seat` for an online user). */
+  addMember(ch: Channel, userKey: string): void {
+    ch.members.add(userKey);
+    let of = this.memberships.get(userKey);
+    if (of === undefined) this.memberships.set(userKey, (of = new Set()));
+    of.add(ch);
+  }
+
+  removeMember(ch: Channel, userKey: string): void {
+    ch.members.delete(userKey);
+    this.memberships.get(userKey)?.delete(ch);
+  }
+
+  /** The channels a user belongs to, in the order they joined. */
+  channelsOf(userKey: string): Iterable<Channel> {
+    return this.memberships.get(userKey) ?? [];
   }
 
   /** Put an online user in a channel they belong to. */

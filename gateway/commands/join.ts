@@ -8,7 +8,7 @@ export const join: CommandHandler<'JOIN'> = {
     const user = conn.user!;
     const ch = hub.channel(channel, true);
     if (!ch.members.has(user.key)) {
-      ch.members.add(user.key);
+      hub.addMember(ch, user.key);
       hub.store.addMember(ch.name, user.handle);
       hub.seat(user, ch);
       hub.broadcast(ch, encodeServerFrame({ type: 'JOINED', channel: ch.name, user: user.handle }));

@@ -15,7 +15,7 @@ export const leave: CommandHandler<'LEAVE'> = {
       return hub.reply(conn, { type: 'ERR', code: 'NOT_MEMBER', text: `You are not in ${ch.name}` });
     }
     hub.broadcast(ch, encodeServerFrame({ type: 'LEFT', channel: ch.name, user: user.handle }));
-    ch.members.delete(user.key);
+    hub.removeMember(ch, user.key);
     user.channels.delete(ch);
     removeOnline(ch, conn);
     hub.store.removeMember(ch.name, user.handle);

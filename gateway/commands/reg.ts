@@ -1,5 +1,5 @@
 import { encodeDelivery, encodeServerFrame, nameKey } from '../../core/index.ts';
-import { addOnline, type Conn, type User } from '../conn.ts';
+import type { Conn, User } from '../conn.ts';
 import type { Hub } from '../hub.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import type { CommandHandler } from './types.ts';
@@ -82,10 +82,8 @@ function login(hub: Hub, conn: Conn, handle: string): User {
   conn.user = user;
   conn.lastHandle = handle;
   hub.reply(conn, { type: 'OK', args: [] });
-  for (const ch of hub.channels.values()) {
-    if (!ch.members.has(key)) continue;
-    user.channels.add(ch);
-    addOnline(ch, conn);
+  for (const ch of hub.channelsOf(key)) {
+    hub.seat(user, ch);
     hub.reply(conn, { type: 'JOINED', channel: ch.name, user: handle });
   }
   hub.toCoMembers(user, encodeServerFrame({ type: 'ONLINE', user: handle }));
