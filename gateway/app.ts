@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { Config } from './config.ts';
 import { Hub } from './hub.ts';
 import { TcpListener } from './tcp.ts';
@@ -24,10 +25,18 @@ export type SlckServer = {
   close(): Promise<SummaryRow[]>;
 };
 
-export function makeLogger(config: Pick<Config, 'logLevel' | 'logFile'>): Logger {
-  const streams: pino.StreamEntry[] = [{ stream: pino.destination(1) }];
+export function makeLogger(config: Pick<Config, 'logLevel' | 'logFile'> & Partial<Pick<Config, 'logFormat'>>): Logger {
+  // A person at a terminal reads lines; a collector (and the log file) gets JSON.
+  const toConsole = config.logFormat === 'pretty'
+    ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true })
+    : pino.destination(1);
+  // Each stream passes what the logger passes (a stream's own default would stop at info).
+  const level = config.logLevel === 'silent' ? 'fatal' : (config.logLevel as pino.Level);
+  const streams: pino.StreamEntry[] = [{ stream: toConsole, level }];
   // Seed 002: the log file is appended to, never truncated.
-  if (config.logFile) streams.push({ stream: pino.destination({ dest: config.logFile, append: true, mkdir: true, sync: true }) });
+  if (config.logFile) {
+    streams.push({ stream: pino.destination({ dest: config.logFile, append: true, mkdir: true, sync: true }), level });
+  }
   return pino({ level: config.logLevel }, pino.multistream(streams));
 }
 

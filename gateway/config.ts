@@ -8,6 +8,8 @@ export type Config = {
   dataDir: string | null;
   logFile: string | null;
   logLevel: string;
+  /** How the console log looks: `pretty` lines for a person, or `json` for a collector. */
+  logFormat: 'pretty' | 'json';
   maxOutbound: number;
   allowedOrigins: string[];
   heartbeatMs: number;
@@ -21,6 +23,7 @@ export const DEFAULTS: Config = {
   dataDir: './data',
   logFile: null,
   logLevel: 'info',
+  logFormat: process.stdout.isTTY ? 'pretty' : 'json',
   maxOutbound: 4 * 1024 * 1024,
   allowedOrigins: [],
   heartbeatMs: 30_000,
@@ -36,6 +39,7 @@ const OPTIONS = {
   memory: { env: 'SLCK_MEMORY', help: 'keep everything in memory: nothing survives a restart', value: '' },
   'log-file': { env: 'SLCK_LOG_FILE', help: 'also append the log to this file', value: 'FILE' },
   'log-level': { env: 'SLCK_LOG_LEVEL', help: 'fatal, error, warn, info, debug or silent', value: 'LEVEL' },
+  'log-format': { env: 'SLCK_LOG_FORMAT', help: 'console log as pretty lines or json (default: pretty on a terminal)', value: 'FORMAT' },
   'max-outbound': { env: 'SLCK_MAX_OUTBOUND', help: 'bytes a client may leave unread before it is cut off', value: 'BYTES' },
   'allowed-origins': { env: 'SLCK_ALLOWED_ORIGINS', help: 'comma-separated origins allowed to open /ws besides the app\'s own', value: 'LIST' },
   'heartbeat-ms': { env: 'SLCK_HEARTBEAT_MS', help: 'WebSocket ping interval; a missed pong disconnects', value: 'MS' },
@@ -63,6 +67,11 @@ function positive(text: string, name: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1) throw new Error(`--${name} must be a positive whole number, not "${text}"`);
   return n;
+}
+
+function oneOf<T extends string>(text: string, name: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, not "${text}"`);
+  return text as T;
 }
 
 export type Parsed = { config: Config; help: boolean; version: boolean };
@@ -94,6 +103,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (v('memory') === 'true' || v('memory') === '1') c.dataDir = null;
   if (v('log-file')) c.logFile = v('log-file')!;
   if (v('log-level')) c.logLevel = v('log-level')!;
+  if (v('log-format')) c.logFormat = oneOf(v('log-format')!, 'log-format', ['pretty', 'json'] as const);
   if (v('max-outbound')) c.maxOutbound = positive(v('max-outbound')!, 'max-outbound');
   if (v('allowed-origins')) c.allowedOrigins = v('allowed-origins')!.split(',').map((s) => s.trim()).filter(Boolean);
   if (v('heartbeat-ms')) c.heartbeatMs = positive(v('heartbeat-ms')!, 'heartbeat-ms');

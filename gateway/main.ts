@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'signal received, shutting down');
     const rows = await server.close();
-    console.log(`\n${formatSummary(rows)}`);
+    // The summary is also logged; a pretty console log has shown it as a table already.
+    const shown = config.logFormat === 'pretty' && logger.isLevelEnabled('info');
+    if (!shown) console.log(`\n${formatSummary(rows)}`);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
