@@ -1,7 +1,7 @@
 import { ErrorCode, ProtocolError } from './errors.ts';
 import type { Command } from './frames.ts';
 import { COMMAND_LIMITS, LIMITS, type Limits } from './limits.ts';
-import type { LineDecoder } from './parser.ts';
+import { skipBody, type LineDecoder } from './parser.ts';
 import { SP, TAB, hasControl, readLength, readName, tokenEnd, verbOf, words, oneLine } from './tokens.ts';
 import { nameProblem } from './names.ts';
 import { utf8Length } from './bytes.ts';
@@ -59,7 +59,6 @@ export class CommandDecoder implements LineDecoder<Command> {
     const tStart = at;
     while (at < end && buf[at] !== SP && buf[at] !== TAB) at++;
     const target = this.target(buf, tStart, at);
-    if (typeof target !== 'string') return target;
     while (at < end && (buf[at] === SP || buf[at] === TAB)) at++;
     const lStart = at;
     let len = 0;
@@ -68,10 +67,23 @@ export class CommandDecoder implements LineDecoder<Command> {
       if (d < 0 || d > 9) break;
       len = len * 10 + d;
     }
-    if (at === end && len >= 1 && len <= this.maxBody) {
-      this.bodyLength = len;
-      return { type: 'MSG', target, body: EMPTY };
+    // A line that ends in a plain length announces a body, which is on its way whatever we
+    // think of the line: a refusal still skips it, so its bytes are never read as commands.
+    if (at === end && len >= 1) {
+      if (len <= this.maxBody) {
+        if (typeof target !== 'string') {
+          this.bodyLength = skipBody(len);
+          return target;
+        }
+        this.bodyLength = len;
+        return { type: 'MSG', target, body: EMPTY };
+      }
+      if (len <= LIMITS.maxSkip) {
+        this.bodyLength = skipBody(len);
+        return err(ErrorCode.BODY_TOO_LARGE, `Body of ${len} bytes is over the ${this.maxBody}-byte limit; its bytes are skipped`);
+      }
     }
+    if (typeof target !== 'string') return target;
     return this.msgRest(buf, target, lStart, end, lineEnd);
   }
 

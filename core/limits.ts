@@ -4,6 +4,11 @@ export const LIMITS = {
   maxLine: 4096,
   /** Largest MSG body in bytes. */
   maxBody: 65536,
+  /**
+   * A refused MSG whose body is at most this long has its body read and dropped. A longer
+   * length is taken for garbage: nothing is skipped, and the lines that follow are commands.
+   */
+  maxSkip: 1024 * 1024,
   /** Handle and channel names: characters after the sigil. */
   maxName: 32,
   /** Longest password in bytes. */

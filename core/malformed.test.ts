@@ -27,7 +27,7 @@ const rows: Array<[label: string, code: string, line: string]> = [
   ['a one-line body that is empty', 'BAD_LENGTH', 'MSG #general 5\\r\\n'],
   ['a one-line length of 0', 'BAD_LENGTH', 'MSG #general 0\\r\\n'],
   ['a one-line length that is not a number', 'BAD_LENGTH', 'MSG #general five\\r\\nHello'],
-  ['a length over 65,536', 'BODY_TOO_LARGE', 'MSG #general 65537'],
+  ['a length over the 1 MiB that is skipped', 'BODY_TOO_LARGE', 'MSG #general 1048577'],
   ['a huge length', 'BODY_TOO_LARGE', 'MSG #general 999999999999999999999999999999'],
   ['a huge one-line length', 'BODY_TOO_LARGE', 'MSG #general 70000\\r\\nHello'],
   ['an unknown verb', 'UNKNOWN_COMMAND', 'FOO bar'],
@@ -65,20 +65,30 @@ const rows: Array<[label: string, code: string, line: string]> = [
   ['REG with a bad character', 'BAD_HANDLE', 'REG @ja!ne'],
   ['REG with a channel', 'BAD_HANDLE', 'REG #jane'],
   ['REG with non-ASCII', 'BAD_HANDLE', 'REG @j\xc3\xa9'],
-  ['MSG to a bad handle', 'BAD_HANDLE', 'MSG @ja/ne 5'],
   ['JOIN without the # (spec example)', 'BAD_CHANNEL', 'JOIN general'],
   ['JOIN with only #', 'BAD_CHANNEL', 'JOIN #'],
   ['JOIN with a 33-character channel', 'BAD_CHANNEL', `JOIN #${long(33)}`],
   ['LEAVE with a bad character', 'BAD_CHANNEL', 'LEAVE #a,b'],
   ['USRS with a handle', 'BAD_CHANNEL', 'USRS @jane'],
   ['HISTORY of a bad channel', 'BAD_CHANNEL', 'HISTORY #no!'],
-  ['MSG to a bad channel', 'BAD_CHANNEL', 'MSG #no! 5'],
-  ['MSG to a channel of 33 characters', 'BAD_CHANNEL', `MSG #${long(33)} 5`],
-  ['MSG to a name without a sigil', 'BAD_TARGET', 'MSG general 5'],
   ['MSG to a name without a sigil, no length', 'BAD_TARGET', 'MSG general'],
   ['HISTORY of a name without a sigil', 'BAD_TARGET', 'HISTORY general'],
   ['a password of 129 bytes', 'BAD_PASSWORD', `REG @jane ${long(129)}`],
   ['a password of 65 two-byte characters', 'BAD_PASSWORD', `REG @jane ${'\xc3\xa9'.repeat(65)}`],
+];
+
+/**
+ * [label, code, line, body]: a refused MSG whose line announces a body of a length it can
+ * skip. The body is made of commands, which must not run.
+ */
+const commandsAsBody = (len: number) => 'JOIN #evil\r\nQUIT\r\n'.repeat(Math.ceil(len / 18)).slice(0, len);
+const refusedWithBody: Array<[label: string, code: string, line: string, body: string]> = [
+  ['MSG to a bad handle', 'BAD_HANDLE', 'MSG @ja/ne 14', 'LEAVE #general'],
+  ['MSG to a bad channel', 'BAD_CHANNEL', 'MSG #no! 14', 'LEAVE #general'],
+  ['MSG to a channel of 33 characters', 'BAD_CHANNEL', `MSG #${long(33)} 4`, 'QUIT'],
+  ['MSG to a name without a sigil', 'BAD_TARGET', 'MSG general 17', commandsAsBody(17)],
+  ['a length over 65,536', 'BODY_TOO_LARGE', 'MSG #general 65537', commandsAsBody(65537)],
+  ['a length of 1 MiB', 'BODY_TOO_LARGE', 'MSG #general 1048576', commandsAsBody(1048576)],
 ];
 
 describe('malformed commands', () => {
@@ -98,8 +108,17 @@ describe('malformed commands', () => {
     });
   }
 
+  for (const [endName, lineEnd] of lineEnds) {
+    it.each(refusedWithBody)(`%s gives %s (${endName}); its body is skipped, and the next command parses`, (_label, code, line, body) => {
+      const input = concat([raw(line + lineEnd + body + lineEnd), utf8(NEXT)]);
+      for (const how of body.length > 100_000 ? (['whole', [7, 1, 300]] as Chunking[]) : chunkings) {
+        expect(codes(parseCommands(input, how))).toEqual([code, 'frame:PING']);
+      }
+    });
+  }
+
   it('errors carry a sentence for people, without control characters', () => {
-    for (const [, , line] of rows) {
+    for (const [, , line] of [...rows, ...refusedWithBody]) {
       const [error] = parseCommands(raw(line + '\r\n'));
       expect(error).toBeInstanceOf(ProtocolError);
       const message = (error as ProtocolError).message;
@@ -120,9 +139,11 @@ describe('malformed commands', () => {
     expect(codes(results)).toEqual(['BAD_LENGTH', 'UNKNOWN_COMMAND', 'UNKNOWN_COMMAND', 'frame:PING']);
   });
 
-  it('a MSG with a too-large length does not read a body', () => {
-    const results = parseCommands(`MSG #general 70000\r\n${NEXT}`);
-    expect(codes(results)).toEqual(['BODY_TOO_LARGE', 'frame:PING']);
+  it('a MSG with a too-large length is answered at once, before its body arrives', () => {
+    expect(codes(parseCommands('MSG #general 70000\r\n'))).toEqual(['BODY_TOO_LARGE']);
+    expect(parseCommands('MSG #general 70000\r\n')[0]).toMatchObject({
+      message: 'Body of 70000 bytes is over the 65536-byte limit; its bytes are skipped',
+    });
   });
 });
 

@@ -10,8 +10,11 @@ export interface LineDecoder<F> {
    * Decode `buf[start, end)`. Return a frame, a ProtocolError, or null for a line to ignore
    * (blank). A frame that announces a body sets `bodyLength` (>= 1, already checked against
    * the limit); for any other result it is -1, which is how the parser tells a frame that
-   * wants a body from one to emit at once, without an instanceof. The bytes may be reused
-   * after the call: a decoder copies what it keeps.
+   * wants a body from one to emit at once, without an instanceof. A ProtocolError that
+   * refuses a frame whose body is on its way sets it to `skipBody(len)`: the parser reports
+   * the error, then drops that many bytes, so the body is never read as commands. (Encoded in
+   * the same number so the MSG hot path tests one field.) The bytes may be reused after the
+   * call: a decoder copies what it keeps.
    */
   decode(buf: Uint8Array, start: number, end: number): F | ProtocolError | null;
   bodyLength: number;
@@ -20,6 +23,12 @@ export interface LineDecoder<F> {
 }
 
 export type ParseResult<F> = F | ProtocolError;
+
+/** `bodyLength` of a line that announces no body. */
+export const NO_BODY = -1;
+/** `bodyLength` of a refused line whose body of `len` bytes is to be dropped. */
+export const skipBody = (len: number): number => -1 - len;
+const skippedLength = (bodyLength: number): number => -1 - bodyLength;
 
 const LF = 10;
 const CR = 13;
@@ -32,6 +41,8 @@ const enum State {
   AfterBody,
   AfterBodyCr,
   Skip,
+  /** Dropping the body of a refused frame. */
+  Discard,
 }
 
 /**
@@ -127,6 +138,13 @@ export class Parser<F> {
       const need = decoder.bodyLength;
       if (need < 0) {
         this.emit(result);
+        if (need === NO_BODY) continue;
+        const skip = skippedLength(need);
+        if (n - pos < skip) {
+          this.startDiscard(skip);
+          return pos;
+        }
+        pos = this.lineEndAfterBody(chunk, pos + skip);
         continue;
       }
       if (n - pos < need) {
@@ -140,15 +158,8 @@ export class Parser<F> {
       // The whole body is in this chunk: a view, no copy. (A plain Uint8Array even when the
       // chunk is a Node Buffer, which keeps frames one shape.)
       const body = new Uint8Array(ab, base + pos, need);
-      pos += need;
-      // One optional line end after the body. The state is set before emit, which may reset us.
-      if (pos === n) this.state = State.AfterBody;
-      else if (chunk[pos] === LF) pos++;
-      else if (chunk[pos] === CR) {
-        pos++;
-        if (pos === n) this.state = State.AfterBodyCr;
-        else if (chunk[pos] === LF) pos++;
-      }
+      // The state is set before emit, which may reset us.
+      pos = this.lineEndAfterBody(chunk, pos + need);
       decoder.attachBody(result as F, body);
       this.emit(result);
     }
@@ -207,6 +218,18 @@ export class Parser<F> {
         }
         return pos + take;
       }
+      case State.Discard: {
+        // bodyNeed counts down what is left to drop; nothing is buffered.
+        const avail = n - pos;
+        if (avail < this.bodyNeed) {
+          this.bodyNeed -= avail;
+          return n;
+        }
+        const end = pos + this.bodyNeed;
+        this.bodyNeed = 0;
+        this.state = State.AfterBody;
+        return end;
+      }
       case State.AfterBody: {
         const b = chunk[pos];
         this.state = b === CR ? State.AfterBodyCr : State.Line;
@@ -239,14 +262,37 @@ export class Parser<F> {
     const decoder = this.decoder;
     const result = decoder.decode(buf, start, end);
     if (result === null) return;
-    if (decoder.bodyLength < 0) {
+    const need = decoder.bodyLength;
+    if (need < 0) {
       this.emit(result);
+      if (need !== NO_BODY) this.startDiscard(skippedLength(need));
       return;
     }
     this.frame = result as F;
     this.bodyNeed = decoder.bodyLength;
     this.bodyFilled = 0;
     this.state = State.Body;
+  }
+
+  private startDiscard(need: number): void {
+    this.bodyNeed = need;
+    this.state = State.Discard;
+  }
+
+  /**
+   * `pos` is just past a body inside `chunk`: step over one optional line end (CRLF, LF or a
+   * lone CR), leaving the state to finish it when the chunk ends first.
+   */
+  private lineEndAfterBody(chunk: Uint8Array, pos: number): number {
+    const n = chunk.length;
+    if (pos === n) this.state = State.AfterBody;
+    else if (chunk[pos] === LF) pos++;
+    else if (chunk[pos] === CR) {
+      pos++;
+      if (pos === n) this.state = State.AfterBodyCr;
+      else if (chunk[pos] === LF) pos++;
+    }
+    return pos;
   }
 
   private finishBody(body: Uint8Array): void {

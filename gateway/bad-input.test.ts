@@ -86,18 +86,32 @@ describe('bad input', () => {
     await expectUnharmed();
   });
 
-  it('huge lengths: BODY_TOO_LARGE, and the body is not read', async () => {
-    const replies = await send('MSG #room 65537\r\nMSG #room 99999999999999999999999999\r\nhi\r\n', 3);
+  it('huge lengths: BODY_TOO_LARGE; a body sent anyway is skipped, never run as commands', async () => {
+    // Over the limit but plausible: the body (here, commands) is read and dropped.
+    const body = 'LEAVE #room\r\n'.repeat(5042).slice(0, 65537);
+    const replies = await send(`MSG #room 65537\r\n${body}\r\nMSG #room 99999999999999999999999999\r\nhi\r\n`, 3);
     expect(replies).toEqual([
-      'ERR BODY_TOO_LARGE Body is larger than 65536 bytes',
+      'ERR BODY_TOO_LARGE Body of 65537 bytes is over the 65536-byte limit; its bytes are skipped',
+      // Past 1 MiB it cannot be a body: nothing is skipped, and the next line is a command.
       'ERR BODY_TOO_LARGE Body is larger than 65536 bytes',
       expect.stringMatching(/^ERR UNKNOWN_COMMAND /),
     ]);
+    expect(await bad.cmd('USRS #room')).toEqual(['USR @bad online', 'USR @watcher online', 'END USRS 2']);
     // The largest body allowed goes through.
     const big = 'x'.repeat(65536);
     expect((await bad.cmd(`MSG #room 65536\r\n${big}\r\n`))[0]).toMatch(/^OK \d+ /);
     await watcher.until((f) => 'type' in f && f.type === 'MSG');
     expect(watcher.msgs.map((m) => m.body.length)).toEqual([65536]);
+    expect(await bad.cmd('PING still-here')).toEqual(['PONG still-here']);
+    expect(await watcher.settle()).toEqual([]);
+  });
+
+  it('a MSG to a bad name: its body is skipped, so commands in it do not run', async () => {
+    const replies = await send('MSG bob 11\r\nLEAVE #room\r\nMSG #ro!om 4\r\nQUIT\r\n', 2);
+    expect(replies).toEqual([
+      'ERR BAD_TARGET Recipient must be a channel (#name) or a user (@name)',
+      expect.stringMatching(/^ERR BAD_CHANNEL /),
+    ]);
     expect(await bad.cmd('PING still-here')).toEqual(['PONG still-here']);
     expect(await watcher.settle()).toEqual([]);
   });
