@@ -81,6 +81,7 @@ const variants: Array<[label: string, wire: string, command: Command]> = [
   ['HISTORY limit is capped', 'HISTORY #general 600\r\n', { type: 'HISTORY', target: '#general', limit: 500 }],
   ['HISTORY direction in any case', 'history #general BEFORE 7\r\n', { type: 'HISTORY', target: '#general', before: 7 }],
   ['PING token is cut to 64 characters', `PING ${'t'.repeat(70)}\r\n`, { type: 'PING', token: 't'.repeat(64) }],
+  ['PING token is cut between characters, not inside one', `PING ${'a'.repeat(63)}😀😀\r\n`, { type: 'PING', token: `${'a'.repeat(63)}😀` }],
   ['password with a trailing NBSP', 'REG @jane pass\u00a0\r\n', { type: 'REG', handle: '@jane', password: 'pass\u00a0' }],
   ['password of 128 bytes', `REG @jane ${'p'.repeat(128)}\r\n`, { type: 'REG', handle: '@jane', password: 'p'.repeat(128) }],
   ['names of 32 characters', `JOIN #${'c'.repeat(32)}\r\n`, { type: 'JOIN', channel: `#${'c'.repeat(32)}` }],

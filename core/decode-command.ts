@@ -166,7 +166,8 @@ export class CommandDecoder implements LineDecoder<Command> {
         if (args.length === 0) return { type: 'PING' };
         // PONG echoes the token to a terminal: no control characters (an ESC could recolour it).
         if (hasControl(args[0])) return err(ErrorCode.BAD_SYNTAX, 'PING token must be printable');
-        return { type: 'PING', token: args[0].slice(0, 64) };
+        // Cut at 64 characters, never inside one (a lone surrogate would come back as U+FFFD).
+        return { type: 'PING', token: args[0].length <= 64 ? args[0] : Array.from(args[0]).slice(0, 64).join('') };
       case 'HELP':
         // HELP ignores what follows it: a lost person typing "help me" still gets help.
         return { type: 'HELP' };

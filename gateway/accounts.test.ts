@@ -97,6 +97,19 @@ describe('accounts', () => {
     expect(everything()).not.toMatch(/sesame|guess-/);
   });
 
+  it('guesses sent all at once are limited as if sent one after another', async () => {
+    server = await startServer();
+    const owner = await connect();
+    expect(await owner.cmd('REG @victim s3cret')).toEqual(['OK']);
+    await leave(owner);
+    const guessers = await Promise.all(Array.from({ length: 12 }, () => connect()));
+    const answers = await Promise.all(guessers.map((g, i) => g.cmd(`REG @victim guess${i}`)));
+    const codes = answers.map(([line]) => line.split(' ').slice(0, 2).join(' '));
+    // Three free attempts; every other one is refused before its password is even checked.
+    expect(codes.filter((c) => c === 'ERR WRONG_PASSWORD')).toHaveLength(3);
+    expect(codes.filter((c) => c === 'ERR RATE_LIMITED')).toHaveLength(9);
+  });
+
   it('a password over 128 bytes is refused without echoing it', async () => {
     server = await startServer();
     const c = await connect();

@@ -37,6 +37,13 @@ export class Conn {
   /** Frames queued this turn, written together at its end. */
   queue: Uint8Array[] = [];
   queued = 0;
+  /** Bytes of `queue` that answer this connection's own commands (replies, HISTORY). */
+  ownQueued = 0;
+  /**
+   * At most this many of the bytes still unsent answer the connection's own commands. A
+   * client that asks for a large reply is owed it: only the rest counts as falling behind.
+   */
+  owed = 0;
   dirty = false;
   /** Commands waiting while an asynchronous one (a password check) runs. */
   inbox: (Command | ProtocolError)[] | null = null;

@@ -44,6 +44,11 @@ export class Hub {
   readonly channels = new Map<string, Channel>();
   /** Every handle ever registered: key -> display case. */
   readonly known = new Map<string, string>();
+  /**
+   * user key -> people they have exchanged direct messages with since the server started.
+   * They hear of each other's presence, as co-members of a channel do.
+   */
+  private readonly partners = new Map<string, Set<string>>();
   /** user key -> the channels they belong to, online or not: what REG puts them back in. */
   private readonly memberships = new Map<string, Set<Channel>>();
   readonly conns = new Set<Conn>();
@@ -57,6 +62,8 @@ export class Hub {
   private batchFrames: Uint8Array[] = [];
   private batchOks: { ok: Uint8Array; conn: Conn; target: string }[] = [];
   private closing = false;
+  /** The connection whose command is running: what is queued for it answers it. */
+  private answering: Conn | null = null;
 
   constructor(opts: HubOptions) {
     this.store = opts.store;
@@ -115,17 +122,31 @@ export class Hub {
       return;
     }
     let result: void | Promise<void>;
+    this.answering = conn;
     try {
       result = (entry.run as (h: Hub, c: Conn, cmd: Command) => void | Promise<void>)(this, conn, input);
     } catch (e) {
       this.fail(conn, e);
       return;
+    } finally {
+      this.answering = null;
     }
     if (result instanceof Promise) {
       // Later commands wait, so replies stay in order; reading pauses meanwhile.
       conn.inbox = [];
       conn.session.pause();
       result.catch((e) => this.fail(conn, e)).finally(() => this.drainInbox(conn));
+      return;
+    }
+    // Backpressure: a client whose answers pile up unread (a pipeline of HISTORY, say) is not
+    // read from until it has taken them, so what it is owed stays bounded.
+    if (conn.owed + conn.ownQueued > this.maxOutbound && !conn.closed) {
+      conn.inbox = [];
+      conn.session.pause();
+      conn.session.whenDrained(() => {
+        conn.owed = 0;
+        this.drainInbox(conn);
+      });
     }
   }
 
@@ -183,7 +204,7 @@ export class Hub {
   // ------------------------------------------------------------ output
 
   reply(conn: Conn, frame: ServerFrame): void {
-    this.send(conn, encodeServerFrame(frame));
+    this.send(conn, encodeServerFrame(frame), true);
   }
 
   error(conn: Conn, e: ProtocolError): void {
@@ -191,10 +212,11 @@ export class Hub {
   }
 
   /** Queue bytes for a connection; written at the end of this event-loop turn. */
-  send(conn: Conn, bytes: Uint8Array): void {
+  send(conn: Conn, bytes: Uint8Array, own = false): void {
     if (conn.closed) return;
     conn.queue.push(bytes);
     conn.queued += bytes.length;
+    if (own || conn === this.answering) conn.ownQueued += bytes.length;
     if (!conn.dirty) {
       conn.dirty = true;
       this.dirtyConns.push(conn);
@@ -221,7 +243,7 @@ export class Hub {
     }
   }
 
-  /** Everyone who shares a channel with `user`, each once. */
+  /** Everyone who shares a channel with `user`, or has direct messages with them, each once. */
   toCoMembers(user: User, bytes: Uint8Array): void {
     const seen = new Set<Conn>([user.conn]);
     for (const ch of user.channels) {
@@ -231,6 +253,23 @@ export class Hub {
           this.send(c, bytes);
         }
       }
+    }
+    for (const key of this.partners.get(user.key) ?? []) {
+      const c = this.users.get(key)?.conn;
+      if (c !== undefined && !seen.has(c)) {
+        seen.add(c);
+        this.send(c, bytes);
+      }
+    }
+  }
+
+  /** Two users have exchanged a direct message: each hears of the other's presence from now. */
+  noteDirect(a: string, b: string): void {
+    if (a === b) return;
+    for (const [x, y] of [[a, b], [b, a]]) {
+      let set = this.partners.get(x);
+      if (set === undefined) this.partners.set(x, (set = new Set()));
+      set.add(y);
     }
   }
 
@@ -242,7 +281,7 @@ export class Hub {
     this.batchFrames = [];
     this.batchOks = [];
     if (failed !== null) {
-      this.log.error({ messages: oks.length }, 'store commit failed; messages refused');
+      this.log.error({ messages: oks.length, err: this.store.lastFailure ?? undefined }, 'store commit failed; messages refused');
       for (const { ok, conn, target } of oks) {
         const i = conn.queue.indexOf(ok);
         const err = encodeServerFrame({ type: 'ERR', code: 'STORE_FAILED', text: `Message to ${target} was not stored; try again` });
@@ -265,6 +304,8 @@ export class Hub {
   private writeNow(conn: Conn, failed: Set<Uint8Array> | null = null): void {
     conn.dirty = false;
     let queue = conn.queue;
+    const own = conn.ownQueued;
+    conn.ownQueued = 0;
     if (queue.length === 0 || conn.closed) {
       conn.queue = [];
       conn.queued = 0;
@@ -274,8 +315,13 @@ export class Hub {
     const bytes = queue.length === 1 ? queue[0] : queue.length === 0 ? EMPTY : Buffer.concat(queue, conn.queued);
     conn.queue = [];
     conn.queued = 0;
-    if (bytes.length > 0) conn.session.send(bytes);
-    if (conn.session.backlog > this.maxOutbound) {
+    // The socket sends in order, so of what was unsent before this write, no more than all
+    // of it can still be owed.
+    const session = conn.session;
+    const before = session.backlog;
+    if (bytes.length > 0) session.send(bytes);
+    conn.owed = Math.min(conn.owed, before) + own;
+    if (session.backlog - conn.owed > this.maxOutbound) {
       this.log.warn({ client: conn.session.id, user: conn.user?.handle, backlog: conn.session.backlog }, 'slow consumer');
       this.end(conn, 'slow consumer', {
         type: 'BYE', reason: 'SLOW_CONSUMER', text: `More than ${this.maxOutbound} bytes were waiting unread`,

@@ -39,8 +39,20 @@ export class RateLimiter {
     }
   }
 
-  succeed(key: string): void {
-    this.records.delete(key);
+  /**
+   * An attempt that turned out right: it was counted as a failure when it began (so that
+   * attempts running at the same time cannot slip past the limit), which is taken back.
+   * `clear` loses its whole record; `others` lose this one count.
+   */
+  succeed(clear: string, others: string[] = []): void {
+    this.records.delete(clear);
+    for (const k of others) {
+      const r = this.records.get(k);
+      if (r === undefined) continue;
+      r.failures--;
+      if (r.failures <= 0) this.records.delete(k);
+      else r.until = r.failures >= FREE_FAILURES ? r.last + Math.min(1000 * 2 ** (r.failures - FREE_FAILURES), MAX_WAIT_MS) : 0;
+    }
   }
 
   private sweep(t: number): void {

@@ -16,6 +16,8 @@ export interface Session {
   /** Stop and restart reading (while a slow command, such as a password check, runs). */
   pause(): void;
   resume(): void;
+  /** Call `then` once, on a later turn, when everything written has been taken by the peer. */
+  whenDrained(then: () => void): void;
   /** Write `last` (if given) and what is pending, then close. Gives up after a few seconds. */
   close(last?: Uint8Array): void;
 }

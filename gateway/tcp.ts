@@ -30,6 +30,14 @@ class TcpSession implements Session {
     this.paused = true;
     this.socket.pause();
   }
+  whenDrained(then: () => void): void {
+    // Looked at on the next turn, after the hub has written this turn's output.
+    setImmediate(() => {
+      const s = this.socket;
+      if (s.writableLength === 0 || s.destroyed) then();
+      else s.once('drain', then);
+    });
+  }
   resume(): void {
     this.paused = false;
     this.socket.resume();

@@ -7,6 +7,7 @@ import type { Session } from './session.ts';
 import type { Conn } from './conn.ts';
 
 const CLOSE_GRACE_MS = 5_000;
+const DRAIN_POLL_MS = 5;
 
 class WsSession implements Session {
   readonly transport = 'ws' as const;
@@ -30,6 +31,15 @@ class WsSession implements Session {
   }
   resume(): void {
     this.ws.resume();
+  }
+  whenDrained(then: () => void): void {
+    // ws has no drain event of its own: look again every few milliseconds.
+    // Looked at from the next turn, after the hub has written this turn's output.
+    const check = () => {
+      if (this.ws.bufferedAmount === 0 || this.ws.readyState !== 1) then();
+      else setTimeout(check, DRAIN_POLL_MS).unref();
+    };
+    setImmediate(check);
   }
   close(last?: Uint8Array): void {
     if (last) this.send(last);

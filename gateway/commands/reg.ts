@@ -22,7 +22,11 @@ export const reg: CommandHandler<'REG'> = {
       login(hub, conn, stored?.handle ?? handle);
       return;
     }
-    const limitKeys = [`user:${key}`, `addr:${addressOf(conn)}`];
+    // Per handle from this address (so a stranger elsewhere cannot lock the owner out), and
+    // per address. Each attempt counts as a failure from the start, so that many attempts
+    // sent at once are limited as if sent one after another; a right password takes it back.
+    const address = addressOf(conn);
+    const limitKeys = [`user:${key}@${address}`, `addr:${address}`];
     const wait = hub.limiter.wait(limitKeys);
     if (wait > 0) {
       return hub.reply(conn, { type: 'ERR', code: 'RATE_LIMITED', text: `Too many attempts; wait ${Math.ceil(wait / 1000)} s` });
@@ -33,14 +37,14 @@ export const reg: CommandHandler<'REG'> = {
           type: 'ERR', code: 'PASSWORD_REQUIRED', text: `${stored.handle} is claimed: REG ${stored.handle} <password>`,
         });
       }
+      hub.limiter.fail(limitKeys);
       return verifyPassword(password, stored.passwordHash).then((ok) => {
         if (conn.closed) return;
         if (!ok) {
-          hub.limiter.fail(limitKeys);
           hub.log.warn({ client: conn.session.id, user: stored.handle }, 'wrong password');
           return hub.reply(conn, { type: 'ERR', code: 'WRONG_PASSWORD', text: `Wrong password for ${stored.handle}` });
         }
-        hub.limiter.succeed(limitKeys[0]);
+        hub.limiter.succeed(limitKeys[0], [limitKeys[1]]);
         if (hub.users.has(key)) return taken(hub, conn, stored.handle);
         login(hub, conn, stored.handle);
         return;
@@ -88,7 +92,7 @@ function login(hub: Hub, conn: Conn, handle: string): User {
   }
   hub.toCoMembers(user, encodeServerFrame({ type: 'ONLINE', user: handle }));
   for (const m of hub.store.takeOffline(key)) {
-    hub.send(conn, encodeDelivery(m.target, m.from, m.id, m.ts, m.body));
+    hub.send(conn, encodeDelivery(m.target, m.from, m.id, m.ts, m.body), true);
   }
   hub.log.info({ client: conn.session.id, user: handle }, 'registered');
   return user;

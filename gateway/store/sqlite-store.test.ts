@@ -159,6 +159,22 @@ describe('SqliteStore on a real file', () => {
     expect(new Uint8Array(fs.readFileSync(file))).toEqual(junk);
   });
 
+  it('refuses a database whose header is fine but a page is damaged, naming it', () => {
+    const store = openStore();
+    for (let i = 0; i < 50; i++) store.addUser(`@user${i}`);
+    store.append(msg('#general', '@user1', 'x'.repeat(20000)));
+    expect(store.commit()).toBe(true);
+    store.close();
+    const file = path.join(dir, 'slck.db');
+    const bytes = fs.readFileSync(file);
+    const pageSize = bytes.readUInt16BE(16);
+    // Page 2 onwards: table pages. Scribble over the second one.
+    bytes.fill(0x5a, pageSize, pageSize * 2);
+    fs.writeFileSync(file, bytes);
+    expect(() => openStore()).toThrow(file);
+    expect(() => openStore()).toThrow(/damaged|not a usable/);
+  });
+
   it('refuses a data directory that cannot be created, naming it', () => {
     const blocker = path.join(dir, 'a-file');
     fs.writeFileSync(blocker, 'not a directory');

@@ -285,6 +285,9 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     db.pragma('journal_size_limit = 67108864');
     db.pragma('foreign_keys = ON');
     migrate(db);
+    // A damaged page would otherwise show up later, as errors on whoever reads it.
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new DamagedFileError(String(check));
     return new SqliteStore(db, file);
   } catch (err) {
     db?.close();
@@ -292,11 +295,16 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   }
 }
 
+/** quick_check found damage the header did not show. */
+class DamagedFileError extends Error {}
+
 function openError(file: string, err: unknown): Error {
   const code = err instanceof Database.SqliteError ? err.code : '';
   const why = describe(err);
   let advice: string;
-  if (err instanceof NewerSchemaError) {
+  if (err instanceof DamagedFileError) {
+    advice = `${file} is damaged (${why}). Move it aside to start with an empty store, or restore it from a backup.`;
+  } else if (err instanceof NewerSchemaError) {
     advice = `${file} was written by a newer SLCK (${why}). Run that version, or restore a backup.`;
   } else if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
     advice =

@@ -68,6 +68,8 @@ export interface Store {
    * again with the next batch, since they were acknowledged at once.
    */
   commit(): boolean;
+  /** Why the last failed `commit()` failed, for the log. */
+  readonly lastFailure?: Error | null;
   /** Whether anything is staged since the last commit. */
   readonly dirty: boolean;
 
