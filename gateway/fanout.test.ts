@@ -111,6 +111,25 @@ describe('direct messages, LEAVE and disconnects', () => {
     expect(await jane.settle()).toEqual(['OFFLINE @john', 'ONLINE @john']);
   });
 
+  it('people who have exchanged a direct message, in no channel together, see each other come and go', async () => {
+    server = await startServer();
+    const jane = await user('@jane');
+    const solo = await TestClient.user(server.tcpPort, '@solo');
+    await solo.ok('MSG @jane 2\r\nhi');
+    await jane.until(is('MSG'));
+    solo.end();
+    await solo.waitClosed();
+    await jane.until(is('OFFLINE', 'OFFLINE @solo'));
+    await user('@solo');
+    await jane.until(is('ONLINE', 'ONLINE @solo'));
+    // Someone who never wrote to @jane hears nothing of her.
+    const stranger = await user('@stranger');
+    await stranger.settle();
+    jane.end();
+    await jane.waitClosed();
+    expect(await stranger.settle()).toEqual([]);
+  });
+
   it('an abrupt close (reset) frees the handle as soon as the server sees it', async () => {
     server = await startServer();
     const jane = await user('@jane', '#room');

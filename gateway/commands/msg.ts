@@ -33,7 +33,10 @@ export const msg: CommandHandler<'MSG'> = {
     const id = hub.store.append({ target: to, from: user.handle, ts, body }, offlineFor);
     const frame = encodeDelivery(to, user.handle, id, ts, body);
     if (ch !== undefined) hub.broadcast(ch, frame, conn);
-    else if (recipient !== undefined && recipient.conn !== conn) hub.send(recipient.conn, frame);
+    else {
+      hub.noteDirect(user.key, key);
+      if (recipient !== undefined && recipient.conn !== conn) hub.send(recipient.conn, frame);
+    }
     conn.sent++;
     hub.sendStoredOk(conn, utf8(`OK ${id} ${ts}\r\n`), frame, to);
   },
