@@ -45,13 +45,18 @@ function ensureChromium(): void {
   const needFont = !existsSync(EMOJI_FONT);
   if (!needBrowser && !needFont) return;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (...args: string[]) => execFileSync('apt-get', args, { stdio: 'inherit', env });
+  // As root (CI, containers) apt-get runs directly; otherwise through sudo, which may ask.
+  const root = process.getuid?.() === 0;
+  const apt = (...args: string[]) =>
+    root ? execFileSync('apt-get', args, { stdio: 'inherit', env }) : execFileSync('sudo', ['-E', 'apt-get', ...args], { stdio: 'inherit', env });
   console.log('[e2e] installing chromium and an emoji font with apt-get…');
   try {
     apt('update');
     apt('install', '-y', '--no-install-recommends', ...(needBrowser ? ['chromium'] : []), ...(needFont ? ['fonts-noto-color-emoji'] : []));
   } catch (e) {
-    if (needBrowser) throw e;
+    if (needBrowser) {
+      throw new Error(`Chromium is needed at ${CHROMIUM} for the browser tests: install it with "sudo apt-get install -y chromium"`, { cause: e });
+    }
     console.warn('[e2e] could not install fonts-noto-color-emoji; emoji will not render in screenshots');
   }
 }
