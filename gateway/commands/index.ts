@@ -2,8 +2,15 @@ import type { CommandTable } from './types.ts';
 import { reg } from './reg.ts';
 import { join } from './join.ts';
 import { leave } from './leave.ts';
-import { msg, mute, unmute } from './msg.ts';
-import { chns, usrs, help, time, ping, quit } from './lists.ts';
+import { msg } from './msg.ts';
+import { chns } from './chns.ts';
+import { usrs } from './usrs.ts';
+import { mute } from './mute.ts';
+import { unmute } from './unmute.ts';
+import { help } from './help.ts';
+import { time } from './time.ts';
+import { ping } from './ping.ts';
+import { quit } from './quit.ts';
 import { history } from './history.ts';
 
 /** Every command's handler, by verb. The type makes a missing command a compile error. */

@@ -41,24 +41,3 @@ export const msg: CommandHandler<'MSG'> = {
     hub.sendStoredOk(conn, utf8(`OK ${id} ${ts}\r\n`), frame, to);
   },
 };
-
-/** MUTE: seed 002's self-mute. Messages are counted and held back, never delivered. */
-export const mute: CommandHandler<'MUTE'> = {
-  needsUser: true,
-  run(hub, conn) {
-    if (!conn.muted) {
-      conn.muted = true;
-      conn.heldBack = 0;
-    }
-    hub.reply(conn, { type: 'OK', args: [] });
-  },
-};
-
-export const unmute: CommandHandler<'UNMUTE'> = {
-  needsUser: true,
-  run(hub, conn) {
-    conn.muted = false;
-    hub.reply(conn, { type: 'OK', args: [] });
-  },
-};
-

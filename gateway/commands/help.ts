@@ -1,0 +1,25 @@
+import type { CommandHandler } from './types.ts';
+import { list } from './listing.ts';
+
+const HELP_LINES = [
+  'REG @handle [password]  register; a password claims the handle',
+  'JOIN #channel  join a channel, creating it if new',
+  'LEAVE #channel  leave a channel',
+  'MSG #channel|@user <length>  then the body on the next line: send a message',
+  'MSG #general 5\\r\\nHello  the same on one line',
+  'CHNS  list channels and member counts',
+  'USRS [#channel]  list users, online and offline',
+  'HISTORY #channel|@user [limit] [before <id>|after <id>]  replay stored messages',
+  'MUTE / UNMUTE  hold back your messages, or stop holding them back',
+  'TIME  the server time',
+  'PING [token]  check the connection',
+  'HELP  this list',
+  'QUIT  leave',
+];
+
+export const help: CommandHandler<'HELP'> = {
+  needsUser: false,
+  run(hub, conn) {
+    list(hub, conn, 'HELP', HELP_LINES.map((text) => ({ type: 'INFO', text })));
+  },
+};
