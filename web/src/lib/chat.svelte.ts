@@ -39,9 +39,14 @@ export class Chat {
   channels = $derived([...this.conversations.values()].filter((c) => c.kind === 'channel').sort(byName));
   dms = $derived([...this.conversations.values()].filter((c) => c.kind === 'dm').sort(byName));
   active = $derived(this.activeKey === null ? undefined : this.conversations.get(this.activeKey));
+  /**
+   * Presence is only known while registered and caught up: while the link is down nobody
+   * shows as online (components may grey presence out when this is false).
+   */
+  presenceKnown = $derived(this.ready);
   peopleList = $derived(
     [...this.people.values()]
-      .map((p) => (this.isMe(p.name) ? { ...p, online: this.ready } : p))
+      .map((p) => ({ ...p, online: this.ready && (this.isMe(p.name) || p.online) }))
       .sort((a, b) => Number(b.online) - Number(a.online) || byName(a, b)),
   );
   totalUnread = $derived([...this.conversations.values()].reduce((n, c) => n + c.unread, 0));
@@ -59,6 +64,18 @@ export class Chat {
   private savedActive: string | undefined;
   /** The current socket carries our REG: signing out must QUIT it. */
   private registeredOnSocket = false;
+  /**
+   * Per conversation, the id of the newest message held when the link last dropped: after
+   * the reconnect, what was missed is fetched `after` it. Cleared once caught up.
+   */
+  readonly marks = new Map<string, number>();
+  /** Per conversation, the id of the first message delivered live on this connection. */
+  readonly firstLive = new Map<string, number>();
+  /** The people directory has been read (USRS) since this REG: deliveries are live. */
+  private peopleSynced = false;
+  private directoryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A channel appeared while not ready: read the channel list once ready. */
+  private directoryStale = false;
 
   constructor(connection: Connection) {
     this.connection = connection;
@@ -73,6 +90,14 @@ export class Chat {
     });
     connection.onClose(() => {
       clearTimeout(this.regTimer);
+      clearTimeout(this.directoryTimer);
+      // What we hold now is what we have seen: after the reconnect, fetch what is newer. A
+      // mark left from an earlier drop that was never caught up stays (it is older).
+      for (const conv of this.conversations.values()) {
+        if (conv.loaded && !this.marks.has(conv.key)) this.marks.set(conv.key, conv.lastId);
+      }
+      this.firstLive.clear();
+      this.peopleSynced = false;
       this.ready = false;
       this.registering = false;
       this.registeredOnSocket = false;
@@ -82,7 +107,8 @@ export class Chat {
 
   /** Presence as this page shows it: we are online exactly when our link is up. */
   isOnline(name: string): boolean {
-    if (this.isMe(name)) return this.ready;
+    if (!this.ready) return false;
+    if (this.isMe(name)) return true;
     return this.people.get(nameKey(name))?.online ?? false;
   }
 
@@ -141,6 +167,10 @@ export class Chat {
     this.password = undefined;
     this.resuming = false;
     this.conversations.clear();
+    this.marks.clear();
+    this.firstLive.clear();
+    clearTimeout(this.directoryTimer);
+    this.directoryStale = false;
     this.people.clear();
     this.directory = [];
     this.activeKey = null;
@@ -156,6 +186,8 @@ export class Chat {
     const client = this.connection.client;
     const firstTime = this.phase === 'signing-in' && !this.resuming;
     this.restored.clear();
+    this.firstLive.clear();
+    this.peopleSynced = false;
     this.registering = true;
     this.syncNote = 'Signing in…';
     try {
@@ -192,7 +224,7 @@ export class Chat {
     }
     this.resuming = false;
     try {
-      await catchUp(this, { joinGeneral: firstTime });
+      await catchUp(this);
     } catch (e) {
       if (e instanceof ServerError && e.code === 'DISCONNECTED') return;
       console.error('catching up failed', e);
@@ -202,6 +234,10 @@ export class Chat {
     if (!this.connection.isOpen || this.phase !== 'signed-in') return;
     this.ready = true;
     this.syncNote = '';
+    if (this.directoryStale) {
+      this.directoryStale = false;
+      void this.refreshDirectory();
+    }
     if (!this.active) this.openDefault();
     else if (!this.active.loaded) void loadLatest(this, this.active);
   }
@@ -212,6 +248,9 @@ export class Chat {
     const channel = isChannel(d.target);
     const mine = this.isMe(d.from);
     const name = channel || mine ? d.target : d.from;
+    if (!mine) this.noteSender(d.from);
+    const convKey = nameKey(name);
+    if (!this.firstLive.has(convKey)) this.firstLive.set(convKey, d.id);
     let conv = this.conversations.get(nameKey(name));
     if (!conv) {
       if (channel) return; // not a member: nothing to show it in
@@ -221,8 +260,19 @@ export class Chat {
     if (!mine && fresh.length > 0 && !this.isViewing(conv)) conv.unread += fresh.length;
   }
 
+  /**
+   * Someone's message reached us. Once the people directory has been read on this
+   * connection, deliveries are live, so the sender is online; before that they may be
+   * direct messages kept while we were away, so an unknown sender is only listed.
+   */
+  private noteSender(user: string): void {
+    if (this.peopleSynced) this.setPresence(user, true);
+    else if (!this.people.has(nameKey(user))) this.people.set(nameKey(user), { name: user, online: false });
+  }
+
   private onJoined(channel: string, user: string): void {
     const key = nameKey(channel);
+    if (!this.directory.some((c) => nameKey(c.channel) === key)) this.scheduleDirectoryRefresh();
     this.bumpDirectory(key, +1);
     if (this.isMe(user)) {
       let conv = this.conversations.get(key);
@@ -249,7 +299,7 @@ export class Chat {
     const conv = this.conversations.get(key);
     if (!conv) return;
     if (this.isMe(user)) {
-      this.conversations.delete(key);
+      this.dropConversation(key);
       if (this.activeKey === key) this.openDefault();
       return;
     }
@@ -264,11 +314,29 @@ export class Chat {
   }
 
   setPeople(users: readonly UserInfo[]): void {
+    this.peopleSynced = true;
     this.people.clear();
     for (const u of users) {
       this.people.set(nameKey(u.user), { name: u.user, online: u.online });
       if (this.isMe(u.user)) this.me = u.user; // the case the server first saw
     }
+  }
+
+  /** Forget a conversation (we are no longer in the channel). */
+  dropConversation(key: string): void {
+    this.conversations.delete(key);
+    this.marks.delete(key);
+    this.firstLive.delete(key);
+  }
+
+  /** A channel the list does not show yet: read the list again, once for a burst of them. */
+  private scheduleDirectoryRefresh(): void {
+    if (!this.ready) {
+      this.directoryStale = true;
+      return;
+    }
+    clearTimeout(this.directoryTimer);
+    this.directoryTimer = setTimeout(() => void this.refreshDirectory(), 300);
   }
 
   private bumpDirectory(key: string, by: number): void {
@@ -336,8 +404,9 @@ export class Chat {
     } catch (e) {
       return errorText(e);
     }
+    // A channel this JOIN created reached us as a JOINED the channel list lacked, which
+    // refreshes the list.
     this.open(nameKey(name));
-    void this.refreshDirectory();
     return '';
   }
 

@@ -106,6 +106,18 @@ export class Conversation {
     return fresh;
   }
 
+  /**
+   * Forget the messages older than `id` (the start of a freshly fetched latest page that may
+   * not join up with them): scrolling back fetches them again, in one piece.
+   */
+  dropBefore(id: number): void {
+    if (this.oldest === 0 || this.oldest >= id) return;
+    this.items = this.items.filter((i) => i.kind !== 'msg' || i.id >= id);
+    for (const held of [...this.ids]) if (held < id) this.ids.delete(held);
+    this.oldest = this.ids.size === 0 ? 0 : Math.min(...this.ids);
+    if (this.ids.size === 0) this.newest = 0;
+  }
+
   addSystem(text: string, ts: string = new Date().toISOString()): void {
     const item: SystemItem = { kind: 'system', key: `s${++systemSeq}`, text, ts, after: this.newest };
     this.items = [...this.items, item];

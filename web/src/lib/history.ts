@@ -1,13 +1,14 @@
-import { DEFAULT_CHANNEL, nameKey } from '../../../core/names.ts';
+import { DEFAULT_CHANNEL } from '../../../core/names.ts';
 import { LIMITS } from '../../../core/limits.ts';
 import { ServerError } from '../../../core/client.ts';
 import type { Chat } from './chat.svelte.ts';
 import { toItem, type Conversation } from './conversation.svelte.ts';
+import * as storage from './storage.ts';
 
 /** Messages per page when opening a conversation or scrolling back. */
 const PAGE = 50;
 /** Pages of missed messages fetched after a reconnect before giving up and starting afresh. */
-const MAX_MISSED_PAGES = 10;
+const MAX_MISSED_PAGES = 20;
 
 /** Fetch the latest page of a conversation. */
 export async function loadLatest(chat: Chat, conv: Conversation): Promise<void> {
@@ -15,6 +16,9 @@ export async function loadLatest(chat: Chat, conv: Conversation): Promise<void> 
   conv.loading = true;
   try {
     const page = await chat.connection.client.history(conv.name, { limit: PAGE });
+    // Messages that arrived live before the conversation was loaded may be older than this
+    // page with a stretch missing in between: let scrolling back fetch them in one piece.
+    if (page.length > 0) conv.dropBefore(page[0].id);
     conv.addMessages(page.map((d) => toItem(d, chat.isMe(d.from))));
     conv.hasOlder = page.length === PAGE;
     conv.loaded = true;
@@ -46,71 +50,120 @@ export async function loadOlder(chat: Chat, conv: Conversation): Promise<void> {
   }
 }
 
+/** The message held with this id, if any. */
+const heldMessage = (conv: Conversation, id: number) => conv.items.find((i) => i.kind === 'msg' && i.id === id);
+
+/** Is the server's message `mark` of this conversation the one we hold (same id and time)? */
+async function sameAsServer(chat: Chat, conv: Conversation, mark: number): Promise<boolean> {
+  const probe = await chat.connection.client.history(conv.name, { limit: 1, before: mark + 1 });
+  const held = heldMessage(conv, mark);
+  return probe[0]?.id === mark && held?.kind === 'msg' && probe[0].ts === held.ts;
+}
+
 /**
- * Bring one loaded conversation up to date after a reconnect: fetch what arrived while we
- * were away. If the server's history no longer contains our newest message as we saw it
- * (a server that lost its memory, whose ids start again), start the conversation afresh.
+ * Bring one loaded conversation up to date after a reconnect: fetch what arrived after the
+ * newest message we held when the link dropped (`chat.marks`; live messages that arrived
+ * since REG are newer and must not move that mark). If the server's history no longer
+ * contains that message as we saw it (a server that lost its memory, whose ids start
+ * again), start the conversation afresh.
  */
 async function fetchMissed(chat: Chat, conv: Conversation, viewing: boolean): Promise<void> {
   const client = chat.connection.client;
-  if (!conv.loaded) return;
-  const last = conv.lastId;
-  const lastItem = conv.items.findLast((i) => i.kind === 'msg');
-  const probe = last === 0 ? [] : await client.history(conv.name, { limit: 1, before: last + 1 });
-  const same = last === 0 || (probe[0]?.id === last && lastItem?.kind === 'msg' && probe[0].ts === lastItem.ts);
-  if (!same) {
+  if (!conv.loaded) {
+    chat.marks.delete(conv.key);
+    return;
+  }
+  const mark = chat.marks.get(conv.key) ?? conv.lastId;
+  if (mark !== 0 && !(await sameAsServer(chat, conv, mark))) {
     conv.clear();
     conv.addSystem('The server restarted without its history; showing what it has now.');
+    chat.marks.delete(conv.key);
     if (viewing) await loadLatest(chat, conv);
     return;
   }
-  if (last === 0) {
+  if (mark === 0) {
     conv.loaded = false;
+    chat.marks.delete(conv.key);
     await loadLatest(chat, conv);
     return;
   }
+  // Page forward from the mark until the server has nothing newer, or until a page reaches
+  // the messages delivered live on this connection (from the first of those on, nothing was
+  // missed). A short page is not taken to be the last one.
+  let after = mark;
   for (let pages = 0; ; pages++) {
     if (pages === MAX_MISSED_PAGES) {
       // Too much happened while away to replay: show the latest page, older ones on scroll.
       conv.clear();
       if (viewing) await loadLatest(chat, conv);
-      return;
+      break;
     }
-    const missed = await client.history(conv.name, { limit: LIMITS.maxHistory, after: conv.lastId });
+    const missed = await client.history(conv.name, { limit: LIMITS.maxHistory, after });
+    if (missed.length === 0) break;
     const fresh = conv.addMessages(missed.map((d) => toItem(d, chat.isMe(d.from))));
     if (!viewing) conv.unread += fresh.filter((m) => !m.mine).length;
-    if (missed.length < LIMITS.maxHistory) return;
+    after = Math.max(after, ...missed.map((d) => d.id));
+    const firstLive = chat.firstLive.get(conv.key);
+    if (firstLive !== undefined && after >= firstLive) break;
   }
+  chat.marks.delete(conv.key);
+}
+
+/**
+ * Did the server lose what it knew about us (restarted without storage)? It restores every
+ * channel we belong to on REG, so restoring none of the channels we held says so, unless a
+ * direct conversation's history shows the server still has its memory (then we left those
+ * channels elsewhere).
+ */
+async function serverForgotUs(chat: Chat, notRestored: readonly Conversation[]): Promise<boolean> {
+  if (notRestored.length === 0 || chat.restored.size > 0) return false;
+  for (const dm of chat.dms) {
+    const mark = chat.marks.get(dm.key) ?? dm.lastId;
+    if (!dm.loaded || mark === 0) continue;
+    try {
+      return !(await sameAsServer(chat, dm, mark));
+    } catch (e) {
+      if (e instanceof ServerError && e.code === 'DISCONNECTED') throw e;
+    }
+  }
+  return true;
 }
 
 /**
  * Run after every successful REG, first sign-in and reconnects alike. The server has sent a
  * JOINED for each membership it restored before it answers the commands below, so once
- * they are answered `chat.restored` is complete.
+ * they are answered `chat.restored` is complete: it is the list of our channels.
  */
-export async function catchUp(chat: Chat, opts: { joinGeneral: boolean }): Promise<void> {
+export async function catchUp(chat: Chat): Promise<void> {
   const client = chat.connection.client;
   chat.syncNote = 'Catching up…';
   const [users, channels] = await Promise.all([client.usrs(), client.chns()]);
   chat.setPeople(users);
   chat.directory = channels;
 
-  // Channels we were in before the link dropped but the server did not restore (it restarted
-  // without storage): join them again.
-  for (const conv of chat.channels) {
-    if (chat.restored.has(conv.key)) continue;
-    try {
-      await client.join(conv.name);
-    } catch (e) {
-      if (e instanceof ServerError && e.code === 'DISCONNECTED') throw e;
-      chat.conversations.delete(conv.key);
+  const notRestored = chat.channels.filter((c) => !chat.restored.has(c.key));
+  if (await serverForgotUs(chat, notRestored)) {
+    // The server restarted without storage: join our channels again.
+    for (const conv of notRestored) {
+      try {
+        await client.join(conv.name);
+      } catch (e) {
+        if (e instanceof ServerError && e.code === 'DISCONNECTED') throw e;
+        chat.dropConversation(conv.key);
+      }
     }
+  } else {
+    // The server says we are no longer in these (left from elsewhere): trust it.
+    for (const conv of notRestored) chat.dropConversation(conv.key);
   }
-  if (opts.joinGeneral && !chat.conversations.has(nameKey(DEFAULT_CHANNEL))) {
+  // The first time this handle signs in from this browser, and the server has put it
+  // nowhere, start it off in #general.
+  if (chat.channels.length === 0 && !storage.hasSignedIn(chat.me)) {
     await client.join(DEFAULT_CHANNEL).catch((e) => {
       if (e instanceof ServerError && e.code === 'DISCONNECTED') throw e;
     });
   }
+  storage.markSignedIn(chat.me);
 
   await Promise.all(chat.channels.map((c) => chat.loadMembers(c)));
   for (const conv of [...chat.conversations.values()]) {

@@ -42,3 +42,8 @@ export const saveLastHandle = (handle: string): void => write(local(), LAST_HAND
 
 export const loadDmPartners = (me: string): string[] => read<string[]>(local(), dmKey(me)) ?? [];
 export const saveDmPartners = (me: string, names: string[]): void => write(local(), dmKey(me), names);
+
+/** Handles that have signed in from this browser before (a first sign-in joins #general). */
+const signedInKey = (handle: string) => `slck.signedIn.${nameKey(handle)}`;
+export const hasSignedIn = (handle: string): boolean => read<boolean>(local(), signedInKey(handle)) === true;
+export const markSignedIn = (handle: string): void => write(local(), signedInKey(handle), true);

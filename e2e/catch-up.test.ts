@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startServer } from '../gateway/test-server.ts';
+import {
+  connectionState, launchBrowser, messageBodies, openApp, person, seeMessage, signIn, TcpUser, until,
+} from './browser.ts';
+
+type CutWindow = Window & { __sockets: WebSocket[]; __blockWs: boolean };
+
+/**
+ * Lets the test cut the page's WebSocket while the server keeps running, and keep it cut:
+ * while `__blockWs` is set, new sockets go to a closed port and fail.
+ */
+function installSocketCutter(): void {
+  const w = window as unknown as CutWindow;
+  const Native = window.WebSocket;
+  w.__sockets = [];
+  w.__blockWs = false;
+  window.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(w.__blockWs ? 'ws://127.0.0.1:9/' : url, protocols);
+      w.__sockets.push(this);
+    }
+  };
+}
+
+const cut = (page: Page) =>
+  page.evaluate(() => {
+    const w = window as unknown as CutWindow;
+    w.__blockWs = true;
+    for (const ws of w.__sockets) ws.close();
+  });
+const restore = (page: Page) =>
+  page.evaluate(() => {
+    (window as unknown as CutWindow).__blockWs = false;
+  });
+
+// The page's link drops while the server keeps running; messages are posted during the
+// outage and while the page signs in again. Afterwards the page shows each exactly once, in
+// order.
+describe('catching up after the link drops', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('shows every message missed during the outage and the reconnect once, in order', async () => {
+    const { context, page, problems } = await openApp(browser, server.httpUrl);
+    await context.addInitScript(installSocketCutter);
+    await page.reload();
+    await signIn(page, 'rita');
+
+    const teo = await TcpUser.as(server.tcpPort, '@teo', '#general');
+    const expected = ['before the outage'];
+    await teo.client.msg('#general', expected[0]);
+    await seeMessage(page, expected[0]);
+    await person(page, '@teo').and(page.locator('[data-online="true"]')).waitFor();
+
+    await cut(page);
+    await connectionState(page, 'offline');
+    // The server has seen Rita go: what is posted now does not reach her page.
+    await until(() => teo.events.some((e) => e.type === 'OFFLINE' && e.user === '@rita'), 'Rita to go offline');
+    // While disconnected, nobody shows as online.
+    await person(page, '@teo').and(page.locator('[data-online="false"]')).waitFor();
+
+    for (let i = 0; i < 30; i++) {
+      const body = `outage ${i}`;
+      await teo.client.msg('#general', body);
+      expected.push(body);
+    }
+
+    // From the moment Rita registers again, Teo keeps posting until her page is caught up:
+    // those messages reach the page live while it is still fetching what it missed.
+    let caughtUp = false;
+    const registeredAgain = new Promise<void>((resolve) => {
+      const off = teo.client.on('online', (e) => {
+        if (e.user !== '@rita') return;
+        off();
+        resolve();
+      });
+    });
+    const posting = (async () => {
+      await registeredAgain;
+      for (let i = 0; !caughtUp && i < 300; i++) {
+        const body = `reconnecting ${i}`;
+        await teo.client.msg('#general', body);
+        expected.push(body);
+      }
+    })();
+    await restore(page);
+    await connectionState(page, 'online', 20_000);
+    caughtUp = true;
+    await posting;
+    expect(expected.some((b) => b.startsWith('reconnecting'))).toBe(true);
+
+    expected.push('after the reconnect');
+    await teo.client.msg('#general', 'after the reconnect');
+    await seeMessage(page, 'after the reconnect');
+    expect(await messageBodies(page).allInnerTexts()).toEqual(expected);
+    await person(page, '@teo').and(page.locator('[data-online="true"]')).waitFor();
+    expect(problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
+    await teo.quit();
+  });
+});
