@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startServer } from '../gateway/test-server.ts';
 import {
-  connectionState, launchBrowser, messageBodies, openApp, person, seeMessage, signIn, TcpUser, until,
+  channelItem, connectionState, launchBrowser, messageBodies, openApp, person, seeMessage, signIn, TcpUser, until,
 } from './browser.ts';
 
 type CutWindow = Window & { __sockets: WebSocket[]; __blockWs: boolean };
@@ -107,5 +107,51 @@ describe('catching up after the link drops', () => {
     await person(page, '@teo').and(page.locator('[data-online="true"]')).waitFor();
     expect(problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
     await teo.quit();
+  });
+
+  it('fills the gap in a channel not yet opened that got live messages before the link dropped', async () => {
+    // Over telnet, @sara joined #general and #big earlier: the server restores both when she
+    // signs in from the browser, and the page joins nothing else.
+    const saraBefore = await TcpUser.as(server.tcpPort, '@sara', '#general', '#big');
+    await saraBefore.quit();
+    const wes = await TcpUser.as(server.tcpPort, '@wes', '#big');
+
+    const { context, page, problems } = await openApp(browser, server.httpUrl);
+    await context.addInitScript(installSocketCutter);
+    await page.reload();
+    await signIn(page, 'sara');
+    await channelItem(page, '#big').waitFor();
+    await page.getByTestId('conversation-title').filter({ hasText: '#general' }).waitFor();
+    expect(await page.locator('[data-testid="channel-item"]').count()).toBe(2);
+
+    // #big is not open: two messages arrive live and wait there, unread.
+    const expected = ['live 0', 'live 1'];
+    for (const body of expected) await wes.client.msg('#big', body);
+    await channelItem(page, '#big').getByTestId('unread').filter({ hasText: '2' }).waitFor();
+
+    await cut(page);
+    await until(() => wes.events.some((e) => e.type === 'OFFLINE' && e.user === '@sara'), 'Sara to go offline');
+    for (let i = 0; i < 60; i++) {
+      const body = `outage ${i}`;
+      await wes.client.msg('#big', body);
+      expected.push(body);
+    }
+    await restore(page);
+    await connectionState(page, 'online', 20_000);
+    await wes.client.msg('#big', 'after the reconnect');
+    expected.push('after the reconnect');
+    await channelItem(page, '#big').getByTestId('unread').filter({ hasText: '3' }).waitFor();
+
+    // Opening #big and scrolling back shows everything, once, in order.
+    await channelItem(page, '#big').click();
+    await seeMessage(page, 'after the reconnect');
+    const list = page.getByTestId('message-list');
+    await until(async () => {
+      await list.evaluate((el) => el.scrollTo(0, 0));
+      return page.getByText('This is the very beginning of #big.').isVisible();
+    }, 'the beginning of #big');
+    expect(await messageBodies(page).allInnerTexts()).toEqual(expected);
+    expect(problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
+    await wes.quit();
   });
 });
