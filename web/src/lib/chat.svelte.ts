@@ -251,7 +251,7 @@ export class Chat {
     if (!mine) this.noteSender(d.from);
     const convKey = nameKey(name);
     if (!this.firstLive.has(convKey)) this.firstLive.set(convKey, d.id);
-    let conv = this.conversations.get(nameKey(name));
+    let conv = this.conversations.get(convKey);
     if (!conv) {
       if (channel) return; // not a member: nothing to show it in
       conv = this.ensureDm(name);
@@ -272,7 +272,10 @@ export class Chat {
 
   private onJoined(channel: string, user: string): void {
     const key = nameKey(channel);
-    if (!this.directory.some((c) => nameKey(c.channel) === key)) this.scheduleDirectoryRefresh();
+    // A channel the list lacks: read the list again (unless this REG's catching up has yet
+    // to read it).
+    const listPending = this.registering && !this.peopleSynced;
+    if (!listPending && !this.directory.some((c) => nameKey(c.channel) === key)) this.scheduleDirectoryRefresh();
     this.bumpDirectory(key, +1);
     if (this.isMe(user)) {
       let conv = this.conversations.get(key);
