@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
-import {
-  channelItem, connectionState, launchBrowser, messageBodies, openApp, screenshot, seeMessage, send, signIn, TcpUser, text,
-} from './browser.ts';
+import type { TestServer } from '../gateway/test-server.ts';
+import { channelItem, connectionState, messageBodies, openApp, screenshot, seeMessage, send, signIn, TcpUser, text, useServerAndBrowser } from './browser.ts';
 
 // Spec 1: a browser user and a telnet user in #general talk both ways.
 describe('browser and telnet users in #general', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: TestServer;
   let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
   it('exchange messages both ways', async () => {
     const bob = await TcpUser.as(server.tcpPort, '@bob', '#general');

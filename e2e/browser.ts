@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startServer, type TestServer } from '../gateway/test-server.ts';
 import { SlckClient, type Delivery } from '../core/client.ts';
 import type { ServerFrame } from '../core/frames.ts';
 
@@ -22,6 +24,24 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
     ],
+  });
+}
+
+/**
+ * A real server (in memory, port 0) and Chromium for the specs of one file: started before
+ * them, stopped after. `use` receives both once they are up.
+ */
+export function useServerAndBrowser(use: (server: TestServer, browser: Browser) => void): void {
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    use(server, browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
   });
 }
 

@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
-import {
-  channelItem, connectionState, launchBrowser, messageBodies, openApp, person, seeMessage, signIn, TcpUser, until,
-} from './browser.ts';
+import type { TestServer } from '../gateway/test-server.ts';
+import { channelItem, connectionState, messageBodies, openApp, person, seeMessage, signIn, TcpUser, until, useServerAndBrowser } from './browser.ts';
 
 type CutWindow = Window & { __sockets: WebSocket[]; __blockWs: boolean };
 
@@ -39,17 +37,9 @@ const restore = (page: Page) =>
 // outage and while the page signs in again. Afterwards the page shows each exactly once, in
 // order.
 describe('catching up after the link drops', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: TestServer;
   let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
   it('shows every message missed during the outage and the reconnect once, in order', async () => {
     const { context, page, problems } = await openApp(browser, server.httpUrl);

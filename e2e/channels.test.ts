@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
-import { channelItem, launchBrowser, member, openApp, screenshot, signIn, until } from './browser.ts';
+import type { TestServer } from '../gateway/test-server.ts';
+import { channelItem, member, openApp, screenshot, signIn, until, useServerAndBrowser } from './browser.ts';
 
 const directoryItem = (page: Page, name: string) => page.locator(`[data-testid="directory-item"][data-name="${name}"]`);
 
 // Spec 3: creating, joining and leaving a channel updates channel lists and member lists live.
 describe('channels: create, join, leave', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: TestServer;
   let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
   it('keeps both people’s lists in step', async () => {
     const cleo = await openApp(browser, server.httpUrl);

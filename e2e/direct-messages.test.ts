@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
-import { dmItem, launchBrowser, openApp, person, screenshot, seeMessage, send, signIn } from './browser.ts';
+import type { TestServer } from '../gateway/test-server.ts';
+import { dmItem, openApp, person, screenshot, seeMessage, send, signIn, useServerAndBrowser } from './browser.ts';
 
 // Spec 2: two browsers exchange direct messages; closing one shows it offline to the other.
 describe('direct messages between two browsers', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: TestServer;
   let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
   it('both ways, then presence goes offline when one closes', async () => {
     const ann = await openApp(browser, server.httpUrl);

@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
-import { dmItem, launchBrowser, openApp, person, seeMessage, signIn, TcpUser } from './browser.ts';
+import type { TestServer } from '../gateway/test-server.ts';
+import { dmItem, openApp, person, seeMessage, signIn, TcpUser, useServerAndBrowser } from './browser.ts';
 
 // A telnet user who shares no channel with the browser user writes to them directly: the
 // sender shows up under People, online.
 describe('presence of a direct-message sender', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: TestServer;
   let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
   it('lists a channel-less sender as online', async () => {
     const { page, problems } = await openApp(browser, server.httpUrl);

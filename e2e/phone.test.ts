@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
-import { channelItem, launchBrowser, openApp, screenshot, seeMessage, send, signIn, TcpUser, text } from './browser.ts';
+import type { TestServer } from '../gateway/test-server.ts';
+import { channelItem, openApp, screenshot, seeMessage, send, signIn, TcpUser, text, useServerAndBrowser } from './browser.ts';
 
 // The app at phone width (375 px): sidebar and conversation take turns.
 describe('phone width', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: TestServer;
   let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
   it('navigates with the menu button and sends', async () => {
     const quinn = await TcpUser.as(server.tcpPort, '@quinn', '#general');

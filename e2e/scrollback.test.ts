@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
-import { launchBrowser, messageBodies, openApp, seeMessage, send, signIn, TcpUser, until } from './browser.ts';
+import type { TestServer } from '../gateway/test-server.ts';
+import { messageBodies, openApp, seeMessage, send, signIn, TcpUser, until, useServerAndBrowser } from './browser.ts';
 
 // Opening a conversation loads its latest page; scrolling up loads older pages; new messages
 // do not pull away someone reading older ones.
 describe('scrollback', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: TestServer;
   let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
   it('pages older history in and keeps the reader’s place', async () => {
     const sam = await TcpUser.as(server.tcpPort, '@sam', '#general');

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
-import { launchBrowser, openApp, screenshot, signIn, TcpUser } from './browser.ts';
+import type { TestServer } from '../gateway/test-server.ts';
+import { openApp, screenshot, signIn, TcpUser, useServerAndBrowser } from './browser.ts';
 
 async function attempt(page: Page, handle: string, password = ''): Promise<string> {
   await page.getByLabel('Handle').fill(handle);
@@ -14,17 +14,9 @@ async function attempt(page: Page, handle: string, password = ''): Promise<strin
 
 // Sign-in problems are explained on the form, in the server's words.
 describe('signing in', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: TestServer;
   let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
   it('explains a bad, taken or claimed handle, and a wrong password', async () => {
     const owen = await TcpUser.as(server.tcpPort, '@owen');

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
-import { launchBrowser, messageBodies, openApp, seeMessage, send, sendPasted, signIn, TcpUser } from './browser.ts';
+import type { TestServer } from '../gateway/test-server.ts';
+import { messageBodies, openApp, seeMessage, send, sendPasted, signIn, TcpUser, useServerAndBrowser } from './browser.ts';
 
 const MARKUP = '<img src=x onerror=alert(1)>';
 
 // Spec 6: bodies are text, never markup; long multi-line bodies and emoji arrive byte-exact.
 describe('message bodies', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: TestServer;
   let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
   it('shows markup as text, from telnet and from the browser', async () => {
     const ivan = await TcpUser.as(server.tcpPort, '@ivan', '#general');

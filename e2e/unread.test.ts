@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
-import { channelItem, launchBrowser, openApp, screenshot, seeMessage, signIn, TcpUser, until } from './browser.ts';
+import type { TestServer } from '../gateway/test-server.ts';
+import { channelItem, openApp, screenshot, seeMessage, signIn, TcpUser, until, useServerAndBrowser } from './browser.ts';
 
 // Spec 4: the unread count rises for a channel not in view and clears when it is opened.
 describe('unread counts', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: TestServer;
   let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
   it('counts messages in a channel not in view, and clears on opening it', async () => {
     const { page, problems } = await openApp(browser, server.httpUrl);
