@@ -99,7 +99,12 @@ describe('durability', () => {
     db.pragma(`max_page_count = ${pages}`);
     const big = 'x'.repeat(60_000); // needs new pages: more than fit in what is free
     expect(await jane.cmd(msg('#disk', big))).toEqual(['ERR STORE_FAILED Message to #disk was not stored; try again']);
-    expect(await jane.cmd(msg('#disk', big))).toEqual(['ERR STORE_FAILED Message to #disk was not stored; try again']);
+    // A HISTORY in the same packet as the refused message does not show it.
+    jane.write(msg('#disk', big) + 'HISTORY #disk\r\n');
+    const [refused, replay, end] = await jane.lines(3);
+    expect(refused).toBe('ERR STORE_FAILED Message to #disk was not stored; try again');
+    expect(replay).toMatch(/^MSG #disk @jane \d+ \S+ 6\nbefore$/);
+    expect(end).toBe('END HISTORY 1');
     expect(await john.settle()).toEqual([]);
     expect(await jane.cmd('PING up')).toEqual(['PONG up']);
 

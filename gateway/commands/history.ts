@@ -7,6 +7,10 @@ export const history: CommandHandler<'HISTORY'> = {
   run(hub, conn, { target, limit, before, after }) {
     const user = conn.user!;
     const key = nameKey(target);
+    // Messages staged this turn are not stored until the batch commits, and a failed commit
+    // takes them back: commit (and write out what waits on it) first, so history shows only
+    // what is kept.
+    if (hub.store.dirty) hub.flush();
     const q = { limit: Math.min(limit ?? LIMITS.defaultHistory, LIMITS.maxHistory), before, after };
     let messages;
     if (target[0] === '#') {
