@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProtocolError } from '../core/index.ts';
 import { startServer, type TestServer } from './test-server.ts';
-import { TestClient, show, type Received } from './test-client.ts';
+import { TestClient, floodUntilOffline, show, type Received } from './test-client.ts';
 
 // Delivery over real sockets: every member gets every message once and in order, direct
 // messages reach one person, LEAVE and disconnects are seen by the others, and a member who
@@ -156,14 +156,9 @@ describe('a slow consumer', () => {
     const burst = async () => {
       await sendAll(sender, '#firehose', 16, (k) => body(sent + k));
       sent += 16;
+      return 16 * pad.length;
     };
-    // Kernel buffers on loopback hold megabytes, so how much it takes is not known ahead:
-    // keep sending until the readers are told @slow went offline (64 MiB at most).
-    const cut = () => r1.frames.some(is('OFFLINE', 'OFFLINE @slow'));
-    while (!cut()) {
-      if (sent * pad.length > 64 * 1024 * 1024) throw new Error(`@slow was never cut off\n${r1.describe()}`);
-      await burst();
-    }
+    await floodUntilOffline(r1, '@slow', burst);
     // Delivery to the others goes on after the cut.
     await burst();
     await burst();

@@ -39,6 +39,22 @@ export function show(f: Received): string {
 export const msg = (target: string, body: string): string => `MSG ${target} ${Buffer.byteLength(body)}\r\n${body}`;
 
 export const isMsg = (f: Received): f is Msg => !(f instanceof ProtocolError) && f.type === 'MSG';
+/**
+ * Flood a channel until `watcher` is told `handle` went offline (cut off as a slow consumer).
+ * Loopback kernel buffers hold megabytes, so how much it takes is not known ahead: `burst`
+ * sends one round and returns its bytes; at most 64 MiB are sent. Returns the bursts sent.
+ */
+export async function floodUntilOffline(watcher: TestClient, handle: string, burst: () => Promise<number>): Promise<number> {
+  let bytes = 0;
+  let bursts = 0;
+  while (!watcher.frames.some((f) => !(f instanceof ProtocolError) && f.type === 'OFFLINE' && f.user === handle)) {
+    if (bytes > 64 * 1024 * 1024) throw new Error(`${handle} was never cut off\n${watcher.describe()}`);
+    bytes += await burst();
+    bursts++;
+  }
+  return bursts;
+}
+
 export const ISO_TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 export class TestClient {

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { ProtocolError } from '../core/index.ts';
 import type { Config } from './config.ts';
 import { startServer, type TestServer } from './test-server.ts';
-import { TestClient, show, type Received } from './test-client.ts';
+import { TestClient, floodUntilOffline, show, type Received } from './test-client.ts';
 
 const MAX_WS_MESSAGE = 4096 + 2 + 65_536 + 2; // 69,636
 const WAIT_MS = 15_000;
@@ -216,14 +216,9 @@ describe('a slow WebSocket reader', () => {
       }
       await sender.waitFor(() => sender.frames.filter(is('OK')).length >= before + 16, '16 OKs', WAIT_MS);
       sent += 16;
+      return 16 * pad.length;
     };
-    // Loopback kernel buffers hold megabytes, so how much it takes is not known ahead: keep
-    // sending until the readers are told @slow went offline (64 MiB at most).
-    const cut = () => r1.frames.some(is('OFFLINE', 'OFFLINE @slow'));
-    while (!cut()) {
-      if (sent * pad.length > 64 * 1024 * 1024) throw new Error(`@slow was never cut off\n${r1.describe()}`);
-      await burst();
-    }
+    await floodUntilOffline(r1, '@slow', burst);
     await burst();
     await burst();
     expect(sender.drain().filter(is('ERR')).map(show)).toEqual([]);
