@@ -2,7 +2,7 @@ import { ErrorCode, ProtocolError } from './errors.ts';
 import type { Command } from './frames.ts';
 import { COMMAND_LIMITS, LIMITS, type Limits } from './limits.ts';
 import { skipBody, type LineDecoder } from './parser.ts';
-import { SP, TAB, hasControl, readLength, readName, tokenEnd, verbOf, words, oneLine } from './tokens.ts';
+import { SP, TAB, announcedLength, hasControl, readLength, readName, skipSpaces, tokenEnd, verbOf, words, oneLine } from './tokens.ts';
 import { nameProblem } from './names.ts';
 import { utf8Length } from './bytes.ts';
 
@@ -53,68 +53,69 @@ export class CommandDecoder implements LineDecoder<Command> {
     (frame as MsgCommand).body = body;
   }
 
-  /** `MSG <target> <len>`, read straight from the bytes: `at` is just past the verb. */
+  /**
+   * `MSG <target> <len>`, read straight from the bytes: `at` is just past the verb. The
+   * framing rule (spec section 7) is decided here once: the seed's one-line form first; else
+   * a line whose last word is a plain length announces that many bytes of body, which are
+   * skipped if the line is refused for any reason, so they are never read as commands.
+   */
   private msg(buf: Uint8Array, at: number, end: number, lineEnd: number): Command | ProtocolError {
-    while (at < end && (buf[at] === SP || buf[at] === TAB)) at++;
-    const tStart = at;
-    while (at < end && buf[at] !== SP && buf[at] !== TAB) at++;
-    const target = this.target(buf, tStart, at);
-    while (at < end && (buf[at] === SP || buf[at] === TAB)) at++;
-    const lStart = at;
-    let len = 0;
-    for (; at < end; at++) {
-      const d = buf[at] - 48;
-      if (d < 0 || d > 9) break;
-      len = len * 10 + d;
+    const tStart = skipSpaces(buf, at, end);
+    const tEnd = tokenEnd(buf, tStart, end);
+    const lStart = skipSpaces(buf, tEnd, end);
+    // The one-line form: the word after the target is digits and a literal `\r\n`.
+    const seed = lStart < end ? findLiteralCrLf(buf, lStart, lineEnd) : -1;
+    if (seed > lStart) {
+      const target = this.target(buf, tStart, tEnd);
+      if (typeof target !== 'string') return target;
+      return this.seedForm(buf, target, lStart, seed, lineEnd);
     }
-    // A line that ends in a plain length announces a body, which is on its way whatever we
-    // think of the line: a refusal still skips it, so its bytes are never read as commands.
-    if (at === end && len >= 1) {
-      if (len <= this.maxBody) {
-        if (typeof target !== 'string') {
-          this.bodyLength = skipBody(len);
-          return target;
+    let wStart = end;
+    while (wStart > tStart && buf[wStart - 1] !== SP && buf[wStart - 1] !== TAB) wStart--;
+    const len = announcedLength(buf, wStart, end);
+    if (len > 0) {
+      // The hot path: `MSG <target> <len>`, a valid target and a length within the limit.
+      if (wStart === lStart && wStart !== tStart) {
+        const target = this.target(buf, tStart, tEnd);
+        if (typeof target === 'string' && len <= this.maxBody) {
+          this.bodyLength = len;
+          return { type: 'MSG', target, body: EMPTY };
         }
-        this.bodyLength = len;
-        return { type: 'MSG', target, body: EMPTY };
-      }
-      if (len <= LIMITS.maxSkip) {
         this.bodyLength = skipBody(len);
+        if (typeof target !== 'string') return target;
         return err(ErrorCode.BODY_TOO_LARGE, `Body of ${len} bytes is over the ${this.maxBody}-byte limit; its bytes are skipped`);
       }
+      // A target missing (`MSG 5`) or words besides the target and the length.
+      this.bodyLength = skipBody(len);
+      return err(ErrorCode.BAD_SYNTAX, `Usage: MSG <#channel|@user> <length>; the ${len} bytes that follow are skipped`);
     }
+    const target = this.target(buf, tStart, tEnd);
     if (typeof target !== 'string') return target;
-    return this.msgRest(buf, target, lStart, end, lineEnd);
-  }
-
-  /** The length is not a plain valid number: the one-line form, or an error that says why. */
-  private msgRest(buf: Uint8Array, target: string, lStart: number, end: number, lineEnd: number): Command | ProtocolError {
-    // The seed's one-line form: `MSG #general 5\r\nHello`, with a literal backslash-r-backslash-n.
-    const seed = findLiteralCrLf(buf, lStart, lineEnd);
-    if (seed !== -1) {
-      const len = readLength(buf, lStart, seed, this.maxBody);
-      if (typeof len !== 'number') return len;
-      const typed = lineEnd - (seed + 4);
-      // The seed's own example (`MSG #general 16\r\nHello everyone!`) counts the line end
-      // the user types after the body: one or two bytes more than typed mean LF or CRLF.
-      if (len === typed) return { type: 'MSG', target, body: buf.slice(seed + 4, lineEnd) };
-      if (len === typed + 1 || len === typed + 2) {
-        const body = new Uint8Array(len);
-        body.set(buf.subarray(seed + 4, lineEnd));
-        if (len === typed + 2) body[typed] = 13;
-        body[len - 1] = 10;
-        return { type: 'MSG', target, body };
-      }
-      return err(ErrorCode.BAD_LENGTH, `Body length ${len} does not match the ${typed} bytes after \\r\\n`);
-    }
+    if (lStart === end) return err(ErrorCode.BAD_LENGTH, 'Body length is missing');
     if (tokenEnd(buf, lStart, end) !== end) {
       return syntax('MSG <#channel|@user> <length>, then the body on the next line');
     }
-    const len = readLength(buf, lStart, end, this.maxBody);
+    // Not a plain length from 1 to the skip limit: say what is wrong with it.
+    const bad = readLength(buf, lStart, end, this.maxBody);
+    return typeof bad === 'number' ? err(ErrorCode.BAD_LENGTH, 'Body length is not valid') : bad;
+  }
+
+  /** The seed's one-line form: `MSG #general 5\\r\\nHello`, the body on the line itself. */
+  private seedForm(buf: Uint8Array, target: string, lStart: number, seed: number, lineEnd: number): Command | ProtocolError {
+    const len = readLength(buf, lStart, seed, this.maxBody);
     if (typeof len !== 'number') return len;
-    // Unreachable: a valid length took the fast path.
-    this.bodyLength = len;
-    return { type: 'MSG', target, body: EMPTY };
+    const typed = lineEnd - (seed + 4);
+    // The seed's own example (`MSG #general 16\\r\\nHello everyone!`) counts the line end
+    // the user types after the body: one or two bytes more than typed mean LF or CRLF.
+    if (len === typed) return { type: 'MSG', target, body: buf.slice(seed + 4, lineEnd) };
+    if (len === typed + 1 || len === typed + 2) {
+      const body = new Uint8Array(len);
+      body.set(buf.subarray(seed + 4, lineEnd));
+      if (len === typed + 2) body[typed] = 13;
+      body[len - 1] = 10;
+      return { type: 'MSG', target, body };
+    }
+    return err(ErrorCode.BAD_LENGTH, `Body length ${len} does not match the ${typed} bytes after \\r\\n`);
   }
 
   private target(buf: Uint8Array, start: number, end: number): string | ProtocolError {

@@ -1,9 +1,9 @@
 import { ErrorCode, ProtocolError } from './errors.ts';
 import type { ByeReason, ServerFrame } from './frames.ts';
 import { SERVER_FRAME_LIMITS, type Limits } from './limits.ts';
-import type { LineDecoder } from './parser.ts';
+import { skipBody, type LineDecoder } from './parser.ts';
 import { ascii, fromUtf8 } from './bytes.ts';
-import { SP, TAB, readLength, skipSpaces, tokenEnd, verbOf } from './tokens.ts';
+import { SP, TAB, announcedLength, readLength, skipSpaces, tokenEnd, verbOf } from './tokens.ts';
 
 type MsgFrame = Extract<ServerFrame, { type: 'MSG' }>;
 
@@ -60,18 +60,28 @@ export class ServerFrameDecoder implements LineDecoder<ServerFrame> {
     const iStart = skipSpaces(buf, fEnd, end);
     const iEnd = tokenEnd(buf, iStart, end);
     let id = 0;
+    let idOk = true;
     for (let i = iStart; i < iEnd; i++) {
       const d = buf[i] - 48;
-      if (d < 0 || d > 9) return bad('MSG');
+      if (d < 0 || d > 9) idOk = false;
       id = id * 10 + d;
     }
     const sStart = skipSpaces(buf, iEnd, end);
     const sEnd = tokenEnd(buf, sStart, end);
     const lStart = skipSpaces(buf, sEnd, end);
     const lEnd = tokenEnd(buf, lStart, end);
-    if (target.length === 0 || from.length === 0 || iEnd === iStart || sEnd === sStart || lEnd !== end) return bad('MSG');
+    // The rule of spec section 7, as for commands: a last word that is a plain length
+    // announces a body, which a refused frame still skips.
+    let wStart = end;
+    while (wStart > tStart && buf[wStart - 1] !== SP && buf[wStart - 1] !== TAB) wStart--;
+    const announced = announcedLength(buf, wStart, end);
+    const refuse = (e: ProtocolError): ProtocolError => {
+      if (announced > 0) this.bodyLength = skipBody(announced);
+      return e;
+    };
+    if (target.length === 0 || from.length === 0 || !idOk || iEnd === iStart || sEnd === sStart || lEnd !== end) return refuse(bad('MSG'));
     const len = readLength(buf, lStart, lEnd, this.maxBody);
-    if (typeof len !== 'number') return len;
+    if (typeof len !== 'number') return refuse(len);
     this.bodyLength = len;
     return { type: 'MSG', target, from, id, ts: ascii(buf, sStart, sEnd), body: EMPTY };
   }

@@ -89,6 +89,12 @@ const refusedWithBody: Array<[label: string, code: string, line: string, body: s
   ['MSG to a name without a sigil', 'BAD_TARGET', 'MSG general 17', commandsAsBody(17)],
   ['a length over 65,536', 'BODY_TOO_LARGE', 'MSG #general 65537', commandsAsBody(65537)],
   ['a length of 1 MiB', 'BODY_TOO_LARGE', 'MSG #general 1048576', commandsAsBody(1048576)],
+  // The last word is the length, whatever else is wrong with the line (spec section 7).
+  ['MSG with a word between the target and the length', 'BAD_SYNTAX', 'MSG #general 5 6', 'QUIT\r\n'],
+  ['MSG with a non-number before the length', 'BAD_SYNTAX', 'MSG #general x 11', 'QUIT\r\nPING '],
+  ['MSG with only a length', 'BAD_SYNTAX', 'MSG 5', 'QUIT\n'],
+  ['MSG with a bad target and extra words', 'BAD_SYNTAX', 'MSG bob is 12', commandsAsBody(12)],
+  ['MSG with a one-line form lookalike after the target', 'BAD_SYNTAX', 'MSG #general \\r\\nQUIT 4', 'QUIT'],
 ];
 
 describe('malformed commands', () => {

@@ -52,7 +52,8 @@ type Block = { at: number; items: Item[] };
 
 /** `MSG <target> <len>` (client) and `MSG <target> <from> <id> <ts> <len>` (server) announce a body. */
 const BODY_LENGTH: Record<Side, RegExp> = {
-  C: /^msg[ \t]+\S+[ \t]+(\d+)$/i,
+  // Spec section 7: a MSG line whose last word is a length announces a body.
+  C: /^msg[ \t](?:.*[ \t])?(\d+)$/i,
   S: /^MSG \S+ \S+ \d+ \S+ (\d+)$/,
 };
 

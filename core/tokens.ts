@@ -88,3 +88,18 @@ export function hasControl(text: string): boolean {
   }
   return false;
 }
+
+/**
+ * The length a word announces: its value when it is a plain decimal number from 1 to the
+ * skip limit, else 0 (not a length the server can trust, so nothing is skipped).
+ */
+export function announcedLength(buf: Uint8Array, start: number, end: number): number {
+  if (start === end || end - start > 7) return 0;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return 0;
+    n = n * 10 + d;
+  }
+  return n <= LIMITS.maxSkip ? n : 0;
+}

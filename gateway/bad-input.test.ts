@@ -39,6 +39,20 @@ async function send(raw: string, n: number): Promise<string[]> {
 }
 
 describe('bad input', () => {
+  // A bridge that builds MSG lines from untrusted text must not be made to run commands: the
+  // last word of a MSG line announces its body, and a refused line still skips it.
+  it.each([
+    ['a word between the target and the length', 'MSG #room 5 6\r\nQUIT\r\n'],
+    ['a non-number before the length', 'MSG #room x 11\r\nQUIT\r\nPING '],
+    ['no target', 'MSG 5\r\nQUIT\n'],
+  ])('a refused MSG with %s has its body skipped, never run', async (_label, raw) => {
+    const replies = await send(`${raw}\r\nPING z\r\n`, 2);
+    expect(replies[0]).toMatch(/^ERR BAD_SYNTAX /);
+    expect(replies[1]).toBe('PONG z');
+    expect(bad.closed).toBe(false);
+    await expectUnharmed();
+  });
+
   it('garbage bytes: one ERR per line', async () => {
     const replies = await send('\x01\x02\x03garbage\x7f\r\n\x1b[A\x1b[B\r\n', 2);
     expect(replies.every((l) => l.startsWith('ERR UNKNOWN_COMMAND '))).toBe(true);
