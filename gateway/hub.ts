@@ -311,8 +311,15 @@ export class Hub {
       conn.queued = 0;
       return;
     }
-    if (failed !== null) queue = queue.filter((b) => !failed.has(b));
-    const bytes = queue.length === 1 ? queue[0] : queue.length === 0 ? EMPTY : Buffer.concat(queue, conn.queued);
+    let total = conn.queued;
+    if (failed !== null) {
+      // Deliveries of the failed batch are withdrawn: count what is left, or concat would
+      // pad the stream with zero bytes in their place.
+      queue = queue.filter((b) => !failed.has(b));
+      total = 0;
+      for (const b of queue) total += b.length;
+    }
+    const bytes = queue.length === 1 ? queue[0] : queue.length === 0 ? EMPTY : Buffer.concat(queue, total);
     conn.queue = [];
     conn.queued = 0;
     // The socket sends in order, so of what was unsent before this write, no more than all
