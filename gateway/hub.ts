@@ -61,6 +61,10 @@ export class Hub {
   /** Delivery frames and OK replies of the batch not yet committed, to undo if it fails. */
   private batchFrames: Uint8Array[] = [];
   private batchOks: { ok: Uint8Array; conn: Conn; target: string }[] = [];
+  /** Commands waiting to hear whether the open batch, holding their writes, committed. */
+  private commitWaiters: Array<(stored: boolean) => void> = [];
+  /** Handles being registered or claimed, whose writes wait on a commit: not free to others. */
+  readonly registering = new Set<string>();
   private closing = false;
   /** The connection whose command is running: what is queued for it answers it. */
   private answering: Conn | null = null;
@@ -220,11 +224,27 @@ export class Hub {
     if (!conn.dirty) {
       conn.dirty = true;
       this.dirtyConns.push(conn);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flush);
-      }
+      this.scheduleFlush();
     }
+  }
+
+  private scheduleFlush(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /**
+   * Whether the writes the caller has just staged are durable: resolves after the batch that
+   * holds them commits (true) or fails and is undone (false). A command that changes state
+   * awaits this before it changes the hub's memory or answers, so an OK means committed.
+   */
+  committed(): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.commitWaiters.push(resolve);
+      this.scheduleFlush();
+    });
   }
 
   /** Queue an `OK id ts` whose message is in the open store batch. */
@@ -276,7 +296,8 @@ export class Hub {
   /** Commit the turn's store batch, then write every connection's queue in one go. */
   readonly flush = (): void => {
     this.flushScheduled = false;
-    const failed = this.commitNow() ? null : new Set(this.batchFrames);
+    const stored = this.commitNow();
+    const failed = stored ? null : new Set(this.batchFrames);
     const oks = this.batchOks;
     this.batchFrames = [];
     this.batchOks = [];
@@ -295,6 +316,9 @@ export class Hub {
     const dirty = this.dirtyConns;
     this.dirtyConns = [];
     for (let i = 0; i < dirty.length; i++) this.writeNow(dirty[i], failed);
+    const waiters = this.commitWaiters;
+    this.commitWaiters = [];
+    for (const w of waiters) w(stored);
   };
 
   private commitNow(): boolean {

@@ -1,18 +1,32 @@
-import { encodeServerFrame } from '../../core/index.ts';
+import { encodeServerFrame, nameKey } from '../../core/index.ts';
 import type { CommandHandler } from './types.ts';
+import { storeFailed } from './store-failed.ts';
 
-/** JOIN #channel: creates it when new. Every member, the joiner too, sees JOINED. */
+/**
+ * JOIN #channel: creates it when new. Every member, the joiner too, sees JOINED. The
+ * membership (and a new channel) is stored first: only once it has committed does the hub
+ * change its memory, tell the members and answer OK.
+ */
 export const join: CommandHandler<'JOIN'> = {
   needsUser: true,
   run(hub, conn, { channel }) {
     const user = conn.user!;
-    const ch = hub.channel(channel, true);
-    if (!ch.members.has(user.key)) {
+    const known = hub.channels.get(nameKey(channel));
+    if (known?.members.has(user.key)) return hub.reply(conn, { type: 'OK', args: [] });
+    const name = known?.name ?? channel;
+    hub.store.addChannel(name);
+    hub.store.addMember(name, user.handle);
+    return hub.committed().then((stored) => {
+      if (!stored) return storeFailed(hub, conn, `Could not join ${name}`);
+      // Stored: the membership holds whether or not this connection is still here.
+      const ch = hub.channel(name, false);
+      if (ch.members.has(user.key)) return hub.reply(conn, { type: 'OK', args: [] });
       hub.addMember(ch, user.key);
-      hub.store.addMember(ch.name, user.handle);
-      hub.seat(user, ch);
-      hub.broadcast(ch, encodeServerFrame({ type: 'JOINED', channel: ch.name, user: user.handle }));
-    }
-    hub.reply(conn, { type: 'OK', args: [] });
+      if (conn.user === user) {
+        hub.seat(user, ch);
+        hub.broadcast(ch, encodeServerFrame({ type: 'JOINED', channel: ch.name, user: user.handle }));
+      }
+      hub.reply(conn, { type: 'OK', args: [] });
+    });
   },
 };

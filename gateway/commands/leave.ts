@@ -1,8 +1,12 @@
 import { encodeServerFrame, nameKey } from '../../core/index.ts';
 import { removeOnline } from '../conn.ts';
 import type { CommandHandler } from './types.ts';
+import { storeFailed } from './store-failed.ts';
 
-/** LEAVE #channel: members and the leaver see LEFT. The channel stays listed. */
+/**
+ * LEAVE #channel: members and the leaver see LEFT, once the store has committed it. The
+ * channel stays listed.
+ */
 export const leave: CommandHandler<'LEAVE'> = {
   needsUser: true,
   run(hub, conn, { channel }) {
@@ -14,11 +18,15 @@ export const leave: CommandHandler<'LEAVE'> = {
     if (!ch.members.has(user.key)) {
       return hub.reply(conn, { type: 'ERR', code: 'NOT_MEMBER', text: `You are not in ${ch.name}` });
     }
-    hub.broadcast(ch, encodeServerFrame({ type: 'LEFT', channel: ch.name, user: user.handle }));
-    hub.removeMember(ch, user.key);
-    user.channels.delete(ch);
-    removeOnline(ch, conn);
     hub.store.removeMember(ch.name, user.handle);
-    hub.reply(conn, { type: 'OK', args: [] });
+    return hub.committed().then((stored) => {
+      if (!stored) return storeFailed(hub, conn, `Could not leave ${ch.name}`);
+      if (!ch.members.has(user.key)) return hub.reply(conn, { type: 'OK', args: [] });
+      hub.broadcast(ch, encodeServerFrame({ type: 'LEFT', channel: ch.name, user: user.handle }));
+      hub.removeMember(ch, user.key);
+      user.channels.delete(ch);
+      removeOnline(ch, conn);
+      hub.reply(conn, { type: 'OK', args: [] });
+    });
   },
 };

@@ -17,9 +17,12 @@ export const reg: CommandHandler<'REG'> = {
     }
     const key = nameKey(handle);
     if (hub.users.has(key)) return taken(hub, conn, hub.users.get(key)!.handle);
+    if (hub.registering.has(key)) return beingClaimed(hub, conn, handle);
     const stored = hub.store.getUser(key);
     if (!stored?.passwordHash && password === undefined) {
-      login(hub, conn, stored?.handle ?? handle);
+      // A known guest handle changes nothing stored; a new one is stored before the OK.
+      if (stored !== undefined) login(hub, conn, stored.handle);
+      else return register(hub, conn, handle, null);
       return;
     }
     // Per handle from this address (so a stranger elsewhere cannot lock the owner out), and
@@ -55,14 +58,41 @@ export const reg: CommandHandler<'REG'> = {
       if (conn.closed) return;
       if (hub.users.has(key)) return taken(hub, conn, hub.users.get(key)!.handle);
       const now = hub.store.getUser(key);
-      if (now?.passwordHash) {
-        return hub.reply(conn, { type: 'ERR', code: 'HANDLE_TAKEN', text: `${now.handle} was just claimed by someone else` });
+      if (now?.passwordHash || hub.registering.has(key)) {
+        return hub.reply(conn, { type: 'ERR', code: 'HANDLE_TAKEN', text: `${now?.handle ?? handle} was just claimed by someone else` });
       }
-      const user = login(hub, conn, now?.handle ?? handle);
-      hub.store.setPassword(user.handle, hash);
+      return register(hub, conn, now?.handle ?? handle, hash);
     });
   },
 };
+
+/**
+ * A new handle, or a claim: stored first, and only once that has committed is the user in.
+ * Meanwhile the handle is reserved, so nobody else registers or claims it.
+ */
+function register(hub: Hub, conn: Conn, handle: string, hash: string | null): Promise<void> {
+  const key = nameKey(handle);
+  hub.registering.add(key);
+  hub.store.addUser(handle);
+  if (hash !== null) hub.store.setPassword(handle, hash);
+  return hub.committed().then((stored) => {
+    hub.registering.delete(key);
+    if (!stored) {
+      hub.reply(conn, {
+        type: 'ERR', code: 'STORE_FAILED',
+        text: `Could not ${hash === null ? 'register' : 'claim'} ${handle}: the server could not store it; try again`,
+      });
+      return;
+    }
+    // The handle is stored whether or not this connection is still here.
+    if (!hub.known.has(key)) hub.known.set(key, hub.store.getUser(key)?.handle ?? handle);
+    if (!conn.closed) login(hub, conn, hub.known.get(key)!);
+  });
+}
+
+function beingClaimed(hub: Hub, conn: Conn, handle: string): void {
+  hub.reply(conn, { type: 'ERR', code: 'HANDLE_TAKEN', text: `${handle} is being registered by someone else` });
+}
 
 function taken(hub: Hub, conn: Conn, handle: string): void {
   hub.reply(conn, { type: 'ERR', code: 'HANDLE_TAKEN', text: `${handle} is already online` });
@@ -77,10 +107,6 @@ function addressOf(conn: Conn): string {
 /** The user is in: OK, their channels, presence to co-members, then mail kept for them. */
 function login(hub: Hub, conn: Conn, handle: string): User {
   const key = nameKey(handle);
-  if (!hub.known.has(key)) {
-    hub.known.set(key, handle);
-    hub.store.addUser(handle);
-  }
   const user: User = { key, handle, conn, channels: new Set() };
   hub.users.set(key, user);
   conn.user = user;

@@ -48,14 +48,6 @@ export class SqliteStore implements Store {
   private batchFailure: Error | null = null;
   /** Handed out by `append` once the batch has failed, so ids still increase. */
   private provisionalId = 0;
-  /**
-   * The state writes (users, passwords, channels, members, offline hand-overs) of the open
-   * batch, and of failed batches not yet retried. The hub answers OK for these at once, so a
-   * failed commit must not lose them: each is idempotent and runs again, in order, at the
-   * start of the next batch. Messages are not kept: their senders get ERR instead of OK.
-   */
-  private batchWrites: Array<() => void> = [];
-  private retained: Array<() => void> = [];
   private readonly sql: ReturnType<typeof prepareStatements>;
 
   /** Use `openSqliteStore`. `db` is exposed for diagnostics and tests; the hub uses `Store`. */
@@ -106,8 +98,7 @@ export class SqliteStore implements Store {
 
   addMember(channel: string, handle: string): void {
     this.write(() => {
-      // Checked inside the batch, after any retried writes, for a clear message; the foreign
-      // keys are the backstop.
+      // Checked inside the batch for a clear message; the foreign keys are the backstop.
       if (this.sql.hasChannel.get(nameKey(channel)) === undefined) {
         throw new Error(`addMember: no channel ${channel}`);
       }
@@ -131,7 +122,7 @@ export class SqliteStore implements Store {
       const info = this.sql.append.run(nameKey(target), target, nameKey(from), from, pair, ts, body);
       id = Number(info.lastInsertRowid);
       if (offlineFor !== undefined) this.sql.queueOffline.run(nameKey(offlineFor), id);
-    }, false);
+    });
     if (staged) {
       this.provisionalId = id;
       return id;
@@ -144,13 +135,10 @@ export class SqliteStore implements Store {
     const failure = this.batchFailure;
     this.batchOpen = false;
     this.batchFailure = null;
-    const writes = this.batchWrites;
-    this.batchWrites = [];
     if (failure === null) {
       try {
         this.sql.commit.run();
         this.lastFailure = null;
-        this.retained = [];
         return true;
       } catch (err) {
         this.lastFailure = err instanceof Error ? err : new Error(String(err));
@@ -158,9 +146,8 @@ export class SqliteStore implements Store {
     } else {
       this.lastFailure = failure;
     }
+    // All of the batch is undone: the hub answered none of it yet, and answers ERR for each.
     this.rollbackQuietly();
-    // The retried writes failed again with this batch, so they stay at the front.
-    this.retained = [...this.retained, ...writes];
     // Rolled-back ids are free again: SQLite reuses them, so provisional ids must too.
     this.provisionalId = this.lastId();
     return false;
@@ -186,17 +173,8 @@ export class SqliteStore implements Store {
   close(): void {
     if (!this.db.open) return;
     this.rollbackQuietly();
-    // One last try for state writes whose batches failed, so a stop does not drop them.
-    if (this.retained.length > 0) {
-      this.batchOpen = false;
-      this.batchFailure = null;
-      this.batchWrites = [];
-      this.write(() => {}, false);
-      this.commit();
-    }
     this.batchOpen = false;
     this.batchFailure = null;
-    this.batchWrites = [];
     this.db.close();
   }
 
@@ -215,18 +193,13 @@ export class SqliteStore implements Store {
    * the batch has failed (now or earlier): its writes are skipped from then on, because SQLite
    * may already have rolled the transaction back and later writes would autocommit alone.
    */
-  private write(run: () => void, keep = true): boolean {
-    if (keep) this.batchWrites.push(run);
+  private write(run: () => void): boolean {
     if (this.batchFailure !== null) return false;
     try {
       if (this.batchOpen && !this.db.inTransaction) {
         throw new BatchLostError('SQLite rolled back the open batch');
       }
-      if (!this.db.inTransaction) {
-        this.sql.begin.run();
-        this.batchOpen = true;
-        for (const retry of this.retained) retry();
-      }
+      if (!this.db.inTransaction) this.sql.begin.run();
       this.batchOpen = true;
       run();
       return true;

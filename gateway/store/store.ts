@@ -2,7 +2,8 @@
  * What the hub remembers across restarts. Calls are synchronous (the hub is single-threaded
  * and better-sqlite3 is synchronous). Writes made during one event-loop turn form one batch
  * that `commit()` makes durable at the end of the turn (group commit): nothing the hub
- * acknowledges is written to a socket before that commit returns true.
+ * acknowledges, a message or any change of state, is written to a socket before that commit
+ * returns true.
  */
 
 export type StoredMessage = {
@@ -63,9 +64,9 @@ export interface Store {
    */
   append(message: NewMessage, offlineFor?: string): number;
   /**
-   * Make the current batch durable. False: the batch's messages are lost (their senders must
-   * be told), while its other writes (users, passwords, channels, members) are kept and run
-   * again with the next batch, since they were acknowledged at once.
+   * Make the current batch durable. False: all of the batch is undone, state writes (users,
+   * passwords, channels, members, offline hand-overs) and messages alike. Nothing in a batch
+   * has been acknowledged before it commits, so the hub answers each command in it with ERR.
    */
   commit(): boolean;
   /** Why the last failed `commit()` failed, for the log. */
