@@ -57,7 +57,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     // One log line per HTTP request is noise for a chat server; connections are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  const hub = new Hub({ store, log: logger, version: VERSION, maxOutbound: config.maxOutbound });
+  const hub = new Hub({ store, log: logger, version: VERSION, maxOutbound: config.maxOutbound, claimsPerHour: config.claimsPerHour });
   const tcp = new TcpListener(hub);
   const ws = new WsGateway(hub, { allowedOrigins: config.allowedOrigins, heartbeatMs: config.heartbeatMs });
   let summary: SummaryRow[] = [];

@@ -13,6 +13,8 @@ export type Config = {
   maxOutbound: number;
   allowedOrigins: string[];
   heartbeatMs: number;
+  /** New claimed handles one address may make per hour; 0 turns the limit off. */
+  claimsPerHour: number;
   webRoot: string;
 };
 
@@ -27,6 +29,7 @@ export const DEFAULTS: Config = {
   maxOutbound: 4 * 1024 * 1024,
   allowedOrigins: [],
   heartbeatMs: 30_000,
+  claimsPerHour: 20,
   webRoot: 'dist/web',
 };
 
@@ -43,6 +46,7 @@ const OPTIONS = {
   'max-outbound': { env: 'SLCK_MAX_OUTBOUND', help: 'bytes a client may leave unread before it is cut off', value: 'BYTES' },
   'allowed-origins': { env: 'SLCK_ALLOWED_ORIGINS', help: 'comma-separated origins allowed to open /ws besides the app\'s own', value: 'LIST' },
   'heartbeat-ms': { env: 'SLCK_HEARTBEAT_MS', help: 'WebSocket ping interval; a missed pong disconnects', value: 'MS' },
+  'claims-per-hour': { env: 'SLCK_CLAIMS_PER_HOUR', help: 'new claimed (password) handles per address per hour; 0: no limit', value: 'N' },
   'web-root': { env: 'SLCK_WEB_ROOT', help: 'directory of the built web app', value: 'DIR' },
 } as const;
 
@@ -66,6 +70,13 @@ function port(text: string, name: string): number {
 function positive(text: string, name: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1) throw new Error(`--${name} must be a positive whole number, not "${text}"`);
+  return n;
+}
+
+/** A whole number, 0 allowed (0 turns a limit off). */
+function count(text: string, name: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text)) throw new Error(`--${name} must be a whole number (0 turns it off), not "${text}"`);
   return n;
 }
 
@@ -107,6 +118,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (v('max-outbound')) c.maxOutbound = positive(v('max-outbound')!, 'max-outbound');
   if (v('allowed-origins')) c.allowedOrigins = v('allowed-origins')!.split(',').map((s) => s.trim()).filter(Boolean);
   if (v('heartbeat-ms')) c.heartbeatMs = positive(v('heartbeat-ms')!, 'heartbeat-ms');
+  if (v('claims-per-hour')) c.claimsPerHour = count(v('claims-per-hour')!, 'claims-per-hour');
   if (v('web-root')) c.webRoot = v('web-root')!;
   return { config: c, help: values.help === true, version: values.version === true };
 }

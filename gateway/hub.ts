@@ -7,7 +7,7 @@ import { Conn, addOnline, removeOnline, type Channel, type Departure, type User 
 import type { Session } from './session.ts';
 import type { Store } from './store/store.ts';
 import { commands } from './commands/index.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { SignInLimits } from './sign-in-limits.ts';
 import { summaryRows, type SummaryRow } from './summary.ts';
 
 export type Logger = {
@@ -23,6 +23,8 @@ export type HubOptions = {
   version: string;
   /** Unread output, in bytes, past which a connection is cut off as a slow consumer. */
   maxOutbound: number;
+  /** New claimed handles one address may make per hour (0: no limit). */
+  claimsPerHour?: number;
 };
 
 const EMPTY = new Uint8Array(0);
@@ -52,7 +54,7 @@ export class Hub {
   /** user key -> the channels they belong to, online or not: what REG puts them back in. */
   private readonly memberships = new Map<string, Set<Channel>>();
   readonly conns = new Set<Conn>();
-  readonly limiter = new RateLimiter();
+  readonly signIn: SignInLimits;
   /** Summary rows of connections that have ended (bounded). */
   readonly ended: SummaryRow[] = [];
   private nextConnId = 1;
@@ -75,6 +77,7 @@ export class Hub {
     this.version = opts.version;
     this.serverName = opts.serverName ?? 'slck';
     this.maxOutbound = opts.maxOutbound;
+    this.signIn = new SignInLimits({ claimsPerHour: opts.claimsPerHour ?? 20 });
     for (const handle of this.store.listUsers()) this.known.set(nameKey(handle), handle);
     for (const ch of this.store.listChannels()) {
       const channel = this.channel(ch.name, false);

@@ -4,16 +4,18 @@
  */
 type Record = { failures: number; until: number; last: number };
 
-const FREE_FAILURES = 3;
 const MAX_WAIT_MS = 60_000;
 const FORGET_AFTER_MS = 15 * 60_000;
 
 export class RateLimiter {
   private readonly records = new Map<string, Record>();
   private readonly now: () => number;
+  /** Failures allowed before each further attempt must wait. */
+  private readonly free: number;
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = Date.now, freeFailures = 3) {
     this.now = now;
+    this.free = freeFailures;
   }
 
   /** Milliseconds to wait before another attempt on any of `keys`, or 0. */
@@ -34,7 +36,7 @@ export class RateLimiter {
       const r = this.records.get(k) ?? { failures: 0, until: 0, last: t };
       r.failures++;
       r.last = t;
-      if (r.failures >= FREE_FAILURES) r.until = t + Math.min(1000 * 2 ** (r.failures - FREE_FAILURES), MAX_WAIT_MS);
+      if (r.failures >= this.free) r.until = t + Math.min(1000 * 2 ** (r.failures - this.free), MAX_WAIT_MS);
       this.records.set(k, r);
     }
   }
@@ -51,7 +53,7 @@ export class RateLimiter {
       if (r === undefined) continue;
       r.failures--;
       if (r.failures <= 0) this.records.delete(k);
-      else r.until = r.failures >= FREE_FAILURES ? r.last + Math.min(1000 * 2 ** (r.failures - FREE_FAILURES), MAX_WAIT_MS) : 0;
+      else r.until = r.failures >= this.free ? r.last + Math.min(1000 * 2 ** (r.failures - this.free), MAX_WAIT_MS) : 0;
     }
   }
 

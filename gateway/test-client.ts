@@ -76,10 +76,11 @@ export class TestClient {
     this.closer = closer;
   }
 
-  /** A raw TCP connection; the HELLO banner is left for the test to read. */
-  static tcp(port: number): Promise<TestClient> {
+  /** A raw TCP connection (from `localAddress`, if given); the HELLO banner is left for the test to read. */
+  static tcp(port: number, localAddress?: string): Promise<TestClient> {
     return new Promise((ok, fail) => {
-      const socket = net.connect({ host: '127.0.0.1', port });
+      // Any 127.x.y.z is this machine: a test can come from many addresses.
+      const socket = net.connect({ host: '127.0.0.1', port, localAddress });
       const c = new TestClient((b) => void socket.write(b), {
         end: () => socket.end(), destroy: () => socket.destroy(), pause: () => socket.pause(), resume: () => socket.resume(),
       });

@@ -22,38 +22,37 @@ export const reg: CommandHandler<'REG'> = {
     if (!stored?.passwordHash && password === undefined) {
       // A known guest handle changes nothing stored; a new one is stored before the OK.
       if (stored !== undefined) login(hub, conn, stored.handle);
-      else return register(hub, conn, handle, null);
+      else return register(hub, conn, handle, null).then(() => {});
       return;
     }
-    // Per handle from this address (so a stranger elsewhere cannot lock the owner out), and
-    // per address. Each attempt counts as a failure from the start, so that many attempts
+    // Guessing is slowed per handle and address, per address, and per account (see
+    // SignInLimits). Each attempt counts as a failure from the start, so that many attempts
     // sent at once are limited as if sent one after another; a right password takes it back.
     const address = addressOf(conn);
-    const limitKeys = [`user:${key}@${address}`, `addr:${address}`];
-    const wait = hub.limiter.wait(limitKeys);
-    if (wait > 0) {
-      return hub.reply(conn, { type: 'ERR', code: 'RATE_LIMITED', text: `Too many attempts; wait ${Math.ceil(wait / 1000)} s` });
-    }
+    const wait = hub.signIn.wait(key, address);
+    if (wait > 0) return rateLimited(hub, conn, wait, 'Too many attempts');
     if (stored?.passwordHash) {
       if (password === undefined) {
         return hub.reply(conn, {
           type: 'ERR', code: 'PASSWORD_REQUIRED', text: `${stored.handle} is claimed: REG ${stored.handle} <password>`,
         });
       }
-      hub.limiter.fail(limitKeys);
+      hub.signIn.attempt(key, address);
       return verifyPassword(password, stored.passwordHash).then((ok) => {
         if (conn.closed) return;
         if (!ok) {
           hub.log.warn({ client: conn.session.id, user: stored.handle }, 'wrong password');
           return hub.reply(conn, { type: 'ERR', code: 'WRONG_PASSWORD', text: `Wrong password for ${stored.handle}` });
         }
-        hub.limiter.succeed(limitKeys[0], [limitKeys[1]]);
+        hub.signIn.succeed(key, address);
         if (hub.users.has(key)) return taken(hub, conn, stored.handle);
         login(hub, conn, stored.handle);
         return;
       });
     }
-    // Claiming a guest handle (or a new one) with a password.
+    // Claiming a guest handle (or a new one) with a password: a few per address per hour.
+    const claimWait = hub.signIn.claimWait(address);
+    if (claimWait > 0) return rateLimited(hub, conn, claimWait, 'Too many new claims from your address');
     return hashPassword(password!).then((hash) => {
       if (conn.closed) return;
       if (hub.users.has(key)) return taken(hub, conn, hub.users.get(key)!.handle);
@@ -61,7 +60,9 @@ export const reg: CommandHandler<'REG'> = {
       if (now?.passwordHash || hub.registering.has(key)) {
         return hub.reply(conn, { type: 'ERR', code: 'HANDLE_TAKEN', text: `${now?.handle ?? handle} was just claimed by someone else` });
       }
-      return register(hub, conn, now?.handle ?? handle, hash);
+      return register(hub, conn, now?.handle ?? handle, hash).then((ok) => {
+        if (ok) hub.signIn.claimed(address, key);
+      });
     });
   },
 };
@@ -70,7 +71,7 @@ export const reg: CommandHandler<'REG'> = {
  * A new handle, or a claim: stored first, and only once that has committed is the user in.
  * Meanwhile the handle is reserved, so nobody else registers or claims it.
  */
-function register(hub: Hub, conn: Conn, handle: string, hash: string | null): Promise<void> {
+function register(hub: Hub, conn: Conn, handle: string, hash: string | null): Promise<boolean> {
   const key = nameKey(handle);
   hub.registering.add(key);
   hub.store.addUser(handle);
@@ -82,12 +83,17 @@ function register(hub: Hub, conn: Conn, handle: string, hash: string | null): Pr
         type: 'ERR', code: 'STORE_FAILED',
         text: `Could not ${hash === null ? 'register' : 'claim'} ${handle}: the server could not store it; try again`,
       });
-      return;
+      return false;
     }
     // The handle is stored whether or not this connection is still here.
     if (!hub.known.has(key)) hub.known.set(key, hub.store.getUser(key)?.handle ?? handle);
     if (!conn.closed) login(hub, conn, hub.known.get(key)!);
+    return true;
   });
+}
+
+function rateLimited(hub: Hub, conn: Conn, wait: number, why: string): void {
+  hub.reply(conn, { type: 'ERR', code: 'RATE_LIMITED', text: `${why}; wait ${Math.ceil(wait / 1000)} s` });
 }
 
 function beingClaimed(hub: Hub, conn: Conn, handle: string): void {
