@@ -1,0 +1,83 @@
+import type pg from 'pg';
+
+/**
+ * The PostgreSQL schema as an ordered list of migrations, applied at start-up. Several nodes
+ * may start at once: each takes the same advisory lock first, so exactly one applies what
+ * is pending and the others find it done. Append new migrations at the end; never edit one
+ * that has shipped.
+ *
+ * Keys are lower-cased names with their sigil (`@jane`, `#general`); a direct conversation's
+ * key is both handle keys, sorted and joined by a space. Display columns keep the case a
+ * name was first written in.
+ */
+export const PG_MIGRATIONS: readonly string[] = [
+  // 1: users, channels, membership, conversations with their counters, messages, offline queue.
+  `
+  CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+  INSERT INTO meta (key, value) VALUES ('epoch', md5(random()::text || clock_timestamp()::text));
+  CREATE TABLE users (
+    key text PRIMARY KEY,
+    handle text NOT NULL,
+    password_hash text,
+    created timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE TABLE channels (
+    key text PRIMARY KEY,
+    name text NOT NULL,
+    created timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE TABLE members (
+    channel_key text NOT NULL REFERENCES channels (key),
+    user_key text NOT NULL REFERENCES users (key),
+    joined bigserial,
+    PRIMARY KEY (channel_key, user_key)
+  );
+  -- last_id is bumped in the transaction that inserts the messages: its row lock makes ids
+  -- gapless and commit order equal id order within a conversation (a sequence would not).
+  CREATE TABLE conversations (
+    key text PRIMARY KEY,
+    last_id bigint NOT NULL
+  );
+  CREATE TABLE messages (
+    conversation text NOT NULL,
+    id bigint NOT NULL,
+    target text NOT NULL,
+    sender text NOT NULL,
+    ts text NOT NULL,
+    body bytea NOT NULL,
+    PRIMARY KEY (conversation, id)
+  );
+  CREATE TABLE offline (
+    user_key text NOT NULL REFERENCES users (key),
+    conversation text NOT NULL,
+    id bigint NOT NULL,
+    PRIMARY KEY (user_key, conversation, id),
+    FOREIGN KEY (conversation, id) REFERENCES messages (conversation, id)
+  );
+  `,
+];
+
+/** Any constant both nodes agree on: the key of the migration lock. */
+const MIGRATION_LOCK = 0x51c4;
+
+export class NewerPgSchemaError extends Error {}
+
+export async function migratePostgres(client: pg.PoolClient): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_version (version int NOT NULL)');
+    const row = (await client.query<{ version: number }>('SELECT version FROM schema_version')).rows[0];
+    const current = row?.version ?? 0;
+    if (current > PG_MIGRATIONS.length) {
+      throw new NewerPgSchemaError(`its schema version is ${current}, but this server knows only up to ${PG_MIGRATIONS.length}`);
+    }
+    for (let v = current; v < PG_MIGRATIONS.length; v++) await client.query(PG_MIGRATIONS[v]);
+    if (row === undefined) await client.query('INSERT INTO schema_version (version) VALUES ($1)', [PG_MIGRATIONS.length]);
+    else await client.query('UPDATE schema_version SET version = $1', [PG_MIGRATIONS.length]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,245 @@
+import pg from 'pg';
+import { dmPairKey, isDirectTarget, nameKey } from './keys.ts';
+import type { HistoryQuery, StoredChannel, StoredMessage, StoredUser } from './store.ts';
+import type { AsyncStore, CommitResult, KeptMessage, StoreWrite } from './async-store.ts';
+import { migratePostgres } from './postgres-schema.ts';
+
+const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
+const COLUMNS = 'conversation, id, target, sender, ts, body';
+
+type MessageRow = { conversation: string; id: string; target: string; sender: string; ts: string; body: Buffer };
+
+/** The conversation a message belongs to: its channel, or the pair of users of a DM. */
+export const conversationOf = (target: string, from: string): string =>
+  isDirectTarget(target) ? dmPairKey(target, from) : nameKey(target);
+
+/**
+ * The store on PostgreSQL, the source of truth when several nodes share it. Each `commit` is
+ * one transaction on one pooled connection; PostgreSQL's own `synchronous_commit` (on by
+ * default) means COMMIT returns only once the WAL is flushed, so an OK after it is durable.
+ * A failure of any kind (the server gone, a failover, a constraint) rolls the batch back and
+ * is reported as null, never thrown: the node answers ERR STORE_FAILED and stays up, and the
+ * pool reconnects by itself when the database returns.
+ */
+export class PostgresStore implements AsyncStore {
+  readonly description: string;
+  lastFailure: Error | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly epoch: string,
+    where: string,
+  ) {
+    this.description = `postgres ${where}`;
+  }
+
+  async getUser(handle: string): Promise<StoredUser | undefined> {
+    const { rows } = await this.pool.query<{ handle: string; password_hash: string | null }>(
+      'SELECT handle, password_hash FROM users WHERE key = $1', [nameKey(handle)],
+    );
+    return rows[0] && { handle: rows[0].handle, passwordHash: rows[0].password_hash };
+  }
+
+  async listUsers(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ handle: string }>('SELECT handle FROM users ORDER BY key');
+    return rows.map((r) => r.handle);
+  }
+
+  async listChannels(): Promise<StoredChannel[]> {
+    const channels = new Map<string, StoredChannel>();
+    const list = await this.pool.query<{ key: string; name: string }>('SELECT key, name FROM channels ORDER BY key');
+    for (const r of list.rows) channels.set(r.key, { name: r.name, members: [] });
+    const members = await this.pool.query<{ channel_key: string; handle: string }>(
+      'SELECT m.channel_key, u.handle FROM members m JOIN users u ON u.key = m.user_key ORDER BY m.joined',
+    );
+    for (const r of members.rows) channels.get(r.channel_key)?.members.push(r.handle);
+    return [...channels.values()];
+  }
+
+  async commit(writes: StoreWrite[]): Promise<CommitResult | null> {
+    if (writes.length === 0) return { ids: [] };
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      await client.query('BEGIN');
+      const ids = await runBatch(client, writes);
+      await client.query('COMMIT');
+      this.lastFailure = null;
+      return { ids };
+    } catch (err) {
+      this.lastFailure = err instanceof Error ? err : new Error(String(err));
+      // A connection that failed mid-transaction is not given back to the pool for reuse.
+      await client?.query('ROLLBACK').catch(() => {});
+      client?.release(true);
+      client = undefined;
+      return null;
+    } finally {
+      client?.release();
+    }
+  }
+
+  channelHistory(channel: string, q: HistoryQuery): Promise<StoredMessage[]> {
+    return this.history(nameKey(channel), q);
+  }
+
+  directHistory(a: string, b: string, q: HistoryQuery): Promise<StoredMessage[]> {
+    return this.history(dmPairKey(a, b), q);
+  }
+
+  async offlineFor(handle: string): Promise<KeptMessage[]> {
+    const { rows } = await this.pool.query<MessageRow>(
+      `SELECT m.${COLUMNS.split(', ').join(', m.')} FROM offline o JOIN messages m USING (conversation, id) ` +
+        'WHERE o.user_key = $1 ORDER BY m.ts, m.conversation, m.id', [nameKey(handle)],
+    );
+    return rows.map(toKept);
+  }
+
+  async lastIds(conversations: string[]): Promise<Map<string, number>> {
+    const out = new Map(conversations.map((c) => [c, 0]));
+    if (conversations.length === 0) return out;
+    const { rows } = await this.pool.query<{ key: string; last_id: string }>(
+      'SELECT key, last_id FROM conversations WHERE key = ANY($1)', [conversations],
+    );
+    for (const r of rows) out.set(r.key, Number(r.last_id));
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async history(conversation: string, q: HistoryQuery): Promise<StoredMessage[]> {
+    const limit = Math.floor(q.limit);
+    if (!(limit > 0)) return [];
+    const before = q.before ?? NO_UPPER_BOUND;
+    if (q.after !== undefined) {
+      const { rows } = await this.pool.query<MessageRow>(
+        `SELECT ${COLUMNS} FROM messages WHERE conversation = $1 AND id > $2 AND id < $3 ORDER BY id LIMIT $4`,
+        [conversation, q.after, before, limit],
+      );
+      return rows.map(toMessage);
+    }
+    const { rows } = await this.pool.query<MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE conversation = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+      [conversation, before, limit],
+    );
+    return rows.map(toMessage).reverse();
+  }
+}
+
+/**
+ * The batch's writes in order; then its messages. Each conversation's counter is bumped once
+ * for all of its messages, in key order (so two nodes' batches cannot deadlock), and the row
+ * lock it takes holds until COMMIT: ids within a conversation are gapless and in commit order.
+ */
+async function runBatch(client: pg.PoolClient, writes: StoreWrite[]): Promise<number[]> {
+  const appends: Extract<StoreWrite, { op: 'append' }>[] = [];
+  for (const w of writes) {
+    switch (w.op) {
+      case 'addUser':
+        await client.query('INSERT INTO users (key, handle) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [nameKey(w.handle), w.handle]);
+        break;
+      case 'setPassword':
+        await client.query(
+          'INSERT INTO users (key, handle, password_hash) VALUES ($1, $2, $3) ' +
+            'ON CONFLICT (key) DO UPDATE SET password_hash = EXCLUDED.password_hash',
+          [nameKey(w.handle), w.handle, w.passwordHash],
+        );
+        break;
+      case 'addChannel':
+        await client.query('INSERT INTO channels (key, name) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [nameKey(w.name), w.name]);
+        break;
+      case 'addMember':
+        await client.query(
+          'INSERT INTO members (channel_key, user_key) VALUES ($1, $2) ON CONFLICT DO NOTHING', [nameKey(w.channel), nameKey(w.handle)],
+        );
+        break;
+      case 'removeMember':
+        await client.query('DELETE FROM members WHERE channel_key = $1 AND user_key = $2', [nameKey(w.channel), nameKey(w.handle)]);
+        break;
+      case 'delivered':
+        await client.query(
+          'DELETE FROM offline WHERE user_key = $1 AND (conversation, id) IN (SELECT * FROM unnest($2::text[], $3::bigint[]))',
+          [nameKey(w.handle), w.messages.map((m) => m.conversation), w.messages.map((m) => m.id)],
+        );
+        break;
+      case 'append':
+        appends.push(w);
+        break;
+    }
+  }
+  if (appends.length === 0) return [];
+  const convs = appends.map((a) => conversationOf(a.message.target, a.message.from));
+  const counts = new Map<string, number>();
+  for (const c of convs) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const keys = [...counts.keys()].sort();
+  const bumped = await client.query<{ key: string; last_id: string }>(
+    'INSERT INTO conversations (key, last_id) SELECT * FROM unnest($1::text[], $2::bigint[]) ORDER BY 1 ' +
+      'ON CONFLICT (key) DO UPDATE SET last_id = conversations.last_id + EXCLUDED.last_id RETURNING key, last_id',
+    [keys, keys.map((k) => counts.get(k)!)],
+  );
+  // The first id each conversation hands out in this batch.
+  const next = new Map<string, number>();
+  for (const r of bumped.rows) next.set(r.key, Number(r.last_id) - counts.get(r.key)! + 1);
+  const ids = convs.map((c) => {
+    const id = next.get(c)!;
+    next.set(c, id + 1);
+    return id;
+  });
+  await client.query(
+    `INSERT INTO messages (${COLUMNS}) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[])`,
+    [convs, ids, appends.map((a) => a.message.target), appends.map((a) => a.message.from),
+      appends.map((a) => a.message.ts), appends.map((a) => Buffer.from(a.message.body.buffer, a.message.body.byteOffset, a.message.body.byteLength))],
+  );
+  const offline = appends.flatMap((a, i) => (a.offlineFor === undefined ? [] : [{ user: nameKey(a.offlineFor), conv: convs[i], id: ids[i] }]));
+  if (offline.length > 0) {
+    await client.query(
+      'INSERT INTO offline (user_key, conversation, id) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])',
+      [offline.map((o) => o.user), offline.map((o) => o.conv), offline.map((o) => o.id)],
+    );
+  }
+  return ids;
+}
+
+function toMessage(r: MessageRow): StoredMessage {
+  return { id: Number(r.id), target: r.target, from: r.sender, ts: r.ts, body: new Uint8Array(r.body.buffer, r.body.byteOffset, r.body.byteLength) };
+}
+
+function toKept(r: MessageRow): KeptMessage {
+  return { ...toMessage(r), conversation: r.conversation };
+}
+
+/** The URL without its password, for logs and errors. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the database URL';
+  }
+}
+
+/**
+ * Connects, brings the schema up to date (one node at a time) and reads the epoch. Throws an
+ * Error naming the database (never its password) when it cannot.
+ */
+export async function openPostgresStore(url: string, opts: { poolSize?: number } = {}): Promise<PostgresStore> {
+  const where = redactUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 8 });
+  // An idle connection that the server drops (a restart, a failover) must not crash the node.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      await migratePostgres(client);
+      const { rows } = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'epoch'");
+      return new PostgresStore(pool, rows[0].value, where);
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new Error(`Cannot use the PostgreSQL database ${where} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+}
