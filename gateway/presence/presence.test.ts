@@ -1,0 +1,118 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Presence } from './presence.ts';
+import { MemoryPresence } from './memory-presence.ts';
+import { RedisPresence } from './redis-presence.ts';
+import { startRedis, type TestRedis } from '../test-services.ts';
+
+// One contract for both, then what only several nodes on one Redis show: a dead node's users
+// go offline by themselves, announced once, and a restarted Redis is refilled.
+
+const TTL = 400;
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+const open: Presence[] = [];
+afterEach(async () => {
+  for (const p of open.splice(0)) await p.close();
+});
+
+let seq = 0;
+async function redisNode(): Promise<RedisPresence> {
+  const p = await RedisPresence.open(redis.url, { nodeId: `n${++seq}`, ttlMs: TTL, prefix: `t${seq}:` });
+  open.push(p);
+  return p;
+}
+/** Nodes sharing one Redis keyspace. */
+async function redisNodes(n: number): Promise<RedisPresence[]> {
+  const prefix = `shared${++seq}:`;
+  const nodes = await Promise.all(Array.from({ length: n }, (_, i) => RedisPresence.open(redis.url, { nodeId: `s${seq}-${i}`, ttlMs: TTL, prefix })));
+  open.push(...nodes);
+  return nodes;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const implementations: Array<{ name: string; make: () => Promise<Presence> }> = [
+  { name: 'MemoryPresence', make: async () => { const p = new MemoryPresence(TTL); open.push(p); return p; } },
+  { name: 'RedisPresence', make: redisNode },
+];
+
+for (const impl of implementations) {
+  describe(`Presence contract: ${impl.name}`, () => {
+    it('a user is online while any of their connections is, and the first and last are told apart', async () => {
+      const p = await impl.make();
+      expect(await p.add('@jane', 'c1')).toBe(true);
+      expect(await p.add('@jane', 'c2')).toBe(false);
+      expect(await p.add('@john', 'c3')).toBe(true);
+      expect(await p.online(['@jane', '@john', '@nobody'])).toEqual(new Set(['@jane', '@john']));
+      expect((await p.everyone()).sort()).toEqual(['@jane', '@john']);
+      expect(await p.remove('@jane', 'c1')).toBe(false);
+      expect(await p.remove('@jane', 'c2')).toBe(true);
+      expect(await p.remove('@jane', 'c2')).toBe(false);
+      expect(await p.everyone()).toEqual(['@john']);
+    });
+
+    it('entries stay alive past the TTL while their node refreshes them', async () => {
+      const p = await impl.make();
+      await p.add('@jane', 'c1');
+      await sleep(TTL * 2.5);
+      expect(await p.online(['@jane'])).toEqual(new Set(['@jane']));
+      expect(await p.sweep()).toEqual([]);
+    });
+
+    it('holds a handle for one connection at a time', async () => {
+      const p = await impl.make();
+      expect(await p.hold('@jane', 'c1')).toBe(true);
+      expect(await p.hold('@jane', 'c1')).toBe(true);
+      expect(await p.hold('@jane', 'c2')).toBe(false);
+      await sleep(TTL * 2);
+      expect(await p.hold('@jane', 'c2')).toBe(false); // still refreshed by its holder
+      await p.release('@jane', 'c2'); // not the holder: nothing happens
+      expect(await p.hold('@jane', 'c2')).toBe(false);
+      await p.release('@jane', 'c1');
+      expect(await p.hold('@jane', 'c2')).toBe(true);
+    });
+  });
+}
+
+describe('RedisPresence across nodes', () => {
+  it('every node sees the same users online; a user on two nodes stays online until both leave', async () => {
+    const [a, b, c] = await redisNodes(3);
+    expect(await a.add('@jane', 'x')).toBe(true);
+    expect(await b.add('@jane', 'y')).toBe(false);
+    expect(await c.online(['@jane'])).toEqual(new Set(['@jane']));
+    expect(await a.remove('@jane', 'x')).toBe(false);
+    expect(await c.everyone()).toEqual(['@jane']);
+    expect(await b.remove('@jane', 'y')).toBe(true);
+    expect(await c.everyone()).toEqual([]);
+  });
+
+  it("a dead node's users go offline within the TTL, and exactly one node is told to announce it", async () => {
+    const [a, b, c] = await redisNodes(3);
+    await a.add('@jane', 'x');
+    expect(await a.hold('@jane', 'x')).toBe(true);
+    await a.add('@john', 'x2');
+    await b.add('@john', 'y');
+    expect(await c.hold('@jane', 'z')).toBe(false);
+    await a.close(); // as a kill -9 would: it stops refreshing and removes nothing
+    await sleep(TTL * 1.5);
+    expect(await c.online(['@jane', '@john'])).toEqual(new Set(['@john']));
+    const [fromB, fromC] = await Promise.all([b.sweep(), c.sweep()]);
+    expect([...fromB, ...fromC]).toEqual(['@jane']);
+    expect(await c.hold('@jane', 'z')).toBe(true);
+  });
+
+  it('after Redis restarts empty, each node puts its users back by itself', async () => {
+    const [a, b] = await redisNodes(2);
+    await a.add('@jane', 'x');
+    expect(await a.hold('@jane', 'x')).toBe(true);
+    await redis.kill();
+    await redis.start();
+    await sleep(TTL * 2);
+    expect(await b.online(['@jane'])).toEqual(new Set(['@jane']));
+    expect(await b.hold('@jane', 'other')).toBe(false);
+  });
+});
