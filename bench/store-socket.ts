@@ -58,7 +58,8 @@ async function startServer(dataDir: string): Promise<{ pid: number; port: number
   const profile = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(opts.profile)] : [];
   const proc = spawn(process.execPath, [...profile, '--import', 'tsx', 'gateway/main.ts', '--host', '127.0.0.1',
     ...(opts.memory ? ['--memory'] : ['--data-dir', dataDir]),
-    '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    // --msg-rate 0: throughput is measured, so the per-connection message rate is off.
+    '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn', '--msg-rate', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     proc.stdout!.setEncoding('utf8').on('data', (s: string) => {

@@ -2,7 +2,7 @@
  * SlckClient: driven through its public methods with a send function that records what it
  * writes, and fed server bytes the way a transport would hand them over.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SlckClient, ServerError, type ClientEvents } from './client.ts';
 import type { Command } from './frames.ts';
 import { ProtocolError } from './errors.ts';
@@ -85,7 +85,8 @@ describe('SlckClient: data replies', () => {
   it('CHNS collects CHN lines until END', async () => {
     const { client, server, commands } = connect();
     const chns = client.chns();
-    expect(commands()).toEqual([{ type: 'CHNS' }]);
+    // Paged, so the server says whether more follow; the largest page, so few round trips.
+    expect(commands()).toEqual([{ type: 'CHNS', limit: 500 }]);
     server('CHN #general 2\r\nCHN #random 0\r\n', 'bytes');
     expect(client.inFlight).toBe(1);
     server('END CHNS 2\r\n');
@@ -93,6 +94,32 @@ describe('SlckClient: data replies', () => {
       { channel: '#general', members: 2 },
       { channel: '#random', members: 0 },
     ]);
+  });
+
+  it('CHNS pages through the whole list: each page after the last name of the one before', async () => {
+    const { client, server, commands } = connect();
+    const chns = client.chns();
+    server('CHN #a 1\r\nCHN #b 0\r\nEND CHNS 2 MORE #b\r\n');
+    // The next page is asked once the first is in.
+    await vi.waitFor(() => expect(commands()).toHaveLength(2));
+    server('CHN #c 3\r\nEND CHNS 1\r\n');
+    await expect(chns).resolves.toEqual([
+      { channel: '#a', members: 1 },
+      { channel: '#b', members: 0 },
+      { channel: '#c', members: 3 },
+    ]);
+    expect(commands()).toEqual([{ type: 'CHNS', limit: 500 }, { type: 'CHNS', limit: 500, after: '#b' }]);
+  });
+
+  it('chnsPage gives one page and where the next begins', async () => {
+    const { client, server, commands } = connect();
+    const first = client.chnsPage();
+    server('CHN #a 1\r\nEND CHNS 1 MORE #a\r\n');
+    await expect(first).resolves.toEqual({ channels: [{ channel: '#a', members: 1 }], more: '#a' });
+    const last = client.chnsPage({ limit: 1, after: '#a' });
+    server('END CHNS 0\r\n');
+    await expect(last).resolves.toEqual({ channels: [] });
+    expect(commands()).toEqual([{ type: 'CHNS', limit: 100 }, { type: 'CHNS', limit: 1, after: '#a' }]);
   });
 
   it('USRS and USRS #channel collect USR lines until END', async () => {

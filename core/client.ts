@@ -3,11 +3,12 @@ import { ServerFrameDecoder } from './decode-server.ts';
 import { encodeCommand, encodeMsg } from './encode.ts';
 import { ErrorCode, ProtocolError } from './errors.ts';
 import type { Command, ServerFrame, ServerFrameOf } from './frames.ts';
-import { SERVER_FRAME_LIMITS } from './limits.ts';
+import { LIMITS, SERVER_FRAME_LIMITS } from './limits.ts';
 import { textEncoder } from './bytes.ts';
 
 export type Delivery = ServerFrameOf<'MSG'>;
 export type ChannelInfo = { channel: string; members: number };
+export type ChannelPage = { channels: ChannelInfo[]; more?: string };
 export type UserInfo = { user: string; online: boolean };
 export type Sent = { id: number; ts: string } | { muted: number };
 
@@ -115,9 +116,29 @@ export class SlckClient {
     return { id: Number(args[0]), ts: args[1] };
   }
 
+  /**
+   * One page of the channel list, sorted by name: `limit` channels (the server's default
+   * when not given) after `after`. `more` is where the next page starts, when there is one.
+   */
+  async chnsPage(opts: { limit?: number; after?: string } = {}): Promise<ChannelPage> {
+    // Always paged (a limit given), so the server says whether more follow.
+    const frames = await this.request({ type: 'CHNS', limit: opts.limit ?? LIMITS.defaultChannelsPage, ...(opts.after ? { after: opts.after } : {}) });
+    const end = frames[frames.length - 1];
+    const channels = frames.flatMap((f) => (f.type === 'CHN' ? [{ channel: f.channel, members: f.members }] : []));
+    return end?.type === 'END' && end.more !== undefined ? { channels, more: end.more } : { channels };
+  }
+
+  /** Every channel, sorted by name: the pages of `chnsPage`, one after another. */
   async chns(): Promise<ChannelInfo[]> {
-    const frames = await this.request({ type: 'CHNS' });
-    return frames.flatMap((f) => (f.type === 'CHN' ? [{ channel: f.channel, members: f.members }] : []));
+    const all: ChannelInfo[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.chnsPage({ limit: LIMITS.maxChannelsPage, after });
+      all.push(...page.channels);
+      // A cursor that does not move on would page forever.
+      if (page.more === undefined || page.more === after || page.channels.length === 0) return all;
+      after = page.more;
+    }
   }
 
   async usrs(channel?: string): Promise<UserInfo[]> {

@@ -173,6 +173,7 @@ export class CommandDecoder implements LineDecoder<Command> {
         // HELP ignores what follows it: a lost person typing "help me" still gets help.
         return { type: 'HELP' };
       case 'CHNS':
+        return chns(args);
       case 'MUTE':
       case 'UNMUTE':
       case 'TIME':
@@ -194,6 +195,25 @@ function findLiteralCrLf(buf: Uint8Array, from: number, end: number): number {
     if (b < 48 || b > 57) return -1;
   }
   return -1;
+}
+
+/** `CHNS [limit] [after <#channel>]`: a page of the channel list, sorted by name. */
+function chns(args: string[]): Command | ProtocolError {
+  const usage = 'CHNS [limit] [after #channel]';
+  const cmd: Extract<Command, { type: 'CHNS' }> = { type: 'CHNS' };
+  let i = 0;
+  if (i < args.length && /^\d+$/.test(args[i])) {
+    const limit = Number(args[i++]);
+    if (limit < 1) return err(ErrorCode.BAD_SYNTAX, 'CHNS limit must be at least 1');
+    cmd.limit = Math.min(limit, LIMITS.maxChannelsPage);
+  }
+  if (i < args.length) {
+    if (args[i].toLowerCase() !== 'after' || i + 2 !== args.length) return syntax(usage);
+    const bad = nameProblem(args[i + 1], 'channel');
+    if (bad) return bad;
+    cmd.after = args[i + 1];
+  }
+  return cmd;
 }
 
 function history(args: string[]): Command | ProtocolError {

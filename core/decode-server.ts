@@ -146,8 +146,11 @@ function other(buf: Uint8Array, start: number, end: number): ServerFrame | Proto
     case 'PONG':
       return w.length > 1 ? { type: 'PONG', token: w[1] } : { type: 'PONG' };
     case 'END':
-      if (w.length !== 3 || !DIGITS.test(w[2])) return bad('END');
-      return { type: 'END', of: w[1], count: Number(w[2]) };
+      if (!DIGITS.test(w[2] ?? '')) return bad('END');
+      if (w.length === 3) return { type: 'END', of: w[1], count: Number(w[2]) };
+      // A paged CHNS with more to come: `END CHNS 100 MORE #last`.
+      if (w.length === 5 && w[3] === 'MORE') return { type: 'END', of: w[1], count: Number(w[2]), more: w[4] };
+      return bad('END');
     case 'BYE':
       if (w.length < 2 || !BYE_REASONS.has(w[1])) return bad('BYE');
       return { type: 'BYE', reason: w[1] as ByeReason, text: rest(text, 2) };

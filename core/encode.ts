@@ -125,7 +125,12 @@ export function encodeCommand(cmd: Command): Uint8Array {
     }
     case 'PING':
       return line(cmd.token === undefined ? 'PING' : `PING ${cmd.token}`);
-    case 'CHNS':
+    case 'CHNS': {
+      let s = 'CHNS';
+      if (cmd.limit !== undefined) s += ` ${cmd.limit}`;
+      if (cmd.after !== undefined) s += ` after ${cmd.after}`;
+      return line(s);
+    }
     case 'MUTE':
     case 'UNMUTE':
     case 'HELP':
@@ -163,7 +168,7 @@ export function serverLine(frame: Exclude<ServerFrame, { type: 'MSG' }>): string
     case 'PONG':
       return frame.token === undefined ? 'PONG' : `PONG ${frame.token}`;
     case 'END':
-      return `END ${frame.of} ${frame.count}`;
+      return frame.more === undefined ? `END ${frame.of} ${frame.count}` : `END ${frame.of} ${frame.count} MORE ${frame.more}`;
     case 'BYE':
       return `BYE ${frame.reason} ${oneLine(frame.text)}`;
   }

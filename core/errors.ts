@@ -20,12 +20,18 @@ export const ErrorCode = {
   HANDLE_TAKEN: 'HANDLE_TAKEN',
   PASSWORD_REQUIRED: 'PASSWORD_REQUIRED',
   WRONG_PASSWORD: 'WRONG_PASSWORD',
+  /** Too many password attempts, new claims or new channels: the sentence says how long to wait. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /** A JOIN past the number of channels one user may be in (`--max-channels-per-user`). */
+  TOO_MANY_CHANNELS: 'TOO_MANY_CHANNELS',
   NOT_MEMBER: 'NOT_MEMBER',
   NO_SUCH_CHANNEL: 'NO_SUCH_CHANNEL',
   NO_SUCH_USER: 'NO_SUCH_USER',
   STORE_FAILED: 'STORE_FAILED',
   SERVER_BUSY: 'SERVER_BUSY',
+  // Admission: sent instead of HELLO, then the server closes the connection.
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
+  SERVER_FULL: 'SERVER_FULL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -10,7 +10,8 @@ export type Command =
   | { type: 'JOIN'; channel: string }
   | { type: 'LEAVE'; channel: string }
   | { type: 'MSG'; target: string; body: Uint8Array }
-  | { type: 'CHNS' }
+  /** A page of the channel list: `limit` names after `after` (spec: CHNS). */
+  | { type: 'CHNS'; limit?: number; after?: string }
   | { type: 'USRS'; channel?: string }
   | { type: 'HISTORY'; target: string; limit?: number; before?: number; after?: number }
   | { type: 'MUTE' }
@@ -52,8 +53,11 @@ export type ServerFrame =
   | { type: 'INFO'; text: string }
   | { type: 'TIME'; time: string }
   | { type: 'PONG'; token?: string }
-  /** Ends a multi-line reply: `END CHNS 2`. */
-  | { type: 'END'; of: string; count: number }
+  /**
+   * Ends a multi-line reply: `END CHNS 2`. `more`: a paged CHNS has more channels after
+   * this one (`END CHNS 100 MORE #last`); ask `CHNS after #last` for them.
+   */
+  | { type: 'END'; of: string; count: number; more?: string }
   | { type: 'NOTICE'; text: string }
   /** Last frame before the server closes the connection. */
   | { type: 'BYE'; reason: ByeReason; text: string };

@@ -17,6 +17,10 @@ export const LIMITS = {
   maxHistory: 500,
   /** Messages HISTORY returns when no limit is given. */
   defaultHistory: 50,
+  /** Most channels one CHNS page lists. */
+  maxChannelsPage: 500,
+  /** Channels a CHNS page lists when no limit is given. */
+  defaultChannelsPage: 100,
 } as const;
 
 export type Limits = { maxLine: number; maxBody: number };

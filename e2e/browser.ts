@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { startServer, type TestServer } from '../gateway/test-server.ts';
+import type { Config } from '../gateway/config.ts';
 import { SlckClient, type Delivery } from '../core/client.ts';
 import type { ServerFrame } from '../core/frames.ts';
 
@@ -31,11 +32,11 @@ export function launchBrowser(): Promise<Browser> {
  * A real server (in memory, port 0) and Chromium for the specs of one file: started before
  * them, stopped after. `use` receives both once they are up.
  */
-export function useServerAndBrowser(use: (server: TestServer, browser: Browser) => void): void {
+export function useServerAndBrowser(use: (server: TestServer, browser: Browser) => void, options: Partial<Config> = {}): void {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer(options);
     browser = await launchBrowser();
     use(server, browser);
   });

@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { PROTOCOL_VERSION } from '../core/index.ts';
 import type { Config } from './config.ts';
 import { Hub } from './hub.ts';
+import { Admission } from './admission.ts';
+import { HostCheck } from './admission-host.ts';
 import { TcpListener } from './tcp.ts';
 import { WsGateway } from './ws.ts';
 import { registerHttp } from './http.ts';
@@ -57,10 +60,23 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     // One log line per HTTP request is noise for a chat server; connections are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  const hub = new Hub({ store, log: logger, version: VERSION, maxOutbound: config.maxOutbound, claimsPerHour: config.claimsPerHour });
-  const tcp = new TcpListener(hub);
-  const ws = new WsGateway(hub, { allowedOrigins: config.allowedOrigins, heartbeatMs: config.heartbeatMs });
+  // HELLO names the version of the protocol spoken (docs/PROTOCOL.md), not of the package.
+  const hub = new Hub({ store, log: logger, version: PROTOCOL_VERSION, maxOutbound: config.maxOutbound, claimsPerHour: config.claimsPerHour, guards: config });
+  // One count for both transports: a cap per address that TCP and WebSocket each had in full
+  // would be twice the cap.
+  const admission = new Admission(config);
+  const timeouts = { registerTimeoutMs: config.registerTimeoutMs, lineTimeoutMs: config.lineTimeoutMs };
+  const tcp = new TcpListener(hub, { admission, timeouts });
+  const ws = new WsGateway(hub, {
+    // The page people open is at the public URL, whatever Host a proxy in front passes on.
+    allowedOrigins: config.publicUrl === null ? config.allowedOrigins : [...config.allowedOrigins, new URL(config.publicUrl).origin],
+    heartbeatMs: config.heartbeatMs,
+    hosts: new HostCheck(config.allowedHosts, config.publicUrl),
+    admission,
+    timeouts,
+  });
   let summary: SummaryRow[] = [];
+  let stopping = false;
 
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
@@ -68,22 +84,34 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
-  app.get('/healthz', async () => ({
-    status: 'ok',
+  // Anyone who reaches the port may ask, so the answer is up or not; what is behind it (the
+  // store's path, counts) is in the log, or here for an operator who turns it on.
+  const details = () => ({
     version: VERSION,
+    protocol: PROTOCOL_VERSION,
     store: store.description,
     users: hub.users.size,
-    connections: { tcp: tcp.connections, ws: ws.connections },
+    connections: { tcp: tcp.connections, ws: ws.connections, max: config.maxConnections },
     uptimeSeconds: Math.round(process.uptime()),
-  }));
+  });
+  app.get('/healthz', async (_req, reply) => {
+    // Unavailable while stopping, and while the store's last commit failed (a full disk).
+    const problem = stopping ? 'shutting down' : store.lastFailure ? `store: ${store.lastFailure.message}` : null;
+    const extra = config.healthDetails ? details() : {};
+    if (problem === null) return { status: 'ok', ...extra };
+    app.log.warn({ problem, ...details() }, 'health check: unavailable');
+    return reply.code(503).send({ status: 'unavailable', ...extra });
+  });
 
   await registerHttp(app, config.webRoot);
 
   app.addHook('onReady', async () => {
     const addr = await tcp.listen(config.host, config.tcpPort);
     app.log.info({ tcpPort: addr.port }, `SLCK TCP listening on ${addr.address}:${addr.port}`);
+    app.log.info({ ...details(), maxConnectionsPerAddress: config.maxConnectionsPerAddress }, 'SLCK ready');
   });
   app.addHook('preClose', async () => {
+    stopping = true;
     summary = hub.shutdown();
     await Promise.all([tcp.close(), ws.close()]);
     app.log.info(`connection summary\n${formatSummary(summary)}`);

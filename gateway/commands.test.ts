@@ -33,7 +33,7 @@ describe('connection', () => {
   it('greets with the HELLO banner first', async () => {
     const c = await connect();
     const [hello] = await c.lines(1);
-    expect(hello).toMatch(/^HELLO slck 0\.1\.0 c\d+ Welcome to SLCK\. REG @handle to start, HELP for commands\.$/);
+    expect(hello).toMatch(/^HELLO slck 1 c\d+ Welcome to SLCK\. REG @handle to start, HELP for commands\.$/);
   });
 });
 

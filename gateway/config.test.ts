@@ -37,13 +37,62 @@ describe('options', () => {
     expect(() => parseConfig(argv, {})).toThrow(message);
   });
 
+  it('reads the connection limits, timeouts and names /ws answers to', () => {
+    expect(parseConfig([], {}).config).toMatchObject({
+      maxConnectionsPerAddress: 50, connectionCapExempt: ['127.0.0.1', '::1'], registerTimeoutMs: 60_000,
+      lineTimeoutMs: 30_000, publicUrl: null, allowedHosts: [], healthDetails: false,
+    });
+    expect(DEFAULTS.maxConnections).toBeGreaterThan(0);
+    const { config } = parseConfig(
+      ['--max-connections', '900', '--max-connections-per-address', '0', '--connection-cap-exempt', '10.0.0.1, ::ffff:10.0.0.2',
+        '--register-timeout-ms', '0', '--line-timeout-ms', '5000', '--public-url', 'https://Chat.Example.com', '--health-details'],
+      { SLCK_ALLOWED_HOSTS: 'a.example,b.example:8443', SLCK_MAX_CONNECTIONS: '10' },
+    );
+    expect(config).toMatchObject({
+      maxConnections: 900, maxConnectionsPerAddress: 0, connectionCapExempt: ['10.0.0.1', '::ffff:10.0.0.2'],
+      registerTimeoutMs: 0, lineTimeoutMs: 5000, publicUrl: 'https://chat.example.com/', allowedHosts: ['a.example', 'b.example:8443'],
+      healthDetails: true,
+    });
+    expect(parseConfig(['--connection-cap-exempt', 'none'], {}).config.connectionCapExempt).toEqual([]);
+    expect(parseConfig([], { SLCK_HEALTH_DETAILS: '1' }).config.healthDetails).toBe(true);
+  });
+
+  it.each([
+    [['--max-connections', '0'], '--max-connections must be a positive whole number, not "0"'],
+    [['--max-connections-per-address', 'lots'], '--max-connections-per-address must be a whole number (0 turns it off), not "lots"'],
+    [['--connection-cap-exempt', '10.0.0.1,proxy.lan'], '--connection-cap-exempt must be a comma-separated list of IP addresses (or none), not "proxy.lan"'],
+    [['--line-timeout-ms', '30s'], '--line-timeout-ms must be a whole number (0 turns it off), not "30s"'],
+    [['--public-url', 'chat.example.com'], '--public-url must be an http:// or https:// URL, not "chat.example.com"'],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseConfig(argv, {})).toThrow(message);
+  });
+
+  it('reads the flood and memory limits: message rate, channel caps, reply memory', () => {
+    expect(parseConfig([], {}).config).toMatchObject({
+      msgRate: 10, msgBurst: 50, rateExempt: [], maxChannelsPerUser: 200, channelCreateRate: 10, maxReplyMemory: 128 * 1024 * 1024,
+    });
+    const { config } = parseConfig(
+      ['--msg-rate', '0', '--msg-burst', '200', '--rate-exempt', '@bot, @Bridge', '--max-channels-per-user', '0', '--max-reply-memory', '1048576'],
+      { SLCK_CHANNEL_CREATE_RATE: '0', SLCK_MSG_RATE: '99' },
+    );
+    expect(config).toMatchObject({
+      msgRate: 0, msgBurst: 200, rateExempt: ['@bot', '@Bridge'], maxChannelsPerUser: 0, channelCreateRate: 0, maxReplyMemory: 1048576,
+    });
+    expect(parseConfig([], { SLCK_MSG_RATE: '5', SLCK_RATE_EXEMPT: '@a' }).config).toMatchObject({ msgRate: 5, rateExempt: ['@a'] });
+    for (const flag of ['--msg-rate', '--msg-burst', '--rate-exempt', '--max-channels-per-user', '--channel-create-rate', '--max-reply-memory']) {
+      expect(usage()).toContain(flag);
+    }
+    expect(() => parseConfig(['--msg-rate', '2.5'], {})).toThrow('--msg-rate must be a whole number (0 turns it off), not "2.5"');
+    expect(() => parseConfig(['--rate-exempt', '@bot,bot2'], {})).toThrow('--rate-exempt must be comma-separated @handles, not "bot2"');
+  });
+
   it('refuses an unknown flag', () => {
     expect(() => parseConfig(['--tcp'], {})).toThrow(/Unknown option '--tcp'/);
   });
 
   it('--help lists every option with its variable', () => {
     const text = usage();
-    for (const flag of ['--host', '--tcp-port', '--http-port', '--data-dir', '--memory', '--log-file', '--log-level', '--log-format', '--max-outbound', '--allowed-origins', '--heartbeat-ms', '--web-root']) {
+    for (const flag of ['--host', '--tcp-port', '--http-port', '--data-dir', '--memory', '--log-file', '--log-level', '--log-format', '--max-outbound', '--allowed-origins', '--heartbeat-ms', '--web-root', '--max-connections', '--max-connections-per-address', '--connection-cap-exempt', '--register-timeout-ms', '--line-timeout-ms', '--public-url', '--allowed-hosts', '--health-details']) {
       expect(text).toContain(flag);
     }
     expect(text).toContain('[SLCK_TCP_PORT]');

@@ -1,4 +1,7 @@
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { nameProblem } from '../core/names.ts';
+import { defaultMaxConnections } from './admission.ts';
 
 export type Config = {
   host: string;
@@ -15,7 +18,35 @@ export type Config = {
   heartbeatMs: number;
   /** New claimed handles one address may make per hour; 0 turns the limit off. */
   claimsPerHour: number;
+  /** MSGs per second one connection may send once its burst is spent; 0: no limit (flood.ts). */
+  msgRate: number;
+  /** MSGs one connection may send at once before the rate applies; 0: no limit. */
+  msgBurst: number;
+  /** Claimed handles (with a password) not held to the message and channel-creation rates. */
+  rateExempt: string[];
+  /** Channels one user may be in; 0: no limit. */
+  maxChannelsPerUser: number;
+  /** New channels one user may create per hour; 0: no limit. */
+  channelCreateRate: number;
+  /** Bytes of replies held unread for all connections, past which HISTORY waits; 0: no limit. */
+  maxReplyMemory: number;
   webRoot: string;
+  /** Chat connections (TCP and WebSocket) in all; the default stays below `ulimit -n`. */
+  maxConnections: number;
+  /** Chat connections from one address; 0: no cap. */
+  maxConnectionsPerAddress: number;
+  /** IPs the per-address cap does not apply to: gateways that everyone comes through. */
+  connectionCapExempt: string[];
+  /** Close a connection that has not registered after this long; 0: never. */
+  registerTimeoutMs: number;
+  /** Close a connection that leaves a line or body unfinished this long; 0: never. */
+  lineTimeoutMs: number;
+  /** The address people use (`https://chat.example.com`): its host and origin are allowed. */
+  publicUrl: string | null;
+  /** Host names a WebSocket upgrade may name besides IP literals and localhost; `*`: any. */
+  allowedHosts: string[];
+  /** Whether /healthz shows the store, counts and version, or only ok / unavailable. */
+  healthDetails: boolean;
 };
 
 export const DEFAULTS: Config = {
@@ -30,7 +61,22 @@ export const DEFAULTS: Config = {
   allowedOrigins: [],
   heartbeatMs: 30_000,
   claimsPerHour: 20,
+  msgRate: 10,
+  msgBurst: 50,
+  rateExempt: [],
+  maxChannelsPerUser: 200,
+  channelCreateRate: 10,
+  maxReplyMemory: 128 * 1024 * 1024,
   webRoot: 'dist/web',
+  maxConnections: defaultMaxConnections(),
+  maxConnectionsPerAddress: 50,
+  // A proxy on this machine brings everyone from loopback; a proxy elsewhere is added by hand.
+  connectionCapExempt: ['127.0.0.1', '::1'],
+  registerTimeoutMs: 60_000,
+  lineTimeoutMs: 30_000,
+  publicUrl: null,
+  allowedHosts: [],
+  healthDetails: false,
 };
 
 /** Each option: its flag, the environment variable behind it, and what it does. */
@@ -47,16 +93,30 @@ const OPTIONS = {
   'allowed-origins': { env: 'SLCK_ALLOWED_ORIGINS', help: 'comma-separated origins allowed to open /ws besides the app\'s own', value: 'LIST' },
   'heartbeat-ms': { env: 'SLCK_HEARTBEAT_MS', help: 'WebSocket ping interval; a missed pong disconnects', value: 'MS' },
   'claims-per-hour': { env: 'SLCK_CLAIMS_PER_HOUR', help: 'new claimed (password) handles per address per hour; 0: no limit', value: 'N' },
+  'msg-rate': { env: 'SLCK_MSG_RATE', help: 'messages per second per connection after its burst (more wait); 0: no limit', value: 'N' },
+  'msg-burst': { env: 'SLCK_MSG_BURST', help: 'messages a connection may send at once before --msg-rate applies; 0: no limit', value: 'N' },
+  'rate-exempt': { env: 'SLCK_RATE_EXEMPT', help: 'comma-separated claimed @handles (bots) without message or channel-creation rates', value: 'LIST' },
+  'max-channels-per-user': { env: 'SLCK_MAX_CHANNELS_PER_USER', help: 'channels one user may be in; 0: no limit', value: 'N' },
+  'channel-create-rate': { env: 'SLCK_CHANNEL_CREATE_RATE', help: 'new channels one user may create per hour; 0: no limit', value: 'N' },
+  'max-reply-memory': { env: 'SLCK_MAX_REPLY_MEMORY', help: 'bytes of replies held for slow readers in all, past which HISTORY waits; 0: no limit', value: 'BYTES' },
   'web-root': { env: 'SLCK_WEB_ROOT', help: 'directory of the built web app', value: 'DIR' },
+  'max-connections': { env: 'SLCK_MAX_CONNECTIONS', help: 'chat connections in all (default: ulimit -n less room for HTTP and files)', value: 'N' },
+  'max-connections-per-address': { env: 'SLCK_MAX_CONNECTIONS_PER_ADDRESS', help: 'chat connections from one IP address; 0: no cap', value: 'N' },
+  'connection-cap-exempt': { env: 'SLCK_CONNECTION_CAP_EXEMPT', help: 'comma-separated IPs without a per-address cap (proxies), or none', value: 'LIST' },
+  'register-timeout-ms': { env: 'SLCK_REGISTER_TIMEOUT_MS', help: 'close a connection that has not sent REG by then; 0: never', value: 'MS' },
+  'line-timeout-ms': { env: 'SLCK_LINE_TIMEOUT_MS', help: 'close a connection that leaves a line or body unfinished that long; 0: never', value: 'MS' },
+  'public-url': { env: 'SLCK_PUBLIC_URL', help: 'the URL people open; its host and origin may use /ws', value: 'URL' },
+  'allowed-hosts': { env: 'SLCK_ALLOWED_HOSTS', help: 'comma-separated host names /ws answers to besides IPs and localhost', value: 'LIST' },
+  'health-details': { env: 'SLCK_HEALTH_DETAILS', help: '/healthz also shows the store, counts and version', value: '' },
 } as const;
 
 export function usage(): string {
   const lines = ['Usage: npm start -- [options]   (or: tsx gateway/main.ts [options])', '', 'Options (environment variable in brackets):'];
   for (const [name, o] of Object.entries(OPTIONS)) {
     const flag = `--${name}${o.value ? ` ${o.value}` : ''}`;
-    lines.push(`  ${flag.padEnd(26)} ${o.help} [${o.env}]`);
+    lines.push(`  ${flag.padEnd(34)} ${o.help} [${o.env}]`);
   }
-  lines.push(`  ${'--help'.padEnd(26)} show this help`, `  ${'--version'.padEnd(26)} show the version`);
+  lines.push(`  ${'--help'.padEnd(34)} show this help`, `  ${'--version'.padEnd(34)} show the version`);
   lines.push('', `Defaults: TCP ${DEFAULTS.tcpPort}, HTTP ${DEFAULTS.httpPort}, data in ${DEFAULTS.dataDir}, host ${DEFAULTS.host}.`);
   return lines.join('\n');
 }
@@ -78,6 +138,38 @@ function count(text: string, name: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text)) throw new Error(`--${name} must be a whole number (0 turns it off), not "${text}"`);
   return n;
+}
+
+const list = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
+
+function ips(text: string, name: string): string[] {
+  if (text.trim().toLowerCase() === 'none') return [];
+  const all = list(text);
+  const bad = all.find((a) => isIP(a) === 0);
+  if (bad !== undefined) throw new Error(`--${name} must be a comma-separated list of IP addresses (or none), not "${bad}"`);
+  return all;
+}
+
+function httpUrl(text: string, name: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(text);
+  } catch {
+    // refused below
+  }
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new Error(`--${name} must be an http:// or https:// URL, not "${text}"`);
+  }
+  return url.href;
+}
+
+/** A comma-separated list of @handles. */
+function handles(text: string, name: string): string[] {
+  const list = text.split(',').map((h) => h.trim()).filter(Boolean);
+  for (const h of list) {
+    if (nameProblem(h, 'handle') !== null) throw new Error(`--${name} must be comma-separated @handles, not "${h}"`);
+  }
+  return list;
 }
 
 function oneOf<T extends string>(text: string, name: string, allowed: readonly T[]): T {
@@ -119,6 +211,20 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (v('allowed-origins')) c.allowedOrigins = v('allowed-origins')!.split(',').map((s) => s.trim()).filter(Boolean);
   if (v('heartbeat-ms')) c.heartbeatMs = positive(v('heartbeat-ms')!, 'heartbeat-ms');
   if (v('claims-per-hour')) c.claimsPerHour = count(v('claims-per-hour')!, 'claims-per-hour');
+  if (v('msg-rate')) c.msgRate = count(v('msg-rate')!, 'msg-rate');
+  if (v('msg-burst')) c.msgBurst = count(v('msg-burst')!, 'msg-burst');
+  if (v('rate-exempt')) c.rateExempt = handles(v('rate-exempt')!, 'rate-exempt');
+  if (v('max-channels-per-user')) c.maxChannelsPerUser = count(v('max-channels-per-user')!, 'max-channels-per-user');
+  if (v('channel-create-rate')) c.channelCreateRate = count(v('channel-create-rate')!, 'channel-create-rate');
+  if (v('max-reply-memory')) c.maxReplyMemory = count(v('max-reply-memory')!, 'max-reply-memory');
   if (v('web-root')) c.webRoot = v('web-root')!;
+  if (v('max-connections')) c.maxConnections = positive(v('max-connections')!, 'max-connections');
+  if (v('max-connections-per-address')) c.maxConnectionsPerAddress = count(v('max-connections-per-address')!, 'max-connections-per-address');
+  if (v('connection-cap-exempt')) c.connectionCapExempt = ips(v('connection-cap-exempt')!, 'connection-cap-exempt');
+  if (v('register-timeout-ms')) c.registerTimeoutMs = count(v('register-timeout-ms')!, 'register-timeout-ms');
+  if (v('line-timeout-ms')) c.lineTimeoutMs = count(v('line-timeout-ms')!, 'line-timeout-ms');
+  if (v('public-url')) c.publicUrl = httpUrl(v('public-url')!, 'public-url');
+  if (v('allowed-hosts')) c.allowedHosts = list(v('allowed-hosts')!);
+  if (v('health-details') === 'true' || v('health-details') === '1') c.healthDetails = true;
   return { config: c, help: values.help === true, version: values.version === true };
 }

@@ -1,5 +1,6 @@
 import type { Command, ProtocolError } from '../core/index.ts';
 import type { Session } from './session.ts';
+import type { ConnFlood } from './flood.ts';
 
 /** How a connection ended, for the shutdown summary. */
 export type Departure = 'quit' | 'closed' | 'shutdown' | 'slow consumer' | 'timeout' | 'connected';
@@ -47,6 +48,10 @@ export class Conn {
   dirty = false;
   /** Commands waiting while an asynchronous one (a password check) runs. */
   inbox: (Command | ProtocolError)[] | null = null;
+  /** Its MSG token bucket (flood.ts), made on its first MSG. */
+  flood: ConnFlood | null = null;
+  /** At most this many bytes of HISTORY replies are still unsent (reply-budget.ts). */
+  replyHeld = 0;
   readonly session: Session;
   constructor(session: Session) {
     this.session = session;

@@ -34,7 +34,8 @@ async function user(port: number, handle: string, ...channels: string[]): Promis
   clients.push(c);
   return c;
 }
-const serverArgs = (dataDir: string) => ['--data-dir', dataDir, '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn'];
+// --msg-rate 0: the bursts here test durability, not flood control (flood.test.ts).
+const serverArgs = (dataDir: string) => ['--data-dir', dataDir, '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn', '--msg-rate', '0'];
 
 /** Every message of a channel, oldest first, as `id body`, read 500 at a time. */
 async function wholeHistory(c: TestClient, channel: string): Promise<string[]> {

@@ -9,6 +9,8 @@ import { TestClient, floodUntilOffline, show, type Received } from './test-clien
 
 let server: TestServer | undefined;
 const clients: TestClient[] = [];
+/** Senders here pipeline hundreds of messages: delivery is the point, not the message rate (flood.test.ts). */
+const FAST = { msgRate: 0 };
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
@@ -55,7 +57,7 @@ function expectAllDelivered(members: TestClient[], names: string[], perSender: n
 
 describe('a channel', () => {
   it('two members: each gets the other\'s messages once, in order', async () => {
-    server = await startServer();
+    server = await startServer(FAST);
     const both = await users(2, (i) => ['@ann', '@bob'][i], '#pair');
     await Promise.all(both.map((c, i) => sendAll(c, '#pair', 200, (k) => `${['@ann', '@bob'][i]} says ${k}`)));
     await Promise.all(both.map((c) => c.waitFor(() => c.msgs.length >= 200, '200 messages')));
@@ -64,7 +66,7 @@ describe('a channel', () => {
   });
 
   it('100 members: each gets every other member\'s messages once, in order', async () => {
-    server = await startServer();
+    server = await startServer(FAST);
     const names = Array.from({ length: 100 }, (_, i) => `@m${i}`);
     const members = await users(100, (i) => names[i], '#crowd');
     await Promise.all(members.map((c, i) => sendAll(c, '#crowd', 5, (k) => `${names[i]} says ${k}`)));
@@ -76,7 +78,7 @@ describe('a channel', () => {
 
 describe('direct messages, LEAVE and disconnects', () => {
   it('a direct message reaches its recipient only', async () => {
-    server = await startServer();
+    server = await startServer(FAST);
     const [jane, john, kim] = await Promise.all(['@jane', '@john', '@kim'].map((h) => user(h, '#room')));
     await jane.settle();
     const ok = (await jane.cmd('MSG @john 9\r\njust you!')).at(-1)!;
@@ -87,7 +89,7 @@ describe('direct messages, LEAVE and disconnects', () => {
   });
 
   it('after LEAVE the others see LEFT and the leaver receives nothing more', async () => {
-    server = await startServer();
+    server = await startServer(FAST);
     const [jane, john, kim] = await Promise.all(['@jane', '@john', '@kim'].map((h) => user(h, '#room')));
     for (const c of [jane, john]) await c.settle();
     expect(await kim.cmd('LEAVE #room')).toEqual(['LEFT #room @kim', 'OK']);
@@ -100,7 +102,7 @@ describe('direct messages, LEAVE and disconnects', () => {
   });
 
   it('a clean close frees the handle at once, and co-members see OFFLINE', async () => {
-    server = await startServer();
+    server = await startServer(FAST);
     const jane = await user('@jane', '#room');
     const john = await TestClient.user(server.tcpPort, '@john', '#room');
     await jane.settle();
@@ -112,7 +114,7 @@ describe('direct messages, LEAVE and disconnects', () => {
   });
 
   it('people who have exchanged a direct message, in no channel together, see each other come and go', async () => {
-    server = await startServer();
+    server = await startServer(FAST);
     const jane = await user('@jane');
     const solo = await TestClient.user(server.tcpPort, '@solo');
     await solo.ok('MSG @jane 2\r\nhi');
@@ -131,7 +133,7 @@ describe('direct messages, LEAVE and disconnects', () => {
   });
 
   it('an abrupt close (reset) frees the handle as soon as the server sees it', async () => {
-    server = await startServer();
+    server = await startServer(FAST);
     const jane = await user('@jane', '#room');
     const john = await TestClient.user(server.tcpPort, '@john', '#room');
     await jane.settle();
@@ -146,7 +148,7 @@ describe('direct messages, LEAVE and disconnects', () => {
 describe('a slow consumer', () => {
   it('is cut off, while the others get every message', async () => {
     const maxOutbound = 256 * 1024;
-    server = await startServer({ maxOutbound });
+    server = await startServer({ ...FAST, maxOutbound });
     const [sender, r1, r2, slow] = await Promise.all(['@sender', '@r1', '@r2', '@slow'].map((h) => user(h, '#firehose')));
     for (const c of [sender, r1, r2, slow]) await c.settle();
     slow.pause();

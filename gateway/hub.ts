@@ -8,6 +8,8 @@ import type { Session } from './session.ts';
 import type { Store } from './store/store.ts';
 import { commands } from './commands/index.ts';
 import { SignInLimits } from './sign-in-limits.ts';
+import { FloodControl, type GuardOptions } from './flood.ts';
+import { ReplyBudget } from './reply-budget.ts';
 import { summaryRows, type SummaryRow } from './summary.ts';
 
 export type Logger = {
@@ -25,6 +27,8 @@ export type HubOptions = {
   maxOutbound: number;
   /** New claimed handles one address may make per hour (0: no limit). */
   claimsPerHour?: number;
+  /** Message rate, channel caps and reply memory (flood.ts, reply-budget.ts); defaults when absent. */
+  guards?: Partial<GuardOptions>;
 };
 
 const EMPTY = new Uint8Array(0);
@@ -55,6 +59,8 @@ export class Hub {
   private readonly memberships = new Map<string, Set<Channel>>();
   readonly conns = new Set<Conn>();
   readonly signIn: SignInLimits;
+  readonly flood: FloodControl;
+  readonly replies: ReplyBudget;
   /** Summary rows of connections that have ended (bounded). */
   readonly ended: SummaryRow[] = [];
   private nextConnId = 1;
@@ -78,6 +84,8 @@ export class Hub {
     this.serverName = opts.serverName ?? 'slck';
     this.maxOutbound = opts.maxOutbound;
     this.signIn = new SignInLimits({ claimsPerHour: opts.claimsPerHour ?? 20 });
+    this.flood = new FloodControl(opts.guards);
+    this.replies = new ReplyBudget(opts.maxOutbound, this.flood.options.maxReplyMemory);
     for (const handle of this.store.listUsers()) this.known.set(nameKey(handle), handle);
     for (const ch of this.store.listChannels()) {
       const channel = this.channel(ch.name, false);
@@ -121,6 +129,14 @@ export class Hub {
   private run(conn: Conn, input: Command | ProtocolError): void {
     if (input instanceof ProtocolError) {
       this.error(conn, input);
+      return;
+    }
+    // Flood control (flood.ts): a MSG with no token due waits, and so does all after it.
+    const wait = input.type === 'MSG' ? this.flood.msgWait(this, conn) : 0;
+    if (wait > 0) {
+      conn.inbox = [input];
+      conn.session.pause();
+      setTimeout(() => this.drainInbox(conn), wait).unref();
       return;
     }
     const entry = commands[input.type];

@@ -2,9 +2,17 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import { COMMAND_LIMITS, CommandDecoder, Parser } from '../core/index.ts';
 import type { Hub } from './hub.ts';
 import type { Session } from './session.ts';
+import { ConnectionClock, isRefusal, refusalBytes, type Admission, type Timeouts } from './admission.ts';
 
 /** How long a closing connection may take to drain before it is destroyed. */
 const CLOSE_GRACE_MS = 5_000;
+/** How long a refused connection may take to read its ERR before it is destroyed. */
+const REFUSE_GRACE_MS = 2_000;
+/**
+ * Refused connections still being told why. Past this many (a flood), the next are dropped
+ * without a word, so refusing never takes the descriptors kept for everything else.
+ */
+const MAX_REFUSING = 32;
 
 class TcpSession implements Session {
   readonly transport = 'tcp' as const;
@@ -55,6 +63,9 @@ class TcpSession implements Session {
   }
 }
 
+/** Who may connect (shared with the WebSocket side) and how long a connection may idle half-way. */
+export type TcpOptions = { admission: Admission; timeouts: Timeouts };
+
 /**
  * The raw TCP front door: one SLCK parser per connection, straight into the hub. Keepalive
  * finds dead peers; Nagle is off so a reply is not held back waiting for more.
@@ -62,10 +73,13 @@ class TcpSession implements Session {
 export class TcpListener {
   private readonly server: net.Server;
   private readonly sockets = new Set<Socket>();
+  private readonly refusing = new Set<Socket>();
   private readonly hub: Hub;
+  private readonly opts: TcpOptions;
 
-  constructor(hub: Hub) {
+  constructor(hub: Hub, opts: TcpOptions) {
     this.hub = hub;
+    this.opts = opts;
     // allowHalfOpen: a client that sends its commands and then shuts its side still gets
     // every reply; we end our side once they are written.
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 });
@@ -74,11 +88,19 @@ export class TcpListener {
 
   private accept(socket: Socket): void {
     const hub = this.hub;
+    // No address: the peer is already gone.
+    if (socket.remoteAddress === undefined) return void socket.destroy();
+    const ticket = this.opts.admission.admit(socket.remoteAddress);
+    if (isRefusal(ticket)) return this.refuse(socket, refusalBytes(ticket), ticket.code);
     this.sockets.add(socket);
     const session = new TcpSession(socket, hub.newConnId());
     const conn = hub.connect(session);
     const parser = new Parser(new CommandDecoder(), COMMAND_LIMITS, (r) => hub.receive(conn, r));
-    socket.on('data', (chunk) => parser.push(chunk));
+    const clock = new ConnectionClock(hub, conn, parser, this.opts.timeouts, () => !session.paused);
+    socket.on('data', (chunk) => {
+      parser.push(chunk);
+      clock.fed();
+    });
     socket.on('end', () => {
       // Runs after the flush the last data scheduled: the replies go out, then our FIN.
       const finish = () =>
@@ -94,8 +116,22 @@ export class TcpListener {
     socket.on('error', (err) => hub.log.info({ client: conn.session.id, err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.sockets.delete(socket);
+      ticket.release();
+      clock.stop();
       hub.disconnect(conn, 'closed');
     });
+  }
+
+  /** One ERR line instead of HELLO, then close; what the peer sends meanwhile is dropped. */
+  private refuse(socket: Socket, err: Uint8Array, code: string): void {
+    this.hub.log.info({ remote: `${socket.remoteAddress}:${socket.remotePort}`, code }, 'connection refused');
+    if (this.refusing.size >= MAX_REFUSING) return void socket.destroy();
+    this.refusing.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => this.refusing.delete(socket));
+    socket.resume();
+    socket.end(err);
+    setTimeout(() => socket.destroy(), REFUSE_GRACE_MS).unref();
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -122,6 +158,7 @@ export class TcpListener {
     const deadline = Date.now() + CLOSE_GRACE_MS;
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const s of this.sockets) s.destroy();
+    for (const s of this.refusing) s.destroy();
     await closed;
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The WebSocket transport's own rules (spec §9), over real sockets: the heartbeat closes a
- * peer that stops answering pings, a message over 69,636 bytes closes its socket with 1009,
- * the outbound bound cuts off a WebSocket that stops reading, and text and binary messages
- * alike carry any slice of the SLCK byte stream.
+ * peer that stops answering pings, a message too large is refused as over TCP (ERR, the
+ * connection stays) up to 1,052,676 bytes and closes its socket with 1009 beyond, the
+ * outbound bound cuts off a WebSocket that stops reading, and text and binary messages alike
+ * carry any slice of the SLCK byte stream, valid UTF-8 or not.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -11,7 +12,10 @@ import type { Config } from './config.ts';
 import { startServer, type TestServer } from './test-server.ts';
 import { TestClient, floodUntilOffline, show, type Received } from './test-client.ts';
 
-const MAX_WS_MESSAGE = 4096 + 2 + 65_536 + 2; // 69,636
+/** The largest valid frame: a command line and a body, each with its line end. */
+const MAX_FRAME = 4096 + 2 + 65_536 + 2; // 69,636
+/** A command line and a body up to the skip limit (1 MiB): the most a WebSocket message may hold. */
+const MAX_WS_MESSAGE = 4096 + 2 + 1_048_576 + 2; // 1,052,676
 const WAIT_MS = 15_000;
 
 let server: TestServer | undefined;
@@ -149,14 +153,14 @@ describe('message size', () => {
     return `${frame}PING ${token}\r\n`;
   };
 
-  it('takes a message of exactly 69,636 bytes', async () => {
+  it('takes a message of exactly 69,636 bytes, the largest valid frame', async () => {
     const { wsUrl } = await start();
     const reader = await wsUser('@reader', '#size');
     const sender = await Raw.open(wsUrl);
     await sender.expect('REG @sender\r\nJOIN #size\r\n', 'JOINED #size @sender\r\n');
 
-    const data = Buffer.from(padded(MAX_WS_MESSAGE));
-    expect(data.length).toBe(MAX_WS_MESSAGE);
+    const data = Buffer.from(padded(MAX_FRAME));
+    expect(data.length).toBe(MAX_FRAME);
     expect(data.length - frame.length - 2).toBeLessThanOrEqual(4096); // the PING line is within limits
     await sender.expect(data, `PONG ${'t'.repeat(64)}\r\n`);
     expect(sender.text).toMatch(/\r\nOK \d+ \S+\r\nPONG t{64}\r\n$/);
@@ -167,20 +171,49 @@ describe('message size', () => {
     expect(bodyOf(reader.msgs[0])).toBe(body);
   });
 
-  it('closes the socket of a larger message with 1009, and no one else notices but OFFLINE', async () => {
+  // Over TCP a body up to 1 MiB is answered BODY_TOO_LARGE and skipped; so it is here, even
+  // when the whole of it comes in one WebSocket message.
+  const tooLarge = `MSG #size 1048576\r\n${'z'.repeat(1_048_576)}\r\n`;
+  const overSkip = (size: number) => `${tooLarge}PING ${'t'.repeat(size - tooLarge.length - 'PING \r\n'.length)}\r\n`;
+
+  it('answers a body over the limit in one message of 1,052,676 bytes with ERR BODY_TOO_LARGE, and stays open', async () => {
+    const { wsUrl } = await start();
+    const reader = await wsUser('@reader', '#size');
+    const sender = await Raw.open(wsUrl);
+    await sender.expect('REG @sender\r\nJOIN #size\r\n', 'JOINED #size @sender\r\n');
+
+    const data = Buffer.from(overSkip(MAX_WS_MESSAGE));
+    expect(data.length).toBe(MAX_WS_MESSAGE);
+    expect(data.length - tooLarge.length - 2).toBeLessThanOrEqual(4096);
+    sender.ws.send(data);
+    await sender.waitFor(() => sender.text.includes(`PONG ${'t'.repeat(64)}\r\n`) || sender.closed, 'the PONG');
+    expect(sender.closeCode).toBeNull();
+    expect(sender.text).toMatch(
+      /\r\nERR BODY_TOO_LARGE Body of 1048576 bytes is over the 65536-byte limit; its bytes are skipped\r\nPONG t{64}\r\n$/,
+    );
+    // A message just over the largest valid frame, too, is read like any slice of the stream.
+    await sender.expect(Buffer.from(padded(MAX_FRAME + 1)), `OK`);
+    await sender.expect('PING after\r\n', 'PONG after\r\n');
+    expect(sender.closed).toBe(false);
+    await reader.waitFor(() => reader.msgs.length === 1, 'the one message that fit');
+    expect(reader.msgs[0].body.length).toBe(65_536);
+  });
+
+  it('closes the socket of a message over 1,052,676 bytes with 1009, and no one else notices but OFFLINE', async () => {
     const { wsUrl } = await start();
     const reader = await wsUser('@reader', '#size');
     const sender = await Raw.open(wsUrl);
     await sender.expect('REG @sender\r\nJOIN #size\r\n', 'JOINED #size @sender\r\n');
     await reader.until(is('JOINED', 'JOINED #size @sender'));
 
-    const data = Buffer.from(padded(MAX_WS_MESSAGE + 1));
+    const data = Buffer.from(overSkip(MAX_WS_MESSAGE + 1));
     expect(data.length).toBe(MAX_WS_MESSAGE + 1);
     sender.ws.send(data);
     await sender.waitFor(() => sender.closed, 'the server to close the socket');
     expect(sender.closeCode).toBe(1009);
-    // Nothing of the message was taken.
+    // Nothing of the message was taken, and ws closes before a BYE could go (spec §9).
     expect(sender.text).not.toContain('PONG');
+    expect(sender.text).not.toContain('ERR');
 
     await reader.until(is('OFFLINE', 'OFFLINE @sender'));
     expect(await reader.settle()).toEqual([]);
@@ -197,7 +230,8 @@ describe('message size', () => {
 describe('a slow WebSocket reader', () => {
   it('is cut off, while the others get every message in order', async () => {
     const maxOutbound = 64 * 1024;
-    await start({ maxOutbound });
+    // The flood is the point here, not the per-connection message rate: that is off.
+    await start({ maxOutbound, msgRate: 0 });
     const sender = await wsUser('@sender', '#firehose');
     const r1 = await wsUser('@r1', '#firehose');
     const r2 = await wsUser('@r2', '#firehose');
@@ -209,7 +243,7 @@ describe('a slow WebSocket reader', () => {
     let sent = 0;
     const burst = async () => {
       const before = sender.frames.filter(is('OK')).length;
-      // One WebSocket message per MSG: sixteen together would pass the 69,636-byte limit.
+      // One WebSocket message per MSG, as a browser sends them.
       for (let k = 0; k < 16; k++) {
         const b = `${sent + k} ${pad}`;
         sender.write(`MSG #firehose ${Buffer.byteLength(b)}\r\n${b}\r\n`);
@@ -271,5 +305,23 @@ describe('messages as slices of the byte stream', () => {
     expect(c.text).not.toContain('ERR');
     expect(c.text.split('\r\n').filter((l) => /^OK \d+ \S+$/.test(l))).toHaveLength(2);
     expect(c.closed).toBe(false);
+  });
+
+  it('feeds a text message as bytes: invalid UTF-8 in a body is delivered byte for byte, the socket stays open', async () => {
+    const { wsUrl } = await start();
+    const reader = await wsUser('@reader', '#bytes');
+    const c = await Raw.open(wsUrl);
+    await c.expect('REG @bytes\r\nJOIN #bytes\r\n', 'JOINED #bytes @bytes\r\n');
+
+    // A lone continuation byte, a truncated sequence, an overlong NUL and a surrogate: none is
+    // UTF-8, all are bytes SLCK carries. Sent as a text message (opcode 1), which a strict
+    // WebSocket would close with 1007.
+    const body = Buffer.from([0x61, 0x80, 0xe2, 0x82, 0x20, 0xc0, 0x80, 0xed, 0xa0, 0x80, 0xff, 0x7a]);
+    c.ws.send(Buffer.concat([Buffer.from(`MSG #bytes ${body.length}\r\n`), body, Buffer.from('\r\nPING done\r\n')]), { binary: false });
+    await c.waitFor(() => c.text.includes('PONG done\r\n') || c.closed, 'PONG done');
+    expect(c.closed).toBe(false);
+    expect(c.text).toMatch(/\r\nOK \d+ \S+\r\nPONG done\r\n$/);
+    await reader.waitFor(() => reader.msgs.length === 1, 'the message');
+    expect(Buffer.from(reader.msgs[0].body)).toEqual(body);
   });
 });

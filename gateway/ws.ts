@@ -1,13 +1,36 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { COMMAND_LIMITS, CommandDecoder, Parser } from '../core/index.ts';
+import { COMMAND_LIMITS, CommandDecoder, LIMITS, Parser } from '../core/index.ts';
 import type { Hub } from './hub.ts';
 import type { Session } from './session.ts';
 import type { Conn } from './conn.ts';
+import { ConnectionClock, isRefusal, refusalBytes, type Admission, type Timeouts } from './admission.ts';
+import type { HostCheck } from './admission-host.ts';
 
 const CLOSE_GRACE_MS = 5_000;
 const DRAIN_POLL_MS = 5;
+/** How long a refused WebSocket may take to read its ERR and close before it is dropped. */
+const REFUSE_GRACE_MS = 2_000;
+/** Refusals being told why at once; past this, an upgrade is answered with a bare 503. */
+const MAX_REFUSING = 32;
+/**
+ * The most one WebSocket message may hold: a command line and a body up to the skip limit,
+ * each with its line end. Such a message goes to the parser like any bytes, so an oversized
+ * MSG gets `ERR BODY_TOO_LARGE` as it does over TCP. ws buffers a message whole before
+ * handing it over, so this is also the memory a message may take; beyond it (no valid client
+ * sends that) ws closes with 1009 before we see a byte.
+ */
+export const MAX_WS_MESSAGE = COMMAND_LIMITS.maxLine + 2 + LIMITS.maxSkip + 2;
+
+/** Answer an upgrade with an HTTP error and a sentence saying why. */
+function refuseUpgrade(socket: Duplex, status: string, text: string): void {
+  const body = Buffer.from(`${text}\n`);
+  socket.end(
+    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n${body}`,
+  );
+}
 
 class WsSession implements Session {
   readonly transport = 'ws' as const;
@@ -52,6 +75,10 @@ export type WsOptions = {
   /** Origins allowed besides the page's own (exact `scheme://host:port`, or `*`). */
   allowedOrigins: string[];
   heartbeatMs: number;
+  /** The names an upgrade's Host may give. */
+  hosts: HostCheck;
+  admission: Admission;
+  timeouts: Timeouts;
 };
 
 /**
@@ -64,14 +91,17 @@ export class WsGateway {
   private readonly opts: WsOptions;
   private readonly sessions = new Map<WsSession, Conn>();
   private readonly heartbeat: NodeJS.Timeout;
+  private refusing = 0;
 
   constructor(hub: Hub, opts: WsOptions) {
     this.hub = hub;
     this.opts = opts;
     this.wss = new WebSocketServer({
       noServer: true,
-      // One WebSocket message holds at most one largest frame: a command line and a body.
-      maxPayload: COMMAND_LIMITS.maxLine + 2 + COMMAND_LIMITS.maxBody + 2,
+      maxPayload: MAX_WS_MESSAGE,
+      // Text and binary messages are both SLCK bytes (spec §9), and a body need not be UTF-8:
+      // ws must not close a text message with 1007 for what is a valid SLCK body.
+      skipUTF8Validation: true,
       perMessageDeflate: false,
       clientTracking: false,
     });
@@ -85,18 +115,54 @@ export class WsGateway {
     if (origin === undefined) return true;
     if (this.opts.allowedOrigins.includes('*') || this.opts.allowedOrigins.includes(origin)) return true;
     try {
-      return host !== undefined && new URL(origin).host === host;
+      // Compared as URL hosts: case and a default port (`:443` on https) do not matter.
+      const o = new URL(origin);
+      return host !== undefined && o.host === new URL(`${o.protocol}//${host}`).host;
     } catch {
       return false;
     }
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (!this.originAllowed(req.headers.origin, req.headers.host)) {
-      this.hub.log.warn({ origin: req.headers.origin }, 'websocket refused: foreign origin');
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    const { host, origin } = req.headers;
+    if (socket.destroyed) return;
+    if (host === undefined || host === '') {
+      refuseUpgrade(socket, '400 Bad Request', 'A WebSocket upgrade needs a Host header.');
       return;
     }
+    // Before the origin check: a rebound name makes Origin and Host agree.
+    if (!this.opts.hosts.allows(host)) {
+      this.hub.log.warn({ host, origin }, 'websocket refused: not a name of this server');
+      refuseUpgrade(socket, '421 Misdirected Request',
+        'This server does not answer to that name. Its operator can add the name with --allowed-hosts or --public-url.');
+      return;
+    }
+    if (!this.originAllowed(origin, host)) {
+      this.hub.log.warn({ origin }, 'websocket refused: foreign origin');
+      refuseUpgrade(socket, '403 Forbidden',
+        'This page\'s origin may not open a chat session. Its operator can allow it with --allowed-origins or --public-url.');
+      return;
+    }
+    const ticket = this.opts.admission.admit(req.socket.remoteAddress ?? '');
+    if (isRefusal(ticket)) {
+      this.hub.log.info({ remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`, code: ticket.code }, 'connection refused');
+      if (this.refusing >= MAX_REFUSING) {
+        refuseUpgrade(socket, '503 Service Unavailable', ticket.text);
+        return;
+      }
+      // Over the WebSocket, so that a browser, which is not shown an HTTP error, can say why.
+      this.refusing++;
+      socket.once('close', () => this.refusing--);
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => {});
+        ws.send(refusalBytes(ticket), { binary: true });
+        ws.close(1013); // try again later
+        setTimeout(() => ws.terminate(), REFUSE_GRACE_MS).unref();
+      });
+      return;
+    }
+    // The socket, not the WebSocket: a handshake that fails never makes one.
+    socket.once('close', () => ticket.release());
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
   }
 
@@ -107,9 +173,11 @@ export class WsGateway {
     const conn = hub.connect(session);
     this.sessions.set(session, conn);
     const parser = new Parser(new CommandDecoder(), COMMAND_LIMITS, (r) => hub.receive(conn, r));
+    const clock = new ConnectionClock(hub, conn, parser, this.opts.timeouts, () => !ws.isPaused);
     ws.on('message', (data: RawData) => {
       if (Array.isArray(data)) for (const d of data) parser.push(d);
       else parser.push(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+      clock.fed();
     });
     ws.on('pong', () => {
       session.alive = true;
@@ -117,6 +185,7 @@ export class WsGateway {
     ws.on('error', (err) => hub.log.info({ client: session.id, err: err.message }, 'websocket error'));
     ws.on('close', () => {
       this.sessions.delete(session);
+      clock.stop();
       hub.disconnect(conn, 'closed');
     });
   }

@@ -101,6 +101,8 @@ export function startServer(opts: ServerOptions): Promise<ServerProcess> {
     ...(opts.dataDir === null ? ['--memory'] : ['--data-dir', opts.dataDir]),
     ...(opts.heartbeatMs ? ['--heartbeat-ms', String(opts.heartbeatMs)] : []),
     ...(opts.maxOutbound ? ['--max-outbound', String(opts.maxOutbound)] : []),
+    // Load, not flood control, is measured: each client sends as fast as it is answered.
+    '--msg-rate', '0',
   ];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -10,6 +10,9 @@ import { storeFailed } from './store-failed.ts';
 export const join: CommandHandler<'JOIN'> = {
   needsUser: true,
   run(hub, conn, { channel }) {
+    // Channel caps (flood.ts): how many one may be in, and create an hour.
+    const refused = hub.flood.joinRefusal(hub, conn, channel);
+    if (refused !== null) return hub.reply(conn, refused);
     const user = conn.user!;
     const known = hub.channels.get(nameKey(channel));
     if (known?.members.has(user.key)) return hub.reply(conn, { type: 'OK', args: [] });

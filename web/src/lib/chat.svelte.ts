@@ -85,6 +85,12 @@ export class Chat {
     c.on('left', (e) => this.onLeft(e.channel, e.user));
     c.on('online', (e) => this.setPresence(e.user, true));
     c.on('offline', (e) => this.setPresence(e.user, false));
+    // The server closes a connection that has not signed in for a while (BYE TIMEOUT). On the
+    // sign-in page that is no trouble: stay closed until the person signs in (beginSignIn
+    // opens the link again), rather than reconnect every minute.
+    c.on('bye', (bye) => {
+      if (bye.reason === 'TIMEOUT' && this.phase === 'signed-out') this.connection.stop();
+    });
     connection.onOpen(() => {
       if (this.phase !== 'signed-out') void this.register();
     });

@@ -10,6 +10,15 @@ const PAGE = 50;
 /** Pages of missed messages fetched after a reconnect before giving up and starting afresh. */
 const MAX_MISSED_PAGES = 20;
 
+/**
+ * Whether older messages may exist before a page. A reply also stops at a byte budget (spec:
+ * HISTORY), so a page of large messages holds fewer than asked with more before it: only an
+ * empty page, or one that reaches the very first message (id 1), says there is nothing older.
+ */
+function maybeOlder(page: readonly { id: number }[]): boolean {
+  return page.length > 0 && page[0].id > 1;
+}
+
 /** Fetch the latest page of a conversation. */
 export async function loadLatest(chat: Chat, conv: Conversation): Promise<void> {
   if (conv.loading) return;
@@ -20,7 +29,7 @@ export async function loadLatest(chat: Chat, conv: Conversation): Promise<void> 
     // page with a stretch missing in between: let scrolling back fetch them in one piece.
     if (page.length > 0) conv.dropBefore(page[0].id);
     conv.addMessages(page.map((d) => toItem(d, chat.isMe(d.from))));
-    conv.hasOlder = page.length === PAGE;
+    conv.hasOlder = maybeOlder(page);
     conv.loaded = true;
     conv.loadError = '';
   } catch (e) {
@@ -42,7 +51,7 @@ export async function loadOlder(chat: Chat, conv: Conversation): Promise<void> {
   try {
     const page = await chat.connection.client.history(conv.name, { limit: PAGE, before: conv.firstId });
     conv.addMessages(page.map((d) => toItem(d, chat.isMe(d.from))));
-    conv.hasOlder = page.length === PAGE;
+    conv.hasOlder = maybeOlder(page);
   } catch (e) {
     conv.loadError = e instanceof Error ? e.message : String(e);
   } finally {
