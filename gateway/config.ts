@@ -30,6 +30,8 @@ export type Config = {
   channelCreateRate: number;
   /** Bytes of replies held unread for all connections, past which HISTORY waits; 0: no limit. */
   maxReplyMemory: number;
+  /** Waiting on a full reply budget this long cuts off the biggest unread holder (no flag: tests shorten it). */
+  replyStallMs: number;
   webRoot: string;
   /** Chat connections (TCP and WebSocket) in all; the default stays below `ulimit -n`. */
   maxConnections: number;
@@ -67,6 +69,7 @@ export const DEFAULTS: Config = {
   maxChannelsPerUser: 200,
   channelCreateRate: 10,
   maxReplyMemory: 128 * 1024 * 1024,
+  replyStallMs: 10_000,
   webRoot: 'dist/web',
   maxConnections: defaultMaxConnections(),
   maxConnectionsPerAddress: 50,

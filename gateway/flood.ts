@@ -27,6 +27,12 @@ export type GuardOptions = {
   channelCreateRate: number;
   /** Server-wide bytes of replies held unread, past which HISTORY waits (reply-budget.ts); 0: no limit. */
   maxReplyMemory: number;
+  /**
+   * How long HISTORY may wait on a full reply budget before the connection holding the most
+   * unread reply bytes is cut off as a slow consumer (so a few clients that never read cannot
+   * stall everyone's history).
+   */
+  replyStallMs: number;
 };
 
 export const GUARD_DEFAULTS: GuardOptions = {
@@ -36,6 +42,7 @@ export const GUARD_DEFAULTS: GuardOptions = {
   maxChannelsPerUser: 200,
   channelCreateRate: 10,
   maxReplyMemory: 128 * 1024 * 1024,
+  replyStallMs: 10_000,
 };
 
 const HOUR_MS = 3_600_000;

@@ -180,4 +180,30 @@ describe('HISTORY and memory', () => {
     await late.until(isType('END'), 30_000);
     expect(late.msgs).toHaveLength(1);
   });
+
+  it('clients that hold the server-wide budget unread while others wait are cut off, biggest first', async () => {
+    const total = 512 * 1024;
+    await start({ maxOutbound: 8 * 1024 * 1024, maxReplyMemory: total, replyStallMs: 300 });
+    await fill();
+    const names = ['@h1', '@h2', '@h3', '@h4'];
+    const hoarders = await Promise.all(names.map((h) => user(h, '#c')));
+    for (const h of hoarders) {
+      h.pause();
+      h.write('HISTORY #c 500\r\n'.repeat(40));
+    }
+    // Their sockets fill, then the hub stops reading them: what they were given stays held,
+    // and the budget is full for good.
+    const conns = names.map(connOf);
+    await peak(() => 0, () => conns.every((c) => c.inbox !== null) && hub().replies.held() >= total, 30_000);
+    // Someone who reads asks for one message: it waits, and after replyStallMs the biggest
+    // holder is cut off to make room, though no hoarder ever reads.
+    const late = await user('@late', '#c');
+    late.write('HISTORY #c 1\r\n');
+    await late.until(isType('END'), 30_000);
+    expect(late.msgs).toHaveLength(1);
+    // (A paused client does not see its close; the server's record of who left, and how, does.)
+    const cut = hub().ended.filter((r) => r.left === 'slow consumer').map((r) => r.user);
+    expect(cut.length).toBeGreaterThan(0);
+    expect(names).toEqual(expect.arrayContaining(cut));
+  });
 });

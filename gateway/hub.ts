@@ -85,7 +85,10 @@ export class Hub {
     this.maxOutbound = opts.maxOutbound;
     this.signIn = new SignInLimits({ claimsPerHour: opts.claimsPerHour ?? 20 });
     this.flood = new FloodControl(opts.guards);
-    this.replies = new ReplyBudget(opts.maxOutbound, this.flood.options.maxReplyMemory);
+    this.replies = new ReplyBudget(opts.maxOutbound, this.flood.options.maxReplyMemory, this.flood.options.replyStallMs, (conn) => {
+      this.log.warn({ client: conn.session.id, user: conn.user?.handle }, 'slow consumer: replies unread while others wait');
+      this.end(conn, 'slow consumer', { type: 'BYE', reason: 'SLOW_CONSUMER', text: 'Your history replies went unread while others waited' });
+    });
     for (const handle of this.store.listUsers()) this.known.set(nameKey(handle), handle);
     for (const ch of this.store.listChannels()) {
       const channel = this.channel(ch.name, false);

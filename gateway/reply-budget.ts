@@ -11,7 +11,9 @@ import type { Conn } from './conn.ts';
  *   answers is not read from), one connection holds at most `--max-outbound` + one reply.
  * - server-wide: once the replies held unread for all connections pass `total` bytes
  *   (`--max-reply-memory`), a HISTORY waits, in arrival order, until readers have taken
- *   enough. A HISTORY always runs when nothing is held, so one always makes progress.
+ *   enough. A HISTORY always runs when nothing is held, so one always makes progress; and
+ *   when the waiting has lasted `stallMs`, the connection holding the most is cut off as a
+ *   slow consumer, so clients that never read cannot stall everyone else's history.
  *
  * Bytes held are not tracked through every write: a connection's reply bytes still held are
  * at most what it was given and at most what it has not yet sent (queued, or in the
@@ -32,7 +34,19 @@ export class ReplyBudget {
    */
   private sum = -1;
 
-  constructor(maxOutbound: number, maxReplyMemory: number) {
+  /** Since when waiters have found no room (0: they have not). */
+  private stalledSince = 0;
+
+  /**
+   * `evict` cuts off a connection that holds replies unread while others have waited
+   * `stallMs` for room: without it, a few clients that never read would stall every HISTORY.
+   */
+  constructor(
+    maxOutbound: number,
+    maxReplyMemory: number,
+    private readonly stallMs = 10_000,
+    private readonly evict: (conn: Conn) => void = () => {},
+  ) {
     // A quarter of the outbound bound, so a reader with a few replies in flight stays under it.
     this.perReply = Math.max(1, Math.min(1024 * 1024, Math.floor(maxOutbound / 4)));
     this.total = maxReplyMemory;
@@ -96,9 +110,22 @@ export class ReplyBudget {
       while (this.waiters.length > 0 && this.waiters[0].conn.closed) this.waiters.shift()!.go();
       if (this.waiters.length === 0) return;
       if (this.held() < this.total) {
+        this.stalledSince = 0;
         this.waiters.shift()!.go();
         if (this.waiters.length > 0) this.schedule(0);
-      } else this.schedule(20);
+        return;
+      }
+      const now = Date.now();
+      if (this.stalledSince === 0) this.stalledSince = now;
+      else if (now - this.stalledSince >= this.stallMs) {
+        // One cut per stall period: the biggest holder, which frees the most.
+        this.stalledSince = now;
+        let worst: Conn | null = null;
+        for (const c of this.holders) if (worst === null || this.heldBy(c) > this.heldBy(worst)) worst = c;
+        if (worst !== null) this.evict(worst);
+        this.sum = -1;
+      }
+      this.schedule(20);
     };
     // A timer, not the next turn: the reply the last waiter builds runs first, as a microtask.
     this.timer = setTimeout(check, ms);
