@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { ErrorCode, encodeServerFrame } from '../core/index.ts';
+import { encodeServerFrame } from '../core/index.ts';
 import type { Conn } from './conn.ts';
 import type { Hub } from './hub.ts';
+import { farewell, refuse, type Refusal } from './sentences.ts';
 
 /**
  * Who may hold a chat connection, and for how long (spec §7, "Connections"). One Admission
@@ -56,8 +57,8 @@ export type AdmissionOptions = {
   connectionCapExempt: string[];
 };
 
-/** Why a connection was refused: becomes its one `ERR` line. */
-export type Refusal = { code: ErrorCode; text: string };
+/** Why a connection was refused: its one `ERR` line. */
+export type { Refusal };
 /** An admitted connection's place; give it back once, when the socket has closed. */
 export type Ticket = { release(): void };
 
@@ -76,12 +77,12 @@ export class Admission {
   admit(address: string): Ticket | Refusal {
     const key = addressKey(address);
     if (this.total >= this.opts.maxConnections) {
-      return { code: ErrorCode.SERVER_FULL, text: `The server is at its limit of ${this.opts.maxConnections} connections; try again later` };
+      return refuse.serverFull(this.opts.maxConnections);
     }
     const cap = this.opts.maxConnectionsPerAddress;
     const mine = this.perAddress.get(key) ?? 0;
     if (cap > 0 && mine >= cap && !this.exempt.has(key)) {
-      return { code: ErrorCode.TOO_MANY_CONNECTIONS, text: `Too many connections from ${key} (the limit is ${cap}); close one and try again` };
+      return refuse.tooManyConnections(key, cap);
     }
     this.total++;
     this.perAddress.set(key, mine + 1);
@@ -106,7 +107,7 @@ export class Admission {
 export const isRefusal = (r: Ticket | Refusal): r is Refusal => 'code' in r;
 
 /** The one line a refused connection gets before it is closed. */
-export const refusalBytes = (r: Refusal): Uint8Array => encodeServerFrame({ type: 'ERR', code: r.code, text: r.text });
+export const refusalBytes = (r: Refusal): Uint8Array => encodeServerFrame(r);
 
 export type Timeouts = {
   /** A connection without a handle this long after it opened is closed; 0: never. */
@@ -179,7 +180,7 @@ export class ConnectionClock {
   private timeout(text: string): void {
     if (this.conn.closed) return;
     this.hub.log.info({ client: this.conn.session.id, remote: this.conn.session.remote, why: text }, 'timed out');
-    this.hub.end(this.conn, 'timeout', { type: 'BYE', reason: 'TIMEOUT', text });
+    this.hub.end(this.conn, 'timeout', farewell.timeout(text));
   }
 
   /** The connection has ended. */

@@ -1,6 +1,7 @@
-import { ErrorCode, nameKey, type ServerFrame } from '../core/index.ts';
+import { nameKey, type ServerFrame } from '../core/index.ts';
 import type { Conn } from './conn.ts';
 import type { Hub } from './hub.ts';
+import { refuse } from './sentences.ts';
 
 /**
  * Flood control (spec section 7). One client once had 82,000 messages a second accepted and
@@ -140,10 +141,7 @@ export class FloodControl {
     if (known?.members.has(user.key)) return null;
     const { maxChannelsPerUser, channelCreateRate } = this.options;
     if (maxChannelsPerUser > 0 && user.channels.size >= maxChannelsPerUser) {
-      return {
-        type: 'ERR', code: ErrorCode.TOO_MANY_CHANNELS,
-        text: `You are in ${user.channels.size} channels, the most allowed; leave one first`,
-      };
+      return refuse.tooManyChannels(user.channels.size);
     }
     if (known !== undefined || channelCreateRate === 0 || this.isExempt(hub, user.key)) return null;
     const now = this.now();
@@ -154,10 +152,7 @@ export class FloodControl {
     }
     const wait = bucket.take(now);
     if (wait === 0) return null;
-    return {
-      type: 'ERR', code: ErrorCode.RATE_LIMITED,
-      text: `Too many new channels (${channelCreateRate} an hour); wait ${Math.ceil(wait / 1000)} s`,
-    };
+    return refuse.tooManyNewChannels(channelCreateRate, wait);
   }
 
   private sweep(now: number): void {

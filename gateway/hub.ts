@@ -11,6 +11,7 @@ import { SignInLimits } from './sign-in-limits.ts';
 import { FloodControl, type GuardOptions } from './flood.ts';
 import { ReplyBudget } from './reply-budget.ts';
 import { summaryRows, type SummaryRow } from './summary.ts';
+import { farewell, refuse } from './sentences.ts';
 
 export type Logger = {
   info(obj: object | string, msg?: string): void;
@@ -87,7 +88,7 @@ export class Hub {
     this.flood = new FloodControl(opts.guards);
     this.replies = new ReplyBudget(opts.maxOutbound, this.flood.options.maxReplyMemory, this.flood.options.replyStallMs, (conn) => {
       this.log.warn({ client: conn.session.id, user: conn.user?.handle }, 'slow consumer: replies unread while others wait');
-      this.end(conn, 'slow consumer', { type: 'BYE', reason: 'SLOW_CONSUMER', text: 'Your history replies went unread while others waited' });
+      this.end(conn, 'slow consumer', farewell.repliesUnread());
     });
     for (const handle of this.store.listUsers()) this.known.set(nameKey(handle), handle);
     for (const ch of this.store.listChannels()) {
@@ -108,7 +109,7 @@ export class Hub {
     const conn = new Conn(session);
     this.conns.add(conn);
     if (this.closing) {
-      this.end(conn, 'shutdown', { type: 'BYE', reason: 'SHUTDOWN', text: 'Server is shutting down' });
+      this.end(conn, 'shutdown', farewell.shutdown());
       return conn;
     }
     this.reply(conn, {
@@ -144,7 +145,7 @@ export class Hub {
     }
     const entry = commands[input.type];
     if (entry.needsUser && conn.user === null) {
-      this.reply(conn, { type: 'ERR', code: 'NOT_REGISTERED', text: 'Register first: REG @handle' });
+      this.reply(conn, refuse.notRegistered());
       return;
     }
     let result: void | Promise<void>;
@@ -195,7 +196,7 @@ export class Hub {
   private fail(conn: Conn, e: unknown): void {
     if (e instanceof ProtocolError) return this.error(conn, e);
     this.log.error({ err: e, client: conn.session.id }, 'command failed');
-    this.reply(conn, { type: 'ERR', code: 'SERVER_BUSY', text: 'The server could not do that; try again' });
+    this.reply(conn, refuse.serverBusy());
   }
 
   /** The transport's connection ended (EOF, reset, timeout, or our own close). */
@@ -327,7 +328,7 @@ export class Hub {
       this.log.error({ messages: oks.length, err: this.store.lastFailure ?? undefined }, 'store commit failed; messages refused');
       for (const { ok, conn, target } of oks) {
         const i = conn.queue.indexOf(ok);
-        const err = encodeServerFrame({ type: 'ERR', code: 'STORE_FAILED', text: `Message to ${target} was not stored; try again` });
+        const err = encodeServerFrame(refuse.messageNotStored(target));
         if (i >= 0) {
           conn.queued += err.length - ok.length;
           conn.queue[i] = err;
@@ -376,9 +377,7 @@ export class Hub {
     conn.owed = Math.min(conn.owed, before) + own;
     if (session.backlog - conn.owed > this.maxOutbound) {
       this.log.warn({ client: conn.session.id, user: conn.user?.handle, backlog: conn.session.backlog }, 'slow consumer');
-      this.end(conn, 'slow consumer', {
-        type: 'BYE', reason: 'SLOW_CONSUMER', text: `More than ${this.maxOutbound} bytes were waiting unread`,
-      });
+      this.end(conn, 'slow consumer', farewell.slowConsumer(this.maxOutbound));
     }
   }
 
@@ -429,7 +428,7 @@ export class Hub {
     this.closing = true;
     const live = [...this.conns];
     for (const conn of live) {
-      this.end(conn, 'shutdown', { type: 'BYE', reason: 'SHUTDOWN', text: 'Server is shutting down' });
+      this.end(conn, 'shutdown', farewell.shutdown());
     }
     this.flush();
     return [...this.ended];

@@ -3,6 +3,7 @@ import type { Conn } from '../conn.ts';
 import type { Hub } from '../hub.ts';
 import type { HistoryQuery, StoredMessage } from '../store/store.ts';
 import type { CommandHandler } from './types.ts';
+import { refuse } from '../sentences.ts';
 
 /**
  * HISTORY <#channel|@user> [limit] [before|after <id>]: MSG frames oldest first, then END.
@@ -37,11 +38,11 @@ function source(hub: Hub, conn: Conn, target: string): ((q: HistoryQuery) => Sto
   const key = nameKey(target);
   if (target[0] === '#') {
     const ch = hub.channels.get(key);
-    if (ch === undefined) return { type: 'ERR', code: 'NO_SUCH_CHANNEL', text: `${target} does not exist` };
-    if (!ch.members.has(user.key)) return { type: 'ERR', code: 'NOT_MEMBER', text: `Join ${ch.name} to read its history` };
+    if (ch === undefined) return refuse.noSuchChannel(target);
+    if (!ch.members.has(user.key)) return refuse.notMemberToRead(ch.name);
     return (q) => hub.store.channelHistory(ch.name, q);
   }
-  if (!hub.known.has(key)) return { type: 'ERR', code: 'NO_SUCH_USER', text: `${target} has never registered` };
+  if (!hub.known.has(key)) return refuse.noSuchUser(target);
   return (q) => hub.store.directHistory(user.handle, hub.known.get(key)!, q);
 }
 

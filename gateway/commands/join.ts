@@ -1,6 +1,6 @@
 import { encodeServerFrame, nameKey } from '../../core/index.ts';
 import type { CommandHandler } from './types.ts';
-import { storeFailed } from './store-failed.ts';
+import { refuse } from '../sentences.ts';
 
 /**
  * JOIN #channel: creates it when new. Every member, the joiner too, sees JOINED. The
@@ -20,7 +20,7 @@ export const join: CommandHandler<'JOIN'> = {
     hub.store.addChannel(name);
     hub.store.addMember(name, user.handle);
     return hub.committed().then((stored) => {
-      if (!stored) return storeFailed(hub, conn, `Could not join ${name}`);
+      if (!stored) return hub.reply(conn, refuse.notStored(`Could not join ${name}`));
       // Stored: the membership holds whether or not this connection is still here.
       const ch = hub.channel(name, false);
       if (ch.members.has(user.key)) return hub.reply(conn, { type: 'OK', args: [] });

@@ -1,7 +1,7 @@
 import { encodeServerFrame, nameKey } from '../../core/index.ts';
 import { removeOnline } from '../conn.ts';
 import type { CommandHandler } from './types.ts';
-import { storeFailed } from './store-failed.ts';
+import { refuse } from '../sentences.ts';
 
 /**
  * LEAVE #channel: members and the leaver see LEFT, once the store has committed it. The
@@ -13,14 +13,14 @@ export const leave: CommandHandler<'LEAVE'> = {
     const user = conn.user!;
     const ch = hub.channels.get(nameKey(channel));
     if (ch === undefined) {
-      return hub.reply(conn, { type: 'ERR', code: 'NO_SUCH_CHANNEL', text: `${channel} does not exist` });
+      return hub.reply(conn, refuse.noSuchChannel(channel));
     }
     if (!ch.members.has(user.key)) {
-      return hub.reply(conn, { type: 'ERR', code: 'NOT_MEMBER', text: `You are not in ${ch.name}` });
+      return hub.reply(conn, refuse.notMemberToLeave(ch.name));
     }
     hub.store.removeMember(ch.name, user.handle);
     return hub.committed().then((stored) => {
-      if (!stored) return storeFailed(hub, conn, `Could not leave ${ch.name}`);
+      if (!stored) return hub.reply(conn, refuse.notStored(`Could not leave ${ch.name}`));
       if (!ch.members.has(user.key)) return hub.reply(conn, { type: 'OK', args: [] });
       hub.broadcast(ch, encodeServerFrame({ type: 'LEFT', channel: ch.name, user: user.handle }));
       hub.removeMember(ch, user.key);

@@ -1,5 +1,6 @@
 import { encodeDelivery, nameKey, utf8 } from '../../core/index.ts';
 import type { CommandHandler } from './types.ts';
+import { refuse } from '../sentences.ts';
 
 /**
  * MSG <target> <len> + body. The delivery is encoded once and the same bytes are queued for
@@ -14,12 +15,12 @@ export const msg: CommandHandler<'MSG'> = {
     const isChannel = target.charCodeAt(0) === 35;
     const ch = isChannel ? hub.channels.get(key) : undefined;
     if (isChannel) {
-      if (ch === undefined) return hub.reply(conn, { type: 'ERR', code: 'NO_SUCH_CHANNEL', text: `${target} does not exist` });
+      if (ch === undefined) return hub.reply(conn, refuse.noSuchChannel(target));
       if (!ch.members.has(user.key)) {
-        return hub.reply(conn, { type: 'ERR', code: 'NOT_MEMBER', text: `Join ${ch.name} before posting to it` });
+        return hub.reply(conn, refuse.notMemberToPost(ch.name));
       }
     } else if (!hub.known.has(key)) {
-      return hub.reply(conn, { type: 'ERR', code: 'NO_SUCH_USER', text: `${target} has never registered` });
+      return hub.reply(conn, refuse.noSuchUser(target));
     }
     if (conn.muted) {
       conn.heldBack++;

@@ -1,8 +1,9 @@
 import type { CommandHandler } from './types.ts';
+import { farewell } from '../sentences.ts';
 
 export const quit: CommandHandler<'QUIT'> = {
   needsUser: false,
   run(hub, conn) {
-    hub.end(conn, 'quit', { type: 'BYE', reason: 'QUIT', text: conn.user ? `Goodbye ${conn.user.handle}` : 'Goodbye' });
+    hub.end(conn, 'quit', farewell.quit(conn.user?.handle ?? null));
   },
 };

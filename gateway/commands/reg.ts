@@ -3,6 +3,7 @@ import type { Conn, User } from '../conn.ts';
 import type { Hub } from '../hub.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import type { CommandHandler } from './types.ts';
+import { refuse } from '../sentences.ts';
 
 /**
  * REG @handle [password]. A guest handle is free to whoever asks while it is offline; a
@@ -13,11 +14,11 @@ export const reg: CommandHandler<'REG'> = {
   needsUser: false,
   run(hub, conn, { handle, password }) {
     if (conn.user !== null) {
-      return hub.reply(conn, { type: 'ERR', code: 'ALREADY_REGISTERED', text: `You are already ${conn.user.handle}` });
+      return hub.reply(conn, refuse.alreadyRegistered(conn.user.handle));
     }
     const key = nameKey(handle);
-    if (hub.users.has(key)) return taken(hub, conn, hub.users.get(key)!.handle);
-    if (hub.registering.has(key)) return beingClaimed(hub, conn, handle);
+    if (hub.users.has(key)) return hub.reply(conn, refuse.handleOnline(hub.users.get(key)!.handle));
+    if (hub.registering.has(key)) return hub.reply(conn, refuse.handleBeingRegistered(handle));
     const stored = hub.store.getUser(key);
     if (!stored?.passwordHash && password === undefined) {
       // A known guest handle changes nothing stored; a new one is stored before the OK.
@@ -30,35 +31,33 @@ export const reg: CommandHandler<'REG'> = {
     // sent at once are limited as if sent one after another; a right password takes it back.
     const address = addressOf(conn);
     const wait = hub.signIn.wait(key, address);
-    if (wait > 0) return rateLimited(hub, conn, wait, 'Too many attempts');
+    if (wait > 0) return hub.reply(conn, refuse.tooManyAttempts(wait));
     if (stored?.passwordHash) {
       if (password === undefined) {
-        return hub.reply(conn, {
-          type: 'ERR', code: 'PASSWORD_REQUIRED', text: `${stored.handle} is claimed: REG ${stored.handle} <password>`,
-        });
+        return hub.reply(conn, refuse.passwordRequired(stored.handle));
       }
       hub.signIn.attempt(key, address);
       return verifyPassword(password, stored.passwordHash).then((ok) => {
         if (conn.closed) return;
         if (!ok) {
           hub.log.warn({ client: conn.session.id, user: stored.handle }, 'wrong password');
-          return hub.reply(conn, { type: 'ERR', code: 'WRONG_PASSWORD', text: `Wrong password for ${stored.handle}` });
+          return hub.reply(conn, refuse.wrongPassword(stored.handle));
         }
         hub.signIn.succeed(key, address);
-        if (hub.users.has(key)) return taken(hub, conn, stored.handle);
+        if (hub.users.has(key)) return hub.reply(conn, refuse.handleOnline(stored.handle));
         login(hub, conn, stored.handle);
         return;
       });
     }
     // Claiming a guest handle (or a new one) with a password: a few per address per hour.
     const claimWait = hub.signIn.claimWait(address);
-    if (claimWait > 0) return rateLimited(hub, conn, claimWait, 'Too many new claims from your address');
+    if (claimWait > 0) return hub.reply(conn, refuse.tooManyClaims(claimWait));
     return hashPassword(password!).then((hash) => {
       if (conn.closed) return;
-      if (hub.users.has(key)) return taken(hub, conn, hub.users.get(key)!.handle);
+      if (hub.users.has(key)) return hub.reply(conn, refuse.handleOnline(hub.users.get(key)!.handle));
       const now = hub.store.getUser(key);
       if (now?.passwordHash || hub.registering.has(key)) {
-        return hub.reply(conn, { type: 'ERR', code: 'HANDLE_TAKEN', text: `${now?.handle ?? handle} was just claimed by someone else` });
+        return hub.reply(conn, refuse.handleJustClaimed(now?.handle ?? handle));
       }
       return register(hub, conn, now?.handle ?? handle, hash).then((ok) => {
         if (ok) hub.signIn.claimed(address, key);
@@ -79,10 +78,7 @@ function register(hub: Hub, conn: Conn, handle: string, hash: string | null): Pr
   return hub.committed().then((stored) => {
     hub.registering.delete(key);
     if (!stored) {
-      hub.reply(conn, {
-        type: 'ERR', code: 'STORE_FAILED',
-        text: `Could not ${hash === null ? 'register' : 'claim'} ${handle}: the server could not store it; try again`,
-      });
+      hub.reply(conn, refuse.notStored(`Could not ${hash === null ? 'register' : 'claim'} ${handle}`));
       return false;
     }
     // The handle is stored whether or not this connection is still here.
@@ -90,18 +86,6 @@ function register(hub: Hub, conn: Conn, handle: string, hash: string | null): Pr
     if (!conn.closed) login(hub, conn, hub.known.get(key)!);
     return true;
   });
-}
-
-function rateLimited(hub: Hub, conn: Conn, wait: number, why: string): void {
-  hub.reply(conn, { type: 'ERR', code: 'RATE_LIMITED', text: `${why}; wait ${Math.ceil(wait / 1000)} s` });
-}
-
-function beingClaimed(hub: Hub, conn: Conn, handle: string): void {
-  hub.reply(conn, { type: 'ERR', code: 'HANDLE_TAKEN', text: `${handle} is being registered by someone else` });
-}
-
-function taken(hub: Hub, conn: Conn, handle: string): void {
-  hub.reply(conn, { type: 'ERR', code: 'HANDLE_TAKEN', text: `${handle} is already online` });
 }
 
 function addressOf(conn: Conn): string {

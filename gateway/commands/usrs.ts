@@ -1,6 +1,7 @@
 import { nameKey } from '../../core/index.ts';
 import type { CommandHandler } from './types.ts';
 import { byName, list } from './listing.ts';
+import { refuse } from '../sentences.ts';
 
 /** USRS [#channel]: every known user, or a channel's members; online first (seed 004). */
 export const usrs: CommandHandler<'USRS'> = {
@@ -9,7 +10,7 @@ export const usrs: CommandHandler<'USRS'> = {
     let keys: Iterable<string> = hub.known.keys();
     if (channel !== undefined) {
       const ch = hub.channels.get(nameKey(channel));
-      if (ch === undefined) return hub.reply(conn, { type: 'ERR', code: 'NO_SUCH_CHANNEL', text: `${channel} does not exist` });
+      if (ch === undefined) return hub.reply(conn, refuse.noSuchChannel(channel));
       keys = ch.members;
     }
     const users = [...keys].map((k) => ({ handle: hub.known.get(k) ?? k, online: hub.users.has(k) }));

@@ -1,0 +1,49 @@
+import { ErrorCode, type ServerFrame } from '../core/index.ts';
+
+/**
+ * Every refusal and farewell the server words, in one place: the code a program reads, and
+ * the sentence a person at a telnet prompt reads. (Syntax errors are worded by core's
+ * decoders, which the browser shares.) Sentences never carry a secret, and name what to do.
+ */
+
+export type Refusal = Extract<ServerFrame, { type: 'ERR' }>;
+export type Farewell = Extract<ServerFrame, { type: 'BYE' }>;
+
+const err = (code: ErrorCode, text: string): Refusal => ({ type: 'ERR', code, text });
+const bye = (reason: Farewell['reason'], text: string): Farewell => ({ type: 'BYE', reason, text });
+const seconds = (ms: number): string => `${Math.ceil(ms / 1000)} s`;
+
+export const refuse = {
+  notRegistered: () => err(ErrorCode.NOT_REGISTERED, 'Register first: REG @handle'),
+  alreadyRegistered: (handle: string) => err(ErrorCode.ALREADY_REGISTERED, `You are already ${handle}`),
+  handleOnline: (handle: string) => err(ErrorCode.HANDLE_TAKEN, `${handle} is already online`),
+  handleBeingRegistered: (handle: string) => err(ErrorCode.HANDLE_TAKEN, `${handle} is being registered by someone else`),
+  handleJustClaimed: (handle: string) => err(ErrorCode.HANDLE_TAKEN, `${handle} was just claimed by someone else`),
+  passwordRequired: (handle: string) => err(ErrorCode.PASSWORD_REQUIRED, `${handle} is claimed: REG ${handle} <password>`),
+  wrongPassword: (handle: string) => err(ErrorCode.WRONG_PASSWORD, `Wrong password for ${handle}`),
+  tooManyAttempts: (waitMs: number) => err(ErrorCode.RATE_LIMITED, `Too many attempts; wait ${seconds(waitMs)}`),
+  tooManyClaims: (waitMs: number) => err(ErrorCode.RATE_LIMITED, `Too many new claims from your address; wait ${seconds(waitMs)}`),
+  tooManyNewChannels: (perHour: number, waitMs: number) =>
+    err(ErrorCode.RATE_LIMITED, `Too many new channels (${perHour} an hour); wait ${seconds(waitMs)}`),
+  tooManyChannels: (count: number) => err(ErrorCode.TOO_MANY_CHANNELS, `You are in ${count} channels, the most allowed; leave one first`),
+  noSuchChannel: (channel: string) => err(ErrorCode.NO_SUCH_CHANNEL, `${channel} does not exist`),
+  noSuchUser: (handle: string) => err(ErrorCode.NO_SUCH_USER, `${handle} has never registered`),
+  notMemberToPost: (channel: string) => err(ErrorCode.NOT_MEMBER, `Join ${channel} before posting to it`),
+  notMemberToRead: (channel: string) => err(ErrorCode.NOT_MEMBER, `Join ${channel} to read its history`),
+  notMemberToLeave: (channel: string) => err(ErrorCode.NOT_MEMBER, `You are not in ${channel}`),
+  /** A change (REG, JOIN, LEAVE) the store could not commit: nothing was done. */
+  notStored: (what: string) => err(ErrorCode.STORE_FAILED, `${what}: the server could not store it; try again`),
+  messageNotStored: (target: string) => err(ErrorCode.STORE_FAILED, `Message to ${target} was not stored; try again`),
+  serverBusy: () => err(ErrorCode.SERVER_BUSY, 'The server could not do that; try again'),
+  serverFull: (max: number) => err(ErrorCode.SERVER_FULL, `The server is at its limit of ${max} connections; try again later`),
+  tooManyConnections: (address: string, cap: number) =>
+    err(ErrorCode.TOO_MANY_CONNECTIONS, `Too many connections from ${address} (the limit is ${cap}); close one and try again`),
+};
+
+export const farewell = {
+  quit: (handle: string | null) => bye('QUIT', handle === null ? 'Goodbye' : `Goodbye ${handle}`),
+  shutdown: () => bye('SHUTDOWN', 'Server is shutting down'),
+  slowConsumer: (maxOutbound: number) => bye('SLOW_CONSUMER', `More than ${maxOutbound} bytes were waiting unread`),
+  repliesUnread: () => bye('SLOW_CONSUMER', 'Your history replies went unread while others waited'),
+  timeout: (why: string) => bye('TIMEOUT', why),
+};
