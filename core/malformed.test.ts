@@ -98,6 +98,9 @@ const refusedWithBody: Array<[label: string, code: string, line: string, body: s
   ['MSG with a word between the target and the length', 'BAD_SYNTAX', 'MSG #general 5 6', 'QUIT\r\n'],
   ['MSG with a non-number before the length', 'BAD_SYNTAX', 'MSG #general x 11', 'QUIT\r\nPING '],
   ['MSG with only a length', 'BAD_SYNTAX', 'MSG 5', 'QUIT\n'],
+  // Found by the fuzzer: a length with leading zeros is a length like any other.
+  ['MSG with a zero-padded length and a word too many', 'BAD_SYNTAX', 'MSG #general 5 00000006', 'QUIT\r\n'],
+  ['MSG with only a zero-padded length', 'BAD_SYNTAX', 'MSG 00000007', 'PING y\r\n'],
   ['MSG with a bad target and extra words', 'BAD_SYNTAX', 'MSG bob is 12', commandsAsBody(12)],
   ['MSG with a one-line form lookalike after the target', 'BAD_SYNTAX', 'MSG #general \\r\\nQUIT 4', 'QUIT'],
 ];

@@ -94,12 +94,13 @@ export function hasControl(text: string): boolean {
  * skip limit, else 0 (not a length the server can trust, so nothing is skipped).
  */
 export function announcedLength(buf: Uint8Array, start: number, end: number): number {
-  if (start === end || end - start > 7) return 0;
+  if (start === end) return 0;
   let n = 0;
   for (let i = start; i < end; i++) {
     const d = buf[i] - 48;
     if (d < 0 || d > 9) return 0;
-    n = n * 10 + d;
+    // Leading zeros are digits like any other (`00000005` is 5); past the limit, stop growing.
+    if (n <= LIMITS.maxSkip) n = n * 10 + d;
   }
   return n <= LIMITS.maxSkip ? n : 0;
 }

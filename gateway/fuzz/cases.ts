@@ -1,0 +1,327 @@
+/**
+ * Seeded fuzz cases. Case `i` of seed `s` depends only on (s, i), so any failure can be
+ * replayed alone (`npm run fuzz -- --seed s --case i`), on any connection, in any order.
+ *
+ * A case is bytes a client sends: valid commands (odd but legal spellings included), the
+ * framing corners of the body rule, over-long lines, random bytes, and mutations of all of
+ * these. Each is sent with its padding (model.ts) and the sentinel PING, split at random
+ * points, so every parser state is met at a chunk boundary.
+ */
+import { MAX_BODY, MAX_LINE, WireModel } from './model.ts';
+
+/** sfc32, seeded through splitmix32: small, fast, and the same on every platform. */
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number) {
+    let s = seed >>> 0;
+    const mix = () => {
+      s = (s + 0x9e3779b9) >>> 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.a = mix();
+    this.b = mix();
+    this.c = mix();
+    this.d = mix();
+    for (let i = 0; i < 12; i++) this.u32();
+  }
+
+  u32(): number {
+    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
+    this.d = (this.d + 1) >>> 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) >>> 0;
+    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
+    this.c = (this.c + t) >>> 0;
+    return t;
+  }
+
+  /** An integer in [0, n). */
+  int(n: number): number {
+    return Math.floor((this.u32() / 0x1_0000_0000) * n);
+  }
+
+  /** An integer in [lo, hi]. */
+  range(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1);
+  }
+
+  chance(p: number): boolean {
+    return this.u32() / 0x1_0000_0000 < p;
+  }
+
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)];
+  }
+}
+
+export type Case = {
+  seed: number;
+  index: number;
+  kind: string;
+  /** The case itself. */
+  bytes: Uint8Array;
+  /** What brings the stream back to a line boundary (model.ts `closingBytes`). */
+  pad: Uint8Array;
+  /** Offsets into bytes + pad + sentinel where the sending is split. */
+  splits: number[];
+  /** Over a WebSocket: send the chunks as text messages (which carry bytes too, section 9). */
+  textFrames: boolean;
+};
+
+export const sentinelToken = (index: number): string => `z${index}`;
+export const sentinelBytes = (index: number): Buffer => Buffer.from(`PING ${sentinelToken(index)}\r\n`);
+
+const b = (s: string): Buffer => Buffer.from(s, 'latin1');
+const CHANNELS = ['#general', '#General', '#fz0', '#fz1', '#fz2', '#FZ3', '#nowhere'];
+/** Handles the harness's connections take (`@fz<worker>r<generation>`), and strangers. */
+const USERS = ['@fz0r0', '@fz1r0', '@fz2r0', '@FZ3R0', '@nobody'];
+const target = (r: Rng) => (r.chance(0.75) ? r.pick(CHANNELS) : r.pick(USERS));
+const sep = (r: Rng) => r.pick([' ', ' ', ' ', ' ', ' ', ' ', '\t', '  ', ' \t ']);
+const eol = (r: Rng) => (r.chance(0.7) ? '\r\n' : '\n');
+const afterBody = (r: Rng) => r.pick(['', '\r\n', '\r\n', '\r\n', '\n', '\r']);
+
+function verb(r: Rng, v: string): string {
+  const p = r.int(10);
+  if (p < 7) return v;
+  if (p < 9) return v.toLowerCase();
+  return Array.from(v, (c) => (r.chance(0.5) ? c.toLowerCase() : c)).join('');
+}
+
+/** A command line: the verb in some case, its words apart by spaces or tabs, a line end. */
+function line(r: Rng, v: string, ...args: string[]): Buffer {
+  const lead = r.chance(0.05) ? sep(r) : '';
+  const trail = r.chance(0.05) ? sep(r) : '';
+  return b(lead + [verb(r, v), ...args].map((w, i) => (i ? sep(r) : '') + w).join('') + trail + eol(r));
+}
+
+function bodyLength(r: Rng): number {
+  const p = r.int(1000);
+  if (p < 500) return r.range(1, 16);
+  if (p < 850) return r.range(17, 300);
+  if (p < 950) return r.range(301, 4096);
+  if (p < 995) return r.range(4097, MAX_BODY);
+  return MAX_BODY;
+}
+
+const ALPHABET = b(' \t\r\n\r\n\\rn0123456789MSGmsg#@PING \x00\xff\xc3\x80');
+
+const BODY_MODES = [b('Hello everyone! h\xc3\xa9llo \xe2\x82\xac '), b('\r\n\r\naa  '), b('PING inj\r\nMSG #general 5\r\nHello\nQUIT\r\n\\r\\n'), b('\x00\xff')];
+const SPRINKLE = b('\r\n\x00\xff\\ ');
+
+/**
+ * Body bytes: text, binary, line ends, things that look like commands, NUL, bad UTF-8. The
+ * first 512 bytes are drawn and then repeated, with a few bytes sprinkled over the rest:
+ * drawing every byte of a 64 kB body costs more than sending it.
+ */
+function body(r: Rng, len: number): Buffer {
+  const out = Buffer.alloc(len);
+  const n = Math.min(len, 512);
+  const mode = r.int(BODY_MODES.length + 2);
+  const src = mode < BODY_MODES.length ? BODY_MODES[mode] : ALPHABET;
+  for (let i = 0; i < n; i++) {
+    if (mode === BODY_MODES.length) out[i] = r.int(256);
+    else out[i] = mode < BODY_MODES.length && mode !== 1 && mode !== 3 ? src[i % src.length] : src[r.int(src.length)];
+  }
+  for (let i = n; i < len; i += n) out.copy(out, i, 0, Math.min(n, len - i));
+  for (let k = len > n ? r.range(0, 8) : 0; k > 0; k--) out[r.int(len)] = SPRINKLE[r.int(SPRINKLE.length)];
+  return out;
+}
+
+/** A text body for the one-line form: no LF (it ends the line), so mostly printable. */
+const oneLineText = (r: Rng, n: number) => Array.from({ length: n }, () => r.pick([...'Hello wrld!\t\\é'])).join('');
+
+function validCommand(r: Rng): Buffer {
+  switch (r.int(16)) {
+    case 0:
+      return line(r, 'PING', ...(r.chance(0.8) ? [r.pick(['abc', 'x'.repeat(r.range(1, 80)), 'h\xc3\xa9llo', 'h\xe9llo', '\x1b[31m', 'a\x00b'])] : []));
+    case 1:
+      return line(r, r.pick(['TIME', 'HELP', 'CHNS', 'MUTE', 'UNMUTE']));
+    case 2:
+      return line(r, 'USRS', ...(r.chance(0.5) ? [r.pick(CHANNELS)] : []));
+    case 3:
+      return line(r, 'HISTORY', target(r), ...(r.chance(0.7) ? [String(r.range(1, 5))] : []), ...(r.chance(0.3) ? [r.pick(['before', 'after']), String(r.range(0, 99))] : []));
+    case 4:
+      return line(r, r.pick(['JOIN', 'LEAVE']), r.pick(CHANNELS));
+    case 5:
+      return line(r, 'REG', r.pick(USERS), ...(r.chance(0.3) ? ['s3cret'] : []));
+    case 6:
+      return b(r.pick(['\r\n', '\n', ' \t \r\n', '\t\n']));
+    case 7:
+    case 8: {
+      // The one-line form, its length right, one or two over (LF, CRLF), or wrong.
+      const text = oneLineText(r, r.range(0, 40));
+      const typed = Buffer.byteLength(text, 'utf8');
+      const len = r.pick([typed, typed, typed + 1, typed + 2, typed + r.range(3, 9), Math.max(0, typed - 1)]);
+      return oneLine(r, target(r), len, text);
+    }
+    default: {
+      const len = bodyLength(r);
+      return Buffer.concat([line(r, 'MSG', target(r), String(len)), body(r, len), b(afterBody(r))]);
+    }
+  }
+}
+
+function oneLine(r: Rng, t: string, len: number | string, text: string): Buffer {
+  return Buffer.concat([b(`${verb(r, 'MSG')}${sep(r)}${t}${sep(r)}${len}\\r\\n`), Buffer.from(text, 'utf8'), b(eol(r))]);
+}
+
+/** The corners of the body rule (section 7) and of the line limit. */
+function tricky(r: Rng): Buffer {
+  const n = r.range(1, 12);
+  const bytes = (len: number) => Buffer.concat([body(r, len), b(afterBody(r))]);
+  const commands = () => Buffer.concat([line(r, 'PING', 'after'), validCommand(r)]);
+  switch (r.int(22)) {
+    case 0: return Buffer.concat([line(r, 'MSG', '#general', String(n), String(n + 1)), bytes(n + 1)]); // a word too many
+    case 1: return Buffer.concat([line(r, 'MSG', String(n)), bytes(n)]); // no target
+    case 2: return Buffer.concat([line(r, 'MSG', r.pick(['bob', '#bad!', '@', '#', '@x'.repeat(20), '\xff']), String(n)), bytes(n)]);
+    case 3: { // over the body limit: refused, and its bytes skipped
+      const len = r.range(MAX_BODY + 1, 80_000);
+      return Buffer.concat([line(r, 'MSG', target(r), String(len)), bytes(len)]);
+    }
+    case 4: return r.chance(0.02) ? Buffer.concat([line(r, 'MSG', '#general', '1048576'), bytes(1_048_576)]) : commands();
+    case 5: return Buffer.concat([line(r, 'MSG', '#general', r.pick(['1048577', '99999999', '0', '-5', '+5', '5.0', '0x5', '1e3', '\xef\xbc\x95', 'five'])), commands()]);
+    case 6: return Buffer.concat([line(r, 'MSG', target(r), '0'.repeat(r.range(1, 9)) + String(n)), bytes(n)]); // leading zeros
+    case 7: return Buffer.concat([line(r, 'MSG', '#general', String(n), 'x'), commands()]); // last word not a number
+    case 8: return oneLine(r, target(r), n, `Hello ${n + 1}`); // one-line form wins over the last word
+    case 9: return Buffer.concat([b(`MSG #general x ${n}\\r\\nab ${n}\r\n`), bytes(n)]); // W2 is not digits: the last word counts
+    case 10: return Buffer.concat([b(`MSG #general ${n}\\r\\n\r\n`), commands()]); // one-line form, empty body
+    case 11: return Buffer.concat([b(`MSG ${r.pick(['#general', 'bob', '#bad!'])} ${n}\\r\\n${'\xc3\xa9'.repeat(n)}\r\n`), commands()]);
+    case 12: return Buffer.concat([b(`${r.pick(['MSGX', 'XMSG', 'MSG\x00', 'MS', 'M\xd3G'])} #general ${n}\r\n`), commands()]);
+    case 13: return Buffer.concat([line(r, r.pick(['JOIN', 'HISTORY', 'PING', 'USRS']), '#general', String(n)), commands()]);
+    case 14: return Buffer.concat([line(r, 'MSG', '#general', `${n}   `), bytes(n)]);
+    case 15: { // over-long lines, some that look like MSG with a length
+      const len = r.range(MAX_LINE + 1, MAX_LINE + 3000);
+      const head = r.pick(['MSG #general ', 'PING ', 'xx ', `MSG #general ${n}\\r\\n`]);
+      return Buffer.concat([b(head), b('a'.repeat(len - head.length)), b(r.pick([` ${n}\r\n`, ` ${n}\n`, '\r\n'])), bytes(n)]);
+    }
+    case 16: { // lines of exactly the limit, with and without a CR that does not count
+      const len = MAX_LINE - r.range(0, 1);
+      return Buffer.concat([b('PING '), b('p'.repeat(len - 5)), b(r.pick(['\r\n', '\n', '\r\r\n', 'q\r\n', 'qq\n']))]);
+    }
+    case 17: return Buffer.concat([b(`MSG #general ${MAX_LINE}\\r\\n`), b('y'.repeat(MAX_LINE - 14 - r.range(0, 2))), b('\r\n')]);
+    case 18: return Buffer.concat([line(r, 'MSG', '#general', String(n)), bytes(n), line(r, 'MSG', '#general', String(n)), b('\r'), bytes(n - 1)]);
+    case 19: return b(r.pick(['\r\r\n', '\r \n', 'PING a\rb\r\n', 'PING \x1b[31m\r\n', 'PING \xff\xfe\r\n', 'PING a b\r\n', `PING ${'\xc3\xa9'.repeat(70)}\r\n`]));
+    case 20: return line(r, r.pick(['HISTORY', 'CHNS', 'USRS', 'REG', 'TIME', 'HELP']), ...Array.from({ length: r.range(0, 5) }, () => r.pick(['#general', '0', '5', 'before', 'AFTER', '@nobody', 'x', '9'.repeat(20)])));
+    default: return Buffer.concat([b(`${verb(r, 'MSG')}\t#general\t${n}\r\n`), bytes(n)]);
+  }
+}
+
+function randomBytes(r: Rng): Buffer {
+  const out = Buffer.alloc(r.chance(0.05) ? r.range(MAX_LINE - 10, MAX_LINE + 10) : r.range(1, 200));
+  for (let i = 0; i < out.length; i++) out[i] = r.chance(0.7) ? ALPHABET[r.int(ALPHABET.length)] : r.int(256);
+  return out;
+}
+
+const SNIPPETS = ['\r\n', '\n', '\r', ' ', '\t', '\\r\\n', 'MSG ', '#general ', '5', '0', '00000', '\x00', '\xff', '1048576', '65537', 'PING ', ' 7\r\n', 'msg #general 3\n'].map(b);
+
+/** Small edits of a valid or tricky sequence: bytes changed, inserted, deleted, repeated. */
+function mutate(r: Rng, input: Buffer): Buffer {
+  let x = input;
+  for (let m = r.range(1, 4); m > 0; m--) {
+    const at = r.int(x.length + 1);
+    switch (r.int(6)) {
+      case 0: if (at < x.length) (x = Buffer.from(x))[at] = r.pick(SNIPPETS)[0] ?? 0; break;
+      case 1: x = Buffer.concat([x.subarray(0, at), r.pick(SNIPPETS), x.subarray(at)]); break;
+      case 2: x = Buffer.concat([x.subarray(0, at), x.subarray(Math.min(x.length, at + r.range(1, 8)))]); break;
+      case 3: x = Buffer.concat([x.subarray(0, at), x.subarray(at, at + r.range(1, 20)), x.subarray(at)]); break;
+      case 4: { // another number where there was one
+        const s = x.toString('latin1');
+        const runs = [...s.matchAll(/\d+/g)];
+        if (runs.length) {
+          const d = r.pick(runs);
+          const v = r.pick(['0', '1', '2', String(r.range(1, 20)), '65536', '65537', '1048576', '1048577', '007']);
+          x = Buffer.concat([x.subarray(0, d.index), b(v), x.subarray(d.index! + d[0].length)]);
+        }
+        break;
+      }
+      default: x = Buffer.concat([x.subarray(0, at), b(x.subarray(at, at + 8).toString('latin1').toLowerCase()), x.subarray(at + 8)]);
+    }
+  }
+  return x;
+}
+
+const sequence = (r: Rng, gen: (r: Rng) => Buffer, n: number) => Buffer.concat(Array.from({ length: n }, () => gen(r)));
+const mixed = (r: Rng) => (r.chance(0.5) ? validCommand(r) : tricky(r));
+
+/** Where to split the wire bytes: nowhere, a few random places, at line ends, or everywhere. */
+function splitPoints(r: Rng, wire: Buffer): number[] {
+  const p = r.int(100);
+  const pts = new Set<number>();
+  if (p < 35) return [];
+  if (p < 75) for (let i = r.range(1, 3); i > 0; i--) pts.add(r.range(1, wire.length - 1));
+  else if (p < 88) {
+    // Right before, at and after each CR and LF, and around each literal backslash.
+    for (let i = 0; i < wire.length && pts.size < 200; i++) {
+      if ((wire[i] === 10 || wire[i] === 13 || wire[i] === 92) && r.chance(0.6)) pts.add(i + r.range(0, 1));
+    }
+  } else if (p < 95 || wire.length > 300) for (let i = r.range(4, 20); i > 0; i--) pts.add(r.range(1, wire.length - 1));
+  else for (let i = 1; i < wire.length; i++) pts.add(i);
+  return [...pts].filter((x) => x > 0 && x < wire.length).sort((a, c) => a - c);
+}
+
+/** The bytes that bring a stream back to a line boundary; null if that needs a QUIT. */
+export function padFor(bytes: Uint8Array): Uint8Array | null {
+  const m = new WireModel().feed(bytes);
+  const pads: Uint8Array[] = [];
+  for (let next = m.closingBytes(); next !== null && pads.length < 16; next = m.closingBytes()) {
+    pads.push(next);
+    m.feed(next);
+  }
+  return m.quit ? null : Buffer.concat(pads);
+}
+
+/** A case for given bytes (a replay or a shrink), split nowhere unless told. */
+export function caseOf(bytes: Uint8Array, index: number, splits: number[] = [], textFrames = false, seed = 0): Case | null {
+  const pad = padFor(bytes);
+  return pad === null ? null : { seed, index, kind: 'replay', bytes, pad, splits, textFrames };
+}
+
+export function makeCase(seed: number, index: number): Case {
+  const r = new Rng((Math.imul(seed >>> 0, 0x2545f491) ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
+  // QUIT would end the connection: a case that turns out to hold one is drawn again.
+  for (;;) {
+    const p = r.int(100);
+    const kind = p < 35 ? 'valid' : p < 65 ? 'tricky' : p < 90 ? 'mutated' : 'random';
+    const bytes =
+      kind === 'valid' ? sequence(r, validCommand, r.range(1, 6))
+      : kind === 'tricky' ? sequence(r, mixed, r.range(1, 4))
+      : kind === 'mutated' ? mutate(r, sequence(r, mixed, r.range(1, 4)))
+      : randomBytes(r);
+    const pad = padFor(bytes);
+    if (pad === null) continue;
+    const wire = Buffer.concat([bytes, pad, sentinelBytes(index)]);
+    return { seed, index, kind, bytes, pad, splits: splitPoints(r, wire), textFrames: r.chance(0.3) };
+  }
+}
+
+/**
+ * Bytes as a JavaScript expression of latin1 strings, long runs as `.repeat()`, so a report
+ * can be pasted back: `Buffer.from("MSG #general 5 6\r\n" + ".".repeat(6), "latin1")`.
+ */
+export function escapeBytes(bytes: Uint8Array, maxLen = 2000): string {
+  const parts: string[] = [];
+  let lit = '';
+  const esc = (c: number) =>
+    c === 34 ? '\\"' : c === 92 ? '\\\\' : c >= 32 && c < 127 ? String.fromCharCode(c)
+    : c === 13 ? '\\r' : c === 10 ? '\\n' : c === 9 ? '\\t' : `\\x${c.toString(16).padStart(2, '0')}`;
+  for (let i = 0; i < bytes.length; ) {
+    let j = i;
+    while (j < bytes.length && bytes[j] === bytes[i]) j++;
+    if (j - i >= 16) {
+      if (lit) parts.push(`"${lit}"`);
+      lit = '';
+      parts.push(`"${esc(bytes[i])}".repeat(${j - i})`);
+    } else for (let k = i; k < j; k++) lit += esc(bytes[k]);
+    i = j;
+  }
+  if (lit) parts.push(`"${lit}"`);
+  const s = parts.join(' + ') || '""';
+  return s.length > maxLen ? `${s.slice(0, maxLen)} …(${bytes.length} bytes in all)` : s;
+}
