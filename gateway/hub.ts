@@ -10,6 +10,7 @@ import { commands } from './commands/index.ts';
 import { SignInLimits } from './sign-in-limits.ts';
 import { FloodControl, type GuardOptions } from './flood.ts';
 import { ReplyBudget } from './reply-budget.ts';
+import { OverloadGovernor, type OverloadOptions } from './overload.ts';
 import { summaryRows, type SummaryRow } from './summary.ts';
 import { farewell, refuse } from './sentences.ts';
 
@@ -30,6 +31,8 @@ export type HubOptions = {
   claimsPerHour?: number;
   /** Message rate, channel caps and reply memory (flood.ts, reply-budget.ts); defaults when absent. */
   guards?: Partial<GuardOptions>;
+  /** When publishers are held for deep fan-out queues (overload.ts); defaults when absent. */
+  overload?: Partial<OverloadOptions>;
 };
 
 const EMPTY = new Uint8Array(0);
@@ -62,6 +65,7 @@ export class Hub {
   readonly signIn: SignInLimits;
   readonly flood: FloodControl;
   readonly replies: ReplyBudget;
+  readonly overload: OverloadGovernor;
   /** Summary rows of connections that have ended (bounded). */
   readonly ended: SummaryRow[] = [];
   private nextConnId = 1;
@@ -86,6 +90,7 @@ export class Hub {
     this.maxOutbound = opts.maxOutbound;
     this.signIn = new SignInLimits({ claimsPerHour: opts.claimsPerHour ?? 20 });
     this.flood = new FloodControl(opts.guards);
+    this.overload = new OverloadGovernor(opts.overload);
     this.replies = new ReplyBudget(opts.maxOutbound, this.flood.options.maxReplyMemory, this.flood.options.replyStallMs, (conn) => {
       this.log.warn({ client: conn.session.id, user: conn.user?.handle }, 'slow consumer: replies unread while others wait');
       this.end(conn, 'slow consumer', farewell.repliesUnread());
@@ -141,6 +146,13 @@ export class Hub {
       conn.inbox = [input];
       conn.session.pause();
       setTimeout(() => this.drainInbox(conn), wait).unref();
+      return;
+    }
+    // Overload (overload.ts): while many recipients' queues are deep, publishers wait.
+    if (input.type === 'MSG' && this.overload.engaged) {
+      conn.inbox = [input];
+      conn.session.pause();
+      this.overload.hold(() => this.drainInbox(conn));
       return;
     }
     const entry = commands[input.type];
@@ -375,6 +387,7 @@ export class Hub {
     const before = session.backlog;
     if (bytes.length > 0) session.send(bytes);
     conn.owed = Math.min(conn.owed, before) + own;
+    this.overload.wrote(conn, session.backlog - conn.owed);
     if (session.backlog - conn.owed > this.maxOutbound) {
       this.log.warn({ client: conn.session.id, user: conn.user?.handle, backlog: conn.session.backlog }, 'slow consumer');
       this.end(conn, 'slow consumer', farewell.slowConsumer(this.maxOutbound));

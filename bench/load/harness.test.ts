@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { natsServerPath } from './nats.ts';
 import { runFanout, runIdle } from './run.ts';
 
 /**
@@ -23,6 +24,22 @@ describe('load harness', () => {
       expect(Number.isFinite(r.p99Ms)).toBe(true);
     }
   }, 90_000);
+
+  // The reference row of the saturation scenario: the same workers and checks, NATS's dialect.
+  it.skipIf(natsServerPath() === null)('drives nats-server with the same checks (window 1: own message back before the next)', async () => {
+    const r = await runFanout({
+      kind: 'fanout', name: 'smoke nats', channels: 2, membersPerChannel: 10, sendersPerChannel: 2, server: 'nats',
+      transport: 'tcp', persist: false, mode: 'window', window: 1, msgsPerSec: 0, maxLag: 0,
+      warmupMs: 300, durationMs: 1000, drainMs: 10_000, workers: 2, settleMs: 200,
+    });
+    expect(r.connectFailures).toBe(0);
+    expect(r.sendErrors).toBe(0);
+    expect(r.deliveries).toBeGreaterThan(0);
+    expect({ lost: r.lost, duplicated: r.duplicated, corrupted: r.corrupted, dropped: r.dropped }).toEqual({
+      lost: 0, duplicated: 0, corrupted: 0, dropped: 0,
+    });
+    expect(r.rssPeakMB).toBeGreaterThan(0);
+  }, 60_000);
 
   it('holds idle connections with heartbeats and finds every one alive', async () => {
     const r = await runIdle({ kind: 'idle', name: 'smoke idle', tcp: 10, ws: 10, holdMs: 2500, heartbeatMs: 1000, workers: 2, settleMs: 200 });

@@ -2,19 +2,21 @@
  * The SLCK load harness: `npm run bench:load -- [options]`.
  *
  *   --full              long runs (idle hold 5 min, 30 s measurements); default is short
- *   --only a,b,...      run only these scenarios (a-f, see docs/PERFORMANCE.md)
+ *   --only a,b,...      run only these scenarios (a-f, s: see docs/PERFORMANCE.md)
  *   --window N          MSGs each sender keeps awaiting OK (window scenarios)
  *   --workers N         load-generator processes (fan-out scenarios)
  *   --duration S        measured seconds (fan-out scenarios)
  *   --rate N            messages per second offered in the fixed-rate scenario (b)
  *   --cpu-prof DIR      run the server under `node --cpu-prof`, profiles written to DIR
  *   --json FILE         also write every figure as JSON
+ *   --heap              fan-out scenarios: sample the server's V8 heap (inspector) every 500 ms; peaks in the JSON
  *
  * Runs the server on 127.0.0.1 as a child process and prints one table at the end.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { natsServerPath } from './nats.ts';
 import { runFanout, runIdle, type FanoutResult, type IdleResult } from './run.ts';
 import { scenarios, type Mode } from './scenarios.ts';
 
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     'cpu-prof': { type: 'string' },
     json: { type: 'string' },
+    heap: { type: 'boolean' },
   },
   strict: true,
 });
@@ -89,9 +92,14 @@ for (const { spec } of chosen) {
     spec.name = `(b) ${thousands(spec.msgsPerSec * spec.membersPerChannel)} deliveries/s fixed`;
   }
   const opts = { log, cpuProfDir: values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined };
+  if (spec.kind === 'fanout' && spec.server === 'nats' && natsServerPath() === null) {
+    log(`${spec.name}: skipped: nats-server is not installed (apt-get install nats-server)`);
+    continue;
+  }
   try {
     if (spec.kind === 'idle') results.push(await runIdle(spec, opts));
     else {
+      if (values.heap) spec.sampleHeap = true;
       if (values.window) spec.window = Number(values.window);
       if (values.workers) spec.workers = Number(values.workers);
       if (values.duration) spec.durationMs = Number(values.duration) * 1000;

@@ -3,6 +3,9 @@ import type { HistogramData } from './histogram.ts';
 
 export type Transport = 'tcp' | 'ws';
 
+/** Which server the workers speak to: SLCK, or nats-server as a reference (nats.ts; TCP only). */
+export type Dialect = 'slck' | 'nats';
+
 export type MemberSpec = {
   /** `@m17`: a handle of its own. */
   handle: string;
@@ -19,6 +22,8 @@ export const TICK_US = 100_000;
 export type ToWorker =
   | {
       type: 'connect';
+      /** SLCK unless said otherwise. */
+      dialect?: Dialect;
       tcpPort: number;
       httpPort: number;
       members: MemberSpec[];

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nowUs } from './body.ts';
 import { Histogram } from './histogram.ts';
-import { TICK_US, type MemberSpec, type Transport, type WorkerReport } from './protocol.ts';
+import { startNats } from './nats.ts';
+import { TICK_US, type Dialect, type MemberSpec, type Transport, type WorkerReport } from './protocol.ts';
 import { Worker } from './worker-process.ts';
 import { cpuSeconds, machineCpu, startServer, type HeapFigures, type ServerProcess } from './server.ts';
 
@@ -33,6 +34,12 @@ export type FanoutSpec = {
   maxOutbound?: number;
   /** Pause after connecting, for the JOINED storm to settle (default 1 s). */
   settleMs?: number;
+  /** The server under load: SLCK (default) or nats-server as a reference (TCP, memory only). */
+  server?: Dialect;
+  /** SLCK only: run the server bundled, with plain node instead of tsx (server.ts, `bundle`). */
+  bundle?: boolean;
+  /** SLCK only: read the server's V8 heap (through the inspector) every 500 ms and keep the largest figures. */
+  sampleHeap?: boolean;
 };
 
 export type IdleSpec = {
@@ -86,6 +93,8 @@ export type FanoutResult = {
   kbPerConn: number;
   connectFailures: number;
   serverErrors: string;
+  /** With `sampleHeap`: the largest V8 heap figures seen while sending, in MB. */
+  heapPeakMB?: { heapTotal: number; heapUsed: number; external: number };
 };
 
 export type IdleResult = {
@@ -132,6 +141,32 @@ function sampleRss(server: ServerProcess): { stop(): number } {
   };
 }
 
+/** Samples the server's V8 heap (inspector) while a phase runs, keeping the largest of each figure. */
+function sampleHeap(server: ServerProcess): { stop(): Promise<{ heapTotal: number; heapUsed: number; external: number }> } {
+  const peak = { heapTotal: 0, heapUsed: 0, external: 0 };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const h = await server.heap();
+        peak.heapTotal = Math.max(peak.heapTotal, h.heapTotal / MB);
+        peak.heapUsed = Math.max(peak.heapUsed, h.heapUsed / MB);
+        peak.external = Math.max(peak.external, h.external / MB);
+      } catch {
+        // the server is busy or gone: skip this sample
+      }
+      await sleep(500);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return peak;
+    },
+  };
+}
+
 async function withServerAndWorkers<T>(
   server: ServerProcess,
   count: number,
@@ -149,8 +184,13 @@ async function withServerAndWorkers<T>(
 
 export async function runFanout(spec: FanoutSpec, opts: RunOptions = {}): Promise<FanoutResult> {
   const log = opts.log ?? (() => {});
-  const dataDir = spec.persist ? mkdtempSync(join(tmpdir(), 'slck-bench-')) : null;
-  const server = await startServer({ dataDir, cpuProfDir: opts.cpuProfDir && join(opts.cpuProfDir, 'server'), maxOutbound: spec.maxOutbound });
+  const dialect = spec.server ?? 'slck';
+  const dataDir = spec.persist && dialect === 'slck' ? mkdtempSync(join(tmpdir(), 'slck-bench-')) : null;
+  const server = dialect === 'nats'
+    ? await startNats()
+    : await startServer({
+      dataDir, cpuProfDir: opts.cpuProfDir && join(opts.cpuProfDir, 'server'), maxOutbound: spec.maxOutbound, inspect: spec.sampleHeap, bundle: spec.bundle,
+    });
   try {
     await sleep(Math.min(500, spec.settleMs ?? 500));
     const rssRest = server.rss();
@@ -169,7 +209,7 @@ export async function runFanout(spec: FanoutSpec, opts: RunOptions = {}): Promis
     return await withServerAndWorkers(server, spec.workers, opts, async (workers) => {
       log(`${spec.name}: connecting ${connections} ${spec.transport} members in ${spec.channels} channel(s)`);
       workers.forEach((w, i) => w.send({
-        type: 'connect', tcpPort: server.tcpPort, httpPort: server.httpPort, members: shares[i], senders, concurrency: 32,
+        type: 'connect', dialect, tcpPort: server.tcpPort, httpPort: server.httpPort, members: shares[i], senders, concurrency: 32,
       }));
       const connected = await Promise.all(workers.map((w) => w.next('connected')));
       const connectFailures = connected.reduce((n, c) => n + c.failed, 0);
@@ -186,6 +226,7 @@ export async function runFanout(spec: FanoutSpec, opts: RunOptions = {}): Promis
         w.send({ type: 'start', originUs, measureFromUs, mode: spec.mode, window: spec.window, intervalUs, senderCount, maxLag: spec.maxLag });
       }
       const rss = sampleRss(server);
+      const heap = spec.sampleHeap && dialect === 'slck' ? sampleHeap(server) : null;
       const cpuNow = () => ({
         server: cpuSeconds(server.pid),
         gen: workers.reduce((n, w) => n + cpuSeconds(w.proc.pid!), 0),
@@ -205,6 +246,7 @@ export async function runFanout(spec: FanoutSpec, opts: RunOptions = {}): Promis
       log(`${spec.name}: ${sent.reduce((a, b) => a + b, 0)} messages sent; checking deliveries`);
       const reports: WorkerReport[] = await Promise.all(workers.map((w) => w.next('report')));
       const rssPeak = rss.stop();
+      const heapPeak = heap === null ? undefined : await heap.stop();
 
       const latency = new Histogram();
       const timeline: number[] = [];
@@ -263,6 +305,7 @@ export async function runFanout(spec: FanoutSpec, opts: RunOptions = {}): Promis
         kbPerConn: (rssConnected - rssRest) / connections / 1024,
         connectFailures,
         serverErrors: server.stderr().slice(0, 2000),
+        heapPeakMB: heapPeak,
       };
     });
   } finally {

@@ -74,5 +74,20 @@ export function scenarios(mode: Mode): Scenario[] {
     },
     { id: 'e', spec: fanout(mode, { name: '(e) fan-out 1000, WS', transport: 'ws' }) },
     { id: 'f', spec: fanout(mode, { name: '(f) fan-out 1000, SQLite', persist: true }) },
+    // (s) saturation, side by side in one run: 1,000 members, 50 senders, each waiting for
+    // its OK (SLCK) or its own message back (NATS) before the next, and no lag limit in the
+    // generator, so whatever queues up is the server's to bound.
+    // The last SLCK row is the memory one again, bundled and run with plain node (no tsx).
+    ...(['memory', 'sqlite', 'bundled', 'nats'] as const).map((row) => ({
+      id: 's',
+      spec: fanout(mode, {
+        name: `(s) saturation, ${{ memory: 'SLCK memory', sqlite: 'SLCK SQLite', bundled: 'SLCK memory, no tsx', nats: 'nats-server' }[row]}`,
+        window: 1,
+        maxLag: 0,
+        persist: row === 'sqlite',
+        bundle: row === 'bundled',
+        server: row === 'nats' ? 'nats' : 'slck',
+      }),
+    })),
   ];
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 
 /** The repository root: the server runs from there, as `npm run serve` does. */
@@ -15,7 +16,28 @@ export type ServerOptions = {
   cpuProfDir?: string;
   /** Open the inspector on a free local port, so `collectGarbage()` can force a full GC. */
   inspect?: boolean;
+  /** More node flags for the server process. */
+  nodeArgs?: string[];
+  /**
+   * Run gateway/main.ts bundled into one plain JavaScript file (esbuild, dependencies left
+   * as imports) with plain `node`, instead of through tsx: what the server costs without
+   * tsx's loader (25-30 MB of RSS on Node 20). Not how `npm start` runs it.
+   */
+  bundle?: boolean;
 };
+
+/** Bundle the server for `bundle: true`, into node_modules/.cache so its imports resolve from there. */
+async function bundleServer(): Promise<string> {
+  const { buildSync } = await import('esbuild');
+  const out = resolve(ROOT, 'node_modules/.cache/slck-bench/main.mjs');
+  buildSync({
+    entryPoints: [resolve(ROOT, 'gateway/main.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external',
+    outfile: out, logLevel: 'warning',
+    // Every gateway file lives in gateway/: their relative URLs (../package.json) keep their meaning.
+    define: { 'import.meta.url': JSON.stringify(pathToFileURL(resolve(ROOT, 'gateway/app.ts')).href) },
+  });
+  return out;
+}
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 1/100 s). */
 export function cpuSeconds(pid: number): number {
@@ -92,12 +114,18 @@ function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
  * Start the real server (gateway/main.ts) as a child process on 127.0.0.1 with free ports,
  * and resolve once it says it is up. Its own process, so its memory can be read on its own.
  */
-export function startServer(opts: ServerOptions): Promise<ServerProcess> {
-  const nodeArgs = ['--import', 'tsx'];
+export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
+  const entry = opts.bundle ? await bundleServer() : 'gateway/main.ts';
+  // --max-semi-space-size=2, as `npm start` and `npm run serve` run it (package.json): V8's
+  // young generation otherwise grows to 32 MB (Node 20) or 128 MB (Node 24) under load, and
+  // the write buffers it has not collected yet with it (docs/PERFORMANCE.md, saturation).
+  const nodeArgs = [...(opts.bundle ? [] : ['--import', 'tsx']), '--max-semi-space-size=2', ...(opts.nodeArgs ?? [])];
+  // For experiments: extra node flags for the server alone (e.g. --max-semi-space-size=16).
+  if (process.env.SLCK_BENCH_SERVER_NODE_ARGS) nodeArgs.push(...process.env.SLCK_BENCH_SERVER_NODE_ARGS.split(' ').filter(Boolean));
   if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir);
   if (opts.inspect) nodeArgs.push('--inspect=127.0.0.1:0');
   const args = [
-    ...nodeArgs, 'gateway/main.ts', '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn',
+    ...nodeArgs, entry, '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn',
     ...(opts.dataDir === null ? ['--memory'] : ['--data-dir', opts.dataDir]),
     ...(opts.heartbeatMs ? ['--heartbeat-ms', String(opts.heartbeatMs)] : []),
     ...(opts.maxOutbound ? ['--max-outbound', String(opts.maxOutbound)] : []),

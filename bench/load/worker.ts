@@ -12,11 +12,12 @@ import { encodeCommand, encodeMsg, type Delivery, type ServerFrame } from '../..
 import { makeBody, nowUs, readBody, type BodyFields } from './body.ts';
 import { Connection, type Clock } from './connection.ts';
 import { Histogram } from './histogram.ts';
-import { TICK_US, type FromWorker, type MemberSpec, type ToWorker } from './protocol.ts';
+import { NatsConnection } from './nats.ts';
+import { TICK_US, type Dialect, type FromWorker, type MemberSpec, type ToWorker } from './protocol.ts';
 
 type Member = {
   spec: MemberSpec;
-  conn: Connection;
+  conn: Connection | NatsConnection;
   /** Next sequence number expected from each sender (indexed by sender). */
   next: Int32Array;
   /** Messages skipped over (lost) so far. */
@@ -31,6 +32,7 @@ const members: Member[] = [];
 /** Receivers by channel, for the lag check. */
 const byChannel = new Map<string, Member[]>();
 let senders: { handle: string; channel: string }[] = [];
+let dialect: Dialect = 'slck';
 const latency = new Histogram();
 const timeline: number[] = [];
 const fields: BodyFields = { sender: 0, seq: 0, sentUs: 0 };
@@ -52,11 +54,23 @@ const send = (m: FromWorker) => process.send!(m);
 
 function onDelivery(m: Member, f: Delivery): void {
   const recvUs = clock.recvUs;
-  if (f.target !== m.spec.channel || !readBody(f.body, fields) || fields.sender >= senders.length || f.from !== senders[fields.sender].handle) {
+  if (
+    f.target !== m.spec.channel || !readBody(f.body, fields) || fields.sender >= senders.length ||
+    // NATS frames carry no sender: there, the body's sender index is all there is.
+    (dialect === 'slck' && f.from !== senders[fields.sender].handle)
+  ) {
     corrupted++;
     return;
   }
   const s = fields.sender;
+  if (s === m.spec.sender) {
+    // Only NATS echoes a sender's own message: that is its acknowledgment, not a delivery.
+    if (m.conn instanceof NatsConnection && fields.seq === m.next[s]) {
+      m.next[s]++;
+      m.conn.echoed();
+    } else corrupted++;
+    return;
+  }
   const expected = m.next[s];
   if (fields.seq < expected) {
     duplicated++;
@@ -91,15 +105,22 @@ async function openMember(spec: MemberSpec, tcpPort: number, httpPort: number): 
       if (!closing) dropped++;
     },
   };
-  let conn: Connection;
+  const open = () => (dialect === 'nats' ? NatsConnection.open(tcpPort, clock, events) : Connection.open(spec.transport, port, clock, events));
+  let conn: Connection | NatsConnection;
   try {
-    conn = await Connection.open(spec.transport, port, clock, events);
+    conn = await open();
   } catch {
     // A full accept queue under a connection storm: one more try after a pause.
     await sleep(200);
-    conn = await Connection.open(spec.transport, port, clock, events);
+    conn = await open();
   }
   m = { spec, conn, next: new Int32Array(senders.length), gaps: 0, seq: 0, inflight: 0 };
+  if (conn instanceof NatsConnection) {
+    if (spec.channel !== null) conn.subscribe(spec.channel, 1);
+    // NATS answers PING only after what came before it (the SUB) is in place.
+    if (!(await conn.ping())) throw new Error('nats: no PONG after SUB');
+    return m;
+  }
   await conn.call(encodeCommand({ type: 'REG', handle: spec.handle }));
   if (spec.channel !== null) await conn.call(encodeCommand({ type: 'JOIN', channel: spec.channel }));
   return m;
@@ -107,6 +128,7 @@ async function openMember(spec: MemberSpec, tcpPort: number, httpPort: number): 
 
 async function connectAll(msg: Extract<ToWorker, { type: 'connect' }>): Promise<void> {
   senders = msg.senders;
+  dialect = msg.dialect ?? 'slck';
   let failed = 0;
   let error: string | undefined;
   let i = 0;
@@ -136,13 +158,16 @@ async function connectAll(msg: Extract<ToWorker, { type: 'connect' }>): Promise<
 function sendOne(m: Member): void {
   const seq = m.seq++;
   m.inflight++;
-  m.conn.request(encodeMsg(m.spec.channel!, makeBody(m.spec.sender, seq, nowUs())), (reply: ServerFrame) => {
+  const done = (reply: ServerFrame) => {
     m.inflight--;
     if (reply.type !== 'OK') {
       sendErrors++;
       firstError ??= reply.type === 'ERR' ? `${reply.code} ${reply.text}` : reply.type;
     } else if (start?.mode === 'window') pump(m);
-  });
+  };
+  const body = makeBody(m.spec.sender, seq, nowUs());
+  if (m.conn instanceof NatsConnection) m.conn.request(m.spec.channel!, body, done);
+  else m.conn.request(encodeMsg(m.spec.channel!, body), done);
 }
 
 /** True while a receiver in this process is more than maxLag of `m`'s messages behind. */
@@ -238,7 +263,9 @@ async function pingAll(timeoutMs: number): Promise<void> {
     members.map(async (m) => {
       if (!m.conn.open) return;
       const timer = sleep(timeoutMs).then(() => false);
-      const pong = m.conn.call(encodeCommand({ type: 'PING', token: 'alive' })).then((f) => f.type === 'PONG', () => false);
+      const pong = m.conn instanceof NatsConnection
+        ? m.conn.ping()
+        : m.conn.call(encodeCommand({ type: 'PING', token: 'alive' })).then((f) => f.type === 'PONG', () => false);
       if (await Promise.race([pong, timer])) alive++;
     }),
   );
