@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { nameProblem } from '../core/names.ts';
 import { defaultMaxConnections } from './admission.ts';
+import { GUARD_DEFAULTS } from './flood.ts';
 
 export type Config = {
   host: string;
@@ -63,13 +64,9 @@ export const DEFAULTS: Config = {
   allowedOrigins: [],
   heartbeatMs: 30_000,
   claimsPerHour: 20,
-  msgRate: 10,
-  msgBurst: 50,
+  // Flood control and reply memory: one set of defaults, kept beside the code that uses them.
+  ...GUARD_DEFAULTS,
   rateExempt: [],
-  maxChannelsPerUser: 200,
-  channelCreateRate: 10,
-  maxReplyMemory: 128 * 1024 * 1024,
-  replyStallMs: 10_000,
   webRoot: 'dist/web',
   maxConnections: defaultMaxConnections(),
   maxConnectionsPerAddress: 50,
