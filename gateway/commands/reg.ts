@@ -22,9 +22,8 @@ export const reg: CommandHandler<'REG'> = {
     const stored = hub.store.getUser(key);
     if (!stored?.passwordHash && password === undefined) {
       // A known guest handle changes nothing stored; a new one is stored before the OK.
-      if (stored !== undefined) login(hub, conn, stored.handle);
-      else return register(hub, conn, handle, null).then(() => {});
-      return;
+      if (stored !== undefined) return void login(hub, conn, stored.handle);
+      return register(hub, conn, handle, null).then(() => {});
     }
     // Guessing is slowed per handle and address, per address, and per account (see
     // SignInLimits). Each attempt counts as a failure from the start, so that many attempts
