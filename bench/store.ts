@@ -1,12 +1,13 @@
 /**
  * The SQLite store alone: `npm run bench:store-engine [-- --dir <path>]`.
  *
- * Each row stages `batch` appends (what one event-loop turn of the hub would accept), then
- * commits them, over and over for RUN_MS, on a fresh `slck.db` with the settings the server
- * uses (WAL, synchronous = FULL: every commit is an fsync of the WAL). Messages are 100-byte
- * bodies, one in ten a direct message queued for an offline user, the rest spread over eight
- * channels. messages/s counts appends and commits; the commit columns time `commit()` alone.
- * Then HISTORY-sized reads (50 newest before a random id) on the database the rows filled.
+ * Each row commits `batch` appends at a time (what one event-loop turn of the hub would
+ * accept) as one `commit()`, over and over for RUN_MS, on a fresh `slck.db` with the settings
+ * the server uses (WAL, synchronous = FULL: every commit is an fsync of the WAL). Messages are
+ * 100-byte bodies, one in ten a direct message queued for an offline user, the rest spread
+ * over eight channels. messages/s counts building the batch and committing it; the commit
+ * columns time `commit()` alone. Then HISTORY-sized reads (50 newest before a random id of
+ * the channel: ids are per conversation) on the database the rows filled.
  *
  * Figures depend on the disk behind `--dir` (default: the OS temp dir); the file system type
  * is printed so a tmpfs run (no real fsync) is not mistaken for a disk one.
@@ -16,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openSqliteStore, type SqliteStore } from '../gateway/store/sqlite-store.ts';
+import type { StoreWrite } from '../gateway/store/store.ts';
 
 const BATCHES = [1, 10, 100, 500];
 const RUN_MS = 2000;
@@ -41,28 +43,30 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-function setUp(store: SqliteStore): void {
-  for (let u = 0; u < 20; u++) store.addUser(`@user${u}`);
-  for (let c = 0; c < CHANNELS; c++) store.addChannel(`#channel${c}`);
-  if (!store.commit()) throw new Error('set-up commit failed');
+async function setUp(store: SqliteStore): Promise<void> {
+  const writes: StoreWrite[] = [];
+  for (let u = 0; u < 20; u++) writes.push({ op: 'addUser', handle: `@user${u}` });
+  for (let c = 0; c < CHANNELS; c++) writes.push({ op: 'addChannel', name: `#channel${c}` });
+  if ((await store.commit(writes)) === null) throw new Error('set-up commit failed');
 }
 
 type Row = { batch: number; messages: number; commits: number; perSec: number; p50: number; p99: number; max: number };
 
-function runBatches(store: SqliteStore, batch: number): Row {
+async function runBatches(store: SqliteStore, batch: number): Promise<Row> {
   const body = new TextEncoder().encode('x'.repeat(100));
   const ts = new Date().toISOString();
   const latencies: number[] = [];
   let messages = 0;
   const start = performance.now();
   while (performance.now() - start < RUN_MS || latencies.length < MIN_COMMITS) {
+    const writes: StoreWrite[] = [];
     for (let i = 0; i < batch; i++) {
       const n = messages + i;
-      if (n % 10 === 0) store.append({ target: `@user${n % 20}`, from: '@user0', ts, body }, `@user${n % 20}`);
-      else store.append({ target: `#channel${n % CHANNELS}`, from: `@user${n % 20}`, ts, body });
+      if (n % 10 === 0) writes.push({ op: 'append', message: { target: `@user${n % 20}`, from: '@user0', ts, body }, offlineFor: `@user${n % 20}` });
+      else writes.push({ op: 'append', message: { target: `#channel${n % CHANNELS}`, from: `@user${n % 20}`, ts, body } });
     }
     const before = performance.now();
-    if (!store.commit()) throw new Error(`commit failed: ${store.lastFailure?.message}`);
+    if ((await store.commit(writes)) === null) throw new Error(`commit failed: ${store.lastFailure?.message}`);
     latencies.push(performance.now() - before);
     messages += batch;
   }
@@ -79,18 +83,21 @@ function runBatches(store: SqliteStore, batch: number): Row {
   };
 }
 
-function benchReads(store: SqliteStore): { p50: number; p99: number; rows: number; total: number } {
-  const newest = store.channelHistory('#channel1', { limit: 1 })[0]?.id ?? 0;
+async function benchReads(store: SqliteStore): Promise<{ p50: number; p99: number; rows: number; total: number }> {
+  const channels = Array.from({ length: CHANNELS - 1 }, (_, i) => `#channel${1 + i}`);
+  const newest = await store.lastIds(channels);
+  const total = store.db.prepare('SELECT count(*) FROM messages').pluck().get() as number;
   const times: number[] = [];
   let rows = 0;
   for (let i = 0; i < READS; i++) {
-    const before = 1 + Math.floor(Math.random() * newest);
+    const channel = channels[i % channels.length];
+    const before = 1 + Math.floor(Math.random() * newest.get(channel)!);
     const t = performance.now();
-    rows += store.channelHistory(`#channel${1 + (i % (CHANNELS - 1))}`, { limit: 50, before }).length;
+    rows += (await store.channelHistory(channel, { limit: 50, before })).length;
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99), rows, total: newest };
+  return { p50: percentile(times, 50), p99: percentile(times, 99), rows, total };
 }
 
 const pad = (s: string | number, n: number): string => String(s).padStart(n);
@@ -107,24 +114,24 @@ try {
       `WAL, synchronous=${store.db.pragma('synchronous', { simple: true }) === 2 ? 'FULL' : 'other'}, ` +
       `100-byte bodies, ${RUN_MS} ms per row`,
   );
-  setUp(store);
+  await setUp(store);
   console.log(`${pad('batch', 6)} ${pad('messages', 9)} ${pad('commits', 8)} ${pad('msgs/s', 9)} ` +
     `${pad('commit p50 ms', 14)} ${pad('p99 ms', 8)} ${pad('max ms', 8)}`);
   for (const batch of BATCHES) {
-    const r = runBatches(store, batch);
+    const r = await runBatches(store, batch);
     console.log(
       `${pad(r.batch, 6)} ${pad(r.messages, 9)} ${pad(r.commits, 8)} ${pad(Math.round(r.perSec), 9)} ` +
         `${pad(ms(r.p50), 14)} ${pad(ms(r.p99), 8)} ${pad(ms(r.max), 8)}`,
     );
   }
-  const reads = benchReads(store);
+  const reads = await benchReads(store);
   console.log(
     `channelHistory(limit 50, before random id) over ${reads.total} messages: ` +
       `p50 ${ms(reads.p50)} ms, p99 ${ms(reads.p99)} ms (${READS} reads, ${(reads.rows / READS).toFixed(1)} rows each)`,
   );
   const size = fs.statSync(path.join(dir, 'slck.db')).size + fs.statSync(path.join(dir, 'slck.db-wal')).size;
   console.log(`file size: ${(size / 1e6).toFixed(1)} MB (db + WAL)`);
-  store.close();
+  await store.close();
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

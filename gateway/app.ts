@@ -13,6 +13,15 @@ import { registerHttp } from './http.ts';
 import type { Store } from './store/store.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
+import { openPostgresStore, redactUrl } from './store/postgres-store.ts';
+import type { Bus } from './bus/bus.ts';
+import { RedisBus } from './bus/redis-bus.ts';
+import type { Presence } from './presence/presence.ts';
+import { MemoryPresence } from './presence/memory-presence.ts';
+import { RedisPresence } from './presence/redis-presence.ts';
+import { ChatService } from './chat/service.ts';
+import { SignInLimits } from './sign-in-limits.ts';
+import { ServerMetrics, registerMetrics } from './metrics.ts';
 import { formatSummary, type SummaryRow } from './summary.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -20,6 +29,9 @@ export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json'
 export type SlckServer = {
   app: FastifyInstance;
   hub: Hub;
+  chat: ChatService;
+  store: Store;
+  bus: Bus | null;
   tcp: TcpListener;
   ws: WsGateway;
   /** Bind both ports. Resolves with the ports actually bound (useful with port 0). */
@@ -43,8 +55,20 @@ export function makeLogger(config: Pick<Config, 'logLevel' | 'logFile'> & Partia
   return pino({ level: config.logLevel }, pino.multistream(streams));
 }
 
-export function openStore(config: Pick<Config, 'dataDir'>): Store {
+export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<Store> {
+  if (config.databaseUrl !== null) return openPostgresStore(config.databaseUrl);
   return config.dataDir === null ? new MemoryStore() : openSqliteStore(config.dataDir);
+}
+
+/** Redis for several nodes, or this process alone: the bus (none) and presence. */
+async function openCluster(config: Config): Promise<{ bus: Bus | null; presence: Presence }> {
+  if (config.redisUrl === null) return { bus: null, presence: new MemoryPresence(config.presenceTtlMs) };
+  const opts = { nodeId: config.nodeId };
+  const [bus, presence] = await Promise.all([
+    RedisBus.open(config.redisUrl, opts),
+    RedisPresence.open(config.redisUrl, { ...opts, ttlMs: config.presenceTtlMs }),
+  ]);
+  return { bus, presence };
 }
 
 /**
@@ -54,14 +78,25 @@ export function openStore(config: Pick<Config, 'dataDir'>): Store {
  */
 export async function buildApp(config: Config, deps: { logger?: Logger; store?: Store } = {}): Promise<SlckServer> {
   const logger = deps.logger ?? makeLogger(config);
-  const store = deps.store ?? openStore(config);
+  const store = deps.store ?? (await openStore(config));
+  const { bus, presence } = await openCluster(config).catch(async (err: Error) => {
+    await store.close();
+    throw new Error(`Cannot use Redis at ${config.redisUrl === null ? '' : redactUrl(config.redisUrl)} (${err.message})`, { cause: err });
+  });
+  const metrics = new ServerMetrics({ nodeId: config.nodeId, busHealthy: bus === null ? undefined : () => bus.healthy });
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger, forceCloseConnections: true,
     // One log line per HTTP request is noise for a chat server; connections are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
   });
   // HELLO names the version of the protocol spoken (docs/PROTOCOL.md), not of the package.
-  const hub = new Hub({ store, log: logger, version: PROTOCOL_VERSION, maxOutbound: config.maxOutbound, claimsPerHour: config.claimsPerHour, guards: config });
+  const hub = new Hub({ log: logger, nodeId: config.nodeId, version: PROTOCOL_VERSION, maxOutbound: config.maxOutbound, guards: config, metrics });
+  const chat = new ChatService({
+    store, presence, bus, nodeId: config.nodeId, host: hub, log: logger, metrics,
+    signIn: new SignInLimits({ claimsPerHour: config.claimsPerHour }), flood: hub.flood,
+  });
+  hub.chat = chat;
+  await chat.start();
   // One count for both transports: a cap per address that TCP and WebSocket each had in full
   // would be twice the cap.
   const admission = new Admission(config);
@@ -90,6 +125,8 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     version: VERSION,
     protocol: PROTOCOL_VERSION,
     store: store.description,
+    bus: bus === null ? 'none (one node)' : bus.healthy ? 'healthy' : 'reconnecting',
+    node: config.nodeId,
     users: hub.users.size,
     connections: { tcp: tcp.connections, ws: ws.connections, max: config.maxConnections },
     uptimeSeconds: Math.round(process.uptime()),
@@ -103,6 +140,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     return reply.code(503).send({ status: 'unavailable', ...extra });
   });
 
+  registerMetrics(app, metrics, { enabled: config.metrics });
   await registerHttp(app, config.webRoot);
 
   app.addHook('onReady', async () => {
@@ -112,16 +150,18 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
   });
   app.addHook('preClose', async () => {
     stopping = true;
-    summary = hub.shutdown();
+    summary = await hub.shutdown();
     await Promise.all([tcp.close(), ws.close()]);
     app.log.info(`connection summary\n${formatSummary(summary)}`);
   });
   app.addHook('onClose', async () => {
-    store.close();
+    chat.close();
+    await Promise.allSettled([bus?.close(), presence.close()]);
+    await store.close();
   });
 
   return {
-    app, hub, tcp, ws,
+    app, hub, chat, store, bus, tcp, ws,
     async listen() {
       await app.listen({ host: config.host, port: config.httpPort });
       const http = app.server.address();

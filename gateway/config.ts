@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { nameProblem } from '../core/names.ts';
 import { defaultMaxConnections } from './admission.ts';
@@ -50,6 +51,16 @@ export type Config = {
   allowedHosts: string[];
   /** Whether /healthz shows the store, counts and version, or only ok / unavailable. */
   healthDetails: boolean;
+  /** PostgreSQL for several nodes (with `redisUrl`); null: the SQLite or memory store. */
+  databaseUrl: string | null;
+  /** Redis for fan-out between nodes and presence (with `databaseUrl`). */
+  redisUrl: string | null;
+  /** This node's name among several: in logs, presence and /metrics. Unique per running node. */
+  nodeId: string;
+  /** Whether GET /metrics serves the Prometheus text format. */
+  metrics: boolean;
+  /** How long a node's presence entries live unrefreshed: a dead node's users go offline within it (no flag: tests shorten it). */
+  presenceTtlMs: number;
 };
 
 export const DEFAULTS: Config = {
@@ -77,6 +88,13 @@ export const DEFAULTS: Config = {
   publicUrl: null,
   allowedHosts: [],
   healthDetails: false,
+  databaseUrl: null,
+  redisUrl: null,
+  // Unique while it runs (host and process); a restarted node is a new one, and its old
+  // presence entries expire by themselves.
+  nodeId: `${hostname()}-${process.pid}`,
+  metrics: true,
+  presenceTtlMs: 20_000,
 };
 
 /** Each option: its flag, the environment variable behind it, and what it does. */
@@ -108,6 +126,10 @@ const OPTIONS = {
   'public-url': { env: 'SLCK_PUBLIC_URL', help: 'the URL people open; its host and origin may use /ws', value: 'URL' },
   'allowed-hosts': { env: 'SLCK_ALLOWED_HOSTS', help: 'comma-separated host names /ws answers to besides IPs and localhost', value: 'LIST' },
   'health-details': { env: 'SLCK_HEALTH_DETAILS', help: '/healthz also shows the store, counts and version', value: '' },
+  'database-url': { env: 'SLCK_DATABASE_URL', help: 'postgres://… shared by several nodes (with --redis-url)', value: 'URL' },
+  'redis-url': { env: 'SLCK_REDIS_URL', help: 'redis://… for fan-out between nodes and presence (with --database-url)', value: 'URL' },
+  'node-id': { env: 'SLCK_NODE_ID', help: 'this node\'s name among several (default: host-pid)', value: 'NAME' },
+  metrics: { env: 'SLCK_METRICS', help: 'serve Prometheus metrics at /metrics: on or off (default on)', value: 'ON|OFF' },
 } as const;
 
 export function usage(): string {
@@ -172,6 +194,25 @@ function handles(text: string, name: string): string[] {
   return list;
 }
 
+function serviceUrl(text: string, name: string, protocols: string[]): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(text);
+  } catch {
+    // refused below
+  }
+  if (url === null || !protocols.includes(url.protocol)) {
+    // The text may hold a password: name the expected form, not the value.
+    throw new Error(`--${name} must be a ${protocols[0]}// URL`);
+  }
+  return text;
+}
+
+function nodeName(text: string): string {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(text)) throw new Error(`--node-id must be 1 to 64 letters, digits, dots, dashes or underscores, not "${text}"`);
+  return text;
+}
+
 function oneOf<T extends string>(text: string, name: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(text)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, not "${text}"`);
   return text as T;
@@ -226,5 +267,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (v('public-url')) c.publicUrl = httpUrl(v('public-url')!, 'public-url');
   if (v('allowed-hosts')) c.allowedHosts = list(v('allowed-hosts')!);
   if (v('health-details') === 'true' || v('health-details') === '1') c.healthDetails = true;
+  if (v('database-url')) c.databaseUrl = serviceUrl(v('database-url')!, 'database-url', ['postgres:', 'postgresql:']);
+  if (v('redis-url')) c.redisUrl = serviceUrl(v('redis-url')!, 'redis-url', ['redis:', 'rediss:']);
+  if ((c.databaseUrl === null) !== (c.redisUrl === null)) {
+    throw new Error('--database-url and --redis-url go together: several nodes need both PostgreSQL and Redis');
+  }
+  if (v('node-id')) c.nodeId = nodeName(v('node-id')!);
+  if (v('metrics')) c.metrics = oneOf(v('metrics')!.toLowerCase(), 'metrics', ['on', 'off'] as const) === 'on';
   return { config: c, help: values.help === true, version: values.version === true };
 }

@@ -5,7 +5,7 @@ import type { ConnFlood } from './flood.ts';
 /** How a connection ended, for the shutdown summary. */
 export type Departure = 'quit' | 'closed' | 'shutdown' | 'slow consumer' | 'timeout' | 'connected';
 
-/** A user who is online: one connection holds one handle. */
+/** A user signed in on this node: one connection holds one handle, across every node. */
 export type User = {
   key: string;
   handle: string;
@@ -13,15 +13,21 @@ export type User = {
   channels: Set<Channel>;
 };
 
+/** A channel as this node's hub knows it: only who is online here (the directory has all members). */
 export type Channel = {
   key: string;
   name: string;
-  /** Every member's key, online or not. */
-  members: Set<string>;
-  /** The online members, dense, so fan-out is a plain loop over an array. */
+  /** The online members on this node, dense, so fan-out is a plain loop over an array. */
   online: Conn[];
   slot: Map<Conn, number>;
 };
+
+/**
+ * A reply whose bytes are not known yet: a MSG's `OK <id> <ts>` waits for the commit that
+ * gives its id. The connection's output stops at the first slot not yet filled, so replies
+ * leave in the order the commands came, while later commands already run.
+ */
+export type Slot = { bytes: Uint8Array | null };
 
 /** The hub's state for one connection. */
 export class Conn {
@@ -35,9 +41,18 @@ export class Conn {
   /** The handle this connection last held, for the summary after it leaves. */
   lastHandle: string | null = null;
   closed = false;
-  /** Frames queued this turn, written together at its end. */
-  queue: Uint8Array[] = [];
+  /** Frames queued this turn, written together at its end (up to the first unfilled slot). */
+  queue: Array<Uint8Array | Slot> = [];
+  /** Bytes of the filled entries of `queue`. */
   queued = 0;
+  /** Slots in `queue` not yet filled: MSGs awaiting their commit. */
+  unfilled = 0;
+  /** Set by `end` while slots are unfilled: the farewell waits for them. */
+  ending: { how: Departure; bye: Uint8Array } | null = null;
+  /** Set while reading waits for unfilled slots to drop (too many MSGs awaiting commits). */
+  slotWaiter: (() => void) | null = null;
+  /** Set by `afterAnswers`: called once the last unfilled slot is filled. */
+  answered: (() => void) | null = null;
   /** Bytes of `queue` that answer this connection's own commands (replies, HISTORY). */
   ownQueued = 0;
   /**

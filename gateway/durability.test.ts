@@ -95,7 +95,7 @@ describe('durability', () => {
     await jane.ok(msg('#disk', 'before'));
     await john.until((f) => 'type' in f && f.type === 'MSG');
 
-    const db = (server.server.hub.store as SqliteStore).db;
+    const db = (server.server.store as SqliteStore).db;
     const pages = db.pragma('page_count', { simple: true }) as number;
     db.pragma(`max_page_count = ${pages}`);
     const big = 'x'.repeat(60_000); // needs new pages: more than fit in what is free

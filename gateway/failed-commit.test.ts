@@ -42,7 +42,7 @@ async function connect(port: number): Promise<TestClient> {
 
 /** Make every write that needs a new page fail, as a full disk does. */
 function fillDisk(s: TestServer): () => void {
-  const db = (s.server.hub.store as SqliteStore).db;
+  const db = (s.server.store as SqliteStore).db;
   const pages = db.pragma('page_count', { simple: true }) as number;
   db.pragma(`max_page_count = ${pages}`);
   return () => db.pragma('max_page_count = 1073741823');
@@ -53,7 +53,7 @@ function fillDisk(s: TestServer): () => void {
  * SQLITE_READONLY): unlike a full disk, even a write that fits in a page that is there fails.
  */
 function readOnlyDisk(s: TestServer): () => void {
-  const db = (s.server.hub.store as SqliteStore).db;
+  const db = (s.server.store as SqliteStore).db;
   db.pragma('query_only = 1');
   return () => db.pragma('query_only = 0');
 }

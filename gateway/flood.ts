@@ -1,7 +1,6 @@
-import { nameKey, type ServerFrame } from '../core/index.ts';
+import { nameKey } from '../core/index.ts';
 import type { Conn } from './conn.ts';
-import type { Hub } from './hub.ts';
-import { refuse } from './sentences.ts';
+import { refuse, type Refusal } from './sentences.ts';
 
 /**
  * Flood control (spec section 7). One client once had 82,000 messages a second accepted and
@@ -109,46 +108,43 @@ export class FloodControl {
    * Before a MSG runs: 0 if it may run now (a token was taken), else the milliseconds to
    * hold it and everything after it.
    */
-  msgWait(hub: Hub, conn: Conn): number {
+  msgWait(conn: Conn, isExempt: (userKey: string) => boolean): number {
     const { msgRate, msgBurst } = this.options;
     if (msgRate === 0 || msgBurst === 0) return 0;
     let f = conn.flood;
     if (f === null) conn.flood = f = { bucket: new TokenBucket(msgRate, msgBurst, this.now()), user: null, exempt: false };
     if (this.exempt.size > 0 && conn.user !== null && f.user !== conn.user) {
       f.user = conn.user;
-      f.exempt = this.isExempt(hub, conn.user.key);
+      f.exempt = isExempt(conn.user.key);
     }
     if (f.exempt && f.user === conn.user) return 0;
     return f.bucket.take(this.now());
   }
 
   /**
-   * Only a claimed handle can be exempt: a guest handle is anyone's who asks for it, so
-   * listing one would let anyone flood.
+   * Whether the handle is on the --rate-exempt list. Only a claimed handle can be exempt (the
+   * caller checks that): a guest handle is anyone's who asks for it, so listing one would let
+   * anyone flood.
    */
-  private isExempt(hub: Hub, key: string): boolean {
-    return this.exempt.has(key) && Boolean(hub.store.getUser(key)?.passwordHash);
+  isListedExempt(userKey: string): boolean {
+    return this.exempt.has(userKey);
   }
 
   /**
-   * The refusal for a JOIN that would pass a channel cap, or null. Joining a channel one is
-   * already in passes always (JOIN is idempotent). A refused JOIN takes no token.
+   * The refusal for a JOIN of a channel the user is not in yet that would pass a channel
+   * cap, or null. A refused JOIN takes no token.
    */
-  joinRefusal(hub: Hub, conn: Conn, channel: string): ServerFrame | null {
-    const user = conn.user;
-    if (user === null) return null;
-    const known = hub.channels.get(nameKey(channel));
-    if (known?.members.has(user.key)) return null;
+  joinRefusal(userKey: string, channelCount: number, exists: boolean, exempt: boolean): Refusal | null {
     const { maxChannelsPerUser, channelCreateRate } = this.options;
-    if (maxChannelsPerUser > 0 && user.channels.size >= maxChannelsPerUser) {
-      return refuse.tooManyChannels(user.channels.size);
+    if (maxChannelsPerUser > 0 && channelCount >= maxChannelsPerUser) {
+      return refuse.tooManyChannels(channelCount);
     }
-    if (known !== undefined || channelCreateRate === 0 || this.isExempt(hub, user.key)) return null;
+    if (exists || channelCreateRate === 0 || exempt) return null;
     const now = this.now();
-    let bucket = this.creations.get(user.key);
+    let bucket = this.creations.get(userKey);
     if (bucket === undefined) {
       if (this.creations.size >= SWEEP_AT) this.sweep(now);
-      this.creations.set(user.key, (bucket = new TokenBucket(channelCreateRate / (HOUR_MS / 1000), channelCreateRate, now)));
+      this.creations.set(userKey, (bucket = new TokenBucket(channelCreateRate / (HOUR_MS / 1000), channelCreateRate, now)));
     }
     const wait = bucket.take(now);
     if (wait === 0) return null;

@@ -51,7 +51,7 @@ describe('/healthz', () => {
     const { server: s } = await start({});
     const jane = await TestClient.user(s.tcpPort, '@jane', '#disk');
     clients.push(jane);
-    const db = (s.server.hub.store as SqliteStore).db;
+    const db = (s.server.store as SqliteStore).db;
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
     expect(await jane.cmd(msg('#disk', 'x'.repeat(60_000)))).toEqual(['ERR STORE_FAILED Message to #disk was not stored; try again']);
     expect(await health(s)).toEqual({ status: 503, text: '{"status":"unavailable"}' });

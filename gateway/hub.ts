@@ -1,107 +1,102 @@
 import { Buffer } from 'node:buffer';
 import {
-  DEFAULT_CHANNEL, ProtocolError, encodeServerFrame, nameKey,
+  ProtocolError, encodeDelivery, encodeServerFrame, nameKey,
   type Command, type ServerFrame,
 } from '../core/index.ts';
-import { Conn, addOnline, removeOnline, type Channel, type Departure, type User } from './conn.ts';
+import { Conn, addOnline, removeOnline, type Channel, type Departure, type Slot, type User } from './conn.ts';
 import type { Session } from './session.ts';
-import type { Store } from './store/store.ts';
+import type { Caller, Chat, ChatHost, Registered } from './chat/chat.ts';
+import type { ChatEvent, MessageEvent } from './chat/events.ts';
 import { commands } from './commands/index.ts';
-import { SignInLimits } from './sign-in-limits.ts';
+import type { CommandContext } from './commands/types.ts';
 import { FloodControl, type GuardOptions } from './flood.ts';
 import { ReplyBudget } from './reply-budget.ts';
 import { OverloadGovernor, type OverloadOptions } from './overload.ts';
 import { summaryRows, type SummaryRow } from './summary.ts';
 import { farewell, refuse } from './sentences.ts';
+import type { Logger } from './logger.ts';
 
-export type Logger = {
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
+export type { Logger };
+
+/** What the hub reports for /metrics (metrics.ts implements it). */
+export type HubMetrics = {
+  connectionOpened(transport: 'tcp' | 'ws'): void;
+  connectionClosed(transport: 'tcp' | 'ws'): void;
+  command(verb: string, ok: boolean): void;
+  delivered(n: number): void;
+  slowConsumerCut(): void;
 };
 
 export type HubOptions = {
-  store: Store;
   log: Logger;
+  /** This node's name, which connection ids are unique within. */
+  nodeId: string;
   serverName?: string;
   version: string;
   /** Unread output, in bytes, past which a connection is cut off as a slow consumer. */
   maxOutbound: number;
-  /** New claimed handles one address may make per hour (0: no limit). */
-  claimsPerHour?: number;
   /** Message rate, channel caps and reply memory (flood.ts, reply-budget.ts); defaults when absent. */
   guards?: Partial<GuardOptions>;
   /** When publishers are held for deep fan-out queues (overload.ts); defaults when absent. */
   overload?: Partial<OverloadOptions>;
+  metrics?: HubMetrics;
 };
 
 const EMPTY = new Uint8Array(0);
+/** MSGs one connection may have awaiting their commit before it is read from no more. */
+const MAX_UNFILLED = 256;
 
 /**
- * The one in-process hub: users, channels, membership and delivery. It knows connections
- * only as `Session`s. All state changes happen on the event loop, one command at a time,
- * so nothing races. Output is queued per connection and written once per event-loop turn,
- * after the turn's store batch has committed: an `OK` never leaves before its message is
- * stored.
+ * This node's connections: their output queues, the channels they sit in here, and the
+ * fan-out of what the chat rules commit (`deliver`, `apply`), each frame encoded once. It
+ * knows connections only as `Session`s, and the rest of the cluster only through `Chat`.
+ * Output is queued per connection and written once per event-loop turn; a reply that waits
+ * on a commit holds its place (a `Slot`), so replies leave in command order.
  */
-export class Hub {
-  readonly store: Store;
+export class Hub implements ChatHost, CommandContext {
+  chat!: Chat;
   readonly log: Logger;
+  readonly nodeId: string;
   readonly version: string;
   readonly serverName: string;
   readonly maxOutbound: number;
+  /** Users signed in on this node. */
   readonly users = new Map<string, User>();
+  /** Channels with someone online here (or once had). */
   readonly channels = new Map<string, Channel>();
-  /** Every handle ever registered: key -> display case. */
-  readonly known = new Map<string, string>();
   /**
-   * user key -> people they have exchanged direct messages with since the server started.
-   * They hear of each other's presence, as co-members of a channel do.
+   * user key -> people they have exchanged direct messages with through this node. They hear
+   * of each other's presence, as co-members of a channel do.
    */
   private readonly partners = new Map<string, Set<string>>();
-  /** user key -> the channels they belong to, online or not: what REG puts them back in. */
-  private readonly memberships = new Map<string, Set<Channel>>();
   readonly conns = new Set<Conn>();
-  readonly signIn: SignInLimits;
   readonly flood: FloodControl;
   readonly replies: ReplyBudget;
   readonly overload: OverloadGovernor;
   /** Summary rows of connections that have ended (bounded). */
   readonly ended: SummaryRow[] = [];
+  private readonly metrics: HubMetrics | undefined;
   private nextConnId = 1;
   private dirtyConns: Conn[] = [];
   private flushScheduled = false;
-  /** Delivery frames and OK replies of the batch not yet committed, to undo if it fails. */
-  private batchFrames: Uint8Array[] = [];
-  private batchOks: { ok: Uint8Array; conn: Conn; target: string }[] = [];
-  /** Commands waiting to hear whether the open batch, holding their writes, committed. */
-  private commitWaiters: Array<(stored: boolean) => void> = [];
-  /** Handles being registered or claimed, whose writes wait on a commit: not free to others. */
-  readonly registering = new Set<string>();
   private closing = false;
   /** The connection whose command is running: what is queued for it answers it. */
   private answering: Conn | null = null;
 
   constructor(opts: HubOptions) {
-    this.store = opts.store;
     this.log = opts.log;
+    this.nodeId = opts.nodeId;
     this.version = opts.version;
     this.serverName = opts.serverName ?? 'slck';
     this.maxOutbound = opts.maxOutbound;
-    this.signIn = new SignInLimits({ claimsPerHour: opts.claimsPerHour ?? 20 });
+    this.metrics = opts.metrics;
     this.flood = new FloodControl(opts.guards);
     this.overload = new OverloadGovernor(opts.overload);
     this.replies = new ReplyBudget(opts.maxOutbound, this.flood.options.maxReplyMemory, this.flood.options.replyStallMs, (conn) => {
       this.log.warn({ client: conn.session.id, user: conn.user?.handle }, 'slow consumer: replies unread while others wait');
+      this.metrics?.slowConsumerCut();
       this.end(conn, 'slow consumer', farewell.repliesUnread());
     });
-    for (const handle of this.store.listUsers()) this.known.set(nameKey(handle), handle);
-    for (const ch of this.store.listChannels()) {
-      const channel = this.channel(ch.name, false);
-      for (const m of ch.members) this.addMember(channel, nameKey(m));
-    }
-    if (!this.channels.has(nameKey(DEFAULT_CHANNEL))) this.channel(DEFAULT_CHANNEL, true);
-    this.commitNow();
   }
 
   newConnId(): string {
@@ -113,6 +108,7 @@ export class Hub {
   connect(session: Session): Conn {
     const conn = new Conn(session);
     this.conns.add(conn);
+    this.metrics?.connectionOpened(session.transport);
     if (this.closing) {
       this.end(conn, 'shutdown', farewell.shutdown());
       return conn;
@@ -137,25 +133,17 @@ export class Hub {
 
   private run(conn: Conn, input: Command | ProtocolError): void {
     if (input instanceof ProtocolError) {
+      this.metrics?.command('other', false);
       this.error(conn, input);
       return;
     }
     // Flood control (flood.ts): a MSG with no token due waits, and so does all after it.
-    const wait = input.type === 'MSG' ? this.flood.msgWait(this, conn) : 0;
-    if (wait > 0) {
-      conn.inbox = [input];
-      conn.session.pause();
-      setTimeout(() => this.drainInbox(conn), wait).unref();
-      return;
-    }
+    const wait = input.type === 'MSG' ? this.flood.msgWait(conn, (key) => this.chat.isExempt(key)) : 0;
+    if (wait > 0) return this.hold(conn, input, (go) => setTimeout(go, wait).unref());
     // Overload (overload.ts): while many recipients' queues are deep, publishers wait.
-    if (input.type === 'MSG' && this.overload.engaged) {
-      conn.inbox = [input];
-      conn.session.pause();
-      this.overload.hold(() => this.drainInbox(conn));
-      return;
-    }
+    if (input.type === 'MSG' && this.overload.engaged) return this.hold(conn, input, (go) => this.overload.hold(go));
     const entry = commands[input.type];
+    this.metrics?.command(input.type, true);
     if (entry.needsUser && conn.user === null) {
       this.reply(conn, refuse.notRegistered());
       return;
@@ -163,7 +151,7 @@ export class Hub {
     let result: void | Promise<void>;
     this.answering = conn;
     try {
-      result = (entry.run as (h: Hub, c: Conn, cmd: Command) => void | Promise<void>)(this, conn, input);
+      result = (entry.run as (h: CommandContext, c: Conn, cmd: Command) => void | Promise<void>)(this, conn, input);
     } catch (e) {
       this.fail(conn, e);
       return;
@@ -174,25 +162,49 @@ export class Hub {
       // Later commands wait, so replies stay in order; reading pauses meanwhile.
       conn.inbox = [];
       conn.session.pause();
-      result.catch((e) => this.fail(conn, e)).finally(() => this.drainInbox(conn));
+      result.catch((e) => this.fail(conn, e)).finally(() => {
+        if (!this.backpressure(conn)) this.drainInbox(conn);
+      });
       return;
     }
-    // Backpressure: a client whose answers pile up unread (a pipeline of HISTORY, say) is not
-    // read from until it has taken them, so what it is owed stays bounded.
-    if (conn.owed + conn.ownQueued > this.maxOutbound && !conn.closed) {
+    if (this.backpressure(conn)) {
       conn.inbox = [];
       conn.session.pause();
+    }
+  }
+
+  /**
+   * Backpressure: a client whose answers pile up unread (a pipeline of HISTORY, say), or
+   * whose MSGs wait on commits in the hundreds, is not read from until they are done. True
+   * when it is held: its inbox then drains once that is over.
+   */
+  private backpressure(conn: Conn): boolean {
+    if (conn.closed) return false;
+    if (conn.unfilled >= MAX_UNFILLED) {
+      conn.slotWaiter = () => this.drainInbox(conn);
+      return true;
+    }
+    if (conn.owed + conn.ownQueued > this.maxOutbound) {
       conn.session.whenDrained(() => {
         conn.owed = 0;
         this.drainInbox(conn);
       });
+      return true;
     }
+    return false;
+  }
+
+  /** Hold `input` and everything after it until `after` calls back. */
+  private hold(conn: Conn, input: Command, after: (go: () => void) => void): void {
+    conn.inbox = [input];
+    conn.session.pause();
+    after(() => this.drainInbox(conn));
   }
 
   private drainInbox(conn: Conn): void {
     const waiting = conn.inbox ?? [];
     conn.inbox = null;
-    if (conn.closed) return;
+    if (conn.closed || conn.ending !== null) return;
     for (let i = 0; i < waiting.length; i++) {
       this.run(conn, waiting[i]);
       const inbox = conn.inbox as (Command | ProtocolError)[] | null;
@@ -215,40 +227,176 @@ export class Hub {
   disconnect(conn: Conn, how: Departure = 'closed'): void {
     if (!this.conns.delete(conn)) return;
     conn.closed = true;
+    this.metrics?.connectionClosed(conn.session.transport);
     if (conn.departure === 'connected') conn.departure = how;
     const user = conn.user;
     if (user !== null) {
       conn.user = null;
       this.users.delete(user.key);
-      const offline = encodeServerFrame({ type: 'OFFLINE', user: user.handle });
       for (const ch of user.channels) removeOnline(ch, conn);
-      this.toCoMembers(user, offline);
+      this.chat.signOff({ key: user.key, handle: user.handle, conn: conn.session.id });
     }
     this.ended.push(...summaryRows([conn]));
     if (this.ended.length > 10_000) this.ended.splice(0, this.ended.length - 10_000);
     this.log.info({ client: conn.session.id, user: user?.handle, how: conn.departure }, 'disconnected');
   }
 
-  /** Send a last frame, flush, and close the connection. */
+  /** Send a last frame after what is queued, and close. Replies awaiting commits go first. */
   end(conn: Conn, how: Departure, bye: ServerFrame): void {
-    if (conn.closed) return;
+    if (conn.closed || conn.ending !== null) return;
     conn.departure = how;
-    // Whatever is queued goes first, after the store batch it may depend on commits.
-    if (conn.dirty) this.flush();
+    if (conn.unfilled > 0) {
+      conn.ending = { how, bye: encodeServerFrame(bye) };
+      conn.inbox = [];
+      conn.session.pause();
+      return;
+    }
+    this.close(conn, how, encodeServerFrame(bye));
+  }
+
+  private close(conn: Conn, how: Departure, bye: Uint8Array): void {
+    if (conn.dirty) this.writeNow(conn);
     if (conn.closed) return;
-    conn.session.close(encodeServerFrame(bye));
+    conn.session.close(bye);
     this.disconnect(conn, how);
   }
 
-  // ------------------------------------------------------------ output
+  // ------------------------------------------------------------ CommandContext
+
+  caller(conn: Conn): Caller {
+    const u = conn.user!;
+    return { key: u.key, handle: u.handle, conn: conn.session.id };
+  }
 
   reply(conn: Conn, frame: ServerFrame): void {
     this.send(conn, encodeServerFrame(frame), true);
   }
 
+  sendOwn(conn: Conn, bytes: Uint8Array): void {
+    this.send(conn, bytes, true);
+  }
+
   error(conn: Conn, e: ProtocolError): void {
     this.reply(conn, { type: 'ERR', code: e.code, text: e.message });
   }
+
+  later(conn: Conn, answer: Promise<ServerFrame>): void {
+    const slot: Slot = { bytes: null };
+    conn.queue.push(slot);
+    conn.unfilled++;
+    answer.catch((e: unknown) => {
+      this.log.error({ err: e, client: conn.session.id }, 'command failed');
+      return refuse.serverBusy() as ServerFrame;
+    }).then((frame) => {
+      if (conn.closed) return;
+      const bytes = encodeServerFrame(frame);
+      slot.bytes = bytes;
+      conn.unfilled--;
+      conn.queued += bytes.length;
+      conn.ownQueued += bytes.length;
+      this.markDirty(conn);
+      if (conn.slotWaiter !== null && conn.unfilled < MAX_UNFILLED / 2) {
+        const go = conn.slotWaiter;
+        conn.slotWaiter = null;
+        go();
+      }
+      if (conn.ending !== null && conn.unfilled === 0) this.close(conn, conn.ending.how, conn.ending.bye);
+      if (conn.answered !== null && conn.unfilled === 0) {
+        const then = conn.answered;
+        conn.answered = null;
+        setImmediate(then);
+      }
+    });
+  }
+
+  /** Call `then` once every command run so far has its answer written (after this turn's flush). */
+  afterAnswers(conn: Conn, then: () => void): void {
+    if (conn.unfilled === 0 || conn.closed) setImmediate(then);
+    else conn.answered = then;
+  }
+
+  signIn(conn: Conn, r: Registered): void {
+    const key = nameKey(r.handle);
+    const user: User = { key, handle: r.handle, conn, channels: new Set() };
+    this.users.set(key, user);
+    conn.user = user;
+    conn.lastHandle = r.handle;
+    this.reply(conn, { type: 'OK', args: [] });
+    for (const c of r.channels) {
+      this.seat(user, this.channel(c.name));
+      this.reply(conn, { type: 'JOINED', channel: c.name, user: r.handle });
+    }
+    for (const m of r.offline) this.sendOwn(conn, encodeDelivery(m.target, m.from, m.id, m.ts, m.body));
+    this.log.info({ client: conn.session.id, user: r.handle }, 'registered');
+  }
+
+  // ------------------------------------------------------------ ChatHost: fan-out here
+
+  isHere(userKey: string): boolean {
+    return this.users.has(userKey);
+  }
+
+  interested(conversation: string): boolean {
+    if (conversation.charCodeAt(0) === 35) return (this.channels.get(conversation)?.online.length ?? 0) > 0;
+    const space = conversation.indexOf(' ');
+    return this.users.has(conversation.slice(0, space)) || this.users.has(conversation.slice(space + 1));
+  }
+
+  deliver(m: MessageEvent): void {
+    const from = nameKey(m.from);
+    const frame = encodeDelivery(m.target, m.from, m.id, m.ts, m.body);
+    if (m.conv.charCodeAt(0) === 35) {
+      const online = this.channels.get(m.conv)?.online ?? [];
+      let n = 0;
+      for (let i = 0; i < online.length; i++) {
+        const c = online[i];
+        if (c.user !== null && c.user.key !== from) {
+          this.send(c, frame);
+          n++;
+        }
+      }
+      this.metrics?.delivered(n);
+      return;
+    }
+    const to = nameKey(m.target);
+    if (this.users.has(from) || this.users.has(to)) this.noteDirect(from, to);
+    const recipient = this.users.get(to);
+    if (recipient === undefined || to === from) return;
+    this.send(recipient.conn, frame);
+    this.metrics?.delivered(1);
+    if (m.queued) this.chat.delivered(recipient.handle, [{ conversation: m.conv, id: m.id }]);
+  }
+
+  apply(e: Exclude<ChatEvent, MessageEvent>): void {
+    switch (e.t) {
+      case 'joined': {
+        const ch = this.channel(e.channel);
+        const user = this.users.get(nameKey(e.user));
+        if (user !== undefined) this.seat(user, ch);
+        this.broadcast(ch, encodeServerFrame({ type: 'JOINED', channel: ch.name, user: e.user }));
+        return;
+      }
+      case 'left': {
+        const ch = this.channels.get(nameKey(e.channel));
+        if (ch === undefined) return;
+        this.broadcast(ch, encodeServerFrame({ type: 'LEFT', channel: ch.name, user: e.user }));
+        const user = this.users.get(nameKey(e.user));
+        if (user !== undefined) {
+          user.channels.delete(ch);
+          removeOnline(ch, user.conn);
+        }
+        return;
+      }
+      case 'online':
+      case 'offline':
+        this.toCoMembers(nameKey(e.user), e.channels, encodeServerFrame({ type: e.t === 'online' ? 'ONLINE' : 'OFFLINE', user: e.user }));
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------ output
 
   /** Queue bytes for a connection; written at the end of this event-loop turn. */
   send(conn: Conn, bytes: Uint8Array, own = false): void {
@@ -256,60 +404,39 @@ export class Hub {
     conn.queue.push(bytes);
     conn.queued += bytes.length;
     if (own || conn === this.answering) conn.ownQueued += bytes.length;
-    if (!conn.dirty) {
-      conn.dirty = true;
-      this.dirtyConns.push(conn);
-      this.scheduleFlush();
-    }
+    this.markDirty(conn);
   }
 
-  private scheduleFlush(): void {
+  private markDirty(conn: Conn): void {
+    if (conn.dirty || conn.closed) return;
+    conn.dirty = true;
+    this.dirtyConns.push(conn);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flush);
     }
   }
 
-  /**
-   * Whether the writes the caller has just staged are durable: resolves after the batch that
-   * holds them commits (true) or fails and is undone (false). A command that changes state
-   * awaits this before it changes the hub's memory or answers, so an OK means committed.
-   */
-  committed(): Promise<boolean> {
-    return new Promise((resolve) => {
-      this.commitWaiters.push(resolve);
-      this.scheduleFlush();
-    });
-  }
-
-  /** Queue an `OK id ts` whose message is in the open store batch. */
-  sendStoredOk(conn: Conn, ok: Uint8Array, delivery: Uint8Array, target: string): void {
-    this.batchOks.push({ ok, conn, target });
-    this.batchFrames.push(delivery);
-    this.send(conn, ok);
-  }
-
-  /** One channel's online members get the same bytes, except `skip`. */
-  broadcast(ch: Channel, bytes: Uint8Array, skip: Conn | null = null): void {
+  /** One channel's online members here get the same bytes. */
+  private broadcast(ch: Channel, bytes: Uint8Array): void {
     const online = ch.online;
-    for (let i = 0; i < online.length; i++) {
-      const c = online[i];
-      if (c !== skip) this.send(c, bytes);
-    }
+    for (let i = 0; i < online.length; i++) this.send(online[i], bytes);
   }
 
-  /** Everyone who shares a channel with `user`, or has direct messages with them, each once. */
-  toCoMembers(user: User, bytes: Uint8Array): void {
-    const seen = new Set<Conn>([user.conn]);
-    for (const ch of user.channels) {
-      for (const c of ch.online) {
+  /** Everyone here who shares one of `channels` with the user, or has DMs with them, each once. */
+  private toCoMembers(userKey: string, channels: string[], bytes: Uint8Array): void {
+    const own = this.users.get(userKey)?.conn;
+    const seen = new Set<Conn>();
+    if (own !== undefined) seen.add(own);
+    for (const key of channels) {
+      for (const c of this.channels.get(key)?.online ?? []) {
         if (!seen.has(c)) {
           seen.add(c);
           this.send(c, bytes);
         }
       }
     }
-    for (const key of this.partners.get(user.key) ?? []) {
+    for (const key of this.partners.get(userKey) ?? []) {
       const c = this.users.get(key)?.conn;
       if (c !== undefined && !seen.has(c)) {
         seen.add(c);
@@ -318,8 +445,7 @@ export class Hub {
     }
   }
 
-  /** Two users have exchanged a direct message: each hears of the other's presence from now. */
-  noteDirect(a: string, b: string): void {
+  private noteDirect(a: string, b: string): void {
     if (a === b) return;
     for (const [x, y] of [[a, b], [b, a]]) {
       let set = this.partners.get(x);
@@ -328,59 +454,39 @@ export class Hub {
     }
   }
 
-  /** Commit the turn's store batch, then write every connection's queue in one go. */
+  /** Write every connection's queue, each in one go. */
   readonly flush = (): void => {
     this.flushScheduled = false;
-    const stored = this.commitNow();
-    const failed = stored ? null : new Set(this.batchFrames);
-    const oks = this.batchOks;
-    this.batchFrames = [];
-    this.batchOks = [];
-    if (failed !== null) {
-      this.log.error({ messages: oks.length, err: this.store.lastFailure ?? undefined }, 'store commit failed; messages refused');
-      for (const { ok, conn, target } of oks) {
-        const i = conn.queue.indexOf(ok);
-        const err = encodeServerFrame(refuse.messageNotStored(target));
-        if (i >= 0) {
-          conn.queued += err.length - ok.length;
-          conn.queue[i] = err;
-        }
-        conn.sent--;
-      }
-    }
     const dirty = this.dirtyConns;
     this.dirtyConns = [];
-    for (let i = 0; i < dirty.length; i++) this.writeNow(dirty[i], failed);
-    const waiters = this.commitWaiters;
-    this.commitWaiters = [];
-    for (const w of waiters) w(stored);
+    for (let i = 0; i < dirty.length; i++) this.writeNow(dirty[i]);
   };
 
-  private commitNow(): boolean {
-    return this.store.dirty ? this.store.commit() : true;
-  }
-
-  private writeNow(conn: Conn, failed: Set<Uint8Array> | null = null): void {
+  private writeNow(conn: Conn): void {
     conn.dirty = false;
-    let queue = conn.queue;
-    const own = conn.ownQueued;
-    conn.ownQueued = 0;
+    const queue = conn.queue;
     if (queue.length === 0 || conn.closed) {
       conn.queue = [];
       conn.queued = 0;
+      conn.ownQueued = 0;
       return;
     }
-    let total = conn.queued;
-    if (failed !== null) {
-      // Deliveries of the failed batch are withdrawn: count what is left, or concat would
-      // pad the stream with zero bytes in their place.
-      queue = queue.filter((b) => !failed.has(b));
-      total = 0;
-      for (const b of queue) total += b.length;
+    // Up to the first reply still waiting on its commit; the rest goes once it is filled.
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    let n = 0;
+    for (; n < queue.length; n++) {
+      const e = queue[n];
+      const b = e instanceof Uint8Array ? e : e.bytes;
+      if (b === null) break;
+      parts.push(b);
+      total += b.length;
     }
-    const bytes = queue.length === 1 ? queue[0] : queue.length === 0 ? EMPTY : Buffer.concat(queue, total);
-    conn.queue = [];
-    conn.queued = 0;
+    conn.queue = n === queue.length ? [] : queue.slice(n);
+    conn.queued -= total;
+    const own = Math.min(conn.ownQueued, total);
+    conn.ownQueued -= own;
+    const bytes = parts.length === 1 ? parts[0] : parts.length === 0 ? EMPTY : Buffer.concat(parts, total);
     // The socket sends in order, so of what was unsent before this write, no more than all
     // of it can still be owed.
     const session = conn.session;
@@ -390,59 +496,37 @@ export class Hub {
     this.overload.wrote(conn, session.backlog - conn.owed);
     if (session.backlog - conn.owed > this.maxOutbound) {
       this.log.warn({ client: conn.session.id, user: conn.user?.handle, backlog: conn.session.backlog }, 'slow consumer');
+      this.metrics?.slowConsumerCut();
+      conn.queue = [];
+      conn.unfilled = 0;
+      conn.ending = null;
       this.end(conn, 'slow consumer', farewell.slowConsumer(this.maxOutbound));
     }
   }
 
-  // ------------------------------------------------------------ state helpers
+  // ------------------------------------------------------------ local channels
 
-  /** The channel, created (and stored) when `create` is set and it does not exist yet. */
-  channel(name: string, create: true): Channel;
-  channel(name: string, create: boolean): Channel;
-  channel(name: string, create: boolean): Channel {
+  private channel(name: string): Channel {
     const key = nameKey(name);
     let ch = this.channels.get(key);
-    if (ch === undefined) {
-      ch = { key, name, members: new Set(), online: [], slot: new Map() };
-      this.channels.set(key, ch);
-      if (create) this.store.addChannel(name);
-    }
+    if (ch === undefined) this.channels.set(key, (ch = { key, name, online: [], slot: new Map() }));
     return ch;
   }
 
-  /** Make a user a member (membership only: see `seat` for an online user). */
-  addMember(ch: Channel, userKey: string): void {
-    ch.members.add(userKey);
-    let of = this.memberships.get(userKey);
-    if (of === undefined) this.memberships.set(userKey, (of = new Set()));
-    of.add(ch);
-  }
-
-  removeMember(ch: Channel, userKey: string): void {
-    ch.members.delete(userKey);
-    this.memberships.get(userKey)?.delete(ch);
-  }
-
-  /** The channels a user belongs to, in the order they joined. */
-  channelsOf(userKey: string): Iterable<Channel> {
-    return this.memberships.get(userKey) ?? [];
-  }
-
-  /** Put an online user in a channel they belong to. */
-  seat(user: User, ch: Channel): void {
+  private seat(user: User, ch: Channel): void {
     user.channels.add(ch);
     addOnline(ch, user.conn);
   }
 
   // ------------------------------------------------------------ shutdown
 
-  /** Tell everyone, flush, close every connection. Returns the summary rows. */
-  shutdown(): SummaryRow[] {
+  /** Let pending commits finish, tell everyone, flush, close. Returns the summary rows. */
+  async shutdown(): Promise<SummaryRow[]> {
     this.closing = true;
-    const live = [...this.conns];
-    for (const conn of live) {
-      this.end(conn, 'shutdown', farewell.shutdown());
-    }
+    await Promise.race([this.chat.settled(), new Promise((r) => setTimeout(r, 5_000).unref())]);
+    // The OKs of the last commit are filled on the turns after it settles.
+    await new Promise((r) => setImmediate(r));
+    for (const conn of [...this.conns]) this.end(conn, 'shutdown', farewell.shutdown());
     this.flush();
     return [...this.ended];
   }

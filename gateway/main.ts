@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     `SLCK ${VERSION} is up.\n` +
       `  web app:  http://${shown}:${httpPort}\n` +
       `  telnet:   telnet ${shown === 'localhost' ? '127.0.0.1' : shown} ${tcpPort}\n` +
-      `  store:    ${server.hub.store.description}\n` +
+      `  store:    ${server.store.description}\n` +
       `Press Ctrl-C to stop.`,
   );
 
@@ -46,12 +46,19 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'signal received, shutting down');
-    const rows = await server.close();
-    // The summary is also logged; a pretty console log has shown it as a table already.
-    const shown = config.logFormat === 'pretty' && logger.isLevelEnabled('info');
-    if (!shown) console.log(`\n${formatSummary(rows)}`);
-    process.exit(0);
+    // A console whose reader has gone (a closed pipe) must not keep the server from exiting.
+    process.stdout.on('error', () => {});
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    try {
+      logger.info({ signal }, 'signal received, shutting down');
+      const rows = await server.close();
+      // The summary is also logged; a pretty console log has shown it as a table already.
+      const shown = config.logFormat === 'pretty' && logger.isLevelEnabled('info');
+      if (!shown) console.log(`\n${formatSummary(rows)}`);
+    } finally {
+      process.exit(0);
+    }
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -104,12 +104,13 @@ export class TcpListener {
     socket.on('end', () => {
       // Runs after the flush the last data scheduled: the replies go out, then our FIN.
       const finish = () =>
-        setImmediate(() => {
+        hub.afterAnswers(conn, () => {
           hub.disconnect(conn, 'closed');
           socket.end();
         });
       // A paused socket still reports EOF. While a password check holds the commands sent
-      // before it, the peer is owed their replies: finish once the hub has run them.
+      // before it, the peer is owed their replies: finish once the hub has run them, and
+      // once the MSGs among them have their OKs.
       if (session.paused) session.afterResume = finish;
       else finish();
     });

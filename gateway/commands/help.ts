@@ -19,7 +19,7 @@ const HELP_LINES = [
 
 export const help: CommandHandler<'HELP'> = {
   needsUser: false,
-  run(hub, conn) {
-    list(hub, conn, 'HELP', HELP_LINES.map((text) => ({ type: 'INFO', text })));
+  run(ctx, conn) {
+    list(ctx, conn, 'HELP', HELP_LINES.map((text) => ({ type: 'INFO', text })));
   },
 };

@@ -1,9 +1,7 @@
-import { LIMITS, encodeDelivery, nameKey, type ServerFrame } from '../../core/index.ts';
+import { LIMITS, encodeDelivery } from '../../core/index.ts';
 import type { Conn } from '../conn.ts';
-import type { Hub } from '../hub.ts';
 import type { HistoryQuery, StoredMessage } from '../store/store.ts';
-import type { CommandHandler } from './types.ts';
-import { refuse } from '../sentences.ts';
+import type { CommandContext, CommandHandler } from './types.ts';
 
 /**
  * HISTORY <#channel|@user> [limit] [before|after <id>]: MSG frames oldest first, then END.
@@ -14,45 +12,31 @@ import { refuse } from '../sentences.ts';
  */
 export const history: CommandHandler<'HISTORY'> = {
   needsUser: true,
-  run(hub, conn, { target, limit, before, after }) {
-    const read = source(hub, conn, target);
-    if (typeof read !== 'function') return hub.reply(conn, read);
+  run(ctx, conn, { target, limit, before, after }) {
     const q: HistoryQuery = { limit: Math.min(limit ?? LIMITS.defaultHistory, LIMITS.maxHistory), before, after };
     const answer = () => {
       if (conn.closed) return;
-      // Messages staged this turn are not stored until the batch commits, and a failed commit
-      // takes them back: commit (and write out what waits on it) first, so history shows only
-      // what is kept.
-      if (hub.store.dirty) hub.flush();
-      send(hub, conn, read(q), after !== undefined);
+      const read = ctx.chat.history(ctx.caller(conn), target, q);
+      if (!(read instanceof Promise)) return ctx.reply(conn, read);
+      return read.then((r) => {
+        if (conn.closed) return;
+        if (!Array.isArray(r)) return ctx.reply(conn, r);
+        send(ctx, conn, r, after !== undefined);
+      });
     };
-    const admitted = hub.replies.admit(conn);
+    const admitted = ctx.replies.admit(conn);
     if (admitted === null) return answer();
     return admitted.then(answer);
   },
 };
-
-/** Where the history comes from, or the refusal. */
-function source(hub: Hub, conn: Conn, target: string): ((q: HistoryQuery) => StoredMessage[]) | ServerFrame {
-  const user = conn.user!;
-  const key = nameKey(target);
-  if (target[0] === '#') {
-    const ch = hub.channels.get(key);
-    if (ch === undefined) return refuse.noSuchChannel(target);
-    if (!ch.members.has(user.key)) return refuse.notMemberToRead(ch.name);
-    return (q) => hub.store.channelHistory(ch.name, q);
-  }
-  if (!hub.known.has(key)) return refuse.noSuchUser(target);
-  return (q) => hub.store.directHistory(user.handle, hub.known.get(key)!, q);
-}
 
 /**
  * The reply: as many of `messages` as fit the byte budget (at least one), taken from the
  * cursor's side: the oldest for `after` (the client goes on after the newest it got), else
  * the newest (it goes on before the oldest it got). Written oldest first either way.
  */
-function send(hub: Hub, conn: Conn, messages: StoredMessage[], forward: boolean): void {
-  const budget = hub.replies.perReply;
+function send(ctx: CommandContext, conn: Conn, messages: StoredMessage[], forward: boolean): void {
+  const budget = ctx.replies.perReply;
   const frames: Uint8Array[] = [];
   let bytes = 0;
   const n = messages.length;
@@ -65,9 +49,7 @@ function send(hub: Hub, conn: Conn, messages: StoredMessage[], forward: boolean)
   }
   if (!forward) frames.reverse();
   // Counted before it is queued, so what is already queued is not counted twice.
-  hub.replies.note(conn, bytes);
-  // Marked as this connection's own answer: after a wait it is queued outside the hub's
-  // command run, which would otherwise count it as deliveries left unread.
-  for (const f of frames) hub.send(conn, f, true);
-  hub.reply(conn, { type: 'END', of: 'HISTORY', count: frames.length });
+  ctx.replies.note(conn, bytes);
+  for (const f of frames) ctx.sendOwn(conn, f);
+  ctx.reply(conn, { type: 'END', of: 'HISTORY', count: frames.length });
 }

@@ -3,7 +3,7 @@ import { farewell } from '../sentences.ts';
 
 export const quit: CommandHandler<'QUIT'> = {
   needsUser: false,
-  run(hub, conn) {
-    hub.end(conn, 'quit', farewell.quit(conn.user?.handle ?? null));
+  run(ctx, conn) {
+    ctx.end(conn, 'quit', farewell.quit(conn.user?.handle ?? null));
   },
 };

@@ -2,8 +2,8 @@ import type { CommandHandler } from './types.ts';
 
 export const unmute: CommandHandler<'UNMUTE'> = {
   needsUser: true,
-  run(hub, conn) {
+  run(ctx, conn) {
     conn.muted = false;
-    hub.reply(conn, { type: 'OK', args: [] });
+    ctx.reply(conn, { type: 'OK', args: [] });
   },
 };

@@ -11,3 +11,7 @@ export function dmPairKey(a: string, b: string): string {
 
 /** A direct message is addressed to a handle; anything else goes to a channel. */
 export const isDirectTarget = (target: string): boolean => target.startsWith('@');
+
+/** The conversation a message belongs to: its channel, or the pair of users of a DM. */
+export const conversationOf = (target: string, from: string): string =>
+  isDirectTarget(target) ? dmPairKey(target, from) : nameKey(target);

@@ -1,128 +1,185 @@
-import type { HistoryQuery, NewMessage, Store, StoredChannel, StoredMessage, StoredUser } from './store.ts';
-import { dmPairKey, isDirectTarget, nameKey } from './keys.ts';
+import type { CommitResult, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
+import { conversationOf, dmPairKey, nameKey } from './keys.ts';
 
 type Channel = { name: string; memberKeys: Set<string> };
+type Conversation = { lastId: number; messages: KeptMessage[] };
+type Append = Extract<StoreWrite, { op: 'append' }>;
 
 /**
  * The store in memory, for `--memory`: the same contract as SqliteStore, nothing survives the
- * process, and `commit()` always succeeds. Each conversation keeps its messages in id order,
- * so history is a binary search and a slice.
+ * process, and `commit()` always succeeds (no disk to fill). Each conversation keeps its
+ * messages in id order, so history is a binary search and a slice.
+ *
+ * A batch that throws (a caller's bug: a member of an unknown channel, say) is undone from a
+ * log of inverse steps and rejects, so it is all or nothing here too.
  */
 export class MemoryStore implements Store {
   readonly description = 'memory (nothing is kept after the server stops)';
+  /** A new one each process: nothing a node remembers from before applies. */
+  readonly epoch = globalThis.crypto.randomUUID();
+  lastFailure: Error | null = null;
 
   private readonly users = new Map<string, StoredUser>();
   private readonly channels = new Map<string, Channel>();
-  /** Messages by conversation key: a channel key, or a direct pair from `dmPairKey`. */
-  private readonly conversations = new Map<string, StoredMessage[]>();
-  private readonly offline = new Map<string, StoredMessage[]>();
-  private lastId = 0;
-  private batchOpen = false;
+  /** By conversation key: a channel key, or a direct pair from `dmPairKey`. */
+  private readonly conversations = new Map<string, Conversation>();
+  /** By user key, in the order queued. */
+  private readonly offline = new Map<string, KeptMessage[]>();
 
-  get dirty(): boolean {
-    return this.batchOpen;
-  }
-
-  getUser(handle: string): StoredUser | undefined {
+  async getUser(handle: string): Promise<StoredUser | undefined> {
     const user = this.users.get(nameKey(handle));
     return user && { ...user };
   }
 
-  addUser(handle: string): void {
-    const key = nameKey(handle);
-    if (!this.users.has(key)) this.users.set(key, { handle, passwordHash: null });
-    this.batchOpen = true;
-  }
-
-  setPassword(handle: string, passwordHash: string): void {
-    const key = nameKey(handle);
-    const user = this.users.get(key);
-    this.users.set(key, { handle: user?.handle ?? handle, passwordHash });
-    this.batchOpen = true;
-  }
-
-  listUsers(): string[] {
+  async listUsers(): Promise<string[]> {
     return sortedByKey(this.users).map((u) => u.handle);
   }
 
-  listChannels(): StoredChannel[] {
+  async listChannels(): Promise<StoredChannel[]> {
     return sortedByKey(this.channels).map((c) => ({
       name: c.name,
       members: [...c.memberKeys].map((k) => this.users.get(k)?.handle ?? k),
     }));
   }
 
-  addChannel(name: string): void {
-    const key = nameKey(name);
-    if (!this.channels.has(key)) this.channels.set(key, { name, memberKeys: new Set() });
-    this.batchOpen = true;
+  async commit(writes: StoreWrite[]): Promise<CommitResult | null> {
+    const undo: Array<() => void> = [];
+    try {
+      const ids = this.runBatch(writes, undo);
+      this.lastFailure = null;
+      return { ids };
+    } catch (err) {
+      for (const step of undo.reverse()) step();
+      this.lastFailure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
   }
 
-  addMember(channel: string, handle: string): void {
-    const c = this.channels.get(nameKey(channel));
-    if (c === undefined) throw new Error(`addMember: no channel ${channel}`);
-    if (!this.users.has(nameKey(handle))) throw new Error(`addMember: no user ${handle}`);
-    c.memberKeys.add(nameKey(handle));
-    this.batchOpen = true;
+  async channelHistory(channel: string, q: HistoryQuery): Promise<StoredMessage[]> {
+    return history(this.conversations.get(nameKey(channel))?.messages, q);
   }
 
-  removeMember(channel: string, handle: string): void {
-    this.channels.get(nameKey(channel))?.memberKeys.delete(nameKey(handle));
-    this.batchOpen = true;
+  async directHistory(a: string, b: string, q: HistoryQuery): Promise<StoredMessage[]> {
+    return history(this.conversations.get(dmPairKey(a, b))?.messages, q);
   }
 
-  append(message: NewMessage, offlineFor?: string): number {
-    if (offlineFor !== undefined && !this.users.has(nameKey(offlineFor))) {
+  /** Ordered as the SQL stores order them (ts, then conversation and id), so all three agree. */
+  async offlineFor(handle: string): Promise<KeptMessage[]> {
+    const queued = this.offline.get(nameKey(handle)) ?? [];
+    return queued.map((m) => ({ ...m })).sort((x, y) =>
+      compare(x.ts, y.ts) || compare(x.conversation, y.conversation) || x.id - y.id);
+  }
+
+  async lastIds(conversations: string[]): Promise<Map<string, number>> {
+    return new Map(conversations.map((c) => [c, this.conversations.get(c)?.lastId ?? 0]));
+  }
+
+  async close(): Promise<void> {}
+
+  /** State writes in order, then the messages: the order the SQL stores apply a batch in. */
+  private runBatch(writes: StoreWrite[], undo: Array<() => void>): number[] {
+    const appends: Append[] = [];
+    for (const w of writes) {
+      switch (w.op) {
+        case 'addUser':
+          this.setUser(nameKey(w.handle), { handle: w.handle, passwordHash: null }, false, undo);
+          break;
+        case 'setPassword': {
+          const user = this.users.get(nameKey(w.handle));
+          this.setUser(nameKey(w.handle), { handle: user?.handle ?? w.handle, passwordHash: w.passwordHash }, true, undo);
+          break;
+        }
+        case 'addChannel': {
+          const key = nameKey(w.name);
+          if (this.channels.has(key)) break;
+          this.channels.set(key, { name: w.name, memberKeys: new Set() });
+          undo.push(() => this.channels.delete(key));
+          break;
+        }
+        case 'addMember': {
+          const c = this.channels.get(nameKey(w.channel));
+          const user = nameKey(w.handle);
+          if (c === undefined) throw new Error(`addMember: no channel ${w.channel}`);
+          if (!this.users.has(user)) throw new Error(`addMember: no user ${w.handle}`);
+          if (c.memberKeys.has(user)) break;
+          c.memberKeys.add(user);
+          undo.push(() => c.memberKeys.delete(user));
+          break;
+        }
+        case 'removeMember': {
+          const c = this.channels.get(nameKey(w.channel));
+          const user = nameKey(w.handle);
+          if (c === undefined || !c.memberKeys.has(user)) break;
+          // Set order is join order; putting the member back must restore its place.
+          const before = [...c.memberKeys];
+          c.memberKeys.delete(user);
+          undo.push(() => {
+            c.memberKeys.clear();
+            for (const k of before) c.memberKeys.add(k);
+          });
+          break;
+        }
+        case 'delivered': {
+          const key = nameKey(w.handle);
+          const queued = this.offline.get(key);
+          if (queued === undefined) break;
+          const gone = new Set(w.messages.map((m) => `${m.conversation} ${m.id}`));
+          this.offline.set(key, queued.filter((m) => !gone.has(`${m.conversation} ${m.id}`)));
+          undo.push(() => this.offline.set(key, queued));
+          break;
+        }
+        case 'append':
+          appends.push(w);
+          break;
+      }
+    }
+    return appends.map((a) => this.append(a, undo));
+  }
+
+  private setUser(key: string, user: StoredUser, replace: boolean, undo: Array<() => void>): void {
+    const old = this.users.get(key);
+    if (old !== undefined && !replace) return;
+    this.users.set(key, user);
+    undo.push(() => (old === undefined ? this.users.delete(key) : this.users.set(key, old)));
+  }
+
+  private append({ message, offlineFor }: Append, undo: Array<() => void>): number {
+    const queueKey = offlineFor === undefined ? undefined : nameKey(offlineFor);
+    if (queueKey !== undefined && !this.users.has(queueKey)) {
       throw new Error(`append: cannot queue for unknown user ${offlineFor}`);
     }
-    // Copy the body: the caller may reuse its buffer once append returns (SQLite copies too).
-    const stored: StoredMessage = { ...message, id: ++this.lastId, body: message.body.slice() };
-    const key = isDirectTarget(message.target)
-      ? dmPairKey(message.target, message.from)
-      : nameKey(message.target);
-    pushTo(this.conversations, key, stored);
-    if (offlineFor !== undefined) pushTo(this.offline, nameKey(offlineFor), stored);
-    this.batchOpen = true;
-    return stored.id;
-  }
-
-  commit(): boolean {
-    this.batchOpen = false;
-    return true;
-  }
-
-  channelHistory(channel: string, q: HistoryQuery): StoredMessage[] {
-    return history(this.conversations.get(nameKey(channel)), q);
-  }
-
-  directHistory(a: string, b: string, q: HistoryQuery): StoredMessage[] {
-    return history(this.conversations.get(dmPairKey(a, b)), q);
-  }
-
-  takeOffline(handle: string): StoredMessage[] {
-    const key = nameKey(handle);
-    const queued = this.offline.get(key) ?? [];
-    if (queued.length > 0) {
-      this.offline.delete(key);
-      this.batchOpen = true;
+    const key = conversationOf(message.target, message.from);
+    let conv = this.conversations.get(key);
+    if (conv === undefined) {
+      conv = { lastId: 0, messages: [] };
+      this.conversations.set(key, conv);
     }
-    return queued.map(copy);
-  }
-
-  close(): void {
-    this.batchOpen = false;
+    const c = conv;
+    // Copy the body: the caller may reuse its buffer once commit returns (SQLite copies too).
+    const stored: KeptMessage = { ...message, id: ++c.lastId, body: message.body.slice(), conversation: key };
+    c.messages.push(stored);
+    undo.push(() => {
+      c.messages.pop();
+      c.lastId--;
+    });
+    if (queueKey !== undefined) {
+      const queue = this.offline.get(queueKey) ?? [];
+      this.offline.set(queueKey, [...queue, stored]);
+      undo.push(() => this.offline.set(queueKey, queue));
+    }
+    return stored.id;
   }
 }
 
-function history(messages: StoredMessage[] | undefined, q: HistoryQuery): StoredMessage[] {
+function history(messages: KeptMessage[] | undefined, q: HistoryQuery): StoredMessage[] {
   const limit = Math.floor(q.limit);
   if (messages === undefined || !(limit > 0)) return [];
   const end = q.before === undefined ? messages.length : firstIndexAbove(messages, q.before - 1);
   if (q.after !== undefined) {
     const start = firstIndexAbove(messages, q.after);
-    return messages.slice(start, Math.max(start, Math.min(end, start + limit))).map(copy);
+    return messages.slice(start, Math.max(start, Math.min(end, start + limit))).map(plain);
   }
-  return messages.slice(Math.max(0, end - limit), end).map(copy);
+  return messages.slice(Math.max(0, end - limit), end).map(plain);
 }
 
 /** Index of the first message whose id is greater than `id` (messages are in id order). */
@@ -137,14 +194,11 @@ function firstIndexAbove(messages: StoredMessage[], id: number): number {
   return lo;
 }
 
-function pushTo(map: Map<string, StoredMessage[]>, key: string, message: StoredMessage): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [message]);
-  else list.push(message);
-}
-
 function sortedByKey<T>(map: Map<string, T>): T[] {
   return [...map.keys()].sort().map((k) => map.get(k) as T);
 }
 
-const copy = (m: StoredMessage): StoredMessage => ({ ...m });
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** History is StoredMessage: the conversation key stays inside, as the SQL stores keep it. */
+const plain = ({ conversation: _, ...m }: KeptMessage): StoredMessage => m;

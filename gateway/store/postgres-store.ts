@@ -1,17 +1,12 @@
 import pg from 'pg';
-import { dmPairKey, isDirectTarget, nameKey } from './keys.ts';
-import type { HistoryQuery, StoredChannel, StoredMessage, StoredUser } from './store.ts';
-import type { AsyncStore, CommitResult, KeptMessage, StoreWrite } from './async-store.ts';
+import { conversationOf, dmPairKey, nameKey } from './keys.ts';
+import type { CommitResult, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
 import { migratePostgres } from './postgres-schema.ts';
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 const COLUMNS = 'conversation, id, target, sender, ts, body';
 
 type MessageRow = { conversation: string; id: string; target: string; sender: string; ts: string; body: Buffer };
-
-/** The conversation a message belongs to: its channel, or the pair of users of a DM. */
-export const conversationOf = (target: string, from: string): string =>
-  isDirectTarget(target) ? dmPairKey(target, from) : nameKey(target);
 
 /**
  * The store on PostgreSQL, the source of truth when several nodes share it. Each `commit` is
@@ -21,7 +16,7 @@ export const conversationOf = (target: string, from: string): string =>
  * is reported as null, never thrown: the node answers ERR STORE_FAILED and stays up, and the
  * pool reconnects by itself when the database returns.
  */
-export class PostgresStore implements AsyncStore {
+export class PostgresStore implements Store {
   readonly description: string;
   lastFailure: Error | null = null;
 

@@ -2,8 +2,9 @@ import type Database from 'better-sqlite3';
 
 /**
  * The SQLite schema as an ordered list of migrations. `PRAGMA user_version` records how many
- * have been applied; opening a database applies the rest in one transaction. Append new
- * migrations at the end; never edit one that has shipped.
+ * have been applied; opening a database applies the rest in one transaction (a failure part
+ * way leaves the file as it was). Append new migrations at the end; never edit one that has
+ * shipped.
  *
  * Keys are lower-cased names with their sigil (`@jane`, `#general`); display columns keep the
  * case a name was first written in.
@@ -48,6 +49,60 @@ export const MIGRATIONS: readonly string[] = [
     message_id INTEGER NOT NULL REFERENCES messages(id),
     PRIMARY KEY (user_key, message_id)
   ) WITHOUT ROWID;
+  `,
+  // 2: ids per conversation (a channel, or the pair of a direct conversation), with a
+  // counter per conversation, and the database's epoch. SQLite cannot change a primary key
+  // in place, so messages and offline are rebuilt: create the new table, copy, drop, rename.
+  // Old ids were global rowids; each message keeps its id within its conversation. They
+  // still increase within each conversation, but have gaps (the other conversations' ids):
+  // that is fine for old data, and ids from here on are gapless above them.
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO meta (key, value) VALUES ('epoch', lower(hex(randomblob(16))));
+
+  -- A channel key is the lower-cased name with its sigil; a direct conversation's key is
+  -- both handle keys, sorted and space-joined (keys.ts): exactly migration 1's dm_pair.
+  -- A rowid table with the key as a unique index, not WITHOUT ROWID: bodies can be large.
+  CREATE TABLE messages_v2 (
+    conversation TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (conversation, id)
+  );
+  INSERT INTO messages_v2 (conversation, id, target, sender, ts, body)
+    SELECT coalesce(dm_pair, target_key), id, target, sender, ts, body FROM messages ORDER BY id;
+
+  -- last_id is bumped in the transaction that inserts the messages, as on PostgreSQL.
+  CREATE TABLE conversations (
+    key TEXT PRIMARY KEY,
+    last_id INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO conversations (key, last_id)
+    SELECT conversation, max(id) FROM messages_v2 GROUP BY conversation;
+
+  CREATE TABLE offline_v2 (
+    user_key TEXT NOT NULL REFERENCES users(key),
+    conversation TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    PRIMARY KEY (user_key, conversation, id),
+    FOREIGN KEY (conversation, id) REFERENCES messages_v2 (conversation, id)
+  ) WITHOUT ROWID;
+  INSERT INTO offline_v2 (user_key, conversation, id)
+    SELECT o.user_key, coalesce(m.dm_pair, m.target_key), m.id
+    FROM offline o JOIN messages m ON m.id = o.message_id;
+
+  -- The old offline table first: it is the only one referencing the old messages table.
+  DROP TABLE offline;
+  DROP TABLE messages;
+  -- Renaming also rewrites offline_v2's REFERENCES clause to the new name.
+  ALTER TABLE messages_v2 RENAME TO messages;
+  ALTER TABLE offline_v2 RENAME TO offline;
   `,
 ];
 

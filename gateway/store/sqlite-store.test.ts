@@ -5,18 +5,22 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewMessage } from './store.ts';
+import type { StoreWrite } from './store.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.ts';
-import { SCHEMA_VERSION } from './sqlite-schema.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.ts';
+
+// What only the SQLite store does: the file, its crashes and failures, its migrations. The
+// contract all stores share is in store-contract.test.ts.
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const read = (b: Uint8Array): string => new TextDecoder().decode(b);
-const msg = (target: string, from: string, body: string | Uint8Array): NewMessage => ({
-  target,
-  from,
-  ts: new Date().toISOString(),
-  body: typeof body === 'string' ? text(body) : body,
+const append = (target: string, from: string, body: string | Uint8Array, offlineFor?: string): StoreWrite => ({
+  op: 'append',
+  message: { target, from, ts: new Date().toISOString(), body: typeof body === 'string' ? text(body) : body },
+  offlineFor,
 });
+const users = (...handles: string[]): StoreWrite[] => handles.map((handle) => ({ op: 'addUser', handle }));
+const idsAndBodies = (messages: { id: number; body: Uint8Array }[]) => messages.map((m) => [m.id, read(m.body)]);
 
 describe('SqliteStore on a real file', () => {
   let dir: string;
@@ -30,8 +34,8 @@ describe('SqliteStore on a real file', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slck-sqlite-'));
   });
-  afterEach(() => {
-    for (const store of open.splice(0)) store.close();
+  afterEach(async () => {
+    for (const store of open.splice(0)) await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -42,66 +46,65 @@ describe('SqliteStore on a real file', () => {
     expect(store.description).toBe(`sqlite ${path.join(dataDir, 'slck.db')}`);
   });
 
-  it('keeps users, channels, members, messages and the offline queue across a reopen', () => {
+  it('keeps users, channels, members, messages and the offline queue across a reopen', async () => {
     const first = openStore();
-    first.addUser('@Jane');
-    first.setPassword('@jane', 'scrypt$16384$8$1$c2FsdA==$aGFzaA==');
-    first.addUser('@john');
-    first.addChannel('#General');
-    first.addMember('#general', '@jane');
-    first.addMember('#general', '@john');
-    const hello = first.append(msg('#general', '@Jane', 'hello'));
-    const dm = first.append(msg('@john', '@Jane', 'psst'), '@john');
-    expect(first.commit()).toBe(true);
-    first.close();
+    expect(await first.commit([
+      ...users('@Jane', '@john'),
+      { op: 'setPassword', handle: '@jane', passwordHash: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==' },
+      { op: 'addChannel', name: '#General' },
+      { op: 'addMember', channel: '#general', handle: '@jane' },
+      { op: 'addMember', channel: '#general', handle: '@john' },
+      append('#general', '@Jane', 'hello'),
+      append('@john', '@Jane', 'psst', '@john'),
+    ])).toEqual({ ids: [1, 1] });
+    const epoch = first.epoch;
+    await first.close();
 
     const again = openStore();
-    expect(again.getUser('@JANE')).toEqual({
-      handle: '@Jane',
-      passwordHash: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==',
-    });
-    expect(again.listUsers()).toEqual(['@Jane', '@john']);
-    expect(again.listChannels()).toEqual([{ name: '#General', members: ['@Jane', '@john'] }]);
-    expect(again.channelHistory('#general', { limit: 10 }).map((m) => [m.id, read(m.body)])).toEqual([
-      [hello, 'hello'],
+    expect(again.epoch).toBe(epoch);
+    expect(await again.getUser('@JANE')).toEqual({ handle: '@Jane', passwordHash: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==' });
+    expect(await again.listUsers()).toEqual(['@Jane', '@john']);
+    expect(await again.listChannels()).toEqual([{ name: '#General', members: ['@Jane', '@john'] }]);
+    expect(idsAndBodies(await again.channelHistory('#general', { limit: 10 }))).toEqual([[1, 'hello']]);
+    expect((await again.offlineFor('@john')).map((m) => [m.conversation, m.id, m.target, m.from, read(m.body)])).toEqual([
+      ['@jane @john', 1, '@john', '@Jane', 'psst'],
     ]);
-    expect(again.takeOffline('@john').map((m) => [m.id, m.target, m.from, read(m.body)])).toEqual([
-      [dm, '@john', '@Jane', 'psst'],
-    ]);
-    expect(again.append(msg('#general', '@john', 'later'))).toBeGreaterThan(dm);
-    expect(again.commit()).toBe(true);
+    expect(await again.commit([append('#general', '@john', 'later'), append('@jane', '@john', 'back')])).toEqual({ ids: [2, 2] });
   });
 
-  it('loses a batch that was never committed, as a crash would', () => {
+  it('discards a transaction left open on close, as a crash would', async () => {
     const first = openStore();
-    first.append(msg('#general', '@jane', 'kept'));
-    first.commit();
-    first.append(msg('#general', '@jane', 'not committed'));
-    first.addUser('@ghost');
-    first.close();
+    await first.commit([append('#general', '@jane', 'kept')]);
+    // What commit() leaves if the process dies between BEGIN and COMMIT.
+    first.db.exec('BEGIN IMMEDIATE');
+    first.db.prepare("INSERT INTO users (key, handle, created) VALUES ('@ghost', '@ghost', 'now')").run();
+    first.db.prepare("UPDATE conversations SET last_id = 2 WHERE key = '#general'").run();
+    await first.close();
 
     const again = openStore();
-    expect(again.channelHistory('#general', { limit: 10 }).map((m) => read(m.body))).toEqual(['kept']);
-    expect(again.getUser('@ghost')).toBeUndefined();
+    expect((await again.channelHistory('#general', { limit: 10 })).map((m) => read(m.body))).toEqual(['kept']);
+    expect(await again.getUser('@ghost')).toBeUndefined();
+    expect(await again.commit([append('#general', '@jane', 'next')])).toEqual({ ids: [2] });
   });
 
   it('keeps every committed message when the process is killed with SIGKILL', async () => {
-    // A separate process commits, reports each committed id, stages one more, then waits.
+    // A separate process commits five batches, reports each batch's ids once it resolved,
+    // then dies inside a sixth: its COMMIT statement is swapped for a report and a busy loop,
+    // so the kill lands after the batch's writes and before COMMIT.
     const storeModule = fileURLToPath(new URL('./sqlite-store.ts', import.meta.url));
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '-e', `
         const { openSqliteStore } = await import(${JSON.stringify(storeModule)});
         const store = openSqliteStore(${JSON.stringify(dir)});
-        const m = (body) => ({ target: '#general', from: '@jane', ts: new Date().toISOString(),
-          body: new TextEncoder().encode(body) });
+        const m = (body) => ({ op: 'append', message: { target: '#general', from: '@jane',
+          ts: new Date().toISOString(), body: new TextEncoder().encode(body) } });
         for (let batch = 0; batch < 5; batch++) {
-          const ids = [1, 2, 3].map((n) => store.append(m('batch ' + batch + ' #' + n)));
-          if (store.commit()) console.log('committed ' + ids.join(' '));
+          const done = await store.commit([1, 2, 3].map((n) => m('batch ' + batch + ' #' + n)));
+          if (done) console.log('committed ' + done.ids.join(' '));
         }
-        store.append(m('staged, never committed'));
-        console.log('staged');
-        setInterval(() => {}, 1000);
+        store.sql.commit = { run() { console.log('staged'); for (;;); } };
+        await store.commit([m('staged, never committed')]);
       `],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -118,22 +121,28 @@ describe('SqliteStore on a real file', () => {
     await exited;
 
     const acknowledged = [...out.matchAll(/committed ([\d ]+)/g)].flatMap((m) => m[1].split(' ').map(Number));
-    expect(acknowledged).toHaveLength(15);
+    expect(acknowledged).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     const store = openStore();
-    const kept = store.channelHistory('#general', { limit: 100 });
+    const kept = await store.channelHistory('#general', { limit: 100 });
     expect(kept.map((m) => m.id)).toEqual(acknowledged);
     expect(kept.map((m) => read(m.body))).not.toContain('staged, never committed');
+    // The dead batch's counter bump went with it: ids go on without a gap.
+    expect(await store.commit([append('#general', '@jane', 'after')])).toEqual({ ids: [16] });
   });
 
-  it('records the schema version in the file', () => {
-    openStore().close();
+  it('records the schema version in the file, and reads history through the index', async () => {
+    await openStore().close();
     const db = new Database(path.join(dir, 'slck.db'), { readonly: true });
     try {
-      expect(SCHEMA_VERSION).toBeGreaterThan(0);
+      expect(SCHEMA_VERSION).toBe(2);
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-      expect(tables).toEqual(['channels', 'members', 'messages', 'offline', 'users']);
+      expect(tables).toEqual(['channels', 'conversations', 'members', 'messages', 'meta', 'offline', 'users']);
+      expect(plan(db, 'SELECT * FROM messages WHERE conversation = ? AND id < ? ORDER BY id DESC LIMIT ?')).toMatch(
+        /SEARCH messages USING INDEX \S+ \(conversation=\? AND id<\?\)/,
+      );
+      expect(plan(db, 'SELECT * FROM offline o JOIN messages m USING (conversation, id) WHERE o.user_key = ?')).not.toMatch(/SCAN/);
     } finally {
       db.close();
     }
@@ -159,12 +168,74 @@ describe('SqliteStore on a real file', () => {
     expect(new Uint8Array(fs.readFileSync(file))).toEqual(junk);
   });
 
-  it('refuses a database whose header is fine but a page is damaged, naming it', () => {
+  it('upgrades a database written by migration 1, keeping its ids, history and offline queue', async () => {
+    // Migration 1's ids were global rowids: conversations interleave in one sequence.
+    const file = path.join(dir, 'slck.db');
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.exec(MIGRATIONS[0]);
+    old.pragma('user_version = 1');
+    old.exec(`
+      INSERT INTO users (key, handle, password_hash, created) VALUES
+        ('@jane', '@Jane', 'scrypt$j', 't'), ('@john', '@John', NULL, 't'), ('@bob', '@bob', NULL, 't');
+      INSERT INTO channels (key, name, created) VALUES ('#general', '#General', 't');
+      INSERT INTO members (channel_key, user_key) VALUES ('#general', '@john'), ('#general', '@jane');
+    `);
+    const insert = old.prepare('INSERT INTO messages (id, target_key, target, sender_key, sender, dm_pair, ts, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const rows: Array<[number, string, string, string | null, string]> = [
+      [1, '#General', '@Jane', null, 'g1'],
+      [2, '@John', '@Jane', '@jane @john', 'd1'],
+      [3, '#general', '@bob', null, 'g2'],
+      [4, '#random', '@Jane', null, 'r1'],
+      [5, '@Jane', '@John', '@jane @john', 'd2'],
+      [6, '#GENERAL', '@John', null, 'g3'],
+    ];
+    for (const [id, target, sender, pair, body] of rows) {
+      insert.run(id, target.toLowerCase(), target, sender.toLowerCase(), sender, pair, `2026-01-01T00:00:0${id}.000Z`, Buffer.from(body));
+    }
+    old.exec("INSERT INTO offline (user_key, message_id) VALUES ('@john', 2), ('@jane', 4)");
+    old.close();
+
     const store = openStore();
-    for (let i = 0; i < 50; i++) store.addUser(`@user${i}`);
-    store.append(msg('#general', '@user1', 'x'.repeat(20000)));
-    expect(store.commit()).toBe(true);
-    store.close();
+    expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(store.db.pragma('foreign_key_check')).toEqual([]);
+    expect(await store.getUser('@jane')).toEqual({ handle: '@Jane', passwordHash: 'scrypt$j' });
+    expect(await store.listChannels()).toEqual([{ name: '#General', members: ['@John', '@Jane'] }]);
+    expect(idsAndBodies(await store.channelHistory('#general', { limit: 10 }))).toEqual([[1, 'g1'], [3, 'g2'], [6, 'g3']]);
+    expect(idsAndBodies(await store.channelHistory('#general', { limit: 10, before: 6 }))).toEqual([[1, 'g1'], [3, 'g2']]);
+    expect(idsAndBodies(await store.channelHistory('#general', { limit: 1, after: 1 }))).toEqual([[3, 'g2']]);
+    expect(idsAndBodies(await store.channelHistory('#random', { limit: 10 }))).toEqual([[4, 'r1']]);
+    const dms = await store.directHistory('@john', '@jane', { limit: 10 });
+    expect(dms.map((m) => [m.id, m.target, m.from, read(m.body)])).toEqual([[2, '@John', '@Jane', 'd1'], [5, '@Jane', '@John', 'd2']]);
+    const queued = await store.offlineFor('@john');
+    expect(queued.map((m) => [m.conversation, m.id, read(m.body)])).toEqual([['@jane @john', 2, 'd1']]);
+    expect((await store.offlineFor('@jane')).map((m) => [m.conversation, m.id])).toEqual([['#random', 4]]);
+    expect(await store.lastIds(['#general', '@jane @john', '#random', '#new'])).toEqual(new Map([
+      ['#general', 6], ['@jane @john', 5], ['#random', 4], ['#new', 0],
+    ]));
+    // New messages go on above the old ids of their own conversation.
+    expect(await store.commit([
+      append('#general', '@jane', 'g4'),
+      append('@john', '@jane', 'd3', '@john'),
+      append('#random', '@bob', 'r2'),
+      append('#new', '@bob', 'n1'),
+      { op: 'delivered', handle: '@john', messages: [{ conversation: '@jane @john', id: 2 }] },
+    ])).toEqual({ ids: [7, 6, 5, 1] });
+    expect((await store.offlineFor('@john')).map((m) => [m.id, read(m.body)])).toEqual([[6, 'd3']]);
+    const epoch = store.epoch;
+    expect(epoch).toMatch(/^[0-9a-f]{32}$/);
+    await store.close();
+
+    // The epoch was created once, by the migration; reopening does not change it.
+    const again = openStore();
+    expect(again.epoch).toBe(epoch);
+    expect(idsAndBodies(await again.channelHistory('#general', { limit: 2 }))).toEqual([[6, 'g3'], [7, 'g4']]);
+  });
+
+  it('refuses a database whose header is fine but a page is damaged, naming it', async () => {
+    const store = openStore();
+    expect(await store.commit([...users(...Array.from({ length: 50 }, (_, i) => `@user${i}`)), append('#general', '@user1', 'x'.repeat(20000))])).not.toBeNull();
+    await store.close();
     const file = path.join(dir, 'slck.db');
     const bytes = fs.readFileSync(file);
     const pageSize = bytes.readUInt16BE(16);
@@ -195,78 +266,77 @@ describe('SqliteStore on a real file', () => {
     expect(() => openStore(dir, 50)).toThrow(path.join(dir, 'slck.db'));
   });
 
-  it('reports a disk-full batch as failed, loses all of it, and works for the next batch', () => {
+  it('reports a disk-full batch as failed, loses all of it, and works for the next batch', async () => {
     const store = openStore();
-    store.addUser('@jane');
-    store.addUser('@john');
-    const queued = store.append(msg('@john', '@jane', 'queued'), '@john');
-    store.append(msg('#general', '@jane', 'kept'));
-    expect(store.commit()).toBe(true);
+    expect(await store.commit([...users('@jane', '@john'), append('@john', '@jane', 'queued', '@john'), append('#general', '@jane', 'kept')]))
+      .toEqual({ ids: [1, 1] });
 
     // Cap the file at its current size: the next page it needs fails with SQLITE_FULL.
     const pages = store.db.pragma('page_count', { simple: true }) as number;
     store.db.pragma(`max_page_count = ${pages}`);
-    const small = store.append(msg('#general', '@jane', 'small, fits in a page'));
-    store.addChannel('#lost');
-    expect(store.takeOffline('@john').map((m) => m.id)).toEqual([queued]);
-    const big = store.append(msg('#general', '@jane', new Uint8Array(65536)));
-    const afterBig = store.append(msg('#general', '@jane', 'after the failure'));
-    expect(big).toBeGreaterThan(small);
-    expect(afterBig).toBeGreaterThan(big);
-    expect(store.dirty).toBe(true);
-    expect(store.commit()).toBe(false);
+    const queued = (await store.offlineFor('@john')).map(({ conversation, id }) => ({ conversation, id }));
+    expect(await store.commit([
+      append('#general', '@jane', 'small, fits in a page'),
+      { op: 'addChannel', name: '#lost' },
+      { op: 'delivered', handle: '@john', messages: queued },
+      append('#general', '@jane', new Uint8Array(65536)),
+      append('#general', '@jane', 'after the failure'),
+    ])).toBeNull();
     expect(store.lastFailure?.message).toMatch(/full/);
-    expect(store.dirty).toBe(false);
 
-    // Nothing of the failed batch remains, the offline queue included.
-    const history = () => store.channelHistory('#general', { limit: 10 }).map((m) => read(m.body));
-    expect(history()).toEqual(['kept']);
-    expect(store.listChannels()).toEqual([]);
+    // Nothing of the failed batch remains, the hand-over of the offline queue included.
+    const history = async () => (await store.channelHistory('#general', { limit: 10 })).map((m) => read(m.body));
+    expect(await history()).toEqual(['kept']);
+    expect(await store.listChannels()).toEqual([]);
+    expect(await store.lastIds(['#general'])).toEqual(new Map([['#general', 1]]));
 
     store.db.pragma('max_page_count = 1073741823');
-    const next = store.append(msg('#general', '@jane', 'next batch'));
-    expect(store.commit()).toBe(true);
+    expect(await store.commit([append('#general', '@jane', 'next batch')])).toEqual({ ids: [2] });
     expect(store.lastFailure).toBeNull();
-    expect(history()).toEqual(['kept', 'next batch']);
-    // The failed batch's state writes were undone with it: none of them was acknowledged.
-    expect(store.listChannels()).toEqual([]);
-    store.close();
+    expect(await history()).toEqual(['kept', 'next batch']);
+    await store.close();
 
     const again = openStore();
-    expect(again.channelHistory('#general', { limit: 10 }).map((m) => [m.id, read(m.body)])).toEqual([
-      [queued + 1, 'kept'],
-      [next, 'next batch'],
-    ]);
+    expect(idsAndBodies(await again.channelHistory('#general', { limit: 10 }))).toEqual([[1, 'kept'], [2, 'next batch']]);
     // The hand-over was undone too: the queued message is handed over again.
-    expect(again.takeOffline('@john').map((m) => m.id)).toEqual([queued]);
-    expect(again.listChannels()).toEqual([]);
+    expect(await again.offlineFor('@john')).toMatchObject([{ conversation: '@jane @john', id: 1 }]);
+    expect(await again.listChannels()).toEqual([]);
   });
 
-  it('undoes a join and a password of a failed batch, and keeps what the next batch commits', () => {
+  it('undoes a join and a password of a failed batch, and keeps what the next batch commits', async () => {
     const store = openStore();
-    store.addUser('@jane');
-    expect(store.commit()).toBe(true);
+    expect(await store.commit(users('@jane'))).not.toBeNull();
     const pages = store.db.pragma('page_count', { simple: true }) as number;
     store.db.pragma(`max_page_count = ${pages}`);
-    store.addChannel('#ops');
-    store.addMember('#ops', '@jane');
-    store.setPassword('@jane', 'scrypt$hash');
-    store.append(msg('#ops', '@jane', new Uint8Array(65536)));
-    expect(store.commit()).toBe(false);
-    expect(store.listChannels()).toEqual([]);
-    expect(store.getUser('@jane')?.passwordHash).toBeNull();
+    const join: StoreWrite[] = [
+      { op: 'addChannel', name: '#ops' },
+      { op: 'addMember', channel: '#ops', handle: '@jane' },
+      { op: 'setPassword', handle: '@jane', passwordHash: 'scrypt$hash' },
+    ];
+    expect(await store.commit([...join, append('#ops', '@jane', new Uint8Array(65536))])).toBeNull();
+    expect(await store.listChannels()).toEqual([]);
+    expect((await store.getUser('@jane'))?.passwordHash).toBeNull();
     store.db.pragma('max_page_count = 1073741823');
     // The hub answered ERR, so the client asks again: this batch commits.
-    store.addChannel('#ops');
-    store.addMember('#ops', '@jane');
-    store.setPassword('@jane', 'scrypt$hash');
-    expect(store.commit()).toBe(true);
-    store.close();
+    expect(await store.commit(join)).toEqual({ ids: [] });
+    await store.close();
 
     const again = openStore();
-    expect(again.listChannels()).toEqual([{ name: '#ops', members: ['@jane'] }]);
-    expect(again.getUser('@jane')?.passwordHash).toBe('scrypt$hash');
-    expect(again.channelHistory('#ops', { limit: 10 })).toEqual([]);
-    again.close();
+    expect(await again.listChannels()).toEqual([{ name: '#ops', members: ['@jane'] }]);
+    expect((await again.getUser('@jane'))?.passwordHash).toBe('scrypt$hash');
+    expect(await again.channelHistory('#ops', { limit: 10 })).toEqual([]);
+  });
+
+  it('rejects, and rolls back, a batch with a bug in it', async () => {
+    const store = openStore();
+    await expect(store.commit([...users('@jane'), { op: 'addMember', channel: '#nowhere', handle: '@jane' }])).rejects.toThrow(/#nowhere/);
+    expect(store.db.inTransaction).toBe(false);
+    expect(await store.getUser('@jane')).toBeUndefined();
+    expect(await store.commit(users('@jane'))).toEqual({ ids: [] });
   });
 });
+
+function plan(db: Database.Database, query: string): string {
+  const params = query.split('?').slice(1).map(() => 'x');
+  return (db.prepare(`EXPLAIN QUERY PLAN ${query}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
+}

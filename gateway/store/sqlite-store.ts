@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { HistoryQuery, NewMessage, Store, StoredChannel, StoredMessage, StoredUser } from './store.ts';
-import { dmPairKey, isDirectTarget, nameKey } from './keys.ts';
+import type { CommitResult, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
+import { conversationOf, dmPairKey, nameKey } from './keys.ts';
 import { migrate, NewerSchemaError } from './sqlite-schema.ts';
 
 export const DB_FILE_NAME = 'slck.db';
@@ -12,42 +12,40 @@ export type SqliteStoreOptions = {
   busyTimeoutMs?: number;
 };
 
-type MessageRow = { id: number; target: string; sender: string; ts: string; body: Buffer };
+type MessageRow = { conversation: string; id: number; target: string; sender: string; ts: string; body: Buffer };
 type UserRow = { handle: string; password_hash: string | null };
-type Statement = Database.Statement<unknown[], unknown>;
+type Append = Extract<StoreWrite, { op: 'append' }>;
 
 /** Largest id SQLite can hand out; the open upper bound when a query has no `before`. */
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
-const MESSAGE_COLUMNS = 'm.id, m.target, m.sender, m.ts, m.body';
+const MESSAGE_COLUMNS = 'm.conversation, m.id, m.target, m.sender, m.ts, m.body';
 
 /**
- * SQLite failures that are about the disk or the file rather than the caller: a write that
- * hits one of these fails the whole batch (reported by `commit()`), it does not throw.
- * Anything else, e.g. a constraint error, is a bug in the caller and is thrown.
+ * SQLite failures that are about the disk or the file rather than the caller: a batch that
+ * hits one of these resolves null (the hub answers ERR and stays up). Anything else, e.g. a
+ * constraint error, is a bug in the caller: the batch is rolled back all the same, and the
+ * promise rejects.
  */
 const STORAGE_FAILURE = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|NOMEM|READONLY|CORRUPT|CANTOPEN|NOTADB|PROTOCOL)/;
 const isStorageFailure = (err: unknown): err is Error =>
   err instanceof Database.SqliteError && STORAGE_FAILURE.test(err.code);
 
-/** The open transaction vanished (SQLite rolled it back after an error we rethrew). */
-class BatchLostError extends Error {}
-
 /**
  * The store on one SQLite file, `<dataDir>/slck.db`, in WAL mode with `synchronous = FULL`:
- * once `commit()` returns true the batch is in the fsynced WAL and survives `kill -9` and
- * power loss. The connection holds an exclusive lock for its lifetime, so a second server on
- * the same data directory is refused at start-up (and the `sqlite3` shell cannot open the
- * file while the server runs).
+ * once `commit()` has resolved with ids the batch is in the fsynced WAL and survives
+ * `kill -9` and power loss. The connection holds an exclusive lock for its lifetime, so a
+ * second server on the same data directory is refused at start-up (and the `sqlite3` shell
+ * cannot open the file while the server runs).
+ *
+ * better-sqlite3 is synchronous: each call runs to completion before it returns, so batches
+ * never interleave and the promises are already settled when handed out. The event loop
+ * waits for the fsync of each commit, which is what group commit amortises.
  */
 export class SqliteStore implements Store {
   readonly description: string;
-  /** Why the last failed `commit()` failed, for the log; null after a successful one. */
+  readonly epoch: string;
   lastFailure: Error | null = null;
 
-  private batchOpen = false;
-  private batchFailure: Error | null = null;
-  /** Handed out by `append` once the batch has failed, so ids still increase. */
-  private provisionalId = 0;
   private readonly sql: ReturnType<typeof prepareStatements>;
 
   /** Use `openSqliteStore`. `db` is exposed for diagnostics and tests; the hub uses `Store`. */
@@ -57,31 +55,19 @@ export class SqliteStore implements Store {
   ) {
     this.description = `sqlite ${file}`;
     this.sql = prepareStatements(db);
-    this.provisionalId = this.lastId();
+    this.epoch = this.sql.epoch.pluck().get() as string;
   }
 
-  get dirty(): boolean {
-    return this.batchOpen;
-  }
-
-  getUser(handle: string): StoredUser | undefined {
+  async getUser(handle: string): Promise<StoredUser | undefined> {
     const row = this.sql.getUser.get(nameKey(handle)) as UserRow | undefined;
     return row && { handle: row.handle, passwordHash: row.password_hash };
   }
 
-  addUser(handle: string): void {
-    this.write(() => this.sql.addUser.run(nameKey(handle), handle, now()));
-  }
-
-  setPassword(handle: string, passwordHash: string): void {
-    this.write(() => this.sql.setPassword.run(nameKey(handle), handle, passwordHash, now()));
-  }
-
-  listUsers(): string[] {
+  async listUsers(): Promise<string[]> {
     return this.sql.listUsers.pluck().all() as string[];
   }
 
-  listChannels(): StoredChannel[] {
+  async listChannels(): Promise<StoredChannel[]> {
     const channels = new Map<string, StoredChannel>();
     for (const row of this.sql.listChannels.all() as { key: string; name: string }[]) {
       channels.set(row.key, { name: row.name, members: [] });
@@ -92,131 +78,118 @@ export class SqliteStore implements Store {
     return [...channels.values()];
   }
 
-  addChannel(name: string): void {
-    this.write(() => this.sql.addChannel.run(nameKey(name), name, now()));
-  }
-
-  addMember(channel: string, handle: string): void {
-    this.write(() => {
-      // Checked inside the batch for a clear message; the foreign keys are the backstop.
-      if (this.sql.hasChannel.get(nameKey(channel)) === undefined) {
-        throw new Error(`addMember: no channel ${channel}`);
-      }
-      if (this.getUser(handle) === undefined) throw new Error(`addMember: no user ${handle}`);
-      this.sql.addMember.run(nameKey(channel), nameKey(handle));
-    });
-  }
-
-  removeMember(channel: string, handle: string): void {
-    this.write(() => this.sql.removeMember.run(nameKey(channel), nameKey(handle)));
-  }
-
-  append(message: NewMessage, offlineFor?: string): number {
-    let id = 0;
-    const staged = this.write(() => {
-      if (offlineFor !== undefined && this.getUser(offlineFor) === undefined) {
-        throw new Error(`append: cannot queue for unknown user ${offlineFor}`);
-      }
-      const { target, from, ts, body } = message;
-      const pair = isDirectTarget(target) ? dmPairKey(target, from) : null;
-      const info = this.sql.append.run(nameKey(target), target, nameKey(from), from, pair, ts, body);
-      id = Number(info.lastInsertRowid);
-      if (offlineFor !== undefined) this.sql.queueOffline.run(nameKey(offlineFor), id);
-    });
-    if (staged) {
-      this.provisionalId = id;
-      return id;
+  /**
+   * One `BEGIN IMMEDIATE … COMMIT`. Any error rolls all of it back; a storage failure then
+   * resolves null, anything else (a bug in the caller) rejects.
+   */
+  async commit(writes: StoreWrite[]): Promise<CommitResult | null> {
+    if (writes.length === 0) return { ids: [] };
+    try {
+      this.sql.begin.run();
+      const ids = this.runBatch(writes);
+      this.sql.commit.run();
+      this.lastFailure = null;
+      return { ids };
+    } catch (err) {
+      this.lastFailure = err instanceof Error ? err : new Error(String(err));
+      this.rollbackQuietly();
+      if (isStorageFailure(err)) return null;
+      throw err;
     }
-    return ++this.provisionalId;
   }
 
-  commit(): boolean {
-    if (!this.batchOpen) return true;
-    const failure = this.batchFailure;
-    this.batchOpen = false;
-    this.batchFailure = null;
-    if (failure === null) {
-      try {
-        this.sql.commit.run();
-        this.lastFailure = null;
-        return true;
-      } catch (err) {
-        this.lastFailure = err instanceof Error ? err : new Error(String(err));
-      }
-    } else {
-      this.lastFailure = failure;
-    }
-    // All of the batch is undone: the hub answered none of it yet, and answers ERR for each.
-    this.rollbackQuietly();
-    // Rolled-back ids are free again: SQLite reuses them, so provisional ids must too.
-    this.provisionalId = this.lastId();
-    return false;
+  async channelHistory(channel: string, q: HistoryQuery): Promise<StoredMessage[]> {
+    return this.history(nameKey(channel), q);
   }
 
-  channelHistory(channel: string, q: HistoryQuery): StoredMessage[] {
-    return this.history(this.sql.channelLatest, this.sql.channelAfter, nameKey(channel), q);
+  async directHistory(a: string, b: string, q: HistoryQuery): Promise<StoredMessage[]> {
+    return this.history(dmPairKey(a, b), q);
   }
 
-  directHistory(a: string, b: string, q: HistoryQuery): StoredMessage[] {
-    return this.history(this.sql.directLatest, this.sql.directAfter, dmPairKey(a, b), q);
+  async offlineFor(handle: string): Promise<KeptMessage[]> {
+    return (this.sql.offlineFor.all(nameKey(handle)) as MessageRow[]).map(toKept);
   }
 
-  /** The removal is part of the batch: if that batch fails, they are handed over again later. */
-  takeOffline(handle: string): StoredMessage[] {
-    const key = nameKey(handle);
-    const rows = this.sql.offlineFor.all(key) as MessageRow[];
-    if (rows.length > 0) this.write(() => this.sql.clearOffline.run(key));
-    return rows.map(toMessage);
+  async lastIds(conversations: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const c of conversations) out.set(c, (this.sql.lastId.pluck().get(c) as number | undefined) ?? 0);
+    return out;
   }
 
-  /** Closes the file. A batch not yet committed is discarded, as it would be by a crash. */
-  close(): void {
+  /** Closes the file. A transaction left open on `db` is discarded, as a crash would. */
+  async close(): Promise<void> {
     if (!this.db.open) return;
     this.rollbackQuietly();
-    this.batchOpen = false;
-    this.batchFailure = null;
     this.db.close();
   }
 
-  private history(latest: Statement, after: Statement, key: string, q: HistoryQuery): StoredMessage[] {
+  /**
+   * The batch's writes in order; then its messages, as PostgresStore does (so a batch may
+   * queue for a user it adds). Each conversation's counter is bumped once for all of its
+   * messages in the batch, inside the transaction: a rollback returns the ids, so they stay
+   * gapless.
+   */
+  private runBatch(writes: StoreWrite[]): number[] {
+    const sql = this.sql;
+    const appends: Append[] = [];
+    for (const w of writes) {
+      switch (w.op) {
+        case 'addUser':
+          sql.addUser.run(nameKey(w.handle), w.handle, now());
+          break;
+        case 'setPassword':
+          sql.setPassword.run(nameKey(w.handle), w.handle, w.passwordHash, now());
+          break;
+        case 'addChannel':
+          sql.addChannel.run(nameKey(w.name), w.name, now());
+          break;
+        case 'addMember':
+          // Checked for a clear message; the foreign keys are the backstop.
+          if (sql.hasChannel.get(nameKey(w.channel)) === undefined) throw new Error(`addMember: no channel ${w.channel}`);
+          if (sql.getUser.get(nameKey(w.handle)) === undefined) throw new Error(`addMember: no user ${w.handle}`);
+          sql.addMember.run(nameKey(w.channel), nameKey(w.handle));
+          break;
+        case 'removeMember':
+          sql.removeMember.run(nameKey(w.channel), nameKey(w.handle));
+          break;
+        case 'delivered':
+          for (const m of w.messages) sql.delivered.run(nameKey(w.handle), m.conversation, m.id);
+          break;
+        case 'append':
+          appends.push(w);
+          break;
+      }
+    }
+    if (appends.length === 0) return [];
+    const convs = appends.map((a) => conversationOf(a.message.target, a.message.from));
+    const counts = new Map<string, number>();
+    for (const c of convs) counts.set(c, (counts.get(c) ?? 0) + 1);
+    // The first id each conversation hands out in this batch.
+    const next = new Map<string, number>();
+    for (const [c, count] of counts) next.set(c, (sql.bump.pluck().get(c, count) as number) - count + 1);
+    return appends.map((a, i) => {
+      const id = next.get(convs[i])!;
+      next.set(convs[i], id + 1);
+      const { target, from, ts, body } = a.message;
+      sql.append.run(convs[i], id, target, from, ts, body);
+      if (a.offlineFor !== undefined) {
+        if (sql.getUser.get(nameKey(a.offlineFor)) === undefined) {
+          throw new Error(`append: cannot queue for unknown user ${a.offlineFor}`);
+        }
+        sql.queueOffline.run(nameKey(a.offlineFor), convs[i], id);
+      }
+      return id;
+    });
+  }
+
+  private history(conversation: string, q: HistoryQuery): StoredMessage[] {
     const limit = Math.floor(q.limit);
     if (!(limit > 0)) return []; // SQLite reads LIMIT -1 as "no limit"
     const before = q.before ?? NO_UPPER_BOUND;
     if (q.after !== undefined) {
-      return (after.all(key, q.after, before, limit) as MessageRow[]).map(toMessage);
+      return (this.sql.historyAfter.all(conversation, q.after, before, limit) as MessageRow[]).map(toMessage);
     }
-    return (latest.all(key, before, limit) as MessageRow[]).map(toMessage).reverse();
-  }
-
-  /**
-   * Runs one write inside the current batch, opening it first if needed. Returns false when
-   * the batch has failed (now or earlier): its writes are skipped from then on, because SQLite
-   * may already have rolled the transaction back and later writes would autocommit alone.
-   */
-  private write(run: () => void): boolean {
-    if (this.batchFailure !== null) return false;
-    try {
-      if (this.batchOpen && !this.db.inTransaction) {
-        throw new BatchLostError('SQLite rolled back the open batch');
-      }
-      if (!this.db.inTransaction) this.sql.begin.run();
-      this.batchOpen = true;
-      run();
-      return true;
-    } catch (err) {
-      if (!(err instanceof BatchLostError) && !isStorageFailure(err)) throw err;
-      this.batchOpen = true;
-      this.batchFailure = err;
-      return false;
-    }
-  }
-
-  private lastId(): number {
-    try {
-      return this.sql.lastId.pluck().get() as number;
-    } catch {
-      return this.provisionalId; // the file is failing; commit() must still not throw
-    }
+    return (this.sql.historyLatest.all(conversation, before, limit) as MessageRow[]).map(toMessage).reverse();
   }
 
   private rollbackQuietly(): void {
@@ -304,17 +277,16 @@ function describe(err: unknown): string {
 }
 
 function prepareStatements(db: Database.Database) {
-  const history = (where: string, order: 'ASC' | 'DESC', after: boolean) =>
+  const history = (order: 'ASC' | 'DESC', after: boolean) =>
     db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${where} ` +
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation = ? ` +
         `${after ? 'AND m.id > ? ' : ''}AND m.id < ? ORDER BY m.id ${order} LIMIT ?`,
     );
-  const channel = 'm.target_key = ? AND m.dm_pair IS NULL';
-  const direct = 'm.dm_pair = ?';
   return {
     begin: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
+    epoch: db.prepare("SELECT value FROM meta WHERE key = 'epoch'"),
     getUser: db.prepare('SELECT handle, password_hash FROM users WHERE key = ?'),
     addUser: db.prepare('INSERT OR IGNORE INTO users (key, handle, created) VALUES (?, ?, ?)'),
     setPassword: db.prepare(
@@ -331,21 +303,23 @@ function prepareStatements(db: Database.Database) {
     ),
     addMember: db.prepare('INSERT OR IGNORE INTO members (channel_key, user_key) VALUES (?, ?)'),
     removeMember: db.prepare('DELETE FROM members WHERE channel_key = ? AND user_key = ?'),
+    bump: db.prepare(
+      'INSERT INTO conversations (key, last_id) VALUES (?, ?) ' +
+        'ON CONFLICT (key) DO UPDATE SET last_id = last_id + excluded.last_id RETURNING last_id',
+    ),
+    lastId: db.prepare('SELECT last_id FROM conversations WHERE key = ?'),
     append: db.prepare(
-      'INSERT INTO messages (target_key, target, sender_key, sender, dm_pair, ts, body) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO messages (conversation, id, target, sender, ts, body) VALUES (?, ?, ?, ?, ?, ?)',
     ),
-    lastId: db.prepare('SELECT coalesce(max(id), 0) FROM messages'),
-    queueOffline: db.prepare('INSERT OR IGNORE INTO offline (user_key, message_id) VALUES (?, ?)'),
+    queueOffline: db.prepare('INSERT OR IGNORE INTO offline (user_key, conversation, id) VALUES (?, ?, ?)'),
+    delivered: db.prepare('DELETE FROM offline WHERE user_key = ? AND conversation = ? AND id = ?'),
+    // Oldest first, as PostgresStore orders them; the offline key finds the user's rows.
     offlineFor: db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM offline o JOIN messages m ON m.id = o.message_id ` +
-        'WHERE o.user_key = ? ORDER BY o.message_id',
+      `SELECT ${MESSAGE_COLUMNS} FROM offline o JOIN messages m ON m.conversation = o.conversation AND m.id = o.id ` +
+        'WHERE o.user_key = ? ORDER BY m.ts, m.conversation, m.id',
     ),
-    clearOffline: db.prepare('DELETE FROM offline WHERE user_key = ?'),
-    channelLatest: history(channel, 'DESC', false),
-    channelAfter: history(channel, 'ASC', true),
-    directLatest: history(direct, 'DESC', false),
-    directAfter: history(direct, 'ASC', true),
+    historyLatest: history('DESC', false),
+    historyAfter: history('ASC', true),
   };
 }
 
@@ -354,4 +328,8 @@ const now = (): string => new Date().toISOString();
 function toMessage(row: MessageRow): StoredMessage {
   const body = new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength);
   return { id: row.id, target: row.target, from: row.sender, ts: row.ts, body };
+}
+
+function toKept(row: MessageRow): KeptMessage {
+  return { ...toMessage(row), conversation: row.conversation };
 }

@@ -1,12 +1,22 @@
 /**
- * What the hub remembers across restarts. Calls are synchronous (the hub is single-threaded
- * and better-sqlite3 is synchronous). Writes made during one event-loop turn form one batch
- * that `commit()` makes durable at the end of the turn (group commit): nothing the hub
- * acknowledges, a message or any change of state, is written to a socket before that commit
- * returns true.
+ * What the server remembers: the source of truth behind every node. Every call is
+ * asynchronous (PostgreSQL is a network away; SQLite and memory answer at once behind the
+ * same promises). A turn's writes go to `commit` together, as one transaction that either
+ * commits whole or changes nothing: the node's group commit. Nothing a node acknowledges, a
+ * message or any change of state, reaches a socket before its commit has resolved.
+ *
+ * Ids are per conversation: a channel, or the direct conversation of two users. Within one,
+ * ids increase in commit order and, on a fresh database, without gaps, so a node that sees
+ * id n+2 after n knows it missed one. Together with `epoch` (fixed when the database is
+ * created), a (conversation, id) pair is a resume point no node has to remember.
+ *
+ * Implementations: memory-store.ts, sqlite-store.ts (the single-process default) and
+ * postgres-store.ts (several nodes). One contract suite (store-contract.test.ts) runs
+ * against all three.
  */
 
 export type StoredMessage = {
+  /** Within its conversation. */
   id: number;
   /** `#channel`, or for a direct message the recipient's `@handle` (display case). */
   target: string;
@@ -19,6 +29,9 @@ export type StoredMessage = {
 
 export type NewMessage = Omit<StoredMessage, 'id'>;
 
+/** A message as stored, with the key of its conversation (keys.ts, `conversationOf`). */
+export type KeptMessage = StoredMessage & { conversation: string };
+
 export type StoredUser = {
   /** Display case, as first registered. */
   handle: string;
@@ -29,7 +42,7 @@ export type StoredUser = {
 export type StoredChannel = {
   /** Display case. */
   name: string;
-  /** Member handles, display case. */
+  /** Member handles, display case, in join order. */
   members: string[];
 };
 
@@ -41,45 +54,53 @@ export type HistoryQuery = {
   after?: number;
 };
 
+export type StoreWrite =
+  | { op: 'addUser'; handle: string }
+  | { op: 'setPassword'; handle: string; passwordHash: string }
+  | { op: 'addChannel'; name: string }
+  | { op: 'addMember'; channel: string; handle: string }
+  | { op: 'removeMember'; channel: string; handle: string }
+  /** A message; with `offlineFor`, also queued for that user's next sign-in. */
+  | { op: 'append'; message: NewMessage; offlineFor?: string }
+  /** Offline messages handed over: exactly these leave the user's queue (not any queued since). */
+  | { op: 'delivered'; handle: string; messages: Array<{ conversation: string; id: number }> };
+
+export type CommitResult = {
+  /** The id of each `append` in the batch, in order. */
+  ids: number[];
+};
+
 export interface Store {
   /** A short description for the start-up log, e.g. `sqlite ./data/slck.db`. */
   readonly description: string;
+  /** Random, fixed when the database was created: a changed epoch means "reload". */
+  readonly epoch: string;
 
   // Users. Keys are lower-cased names; values keep display case.
-  getUser(handle: string): StoredUser | undefined;
-  /** Insert the user if unknown (display case of the first registration wins). */
-  addUser(handle: string): void;
-  setPassword(handle: string, passwordHash: string): void;
-  listUsers(): string[];
-
-  // Channels and membership.
-  listChannels(): StoredChannel[];
-  addChannel(name: string): void;
-  addMember(channel: string, handle: string): void;
-  removeMember(channel: string, handle: string): void;
+  getUser(handle: string): Promise<StoredUser | undefined>;
+  listUsers(): Promise<string[]>;
+  /** Every channel with its members, in join order. */
+  listChannels(): Promise<StoredChannel[]>;
 
   /**
-   * Stage a message in the current batch and return its id (ids increase). When `offlineFor`
-   * is given, the message is also queued for that user's next registration.
+   * All or nothing, in order. Null: the batch failed (a full disk, the database gone) and
+   * nothing of it was kept; `lastFailure` says why. Never rejects for a storage failure.
    */
-  append(message: NewMessage, offlineFor?: string): number;
-  /**
-   * Make the current batch durable. False: all of the batch is undone, state writes (users,
-   * passwords, channels, members, offline hand-overs) and messages alike. Nothing in a batch
-   * has been acknowledged before it commits, so the hub answers each command in it with ERR.
-   */
-  commit(): boolean;
-  /** Why the last failed `commit()` failed, for the log. */
-  readonly lastFailure?: Error | null;
-  /** Whether anything is staged since the last commit. */
-  readonly dirty: boolean;
+  commit(writes: StoreWrite[]): Promise<CommitResult | null>;
+  /** Why the last failed `commit` failed, for the log and /healthz; null after a good one. */
+  readonly lastFailure: Error | null;
 
   /** Channel history, oldest first. */
-  channelHistory(channel: string, q: HistoryQuery): StoredMessage[];
+  channelHistory(channel: string, q: HistoryQuery): Promise<StoredMessage[]>;
   /** Direct messages between two users (both directions), oldest first. */
-  directHistory(a: string, b: string, q: HistoryQuery): StoredMessage[];
-  /** Messages queued for a user while offline, oldest first; removes them from the queue. */
-  takeOffline(handle: string): StoredMessage[];
+  directHistory(a: string, b: string, q: HistoryQuery): Promise<StoredMessage[]>;
+  /**
+   * Messages queued for a user while offline, oldest first within each conversation. They
+   * stay queued until a `delivered` write removes them.
+   */
+  offlineFor(handle: string): Promise<KeptMessage[]>;
+  /** The newest id of each conversation asked for (0 for one with no message yet). */
+  lastIds(conversations: string[]): Promise<Map<string, number>>;
 
-  close(): void;
+  close(): Promise<void>;
 }

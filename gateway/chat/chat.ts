@@ -1,0 +1,60 @@
+import type { Refusal } from '../sentences.ts';
+import type { HistoryQuery, KeptMessage, StoredMessage } from '../store/store.ts';
+import type { ChatEvent, MessageEvent } from './events.ts';
+
+/** A signed-in user, as the chat rules know them: on this node, on one connection. */
+export type Caller = { key: string; handle: string; conn: string };
+
+export type Registered = {
+  handle: string;
+  /** The user's channels in the order they joined, each with its newest id. */
+  channels: Array<{ name: string; lastId: number }>;
+  /** Messages kept while they were offline, oldest first in each conversation. */
+  offline: KeptMessage[];
+};
+
+export type Posted = { id: number; ts: string; target: string };
+
+export type ChannelPage = { page: Array<{ name: string; members: number }>; more?: string };
+
+/**
+ * The chat's rules, behind one asynchronous interface that the commands call: who may sign
+ * in, join, post and read, what is stored first, and what everyone is told once it is. It
+ * knows no transport and no wire bytes; its answers are typed results or a `Refusal` (a
+ * sentence from sentences.ts). Implemented by ChatService (chat/service.ts) for one node
+ * alone or for many sharing a store, bus and presence.
+ */
+export interface Chat {
+  register(req: { conn: string; address: string; handle: string; password?: string }): Promise<Registered | Refusal>;
+  /** The hub has signed the user in (OK and JOINED sent): they are online now. */
+  online(user: Caller, registered: Registered): void;
+  /** The connection went away before it was signed in: let the handle go. */
+  abandon(user: Caller): void;
+  /** Their connection has gone. */
+  signOff(user: Caller): void;
+  join(user: Caller, channel: string): Promise<Refusal | { channel: string; lastId: number }>;
+  leave(user: Caller, channel: string): Promise<Refusal | { channel: string }>;
+  /** Resolves once the message has committed: its OK. */
+  post(user: Caller, target: string, body: Uint8Array): Refusal | Promise<Posted | Refusal>;
+  history(user: Caller, target: string, q: HistoryQuery): Refusal | Promise<StoredMessage[] | Refusal>;
+  users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean }>>;
+  channels(limit: number, after?: string): ChannelPage;
+  /** Offline messages handed to the user's connection: they leave the queue. */
+  delivered(handle: string, messages: Array<{ conversation: string; id: number }>): void;
+  /** Whether flood control lets this user's messages through unthrottled (--rate-exempt). */
+  isExempt(userKey: string): boolean;
+  /** Resolves once every write staged so far has committed or failed. */
+  settled(): Promise<void>;
+}
+
+/** What the chat rules need of this node's hub, the only part that knows connections. */
+export interface ChatHost {
+  /** Whether the user is signed in on this node. */
+  isHere(userKey: string): boolean;
+  /** Whether anyone on this node should get messages of the conversation. */
+  interested(conversation: string): boolean;
+  /** A committed event other than a message: membership and presence. */
+  apply(event: Exclude<ChatEvent, MessageEvent>): void;
+  /** A committed message, in id order within its conversation, each exactly once. */
+  deliver(message: MessageEvent): void;
+}

@@ -1,0 +1,117 @@
+import { nameKey } from '../store/keys.ts';
+import type { Store } from '../store/store.ts';
+import type { ChatEvent } from './events.ts';
+
+export type UserEntry = { key: string; handle: string; claimed: boolean };
+export type ChannelEntry = { key: string; name: string; members: Set<string> };
+
+/**
+ * Who exists and who belongs where, across the cluster: a cache of the store, kept current
+ * by the committed events of every node (chat/events.ts) and reloaded whole when the bus may
+ * have lost some. Commands read it synchronously, so a MSG's checks cost no round trip.
+ */
+export class Directory {
+  readonly users = new Map<string, UserEntry>();
+  readonly channels = new Map<string, ChannelEntry>();
+  /** user key -> the keys of their channels, online or not, in the order they joined. */
+  private readonly memberships = new Map<string, Set<string>>();
+  private sortedCache: ChannelEntry[] | null = null;
+
+  async load(store: Store): Promise<void> {
+    const [users, channels] = await Promise.all([store.listUsers(), store.listChannels()]);
+    // Claims are read per user only when asked (isClaimed), so loading stays one query.
+    const claimed = new Map([...this.users.values()].map((u) => [u.key, u.claimed]));
+    this.users.clear();
+    this.channels.clear();
+    this.memberships.clear();
+    this.sortedCache = null;
+    for (const handle of users) this.addUser(handle, claimed.get(nameKey(handle)) ?? false);
+    for (const ch of channels) {
+      this.addChannel(ch.name);
+      for (const m of ch.members) this.addMember(ch.name, m);
+    }
+  }
+
+  apply(e: ChatEvent): void {
+    switch (e.t) {
+      case 'user':
+        this.addUser(e.handle, e.claimed);
+        break;
+      case 'joined':
+        this.addChannel(e.channel);
+        this.addMember(e.channel, e.user);
+        break;
+      case 'left':
+        this.removeMember(e.channel, e.user);
+        break;
+      default:
+        break;
+    }
+  }
+
+  user(handle: string): UserEntry | undefined {
+    return this.users.get(nameKey(handle));
+  }
+
+  channel(name: string): ChannelEntry | undefined {
+    return this.channels.get(nameKey(name));
+  }
+
+  /** The channels a user belongs to, in the order they joined. */
+  channelsOf(userKey: string): ChannelEntry[] {
+    const keys = this.memberships.get(userKey);
+    if (keys === undefined) return [];
+    const out: ChannelEntry[] = [];
+    for (const k of keys) {
+      const ch = this.channels.get(k);
+      if (ch !== undefined) out.push(ch);
+    }
+    return out;
+  }
+
+  isMember(channelKey: string, userKey: string): boolean {
+    return this.channels.get(channelKey)?.members.has(userKey) ?? false;
+  }
+
+  /** Every channel, sorted by key; kept between calls (CHNS pages through it). */
+  sorted(): ChannelEntry[] {
+    if (this.sortedCache === null) {
+      this.sortedCache = [...this.channels.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    }
+    return this.sortedCache;
+  }
+
+  addUser(handle: string, claimed: boolean): UserEntry {
+    const key = nameKey(handle);
+    let u = this.users.get(key);
+    if (u === undefined) this.users.set(key, (u = { key, handle, claimed }));
+    else if (claimed) u.claimed = true;
+    return u;
+  }
+
+  addChannel(name: string): ChannelEntry {
+    const key = nameKey(name);
+    let ch = this.channels.get(key);
+    if (ch === undefined) {
+      this.channels.set(key, (ch = { key, name, members: new Set() }));
+      this.sortedCache = null;
+    }
+    return ch;
+  }
+
+  private addMember(channel: string, handle: string): void {
+    const ch = this.addChannel(channel);
+    const userKey = nameKey(handle);
+    ch.members.add(userKey);
+    let of = this.memberships.get(userKey);
+    if (of === undefined) this.memberships.set(userKey, (of = new Set()));
+    of.add(ch.key);
+  }
+
+  private removeMember(channel: string, handle: string): void {
+    const key = nameKey(channel);
+    const userKey = nameKey(handle);
+    this.channels.get(key)?.members.delete(userKey);
+    this.memberships.get(userKey)?.delete(key);
+  }
+}

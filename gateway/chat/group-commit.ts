@@ -1,0 +1,79 @@
+import type { Store, StoreWrite } from '../store/store.ts';
+
+type Waiter = { from: number; count: number; done: (ids: number[] | null) => void };
+
+/**
+ * Group commit: the writes staged during one event-loop turn, by every connection, go to the
+ * store as one transaction at the end of the turn. One commit is in flight at a time; what
+ * is staged meanwhile waits and goes in the next, so under load a batch grows to cover the
+ * commit's latency (tens of messages per fsync) instead of queueing transactions.
+ */
+export class GroupCommit {
+  private open: StoreWrite[] = [];
+  private openAppends = 0;
+  private waiters: Waiter[] = [];
+  private scheduled = false;
+  private inFlight: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    /** Told of each commit's duration (seconds) and outcome, for /metrics. */
+    private readonly onCommit: (seconds: number, ok: boolean, writes: number) => void = () => {},
+  ) {}
+
+  /** Staged writes not yet committed (bounded by the hub's per-connection limits). */
+  get pending(): number {
+    return this.open.length;
+  }
+
+  /**
+   * Stage writes for the next commit. Resolves with the ids of their appends once it has
+   * committed, or null when it failed and none of it was kept.
+   */
+  stage(writes: StoreWrite[]): Promise<number[] | null> {
+    return new Promise((done) => {
+      let count = 0;
+      for (const w of writes) if (w.op === 'append') count++;
+      this.waiters.push({ from: this.openAppends, count, done });
+      this.openAppends += count;
+      for (const w of writes) this.open.push(w);
+      this.schedule();
+    });
+  }
+
+  /** Resolves once everything staged so far has committed or failed. */
+  settled(): Promise<void> {
+    if (this.open.length === 0 && this.inFlight === null) return Promise.resolve();
+    return this.stage([]).then(() => {});
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight !== null) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.inFlight = this.run().finally(() => {
+        this.inFlight = null;
+        if (this.waiters.length > 0) this.schedule();
+      });
+    });
+  }
+
+  private async run(): Promise<void> {
+    const writes = this.open;
+    const waiters = this.waiters;
+    this.open = [];
+    this.waiters = [];
+    this.openAppends = 0;
+    const started = performance.now();
+    let result: { ids: number[] } | null;
+    try {
+      result = writes.length === 0 ? { ids: [] } : await this.store.commit(writes);
+    } catch {
+      // A store that throws (a bug) fails the batch like a storage failure: nothing is acked.
+      result = null;
+    }
+    if (writes.length > 0) this.onCommit((performance.now() - started) / 1000, result !== null, writes.length);
+    for (const w of waiters) w.done(result === null ? null : result.ids.slice(w.from, w.from + w.count));
+  }
+}

@@ -1,0 +1,136 @@
+import type { Store, StoredMessage } from '../store/store.ts';
+import type { ChatHost } from './chat.ts';
+import type { MessageEvent } from './events.ts';
+
+/** The most a repair reads per query; a longer gap is read page by page. */
+const REPAIR_PAGE = 500;
+/** How long (tries, a second apart) and how much a repair holds while the store is down. */
+const REPAIR_ATTEMPTS = 30;
+const REPAIR_HOLD = 10_000;
+
+export type RepairSource = 'gap' | 'poll';
+
+/**
+ * Delivers each conversation's messages to this node in id order, each once, whatever way
+ * they arrive: committed here, from the bus, or read back from the store. Ids are gapless
+ * within a conversation, so a message whose id is not the next one shows what was missed:
+ * it waits while the missing ones are read from the store (the Centrifuge and Synapse
+ * pattern). A poll (`poll`) compares with the store's newest ids, which covers a publish
+ * that never happened (a node killed between commit and publish) and the whole time the bus
+ * is down.
+ *
+ * It holds a position only for conversations someone on this node follows (`watch`, and
+ * the first message delivered), and forgets the others (`prune`).
+ */
+export class Inbound {
+  /** conversation -> the newest id delivered on this node. */
+  private readonly last = new Map<string, number>();
+  /** conversation -> messages that arrived while its gap was being read. */
+  private readonly waiting = new Map<string, MessageEvent[]>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly host: ChatHost,
+    private readonly onRepair: (n: number, source: RepairSource) => void = () => {},
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
+
+  /** Someone here now follows the conversation, from `lastId` on (what they have seen). */
+  watch(conversation: string, lastId: number): void {
+    if (!this.last.has(conversation)) this.last.set(conversation, lastId);
+  }
+
+  /** How many conversations have a position (bounded by what this node's users follow). */
+  get size(): number {
+    return this.last.size;
+  }
+
+  accept(e: MessageEvent): void {
+    const conv = e.conv;
+    if (!this.host.interested(conv)) {
+      this.last.delete(conv);
+      return;
+    }
+    const buffered = this.waiting.get(conv);
+    if (buffered !== undefined) {
+      buffered.push(e);
+      return;
+    }
+    const last = this.last.get(conv);
+    if (last === undefined || e.id === last + 1) return this.deliver(e);
+    if (e.id <= last) return; // already delivered: an echo, a repair that overtook it
+    void this.repair(conv, last, e.id, 'gap', [e]);
+  }
+
+  /** Compare with the store, and read back whatever this node has not delivered. */
+  async poll(): Promise<void> {
+    this.prune();
+    const convs = [...this.last.keys()].filter((c) => !this.waiting.has(c));
+    if (convs.length === 0) return;
+    const newest = await this.store.lastIds(convs);
+    for (const [conv, id] of newest) {
+      const last = this.last.get(conv);
+      if (last !== undefined && id > last && !this.waiting.has(conv)) await this.repair(conv, last, id, 'poll', []);
+    }
+  }
+
+  /** Drop the positions of conversations nobody here follows any more. */
+  prune(): void {
+    for (const conv of this.last.keys()) if (!this.host.interested(conv)) this.last.delete(conv);
+  }
+
+  private deliver(e: MessageEvent): void {
+    this.last.set(e.conv, e.id);
+    this.host.deliver(e);
+  }
+
+  /**
+   * Read (after, upTo] from the store and deliver it, then what waited meanwhile. While the
+   * store is unreachable it tries again each second, holding what arrives (nothing commits
+   * meanwhile, so that is only what was in flight); past a bound it delivers what it holds,
+   * and the client's own catch-up (HISTORY after its newest id) fills the rest.
+   */
+  private async repair(conv: string, after: number, upTo: number, source: RepairSource, waiting: MessageEvent[]): Promise<void> {
+    this.waiting.set(conv, waiting);
+    let read = 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        let from = this.last.get(conv) ?? after;
+        while (from < upTo) {
+          const page = await this.read(conv, from, Math.min(REPAIR_PAGE, upTo - from));
+          if (page.length === 0) break;
+          for (const m of page) {
+            if (m.id > (this.last.get(conv) ?? 0) && m.id <= upTo) {
+              read++;
+              this.deliver(toEvent(conv, m));
+            }
+          }
+          from = page[page.length - 1].id;
+        }
+        break;
+      } catch (err) {
+        this.onError(err);
+        if (attempt >= REPAIR_ATTEMPTS || waiting.length > REPAIR_HOLD) break;
+        await new Promise((r) => setTimeout(r, 1000).unref());
+      }
+    }
+    this.waiting.delete(conv);
+    if (read > 0) this.onRepair(read, source);
+    waiting.sort((a, b) => a.id - b.id);
+    for (const e of waiting) {
+      const last = this.last.get(conv) ?? 0;
+      if (e.id > last) this.deliver(e);
+    }
+  }
+
+  private read(conv: string, after: number, limit: number): Promise<StoredMessage[]> {
+    if (conv.startsWith('#')) return this.store.channelHistory(conv, { limit, after });
+    const [a, b] = conv.split(' ');
+    return this.store.directHistory(a, b, { limit, after });
+  }
+}
+
+/** A stored message as an event. A DM read back may have been queued for its recipient. */
+function toEvent(conv: string, m: StoredMessage): MessageEvent {
+  return { t: 'msg', conv, id: m.id, target: m.target, from: m.from, ts: m.ts, body: m.body, queued: !conv.startsWith('#') };
+}

@@ -1,0 +1,97 @@
+import { hashPassword, verifyPassword } from '../passwords.ts';
+import { refuse, type Refusal } from '../sentences.ts';
+import { nameKey } from '../store/keys.ts';
+import type { Registered } from './chat.ts';
+import type { ChatService } from './service.ts';
+
+type Request = { conn: string; address: string; handle: string; password?: string };
+
+/**
+ * REG @handle [password]. A guest handle is free to whoever asks while it is offline; a
+ * password claims it. One connection holds a handle across every node: the hold is taken in
+ * Presence (Redis for several nodes) before anything else, and kept until sign-off.
+ *
+ * Guessing is slowed per handle and address, per address, and per account (SignInLimits).
+ * Each attempt counts as a failure from the start, so that many attempts sent at once are
+ * limited as if sent one after another; a right password takes it back.
+ */
+export async function register(chat: ChatService, req: Request): Promise<Registered | Refusal> {
+  const key = nameKey(req.handle);
+  const stored = await chat.store.getUser(key);
+  if (!stored?.passwordHash && req.password === undefined) {
+    // A known guest handle changes nothing stored; a new one is stored before the OK.
+    return hold(chat, req, stored?.handle ?? req.handle, () => (stored === undefined ? store(chat, req.handle, null) : null));
+  }
+  const wait = chat.signIn.wait(key, req.address);
+  if (wait > 0) return refuse.tooManyAttempts(wait);
+  if (stored?.passwordHash) {
+    if (req.password === undefined) return refuse.passwordRequired(stored.handle);
+    chat.signIn.attempt(key, req.address);
+    if (!(await verifyPassword(req.password, stored.passwordHash))) {
+      chat.log.warn({ client: req.conn, user: stored.handle }, 'wrong password');
+      return refuse.wrongPassword(stored.handle);
+    }
+    chat.signIn.succeed(key, req.address);
+    chat.directory.addUser(stored.handle, true);
+    return hold(chat, req, stored.handle, () => null);
+  }
+  // Claiming a guest handle (or a new one) with a password: a few per address per hour.
+  const claimWait = chat.signIn.claimWait(req.address);
+  if (claimWait > 0) return refuse.tooManyClaims(claimWait);
+  const hash = await hashPassword(req.password!);
+  return hold(chat, req, stored?.handle ?? req.handle, async () => {
+    const now = await chat.store.getUser(key);
+    if (now?.passwordHash) return refuse.handleJustClaimed(now.handle);
+    const failed = await store(chat, now?.handle ?? req.handle, hash);
+    if (failed === null) chat.signIn.claimed(req.address, key);
+    return failed;
+  });
+}
+
+/**
+ * Take the handle for this connection, run `then` (a write to commit first, or a last
+ * check), and on success gather what sign-in hands over. On any refusal the hold is let go.
+ */
+async function hold(
+  chat: ChatService, req: Request, handle: string, then: () => null | Refusal | Promise<null | Refusal>,
+): Promise<Registered | Refusal> {
+  const key = nameKey(handle);
+  let held: boolean;
+  try {
+    held = await chat.presence.hold(key, req.conn);
+  } catch (err) {
+    chat.log.warn({ err, user: handle }, 'presence unreachable: sign-in refused');
+    return refuse.serverBusy();
+  }
+  if (!held) return refuse.handleOnline(handle);
+  try {
+    const refused = await then();
+    if (refused !== null) {
+      await chat.presence.release(key, req.conn).catch(() => {});
+      return refused;
+    }
+    const display = chat.directory.users.get(key)?.handle ?? handle;
+    const channels = chat.directory.channelsOf(key);
+    const [offline, lastIds] = await Promise.all([
+      chat.store.offlineFor(key),
+      chat.store.lastIds(channels.map((c) => c.key)),
+    ]);
+    return { handle: display, channels: channels.map((c) => ({ name: c.name, lastId: lastIds.get(c.key) ?? 0 })), offline };
+  } catch (err) {
+    await chat.presence.release(key, req.conn).catch(() => {});
+    chat.log.warn({ err, user: handle }, 'sign-in failed: the store is unreachable');
+    return refuse.notStored(`Could not sign in as ${handle}`);
+  }
+}
+
+/** A new handle, or a claim: stored first, and only once that has committed is the user in. */
+async function store(chat: ChatService, handle: string, hash: string | null): Promise<Refusal | null> {
+  const writes = hash === null
+    ? [{ op: 'addUser' as const, handle }]
+    : [{ op: 'addUser' as const, handle }, { op: 'setPassword' as const, handle, passwordHash: hash }];
+  if ((await chat.commits.stage(writes)) === null) {
+    return refuse.notStored(`Could not ${hash === null ? 'register' : 'claim'} ${handle}`);
+  }
+  chat.emit({ t: 'user', handle, claimed: hash !== null });
+  return null;
+}

@@ -1,0 +1,333 @@
+import { DEFAULT_CHANNEL } from '../../core/index.ts';
+import type { Bus } from '../bus/bus.ts';
+import type { Presence } from '../presence/presence.ts';
+import type { Logger } from '../logger.ts';
+import type { FloodControl } from '../flood.ts';
+import type { SignInLimits } from '../sign-in-limits.ts';
+import { refuse, type Refusal } from '../sentences.ts';
+import { conversationOf, nameKey } from '../store/keys.ts';
+import type { HistoryQuery, StoredMessage, Store, StoreWrite } from '../store/store.ts';
+import type { Caller, ChannelPage, Chat, ChatHost, Posted, Registered } from './chat.ts';
+import { Directory } from './directory.ts';
+import { decodeEnvelope, encodeEnvelope, type ChatEvent } from './events.ts';
+import { GroupCommit } from './group-commit.ts';
+import { Inbound, type RepairSource } from './inbound.ts';
+import { register } from './register.ts';
+
+/** What the service reports for /metrics (metrics.ts implements it). */
+export type ChatMetrics = {
+  commitTook(seconds: number, ok: boolean): void;
+  busLag(seconds: number): void;
+  gapRepaired(n: number, source: RepairSource): void;
+};
+
+export type ChatOptions = {
+  store: Store;
+  presence: Presence;
+  /** Null for one node alone: nothing to publish to, nothing to miss. */
+  bus: Bus | null;
+  nodeId: string;
+  host: ChatHost;
+  log: Logger;
+  signIn: SignInLimits;
+  flood: FloodControl;
+  metrics?: ChatMetrics;
+  /** How often a node compares its conversations with the store while the bus is healthy, and while it is not. */
+  pollMs?: number;
+  unhealthyPollMs?: number;
+};
+
+/** The one bus topic: every node gets every event and keeps what its users follow. */
+export const EVENTS_TOPIC = 'slck:events';
+
+/**
+ * The chat rules for this node: checks against the directory (a cache of who exists and
+ * belongs where), writes staged into the group commit, and once a batch has committed,
+ * its events applied here at once and published for the other nodes. Nothing is told to
+ * anyone, here or elsewhere, before the store has committed it.
+ */
+export class ChatService implements Chat {
+  readonly directory = new Directory();
+  readonly commits: GroupCommit;
+  readonly inbound: Inbound;
+  readonly store: Store;
+  readonly presence: Presence;
+  readonly signIn: SignInLimits;
+  readonly log: Logger;
+  private readonly bus: Bus | null;
+  private readonly nodeId: string;
+  private readonly host: ChatHost;
+  private readonly flood: FloodControl;
+  private readonly metrics: ChatMetrics | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private polling = false;
+
+  constructor(private readonly opts: ChatOptions) {
+    this.store = opts.store;
+    this.presence = opts.presence;
+    this.bus = opts.bus;
+    this.nodeId = opts.nodeId;
+    this.host = opts.host;
+    this.log = opts.log;
+    this.signIn = opts.signIn;
+    this.flood = opts.flood;
+    this.metrics = opts.metrics;
+    this.commits = new GroupCommit(this.store, (s, ok) => this.metrics?.commitTook(s, ok));
+    this.inbound = new Inbound(this.store, this.host, (n, source) => {
+      this.metrics?.gapRepaired(n, source);
+      this.log.warn({ messages: n, source }, 'read back messages the bus missed');
+    }, (err) => this.log.warn({ err }, 'gap repair: the store is unreachable; trying again'));
+  }
+
+  /** Load the directory, make sure the default channel exists, and follow the bus. */
+  async start(): Promise<void> {
+    await this.directory.load(this.store);
+    if (this.directory.channel(DEFAULT_CHANNEL) === undefined) {
+      if ((await this.commits.stage([{ op: 'addChannel', name: DEFAULT_CHANNEL }])) === null) {
+        throw new Error(`cannot create ${DEFAULT_CHANNEL}: ${this.store.lastFailure?.message ?? 'the store failed'}`);
+      }
+      this.directory.addChannel(DEFAULT_CHANNEL);
+    }
+    const every = (ms: number, run: () => void) => this.timers.push(setInterval(run, ms).unref());
+    // A dead node's users go offline once their presence expires: one node announces each.
+    every(5_000, () => void this.sweep());
+    every(10_000, () => this.inbound.prune());
+    const bus = this.bus;
+    if (bus === null) return;
+    bus.onMessage = (_topic, payload) => this.fromBus(payload);
+    bus.onResync = () => void this.resync();
+    bus.subscribe(EVENTS_TOPIC);
+    const pollMs = this.opts.pollMs ?? 1_000;
+    const unhealthyMs = this.opts.unhealthyPollMs ?? 250;
+    let since = 0;
+    every(unhealthyMs, () => {
+      since += unhealthyMs;
+      if (bus.healthy && since < pollMs) return;
+      since = 0;
+      void this.poll();
+    });
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+  }
+
+  // ------------------------------------------------------------ the rules
+
+  register(req: { conn: string; address: string; handle: string; password?: string }): Promise<Registered | Refusal> {
+    return register(this, req);
+  }
+
+  online(user: Caller, registered: Registered): void {
+    // Messages from here on reach them live; what came before they read with HISTORY.
+    for (const c of registered.channels) this.inbound.watch(nameKey(c.name), c.lastId);
+    this.presence.add(user.key, user.conn).then((first) => {
+      if (first) this.emit({ t: 'online', user: user.handle, channels: this.channelKeys(user.key) });
+    }, (err) => this.log.warn({ err, user: user.handle }, 'presence: could not record a sign-in'));
+  }
+
+  signOff(user: Caller): void {
+    this.presence.remove(user.key, user.conn).then((last) => {
+      if (last) this.emit({ t: 'offline', user: user.handle, channels: this.channelKeys(user.key) });
+    }, (err) => this.log.warn({ err, user: user.handle }, 'presence: could not record a sign-off'));
+    this.presence.release(user.key, user.conn).catch(() => {});
+  }
+
+  abandon(user: Caller): void {
+    this.presence.release(user.key, user.conn).catch(() => {});
+  }
+
+  async join(user: Caller, channel: string): Promise<Refusal | { channel: string; lastId: number }> {
+    const known = this.directory.channel(channel);
+    const name = known?.name ?? channel;
+    if (known?.members.has(user.key)) return { channel: name, lastId: await this.lastId(nameKey(name)) };
+    const refused = this.flood.joinRefusal(user.key, this.directory.channelsOf(user.key).length, known !== undefined, this.isExempt(user.key));
+    if (refused !== null) return refused;
+    const writes: StoreWrite[] = [{ op: 'addChannel', name }, { op: 'addMember', channel: name, handle: user.handle }];
+    if ((await this.commits.stage(writes)) === null) return refuse.notStored(`Could not join ${name}`);
+    // Stored: the membership holds whether or not the connection is still here.
+    this.emit({ t: 'joined', channel: name, user: user.handle });
+    const lastId = await this.lastId(nameKey(name));
+    this.inbound.watch(nameKey(name), lastId);
+    return { channel: name, lastId };
+  }
+
+  async leave(user: Caller, channel: string): Promise<Refusal | { channel: string }> {
+    const ch = this.directory.channel(channel);
+    if (ch === undefined) return refuse.noSuchChannel(channel);
+    if (!ch.members.has(user.key)) return refuse.notMemberToLeave(ch.name);
+    if ((await this.commits.stage([{ op: 'removeMember', channel: ch.name, handle: user.handle }])) === null) {
+      return refuse.notStored(`Could not leave ${ch.name}`);
+    }
+    if (ch.members.has(user.key)) this.emit({ t: 'left', channel: ch.name, user: user.handle });
+    return { channel: ch.name };
+  }
+
+  post(user: Caller, target: string, body: Uint8Array): Refusal | Promise<Posted | Refusal> {
+    let to: string;
+    let offlineFor: string | undefined;
+    if (target.charCodeAt(0) === 35) {
+      const ch = this.directory.channel(target);
+      if (ch === undefined) return refuse.noSuchChannel(target);
+      if (!ch.members.has(user.key)) return refuse.notMemberToPost(ch.name);
+      to = ch.name;
+    } else {
+      const u = this.directory.user(target);
+      if (u === undefined) return this.postToUnknown(user, target, body);
+      to = u.handle;
+      // Kept for the recipient's next sign-in unless they are here to take it now; a node
+      // that hands it over takes it out of the queue (`delivered`).
+      if (!this.host.isHere(u.key)) offlineFor = u.key;
+    }
+    const ts = new Date().toISOString();
+    const message = { target: to, from: user.handle, ts, body };
+    return this.commits.stage([{ op: 'append', message, offlineFor }]).then((ids) => {
+      if (ids === null) return refuse.messageNotStored(to);
+      const id = ids[0];
+      this.emit({ t: 'msg', conv: conversationOf(to, user.handle), id, ...message, queued: offlineFor !== undefined });
+      return { id, ts, target: to };
+    });
+  }
+
+  history(user: Caller, target: string, q: HistoryQuery): Refusal | Promise<StoredMessage[] | Refusal> {
+    if (target[0] === '#') {
+      const ch = this.directory.channel(target);
+      if (ch === undefined) return refuse.noSuchChannel(target);
+      if (!ch.members.has(user.key)) return refuse.notMemberToRead(ch.name);
+      // What this connection has just sent is committed first, so history shows it.
+      return this.commits.settled().then(() => this.store.channelHistory(ch.name, q));
+    }
+    const u = this.directory.user(target);
+    if (u === undefined) {
+      return this.refreshUser(target).then<StoredMessage[] | Refusal>((found) =>
+        found === undefined ? refuse.noSuchUser(target) : this.store.directHistory(user.handle, found, q));
+    }
+    return this.commits.settled().then(() => this.store.directHistory(user.handle, u.handle, q));
+  }
+
+  users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean }>> {
+    let keys: Iterable<string> = this.directory.users.keys();
+    if (channel !== undefined) {
+      const ch = this.directory.channel(channel);
+      if (ch === undefined) return refuse.noSuchChannel(channel);
+      keys = ch.members;
+    }
+    const list = [...keys];
+    return this.presence.everyone().then((online) => {
+      const here = new Set(online);
+      return list.map((k) => ({ handle: this.directory.users.get(k)?.handle ?? k, online: here.has(k) }));
+    });
+  }
+
+  channels(limit: number, after?: string): ChannelPage {
+    const sorted = this.directory.sorted();
+    const from = after === undefined ? 0 : firstAfter(sorted, nameKey(after));
+    const page = sorted.slice(from, from + limit);
+    const more = from + page.length < sorted.length && page.length > 0 ? page[page.length - 1].name : undefined;
+    return { page: page.map((c) => ({ name: c.name, members: c.members.size })), more };
+  }
+
+  delivered(handle: string, messages: Array<{ conversation: string; id: number }>): void {
+    if (messages.length === 0) return;
+    // If this commit fails the messages stay queued and come again at the next sign-in.
+    void this.commits.stage([{ op: 'delivered', handle, messages }]);
+  }
+
+  isExempt(userKey: string): boolean {
+    return this.flood.isListedExempt(userKey) && (this.directory.users.get(userKey)?.claimed ?? false);
+  }
+
+  settled(): Promise<void> {
+    return this.commits.settled();
+  }
+
+  // ------------------------------------------------------------ events
+
+  /** A committed event: applied here at once, and published for the other nodes. */
+  emit(event: ChatEvent): void {
+    this.apply(event);
+    this.bus?.publish(EVENTS_TOPIC, encodeEnvelope({ origin: this.nodeId, at: Date.now(), event }));
+  }
+
+  private apply(event: ChatEvent): void {
+    this.directory.apply(event);
+    if (event.t === 'msg') this.inbound.accept(event);
+    else this.host.apply(event);
+  }
+
+  private fromBus(payload: Uint8Array): void {
+    const env = decodeEnvelope(payload);
+    // Our own events were applied when they committed.
+    if (env === null || env.origin === this.nodeId) return;
+    this.metrics?.busLag(Math.max(0, Date.now() - env.at) / 1000);
+    this.apply(env.event);
+  }
+
+  /** The bus may have lost events: reload the directory, and read back missed messages. */
+  private async resync(): Promise<void> {
+    try {
+      await this.directory.load(this.store);
+    } catch (err) {
+      this.log.warn({ err }, 'resync: could not reload the directory');
+    }
+    await this.poll();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      await this.inbound.poll();
+    } catch (err) {
+      this.log.warn({ err }, 'poll: the store is unreachable');
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      for (const handle of await this.presence.sweep()) {
+        const u = this.directory.users.get(handle);
+        this.emit({ t: 'offline', user: u?.handle ?? handle, channels: this.channelKeys(handle) });
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'presence sweep failed');
+    }
+  }
+
+  private channelKeys(userKey: string): string[] {
+    return this.directory.channelsOf(userKey).map((c) => c.key);
+  }
+
+  private async lastId(conversation: string): Promise<number> {
+    return (await this.store.lastIds([conversation])).get(conversation) ?? 0;
+  }
+
+  /** A handle this node has not heard of may have registered on another node just now. */
+  async refreshUser(handle: string): Promise<string | undefined> {
+    const stored = await this.store.getUser(handle);
+    if (stored === undefined) return undefined;
+    this.directory.addUser(stored.handle, stored.passwordHash !== null);
+    return stored.handle;
+  }
+
+  private postToUnknown(user: Caller, target: string, body: Uint8Array): Promise<Posted | Refusal> {
+    return this.refreshUser(target).then((found) => {
+      if (found === undefined) return refuse.noSuchUser(target);
+      return this.post(user, found, body);
+    });
+  }
+}
+
+/** Index of the first channel whose key sorts after `key` (binary search). */
+function firstAfter(sorted: Array<{ key: string }>, key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid].key <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
