@@ -31,7 +31,7 @@ export const COMMAND_TYPES: readonly CommandType[] = [
 // ---------------------------------------------------------------- server -> client
 
 /** Why the server closes a connection. */
-export type ByeReason = 'QUIT' | 'SHUTDOWN' | 'SLOW_CONSUMER' | 'TIMEOUT' | 'PROTOCOL';
+export type ByeReason = 'QUIT' | 'SHUTDOWN' | 'SLOW_CONSUMER' | 'TIMEOUT' | 'ELSEWHERE' | 'PROTOCOL';
 
 export type ServerFrame =
   /** First frame on every connection. */

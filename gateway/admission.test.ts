@@ -189,7 +189,7 @@ describe('the global connection cap', () => {
     await refused(await Peer.ws(wsUrl, '127.0.0.3'), full);
     const health = await fetch(`${httpUrl}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok' });
+    expect(await health.json()).toEqual({ status: 'ok', store: 'ok', bus: 'none' });
 
     await a.expect('QUIT\r\n', 'BYE QUIT');
     await a.waitClosed();

@@ -21,6 +21,7 @@ import { MemoryPresence } from './presence/memory-presence.ts';
 import { RedisPresence } from './presence/redis-presence.ts';
 import { ChatService } from './chat/service.ts';
 import { SignInLimits } from './sign-in-limits.ts';
+import { openRedisSignInLimits } from './sign-in-limits-redis.ts';
 import { ServerMetrics, registerMetrics } from './metrics.ts';
 import { formatSummary, type SummaryRow } from './summary.ts';
 
@@ -93,7 +94,11 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
   const hub = new Hub({ log: logger, nodeId: config.nodeId, version: PROTOCOL_VERSION, maxOutbound: config.maxOutbound, guards: config, metrics });
   const chat = new ChatService({
     store, presence, bus, nodeId: config.nodeId, host: hub, log: logger, metrics,
-    signIn: new SignInLimits({ claimsPerHour: config.claimsPerHour }), flood: hub.flood,
+    // Failed-password counts are shared by every node, or an attacker gets a node's worth each.
+    signIn: config.redisUrl === null
+      ? new SignInLimits({ claimsPerHour: config.claimsPerHour })
+      : await openRedisSignInLimits(config.redisUrl, { claimsPerHour: config.claimsPerHour, log: logger }),
+    flood: hub.flood,
   });
   hub.chat = chat;
   await chat.start();
@@ -131,13 +136,26 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     connections: { tcp: tcp.connections, ws: ws.connections, max: config.maxConnections },
     uptimeSeconds: Math.round(process.uptime()),
   });
+  // A store across a network is asked at most once a second, however often /healthz is.
+  let probed: { at: number; error: string | null } = { at: 0, error: null };
+  const storeProblem = async (): Promise<string | null> => {
+    if (store.probe !== undefined && Date.now() - probed.at > 1_000) {
+      probed = { at: Date.now(), error: await store.probe().then(() => null, (e: Error) => e.message) };
+    }
+    if (probed.error !== null) return `store unreachable: ${probed.error}`;
+    return store.lastFailure ? `store: ${store.lastFailure.message}` : null;
+  };
   app.get('/healthz', async (_req, reply) => {
-    // Unavailable while stopping, and while the store's last commit failed (a full disk).
-    const problem = stopping ? 'shutting down' : store.lastFailure ? `store: ${store.lastFailure.message}` : null;
+    // Unavailable while stopping, while the database cannot be reached, and while the store's
+    // last commit failed (a full disk). A bus down is reported, but the node still serves:
+    // it delivers by polling the store meanwhile.
+    const storeIssue = await storeProblem();
+    const problem = stopping ? 'shutting down' : storeIssue;
+    const parts = { store: storeIssue === null ? 'ok' : 'unavailable', bus: bus === null ? 'none' : bus.healthy ? 'ok' : 'down' };
     const extra = config.healthDetails ? details() : {};
-    if (problem === null) return { status: 'ok', ...extra };
+    if (problem === null) return { status: 'ok', ...parts, ...extra };
     app.log.warn({ problem, ...details() }, 'health check: unavailable');
-    return reply.code(503).send({ status: 'unavailable', ...extra });
+    return reply.code(503).send({ status: 'unavailable', ...parts, ...extra });
   });
 
   registerMetrics(app, metrics, { enabled: config.metrics });
@@ -156,7 +174,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
   });
   app.addHook('onClose', async () => {
     chat.close();
-    await Promise.allSettled([bus?.close(), presence.close()]);
+    await Promise.allSettled([bus?.close(), presence.close(), chat.signIn.close()]);
     await store.close();
   });
 

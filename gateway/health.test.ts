@@ -36,13 +36,13 @@ async function health(s: TestServer): Promise<{ status: number; text: string }> 
 }
 
 describe('/healthz', () => {
-  it('says ok and nothing else: no database path, no counts', async () => {
+  it('says ok, and that the store is and there is no bus: no database path, no counts', async () => {
     const { server: s, dataDir } = await start({});
     const jane = await TestClient.user(s.tcpPort, '@jane');
     clients.push(jane);
     const { status, text } = await health(s);
     expect(status).toBe(200);
-    expect(JSON.parse(text)).toEqual({ status: 'ok' });
+    expect(JSON.parse(text)).toEqual({ status: 'ok', store: 'ok', bus: 'none' });
     expect(text).not.toContain(dataDir);
     expect(text).not.toContain('slck.db');
   });
@@ -54,11 +54,11 @@ describe('/healthz', () => {
     const db = (s.server.store as SqliteStore).db;
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
     expect(await jane.cmd(msg('#disk', 'x'.repeat(60_000)))).toEqual(['ERR STORE_FAILED Message to #disk was not stored; try again']);
-    expect(await health(s)).toEqual({ status: 503, text: '{"status":"unavailable"}' });
+    expect(await health(s)).toEqual({ status: 503, text: '{"status":"unavailable","store":"unavailable","bus":"none"}' });
 
     db.pragma('max_page_count = 1073741823');
     await jane.ok(msg('#disk', 'fits again'));
-    expect(await health(s)).toEqual({ status: 200, text: '{"status":"ok"}' });
+    expect(await health(s)).toEqual({ status: 200, text: '{"status":"ok","store":"ok","bus":"none"}' });
   });
 
   it('shows the details to an operator who asks for them with --health-details', async () => {

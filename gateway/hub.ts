@@ -367,6 +367,11 @@ export class Hub implements ChatHost, CommandContext {
     if (m.queued) this.chat.delivered(recipient.handle, [{ conversation: m.conv, id: m.id }]);
   }
 
+  lost(userKey: string, connId: string): void {
+    const user = this.users.get(userKey);
+    if (user !== undefined && user.conn.session.id === connId) this.end(user.conn, 'closed', farewell.elsewhere(user.handle));
+  }
+
   apply(e: Exclude<ChatEvent, MessageEvent>): void {
     switch (e.t) {
       case 'joined': {

@@ -46,4 +46,5 @@ export const farewell = {
   slowConsumer: (maxOutbound: number) => bye('SLOW_CONSUMER', `More than ${maxOutbound} bytes were waiting unread`),
   repliesUnread: () => bye('SLOW_CONSUMER', 'Your history replies went unread while others waited'),
   timeout: (why: string) => bye('TIMEOUT', why),
+  elsewhere: (handle: string) => bye('ELSEWHERE', `${handle} signed in on another connection while this server was out of touch`),
 };

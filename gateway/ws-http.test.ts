@@ -111,7 +111,7 @@ describe('HTTP', () => {
     const res = await fetch(`${server.httpUrl}/healthz`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await res.json()).toEqual({ status: 'ok', store: 'ok', bus: 'none' });
   });
 
   it('GET / serves the app, never cached, under a CSP', async () => {

@@ -57,4 +57,6 @@ export interface ChatHost {
   apply(event: Exclude<ChatEvent, MessageEvent>): void;
   /** A committed message, in id order within its conversation, each exactly once. */
   deliver(message: MessageEvent): void;
+  /** The user's handle was taken over by a connection on another node: this one must go. */
+  lost(userKey: string, conn: string): void;
 }

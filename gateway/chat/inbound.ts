@@ -59,7 +59,7 @@ export class Inbound {
     const last = this.last.get(conv);
     if (last === undefined || e.id === last + 1) return this.deliver(e);
     if (e.id <= last) return; // already delivered: an echo, a repair that overtook it
-    void this.repair(conv, last, e.id, 'gap', [e]);
+    void this.repair(conv, last, e.id - 1, 'gap', [e]);
   }
 
   /** Compare with the store, and read back whatever this node has not delivered. */

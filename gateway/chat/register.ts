@@ -22,28 +22,30 @@ export async function register(chat: ChatService, req: Request): Promise<Registe
     // A known guest handle changes nothing stored; a new one is stored before the OK.
     return hold(chat, req, stored?.handle ?? req.handle, () => (stored === undefined ? store(chat, req.handle, null) : null));
   }
-  const wait = chat.signIn.wait(key, req.address);
+  const wait = await chat.signIn.wait(key, req.address);
   if (wait > 0) return refuse.tooManyAttempts(wait);
   if (stored?.passwordHash) {
     if (req.password === undefined) return refuse.passwordRequired(stored.handle);
-    chat.signIn.attempt(key, req.address);
+    // Checked again as it is counted, in one step: others may have begun since `wait`.
+    const begun = await chat.signIn.attempt(key, req.address);
+    if (begun > 0) return refuse.tooManyAttempts(begun);
     if (!(await verifyPassword(req.password, stored.passwordHash))) {
       chat.log.warn({ client: req.conn, user: stored.handle }, 'wrong password');
       return refuse.wrongPassword(stored.handle);
     }
-    chat.signIn.succeed(key, req.address);
+    await chat.signIn.succeed(key, req.address);
     chat.directory.addUser(stored.handle, true);
     return hold(chat, req, stored.handle, () => null);
   }
   // Claiming a guest handle (or a new one) with a password: a few per address per hour.
-  const claimWait = chat.signIn.claimWait(req.address);
+  const claimWait = await chat.signIn.claimWait(req.address);
   if (claimWait > 0) return refuse.tooManyClaims(claimWait);
   const hash = await hashPassword(req.password!);
   return hold(chat, req, stored?.handle ?? req.handle, async () => {
     const now = await chat.store.getUser(key);
     if (now?.passwordHash) return refuse.handleJustClaimed(now.handle);
     const failed = await store(chat, now?.handle ?? req.handle, hash);
-    if (failed === null) chat.signIn.claimed(req.address, key);
+    if (failed === null) await chat.signIn.claimed(req.address, key);
     return failed;
   });
 }

@@ -81,6 +81,10 @@ export class ChatService implements Chat {
 
   /** Load the directory, make sure the default channel exists, and follow the bus. */
   async start(): Promise<void> {
+    this.presence.onLost = (user, conn) => {
+      this.log.warn({ user, client: conn }, 'handle taken over by another node while this one was out of touch');
+      this.host.lost(user, conn);
+    };
     await this.directory.load(this.store);
     if (this.directory.channel(DEFAULT_CHANNEL) === undefined) {
       if ((await this.commits.stage([{ op: 'addChannel', name: DEFAULT_CHANNEL }])) === null) {

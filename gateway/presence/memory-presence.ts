@@ -11,6 +11,8 @@ export class MemoryPresence implements Presence {
   private readonly holders = new Map<string, { conn: string; until: number }>();
   private readonly mine = new Map<string, Set<string>>();
   private readonly timer: NodeJS.Timeout;
+  /** Never called: in one process a hold is only let go by its connection. */
+  onLost: (user: string, conn: string) => void = () => {};
 
   constructor(private readonly ttlMs = 30_000, private readonly now: () => number = Date.now) {
     this.timer = setInterval(() => this.refresh(), Math.max(10, Math.floor(ttlMs / 3)));

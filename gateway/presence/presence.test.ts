@@ -27,9 +27,9 @@ async function redisNode(): Promise<RedisPresence> {
   return p;
 }
 /** Nodes sharing one Redis keyspace. */
-async function redisNodes(n: number): Promise<RedisPresence[]> {
+async function redisNodes(n: number, nodeTtlMs?: number): Promise<RedisPresence[]> {
   const prefix = `shared${++seq}:`;
-  const nodes = await Promise.all(Array.from({ length: n }, (_, i) => RedisPresence.open(redis.url, { nodeId: `s${seq}-${i}`, ttlMs: TTL, prefix })));
+  const nodes = await Promise.all(Array.from({ length: n }, (_, i) => RedisPresence.open(redis.url, { nodeId: `s${seq}-${i}`, ttlMs: TTL, nodeTtlMs, prefix })));
   open.push(...nodes);
   return nodes;
 }
@@ -114,5 +114,35 @@ describe('RedisPresence across nodes', () => {
     await sleep(TTL * 2);
     expect(await b.online(['@jane'])).toEqual(new Set(['@jane']));
     expect(await b.hold('@jane', 'other')).toBe(false);
+  });
+
+  it("a dead node's handles are free once its heartbeat has expired, sooner than its presence", async () => {
+    const [a, c] = await redisNodes(2, 100);
+    expect(await a.hold('@jane', 'x')).toBe(true);
+    await a.add('@jane', 'x');
+    expect(await c.hold('@jane', 'z')).toBe(false);
+    await a.close(); // killed: no more heartbeats
+    await sleep(150);
+    expect(await c.online(['@jane'])).toEqual(new Set(['@jane'])); // presence lives on (TTL 400)
+    expect(await c.hold('@jane', 'z')).toBe(true);
+  });
+
+  it('a node that looked dead and lost a handle is told, so that connection goes', async () => {
+    const [a, c] = await redisNodes(2, 100);
+    const lost: string[] = [];
+    a.onLost = (user, conn) => lost.push(`${user} ${conn}`);
+    expect(await a.hold('@jane', 'x')).toBe(true);
+    // As a stall of Redis longer than the heartbeat would: a's heartbeat key is gone for a moment.
+    const prefix = (a as unknown as { prefix: string }).prefix;
+    const node = (a as unknown as { node: string }).node;
+    const { createClient } = await import('redis');
+    const r = createClient({ url: redis.url });
+    await r.connect();
+    await r.del(`${prefix}n:${node}`);
+    await r.quit();
+    expect(await c.hold('@jane', 'z')).toBe(true);
+    await a.refresh();
+    expect(lost).toEqual(['@jane x']);
+    expect(await a.hold('@jane', 'x2')).toBe(false);
   });
 });

@@ -19,6 +19,11 @@ export interface Presence {
   /** Hold a handle for one connection: false when another connection holds it. */
   hold(user: string, conn: string): Promise<boolean>;
   release(user: string, conn: string): Promise<void>;
+  /**
+   * Set by the node: a handle this node held was taken over by another node, which thought
+   * this one dead (its heartbeat missed). The connection must go: one handle, one connection.
+   */
+  onLost: (user: string, conn: string) => void;
   close(): Promise<void>;
 }
 

@@ -44,10 +44,19 @@ for _, u in ipairs(stale) do
 end
 return gone`;
 
-/** Take or keep a handle: set when free or already ours. */
+/**
+ * Take or keep a handle: set when free, already ours, or held by a node that is gone (its
+ * heartbeat key expired: killed, or cut off from Redis). So a user whose node died signs in
+ * elsewhere within the node heartbeat's TTL, not the longer presence TTL.
+ */
 const HOLD = `
 local v = redis.call('GET', KEYS[1])
 if v == false or v == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+local node = string.match(v, '^(.*)/')
+if node and redis.call('EXISTS', ARGV[3] .. node) == 0 then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
 end
@@ -57,7 +66,16 @@ const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0`;
 
-export type RedisPresenceOptions = { nodeId: string; ttlMs?: number; prefix?: string };
+export type RedisPresenceOptions = {
+  nodeId: string;
+  ttlMs?: number;
+  /** How long a node counts as alive after its last heartbeat, for taking over its holds. */
+  nodeTtlMs?: number;
+  prefix?: string;
+};
+
+/** Long enough to ride out a Redis stall of several seconds, short enough for a quick failover. */
+export const DEFAULT_NODE_TTL_MS = 10_000;
 
 export class RedisPresence implements Presence {
   private readonly ttl: number;
@@ -67,13 +85,26 @@ export class RedisPresence implements Presence {
   private readonly mine = new Map<string, Set<string>>();
   private readonly held = new Map<string, string>();
   private readonly timer: NodeJS.Timeout;
+  private readonly beat: NodeJS.Timeout;
+  private readonly nodeTtl: number;
+  /** Told when a handle this node held was taken over (it was thought dead): that connection must go. */
+  onLost: (user: string, conn: string) => void = () => {};
 
   private constructor(private readonly redis: Client, opts: RedisPresenceOptions) {
     this.ttl = opts.ttlMs ?? DEFAULT_PRESENCE_TTL_MS;
+    this.nodeTtl = opts.nodeTtlMs ?? Math.min(DEFAULT_NODE_TTL_MS, this.ttl);
     this.prefix = opts.prefix ?? 'slck:';
     this.node = opts.nodeId;
     this.timer = setInterval(() => void this.refresh().catch(() => {}), Math.max(10, Math.floor(this.ttl / 3)));
     this.timer.unref();
+    this.beat = setInterval(() => void this.heartbeat(), Math.max(10, Math.floor(this.nodeTtl / 5)));
+    this.beat.unref();
+  }
+
+  /** This node is alive: its holds stand. */
+  private async heartbeat(): Promise<void> {
+    if (!this.redis.isReady) return;
+    await this.redis.set(this.nodeKey(), '1', { PX: this.nodeTtl }).catch(() => {});
   }
 
   static async open(url: string, opts: RedisPresenceOptions): Promise<RedisPresence> {
@@ -84,7 +115,9 @@ export class RedisPresence implements Presence {
     });
     redis.on('error', () => {});
     await redis.connect();
-    return new RedisPresence(redis, opts);
+    const p = new RedisPresence(redis, opts);
+    await p.heartbeat();
+    return p;
   }
 
   async add(user: string, conn: string): Promise<boolean> {
@@ -120,7 +153,7 @@ export class RedisPresence implements Presence {
   }
 
   async hold(user: string, conn: string): Promise<boolean> {
-    const ok = (await this.eval(HOLD, [this.holdKey(user)], [this.member(conn), this.ttl])) === 1;
+    const ok = (await this.eval(HOLD, [this.holdKey(user)], [this.member(conn), this.ttl, `${this.prefix}n:`])) === 1;
     if (ok) this.held.set(user, conn);
     return ok;
   }
@@ -132,6 +165,7 @@ export class RedisPresence implements Presence {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.beat);
     if (this.redis.isOpen) this.redis.destroy();
   }
 
@@ -145,7 +179,17 @@ export class RedisPresence implements Presence {
         work.push(this.eval(ADD, [this.userKey(user), this.onlineKey()], [this.member(c), now + this.ttl, now, 2 * this.ttl, user]));
       }
     }
-    for (const [user, conn] of this.held) work.push(this.eval(HOLD, [this.holdKey(user)], [this.member(conn), this.ttl]));
+    await this.heartbeat();
+    for (const [user, conn] of this.held) {
+      work.push(this.eval(HOLD, [this.holdKey(user)], [this.member(conn), this.ttl, `${this.prefix}n:`]).then((r) => {
+        // Another node took it over while this one looked dead (a long Redis stall): one
+        // handle, one connection, so this one goes.
+        if (r !== 1 && this.held.get(user) === conn) {
+          this.held.delete(user);
+          this.onLost(user, conn);
+        }
+      }));
+    }
     await Promise.all(work);
   }
 
@@ -163,6 +207,10 @@ export class RedisPresence implements Presence {
 
   private onlineKey(): string {
     return `${this.prefix}online`;
+  }
+
+  private nodeKey(): string {
+    return `${this.prefix}n:${this.node}`;
   }
 
   private holdKey(user: string): string {

@@ -99,6 +99,10 @@ export class PostgresStore implements Store {
     return out;
   }
 
+  async probe(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
@@ -221,7 +225,14 @@ export function redactUrl(url: string): string {
  */
 export async function openPostgresStore(url: string, opts: { poolSize?: number } = {}): Promise<PostgresStore> {
   const where = redactUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 8 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 8,
+    // A database that stops answering (a stalled machine, a network partition) must turn into
+    // ERR STORE_FAILED within seconds, not hold every MSG for ever.
+    connectionTimeoutMillis: 3_000,
+    query_timeout: 10_000,
+  });
   // An idle connection that the server drops (a restart, a failover) must not crash the node.
   pool.on('error', () => {});
   try {

@@ -102,5 +102,8 @@ export interface Store {
   /** The newest id of each conversation asked for (0 for one with no message yet). */
   lastIds(conversations: string[]): Promise<Map<string, number>>;
 
+  /** For a store across a network: rejects while it cannot be reached (/healthz asks). */
+  probe?(): Promise<void>;
+
   close(): Promise<void>;
 }

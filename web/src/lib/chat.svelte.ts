@@ -4,6 +4,9 @@ import { isChannel, nameKey, nameProblem, DEFAULT_CHANNEL } from '../../../core/
 import { LIMITS } from '../../../core/limits.ts';
 import { utf8Length } from '../../../core/bytes.ts';
 import { backoffDelay, type Connection } from './connection.svelte.ts';
+
+/** The longest wait between sign-in retries while resuming. */
+const REG_RETRY_MAX_MS = 2_000;
 import { Conversation, toItem } from './conversation.svelte.ts';
 import { catchUp, loadLatest, loadOlder } from './history.ts';
 import * as storage from './storage.ts';
@@ -202,8 +205,11 @@ export class Chat {
       this.registering = false;
       if (!(e instanceof ServerError) || e.code === 'DISCONNECTED') return; // onOpen runs again
       if (TRANSIENT_REG.has(e.code) && (this.resuming || this.phase === 'signed-in')) {
-        this.syncNote = `${e.message}. Trying again…`;
-        this.regTimer = setTimeout(() => void this.register(), backoffDelay(this.regAttempt++));
+        // Our own session resuming: the handle is still held by our old connection (its node
+        // died; the hold lasts until that node's heartbeat expires, 10 s). Ask every couple of
+        // seconds so we are back soon after it is free, not a long backoff later.
+        this.syncNote = e.code === 'HANDLE_TAKEN' ? 'Resuming your session…' : `${e.message}. Trying again…`;
+        this.regTimer = setTimeout(() => void this.register(), Math.min(backoffDelay(this.regAttempt++), REG_RETRY_MAX_MS));
         return;
       }
       if (this.phase === 'signed-in' || this.resuming) {
