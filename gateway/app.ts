@@ -93,7 +93,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
   // HELLO names the version of the protocol spoken (docs/PROTOCOL.md), not of the package.
   const hub = new Hub({ log: logger, nodeId: config.nodeId, version: PROTOCOL_VERSION, maxOutbound: config.maxOutbound, guards: config, metrics });
   const chat = new ChatService({
-    store, presence, bus, nodeId: config.nodeId, host: hub, log: logger, metrics,
+    store, presence, bus, nodeId: config.nodeId, host: hub.fanout, log: logger, metrics,
     // Failed-password counts are shared by every node, or an attacker gets a node's worth each.
     signIn: config.redisUrl === null
       ? new SignInLimits({ claimsPerHour: config.claimsPerHour })

@@ -1,5 +1,4 @@
 import { nameKey } from '../core/index.ts';
-import type { Conn } from './conn.ts';
 import { refuse, type Refusal } from './sentences.ts';
 
 /**
@@ -91,6 +90,9 @@ export class TokenBucket {
 /** A connection's message bucket, and whether its user is exempt (decided once per user). */
 export type ConnFlood = { bucket: TokenBucket; user: object | null; exempt: boolean };
 
+/** What flood control reads and keeps on a connection (conn.ts's Conn has both). */
+export type FloodedConn = { flood: ConnFlood | null; user: { key: string } | null };
+
 export class FloodControl {
   readonly options: GuardOptions;
   private readonly exempt: Set<string>;
@@ -108,7 +110,7 @@ export class FloodControl {
    * Before a MSG runs: 0 if it may run now (a token was taken), else the milliseconds to
    * hold it and everything after it.
    */
-  msgWait(conn: Conn, isExempt: (userKey: string) => boolean): number {
+  msgWait(conn: FloodedConn, isExempt: (userKey: string) => boolean): number {
     const { msgRate, msgBurst } = this.options;
     if (msgRate === 0 || msgBurst === 0) return 0;
     let f = conn.flood;

@@ -3,10 +3,10 @@ import {
   ProtocolError, encodeDelivery, encodeServerFrame, nameKey,
   type Command, type ServerFrame,
 } from '../core/index.ts';
-import { Conn, addOnline, removeOnline, type Channel, type Departure, type Slot, type User } from './conn.ts';
+import { Conn, type Departure, type Slot, type User } from './conn.ts';
 import type { Session } from './session.ts';
-import type { Caller, Chat, ChatHost, Registered } from './chat/chat.ts';
-import type { ChatEvent, MessageEvent } from './chat/events.ts';
+import type { Caller, Chat, Registered } from './chat/chat.ts';
+import { Fanout } from './fanout.ts';
 import { commands } from './commands/index.ts';
 import type { CommandContext } from './commands/types.ts';
 import { FloodControl, type GuardOptions } from './flood.ts';
@@ -53,29 +53,22 @@ const MAX_UNFILLED = 256;
  * Output is queued per connection and written once per event-loop turn; a reply that waits
  * on a commit holds its place (a `Slot`), so replies leave in command order.
  */
-export class Hub implements ChatHost, CommandContext {
+export class Hub implements CommandContext {
   chat!: Chat;
   readonly log: Logger;
   readonly nodeId: string;
   readonly version: string;
   readonly serverName: string;
   readonly maxOutbound: number;
-  /** Users signed in on this node. */
-  readonly users = new Map<string, User>();
-  /** Channels with someone online here (or once had). */
-  readonly channels = new Map<string, Channel>();
-  /**
-   * user key -> people they have exchanged direct messages with through this node. They hear
-   * of each other's presence, as co-members of a channel do.
-   */
-  private readonly partners = new Map<string, Set<string>>();
+  /** Who is signed in here, where they sit, and what they are told: the chat rules' `ChatHost`. */
+  readonly fanout: Fanout;
   readonly conns = new Set<Conn>();
   readonly flood: FloodControl;
   readonly replies: ReplyBudget;
   readonly overload: OverloadGovernor;
   /** Summary rows of connections that have ended (bounded). */
   readonly ended: SummaryRow[] = [];
-  private readonly metrics: HubMetrics | undefined;
+  readonly metrics: HubMetrics | undefined;
   private nextConnId = 1;
   private dirtyConns: Conn[] = [];
   private flushScheduled = false;
@@ -90,6 +83,12 @@ export class Hub implements ChatHost, CommandContext {
     this.serverName = opts.serverName ?? 'slck';
     this.maxOutbound = opts.maxOutbound;
     this.metrics = opts.metrics;
+    this.fanout = new Fanout({
+      send: (conn, bytes) => this.send(conn, bytes),
+      end: (conn, how, bye) => this.end(conn, how, bye),
+      delivered: (handle, messages) => this.chat.delivered(handle, messages),
+      metrics: opts.metrics,
+    });
     this.flood = new FloodControl(opts.guards);
     this.overload = new OverloadGovernor(opts.overload);
     this.replies = new ReplyBudget(opts.maxOutbound, this.flood.options.maxReplyMemory, this.flood.options.replyStallMs, (conn) => {
@@ -97,6 +96,11 @@ export class Hub implements ChatHost, CommandContext {
       this.metrics?.slowConsumerCut();
       this.end(conn, 'slow consumer', farewell.repliesUnread());
     });
+  }
+
+  /** Users signed in on this node. */
+  get users(): ReadonlyMap<string, User> {
+    return this.fanout.users;
   }
 
   newConnId(): string {
@@ -232,8 +236,7 @@ export class Hub implements ChatHost, CommandContext {
     const user = conn.user;
     if (user !== null) {
       conn.user = null;
-      this.users.delete(user.key);
-      for (const ch of user.channels) removeOnline(ch, conn);
+      this.fanout.remove(user);
       this.chat.signOff({ key: user.key, handle: user.handle, conn: conn.session.id });
     }
     this.ended.push(...summaryRows([conn]));
@@ -318,87 +321,13 @@ export class Hub implements ChatHost, CommandContext {
   signIn(conn: Conn, r: Registered): void {
     const key = nameKey(r.handle);
     const user: User = { key, handle: r.handle, conn, channels: new Set() };
-    this.users.set(key, user);
+    this.fanout.add(user, r.channels.map((c) => c.name));
     conn.user = user;
     conn.lastHandle = r.handle;
     this.reply(conn, { type: 'OK', args: [] });
-    for (const c of r.channels) {
-      this.seat(user, this.channel(c.name));
-      this.reply(conn, { type: 'JOINED', channel: c.name, user: r.handle });
-    }
+    for (const c of r.channels) this.reply(conn, { type: 'JOINED', channel: c.name, user: r.handle });
     for (const m of r.offline) this.sendOwn(conn, encodeDelivery(m.target, m.from, m.id, m.ts, m.body));
     this.log.info({ client: conn.session.id, user: r.handle }, 'registered');
-  }
-
-  // ------------------------------------------------------------ ChatHost: fan-out here
-
-  isHere(userKey: string): boolean {
-    return this.users.has(userKey);
-  }
-
-  interested(conversation: string): boolean {
-    if (conversation.charCodeAt(0) === 35) return (this.channels.get(conversation)?.online.length ?? 0) > 0;
-    const space = conversation.indexOf(' ');
-    return this.users.has(conversation.slice(0, space)) || this.users.has(conversation.slice(space + 1));
-  }
-
-  deliver(m: MessageEvent): void {
-    const from = nameKey(m.from);
-    const frame = encodeDelivery(m.target, m.from, m.id, m.ts, m.body);
-    if (m.conv.charCodeAt(0) === 35) {
-      const online = this.channels.get(m.conv)?.online ?? [];
-      let n = 0;
-      for (let i = 0; i < online.length; i++) {
-        const c = online[i];
-        if (c.user !== null && c.user.key !== from) {
-          this.send(c, frame);
-          n++;
-        }
-      }
-      this.metrics?.delivered(n);
-      return;
-    }
-    const to = nameKey(m.target);
-    if (this.users.has(from) || this.users.has(to)) this.noteDirect(from, to);
-    const recipient = this.users.get(to);
-    if (recipient === undefined || to === from) return;
-    this.send(recipient.conn, frame);
-    this.metrics?.delivered(1);
-    if (m.queued) this.chat.delivered(recipient.handle, [{ conversation: m.conv, id: m.id }]);
-  }
-
-  lost(userKey: string, connId: string): void {
-    const user = this.users.get(userKey);
-    if (user !== undefined && user.conn.session.id === connId) this.end(user.conn, 'closed', farewell.elsewhere(user.handle));
-  }
-
-  apply(e: Exclude<ChatEvent, MessageEvent>): void {
-    switch (e.t) {
-      case 'joined': {
-        const ch = this.channel(e.channel);
-        const user = this.users.get(nameKey(e.user));
-        if (user !== undefined) this.seat(user, ch);
-        this.broadcast(ch, encodeServerFrame({ type: 'JOINED', channel: ch.name, user: e.user }));
-        return;
-      }
-      case 'left': {
-        const ch = this.channels.get(nameKey(e.channel));
-        if (ch === undefined) return;
-        this.broadcast(ch, encodeServerFrame({ type: 'LEFT', channel: ch.name, user: e.user }));
-        const user = this.users.get(nameKey(e.user));
-        if (user !== undefined) {
-          user.channels.delete(ch);
-          removeOnline(ch, user.conn);
-        }
-        return;
-      }
-      case 'online':
-      case 'offline':
-        this.toCoMembers(nameKey(e.user), e.channels, encodeServerFrame({ type: e.t === 'online' ? 'ONLINE' : 'OFFLINE', user: e.user }));
-        return;
-      default:
-        return;
-    }
   }
 
   // ------------------------------------------------------------ output
@@ -419,43 +348,6 @@ export class Hub implements ChatHost, CommandContext {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flush);
-    }
-  }
-
-  /** One channel's online members here get the same bytes. */
-  private broadcast(ch: Channel, bytes: Uint8Array): void {
-    const online = ch.online;
-    for (let i = 0; i < online.length; i++) this.send(online[i], bytes);
-  }
-
-  /** Everyone here who shares one of `channels` with the user, or has DMs with them, each once. */
-  private toCoMembers(userKey: string, channels: string[], bytes: Uint8Array): void {
-    const own = this.users.get(userKey)?.conn;
-    const seen = new Set<Conn>();
-    if (own !== undefined) seen.add(own);
-    for (const key of channels) {
-      for (const c of this.channels.get(key)?.online ?? []) {
-        if (!seen.has(c)) {
-          seen.add(c);
-          this.send(c, bytes);
-        }
-      }
-    }
-    for (const key of this.partners.get(userKey) ?? []) {
-      const c = this.users.get(key)?.conn;
-      if (c !== undefined && !seen.has(c)) {
-        seen.add(c);
-        this.send(c, bytes);
-      }
-    }
-  }
-
-  private noteDirect(a: string, b: string): void {
-    if (a === b) return;
-    for (const [x, y] of [[a, b], [b, a]]) {
-      let set = this.partners.get(x);
-      if (set === undefined) this.partners.set(x, (set = new Set()));
-      set.add(y);
     }
   }
 
@@ -507,20 +399,6 @@ export class Hub implements ChatHost, CommandContext {
       conn.ending = null;
       this.end(conn, 'slow consumer', farewell.slowConsumer(this.maxOutbound));
     }
-  }
-
-  // ------------------------------------------------------------ local channels
-
-  private channel(name: string): Channel {
-    const key = nameKey(name);
-    let ch = this.channels.get(key);
-    if (ch === undefined) this.channels.set(key, (ch = { key, name, online: [], slot: new Map() }));
-    return ch;
-  }
-
-  private seat(user: User, ch: Channel): void {
-    user.channels.add(ch);
-    addOnline(ch, user.conn);
   }
 
   // ------------------------------------------------------------ shutdown

@@ -50,7 +50,9 @@ export class ServerMetrics {
 
   constructor(opts: ServerMetricsOptions = {}) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    // Process metrics (memory, GC, event-loop lag) are one process's, however many servers it
+    // runs (tests start hundreds): collected once, into a registry every server shows.
+    processRegistry();
 
     const conns = new Gauge({ name: 'slck_connections', help: 'Open client connections', labelNames: ['transport'], registers });
     this.connections = { tcp: conns.labels('tcp'), ws: conns.labels('ws') };
@@ -174,7 +176,7 @@ export class ServerMetrics {
   }
 
   async text(): Promise<string> {
-    return this.registry.metrics();
+    return `${await this.registry.metrics()}\n${await processRegistry().metrics()}`;
   }
 }
 
@@ -188,4 +190,13 @@ export function registerMetrics(app: FastifyInstance, metrics: ServerMetrics, op
     const body = await metrics.text();
     return reply.type(metrics.contentType).header('cache-control', 'no-store').send(body);
   });
+}
+
+let processMetrics: Registry | null = null;
+function processRegistry(): Registry {
+  if (processMetrics === null) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
 }

@@ -2,7 +2,24 @@ import { hashPassword, verifyPassword } from '../passwords.ts';
 import { refuse, type Refusal } from '../sentences.ts';
 import { nameKey } from '../store/keys.ts';
 import type { Registered } from './chat.ts';
-import type { ChatService } from './service.ts';
+import type { Directory } from './directory.ts';
+import type { ChatEvent } from './events.ts';
+import type { GroupCommit } from './group-commit.ts';
+import type { Logger } from '../logger.ts';
+import type { Presence } from '../presence/presence.ts';
+import type { SignInLimits } from '../sign-in-limits.ts';
+import type { Store } from '../store/store.ts';
+
+/** What signing in needs of the chat service (service.ts passes itself). */
+export type RegisterDeps = {
+  readonly store: Store;
+  readonly presence: Presence;
+  readonly signIn: SignInLimits;
+  readonly log: Logger;
+  readonly directory: Directory;
+  readonly commits: GroupCommit;
+  emit(event: ChatEvent): void;
+};
 
 type Request = { conn: string; address: string; handle: string; password?: string };
 
@@ -15,7 +32,7 @@ type Request = { conn: string; address: string; handle: string; password?: strin
  * Each attempt counts as a failure from the start, so that many attempts sent at once are
  * limited as if sent one after another; a right password takes it back.
  */
-export async function register(chat: ChatService, req: Request): Promise<Registered | Refusal> {
+export async function register(chat: RegisterDeps, req: Request): Promise<Registered | Refusal> {
   const key = nameKey(req.handle);
   const stored = await chat.store.getUser(key);
   if (!stored?.passwordHash && req.password === undefined) {
@@ -55,7 +72,7 @@ export async function register(chat: ChatService, req: Request): Promise<Registe
  * check), and on success gather what sign-in hands over. On any refusal the hold is let go.
  */
 async function hold(
-  chat: ChatService, req: Request, handle: string, then: () => null | Refusal | Promise<null | Refusal>,
+  chat: RegisterDeps, req: Request, handle: string, then: () => null | Refusal | Promise<null | Refusal>,
 ): Promise<Registered | Refusal> {
   const key = nameKey(handle);
   let held: boolean;
@@ -87,7 +104,7 @@ async function hold(
 }
 
 /** A new handle, or a claim: stored first, and only once that has committed is the user in. */
-async function store(chat: ChatService, handle: string, hash: string | null): Promise<Refusal | null> {
+async function store(chat: RegisterDeps, handle: string, hash: string | null): Promise<Refusal | null> {
   const writes = hash === null
     ? [{ op: 'addUser' as const, handle }]
     : [{ op: 'addUser' as const, handle }, { op: 'setPassword' as const, handle, passwordHash: hash }];
