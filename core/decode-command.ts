@@ -134,8 +134,23 @@ export class CommandDecoder implements LineDecoder<Command> {
     return name;
   }
 
+  /**
+   * `SAY <#channel|@user> <text>`: a MSG a person can type, the body being the rest of the
+   * line after the target and the spaces after it (no length to count; one line only).
+   */
+  private say(buf: Uint8Array, start: number, end: number): Command | ProtocolError {
+    const tStart = skipSpaces(buf, tokenEnd(buf, start, end), end);
+    const tEnd = tokenEnd(buf, tStart, end);
+    const bodyStart = skipSpaces(buf, tEnd, end);
+    if (tStart === end || bodyStart === end) return syntax('SAY <#channel|@user> <text>');
+    const target = this.target(buf, tStart, tEnd);
+    if (typeof target !== 'string') return target;
+    return { type: 'MSG', target, body: buf.slice(bodyStart, end) };
+  }
+
   private other(buf: Uint8Array, start: number, end: number): Command | ProtocolError {
     const verb = verbOf(buf, start, end);
+    if (verb === 'SAY') return this.say(buf, start, end);
     const args = words(buf, start, end).slice(1);
     switch (verb) {
       case 'REG': {

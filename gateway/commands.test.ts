@@ -33,7 +33,7 @@ describe('connection', () => {
   it('greets with the HELLO banner first', async () => {
     const c = await connect();
     const [hello] = await c.lines(1);
-    expect(hello).toMatch(/^HELLO slck 1 c\d+ Welcome to SLCK\. REG @handle to start, HELP for commands\.$/);
+    expect(hello).toMatch(/^HELLO slck 1 c\d+ Welcome to SLCK\. REG @handle to start, SAY #general <text> to talk, HELP for commands\.$/);
   });
 });
 
@@ -48,6 +48,25 @@ describe('REG', () => {
     await other.lines(1);
     expect(await other.cmd('reg @JANE')).toEqual(['ERR HANDLE_TAKEN @jane is already online']);
     expect(await other.cmd('Reg @john')).toEqual(['OK']);
+  });
+});
+
+describe('SAY', () => {
+  it('sends the rest of the line as a message, answered as MSG is', async () => {
+    const jane = await user('@jane', '#general');
+    const john = await user('@john', '#general');
+    await jane.settle();
+    const ok = await jane.ok('SAY #general Hello there, no bytes counted');
+    expect(ok).toMatch(/^OK \d+ \S+Z$/);
+    const dm = await john.ok('say @jane hi');
+    expect(dm).toMatch(/^OK \d+ \S+Z$/);
+    await john.waitFor(() => john.msgs.length === 1, 'the channel message');
+    expect(Buffer.from(john.msgs[0].body).toString()).toBe('Hello there, no bytes counted');
+    await jane.waitFor(() => jane.msgs.length === 1, 'the DM');
+    jane.drain();
+    expect([jane.msgs[0].target, jane.msgs[0].from, Buffer.from(jane.msgs[0].body).toString()]).toEqual(['@jane', '@john', 'hi']);
+    expect(await jane.cmd('SAY #general')).toEqual(['ERR BAD_SYNTAX Usage: SAY <#channel|@user> <text>']);
+    expect(await jane.cmd('SAY #nowhere hi')).toEqual(['ERR NO_SUCH_CHANNEL #nowhere does not exist']);
   });
 });
 
@@ -201,8 +220,8 @@ describe('HELP, TIME, PING, QUIT', () => {
     const help = await c.cmd('HELP');
     expect(help[0]).toBe('INFO REG @handle [password]  register; a password claims the handle');
     expect(help.at(-1)).toBe(`END HELP ${help.length - 1}`);
-    expect(help.length - 1).toBe(13);
-    for (const verb of ['JOIN', 'LEAVE', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'MUTE', 'TIME', 'PING', 'HELP', 'QUIT']) {
+    expect(help.length - 1).toBe(14);
+    for (const verb of ['JOIN', 'LEAVE', 'MSG', 'SAY', 'CHNS', 'USRS', 'HISTORY', 'MUTE', 'TIME', 'PING', 'HELP', 'QUIT']) {
       expect(help.some((l) => l.startsWith(`INFO ${verb}`))).toBe(true);
     }
     expect(await c.cmd('help me')).toEqual(help);

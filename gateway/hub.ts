@@ -119,7 +119,7 @@ export class Hub implements CommandContext {
     }
     this.reply(conn, {
       type: 'HELLO', server: this.serverName, version: this.version, clientId: session.id,
-      text: 'Welcome to SLCK. REG @handle to start, HELP for commands.',
+      text: 'Welcome to SLCK. REG @handle to start, SAY #general <text> to talk, HELP for commands.',
     });
     this.log.info({ client: session.id, remote: session.remote, transport: session.transport }, 'connected');
     return conn;

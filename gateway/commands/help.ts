@@ -7,6 +7,7 @@ const HELP_LINES = [
   'LEAVE #channel  leave a channel',
   'MSG #channel|@user <length>  then the body on the next line: send a message',
   'MSG #general 5\\r\\nHello  the same on one line',
+  'SAY #channel|@user <text>  send one line, no length to count',
   'CHNS [limit] [after #channel]  list channels and member counts, a page at a time',
   'USRS [#channel]  list users, online and offline',
   'HISTORY #channel|@user [limit] [before <id>|after <id>]  replay stored messages',
