@@ -56,6 +56,9 @@ export class PostgresStore implements Store {
     let client: pg.PoolClient | undefined;
     try {
       client = await this.pool.connect();
+      // A checked-out client whose server goes away emits 'error'; unheard, it would end the
+      // process. The query in flight fails as well, and that is what the batch reports.
+      client.on('error', ignore);
       await client.query('BEGIN');
       const ids = await runBatch(client, writes);
       await client.query('COMMIT');
@@ -69,6 +72,7 @@ export class PostgresStore implements Store {
       client = undefined;
       return null;
     } finally {
+      client?.removeListener('error', ignore);
       client?.release();
     }
   }
@@ -208,6 +212,8 @@ function toKept(r: MessageRow): KeptMessage {
   return { ...toMessage(r), conversation: r.conversation };
 }
 
+const ignore = (): void => {};
+
 /** The URL without its password, for logs and errors. */
 export function redactUrl(url: string): string {
   try {
@@ -237,6 +243,7 @@ export async function openPostgresStore(url: string, opts: { poolSize?: number }
   pool.on('error', () => {});
   try {
     const client = await pool.connect();
+    client.on('error', ignore);
     try {
       await migratePostgres(client);
       const { rows } = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'epoch'");
