@@ -10,7 +10,9 @@ export type FanoutOutput = {
   send(conn: Conn, bytes: Uint8Array): void;
   end(conn: Conn, how: Departure, bye: ServerFrame): void;
   /** Kept messages handed over: they leave the recipient's offline queue. */
-  delivered(handle: string, messages: Array<{ conversation: string; id: number }>): void;
+  /** Bytes queued now that leave only once `after` has settled (a delivered mark committed). */
+  sendAfter(conn: Conn, after: Promise<unknown>, bytes: Uint8Array): void;
+  delivered(handle: string, messages: Array<{ conversation: string; id: number }>): Promise<boolean>;
   readonly metrics?: { delivered(n: number): void };
 };
 
@@ -74,9 +76,12 @@ export class Fanout implements ChatHost {
     if (this.users.has(from) || this.users.has(to)) this.noteDirect(from, to);
     const recipient = this.users.get(to);
     if (recipient === undefined || to === from) return;
-    this.out.send(recipient.conn, frame);
     this.out.metrics?.delivered(1);
-    if (m.queued) this.out.delivered(recipient.handle, [{ conversation: m.conv, id: m.id }]);
+    if (!m.queued) return this.out.send(recipient.conn, frame);
+    // Kept for the recipient too: taken out of their queue first, and only then handed over,
+    // so a node that dies in between has not given it to them, and their next sign-in does,
+    // once. (Dying after the mark and before the write leaves it to their HISTORY catch-up.)
+    this.out.sendAfter(recipient.conn, this.out.delivered(recipient.handle, [{ conversation: m.conv, id: m.id }]), frame);
   }
 
   lost(userKey: string, connId: string): void {

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import {
-  ProtocolError, encodeDelivery, encodeServerFrame, nameKey,
+  ProtocolError, encodeServerFrame, nameKey,
   type Command, type ServerFrame,
 } from '../core/index.ts';
 import { Conn, type Departure, type Slot, type User } from './conn.ts';
@@ -86,6 +86,7 @@ export class Hub implements CommandContext {
     this.fanout = new Fanout({
       send: (conn, bytes) => this.send(conn, bytes),
       end: (conn, how, bye) => this.end(conn, how, bye),
+      sendAfter: (conn, after, bytes) => this.sendAfter(conn, after, [bytes]),
       delivered: (handle, messages) => this.chat.delivered(handle, messages),
       metrics: opts.metrics,
     });
@@ -284,19 +285,30 @@ export class Hub implements CommandContext {
   }
 
   later(conn: Conn, answer: Promise<ServerFrame>): void {
+    this.slot(conn, true, answer.catch((e: unknown) => {
+      this.log.error({ err: e, client: conn.session.id }, 'command failed');
+      return refuse.serverBusy() as ServerFrame;
+    }).then(encodeServerFrame));
+  }
+
+  sendAfter(conn: Conn, after: Promise<unknown>, frames: Uint8Array[], own = false): void {
+    if (frames.length === 0) return;
+    const bytes = frames.length === 1 ? frames[0] : Buffer.concat(frames);
+    this.slot(conn, own, after.then(() => bytes, () => bytes));
+  }
+
+  /** A place in the connection's output for bytes known later; what follows waits behind it. */
+  private slot(conn: Conn, own: boolean, filled: Promise<Uint8Array>): void {
+    if (conn.closed) return;
     const slot: Slot = { bytes: null };
     conn.queue.push(slot);
     conn.unfilled++;
-    answer.catch((e: unknown) => {
-      this.log.error({ err: e, client: conn.session.id }, 'command failed');
-      return refuse.serverBusy() as ServerFrame;
-    }).then((frame) => {
+    void filled.then((bytes) => {
       if (conn.closed) return;
-      const bytes = encodeServerFrame(frame);
       slot.bytes = bytes;
       conn.unfilled--;
       conn.queued += bytes.length;
-      conn.ownQueued += bytes.length;
+      if (own) conn.ownQueued += bytes.length;
       this.markDirty(conn);
       if (conn.slotWaiter !== null && conn.unfilled < MAX_UNFILLED / 2) {
         const go = conn.slotWaiter;
@@ -326,7 +338,6 @@ export class Hub implements CommandContext {
     conn.lastHandle = r.handle;
     this.reply(conn, { type: 'OK', args: [] });
     for (const c of r.channels) this.reply(conn, { type: 'JOINED', channel: c.name, user: r.handle });
-    for (const m of r.offline) this.sendOwn(conn, encodeDelivery(m.target, m.from, m.id, m.ts, m.body));
     this.log.info({ client: conn.session.id, user: r.handle }, 'registered');
   }
 

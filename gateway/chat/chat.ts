@@ -39,8 +39,8 @@ export interface Chat {
   history(user: Caller, target: string, q: HistoryQuery): Refusal | Promise<StoredMessage[] | Refusal>;
   users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean }>>;
   channels(limit: number, after?: string): ChannelPage;
-  /** Offline messages handed to the user's connection: they leave the queue. */
-  delivered(handle: string, messages: Array<{ conversation: string; id: number }>): void;
+  /** Offline messages about to be handed to the user's connection leave the queue: true once committed. */
+  delivered(handle: string, messages: Array<{ conversation: string; id: number }>): Promise<boolean>;
   /** Whether flood control lets this user's messages through unthrottled (--rate-exempt). */
   isExempt(userKey: string): boolean;
   /** Resolves once every write staged so far has committed or failed. */

@@ -4,8 +4,9 @@
  * same way. A node applies its own events at once and drops their echo from the bus, so its
  * own users never wait on Redis.
  *
- * On the bus an event is one payload: a JSON header line, then the message body as raw
- * bytes (binary-safe, and never base64'd).
+ * On the bus a node's events of one turn travel as one payload (encodeBatch): a header line,
+ * then each event as a JSON line and, for a message, its body as raw bytes (binary-safe,
+ * never base64'd).
  */
 
 export type MessageEvent = {
@@ -32,32 +33,68 @@ export type ChatEvent =
   | { t: 'online'; user: string; channels: string[] }
   | { t: 'offline'; user: string; channels: string[] };
 
-/** An event on the bus, with where and when it was committed. */
-export type Envelope = { origin: string; at: number; event: ChatEvent };
+/** Events on the bus: one payload per node per turn, with where and when they committed. */
+export type Batch = { origin: string; at: number; events: ChatEvent[] };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function encodeEnvelope(e: Envelope): Uint8Array {
-  const { event } = e;
-  if (event.t !== 'msg') return encoder.encode(JSON.stringify(e) + '\n');
+/** One event: a JSON line, then a message's body as raw bytes. */
+function encodeEvent(event: ChatEvent): Uint8Array {
+  if (event.t !== 'msg') return encoder.encode(JSON.stringify(event) + '\n');
   const { body, ...head } = event;
-  const line = encoder.encode(JSON.stringify({ ...e, event: head }) + '\n');
+  const line = encoder.encode(JSON.stringify(head) + '\n');
   const out = new Uint8Array(line.length + body.length);
   out.set(line, 0);
   out.set(body, line.length);
   return out;
 }
 
-/** Null for a payload that is not an envelope (another program on the same Redis). */
-export function decodeEnvelope(payload: Uint8Array): Envelope | null {
+function decodeEvent(bytes: Uint8Array): ChatEvent {
+  const nl = bytes.indexOf(10);
+  const event = JSON.parse(decoder.decode(bytes.subarray(0, nl))) as ChatEvent;
+  if (event.t === 'msg') (event as MessageEvent).body = bytes.slice(nl + 1);
+  return event;
+}
+
+/**
+ * `{"origin":…,"at":…,"sizes":[…]}` on the first line, then each event's bytes. The origin
+ * comes first so a node can drop its own echo by comparing a prefix, without parsing.
+ */
+export function encodeBatch(origin: string, at: number, events: ChatEvent[]): Uint8Array {
+  const parts = events.map(encodeEvent);
+  const head = encoder.encode(`${originPrefix(origin)}${JSON.stringify({ at, sizes: parts.map((p) => p.length) }).slice(1)}\n`);
+  let total = head.length;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  out.set(head, 0);
+  let at2 = head.length;
+  for (const p of parts) {
+    out.set(p, at2);
+    at2 += p.length;
+  }
+  return out;
+}
+
+/** The bytes every payload of `origin` starts with. */
+export function originPrefix(origin: string): string {
+  return `{"origin":${JSON.stringify(origin)},`;
+}
+
+/** Null for a payload that is not a batch (another program on the same Redis). */
+export function decodeBatch(payload: Uint8Array): Batch | null {
   const nl = payload.indexOf(10);
   if (nl < 0) return null;
   try {
-    const e = JSON.parse(decoder.decode(payload.subarray(0, nl))) as Envelope;
-    if (typeof e?.origin !== 'string' || typeof e.event?.t !== 'string') return null;
-    if (e.event.t === 'msg') (e.event as MessageEvent).body = payload.slice(nl + 1);
-    return e;
+    const head = JSON.parse(decoder.decode(payload.subarray(0, nl))) as { origin: string; at: number; sizes: number[] };
+    if (typeof head?.origin !== 'string' || !Array.isArray(head.sizes)) return null;
+    const events: ChatEvent[] = [];
+    let at = nl + 1;
+    for (const size of head.sizes) {
+      events.push(decodeEvent(payload.subarray(at, at + size)));
+      at += size;
+    }
+    return { origin: head.origin, at: head.at, events };
   } catch {
     return null;
   }

@@ -57,10 +57,13 @@ describe('Inbound', () => {
     expect(repairs).toEqual([[2, 'gap']]);
   });
 
-  it('a poll finds what never arrived (a publish that never happened)', async () => {
+  it('a poll finds what never arrived (a publish that never happened), a poll after it was seen', async () => {
     const { events, delivered, inbound, repairs } = await setup(4, '@jane @john');
     inbound.watch('@jane @john', 0);
     inbound.accept(events[0]);
+    // The first poll sees 2-4 committed: they may still be on the bus, so it waits.
+    await inbound.poll();
+    expect(delivered).toEqual(['1:m1']);
     await inbound.poll();
     expect(delivered).toEqual(['1:m1', '2:m2', '3:m3', '4:m4']);
     expect(repairs).toEqual([[3, 'poll']]);
@@ -68,6 +71,13 @@ describe('Inbound', () => {
     inbound.accept(events[2]);
     await inbound.poll();
     expect(delivered).toHaveLength(4);
+  });
+
+  it('reads back at once while the bus is down', async () => {
+    const { delivered, inbound } = await setup(2);
+    inbound.watch('#room', 0);
+    await inbound.poll(true);
+    expect(delivered).toEqual(['1:m1', '2:m2']);
   });
 
   it('starts from where the user came in, and forgets conversations nobody here follows', async () => {

@@ -25,6 +25,8 @@ export type RepairSource = 'gap' | 'poll';
 export class Inbound {
   /** conversation -> the newest id delivered on this node. */
   private readonly last = new Map<string, number>();
+  /** conversation -> the newest id the store had at the previous poll. */
+  private readonly seen = new Map<string, number>();
   /** conversation -> messages that arrived while its gap was being read. */
   private readonly waiting = new Map<string, MessageEvent[]>();
 
@@ -62,21 +64,33 @@ export class Inbound {
     void this.repair(conv, last, e.id - 1, 'gap', [e]);
   }
 
-  /** Compare with the store, and read back whatever this node has not delivered. */
-  async poll(): Promise<void> {
+  /**
+   * Compare with the store, and read back whatever this node has not delivered. A message
+   * just committed elsewhere is usually still on its way over the bus, so unless `eager` (the
+   * bus is down, or has just come back) only what the previous poll already saw is read back:
+   * what is still missing a poll later was missed.
+   */
+  async poll(eager = false): Promise<void> {
     this.prune();
     const convs = [...this.last.keys()].filter((c) => !this.waiting.has(c));
     if (convs.length === 0) return;
     const newest = await this.store.lastIds(convs);
     for (const [conv, id] of newest) {
+      const due = eager ? id : Math.min(id, this.seen.get(conv) ?? 0);
+      this.seen.set(conv, id);
       const last = this.last.get(conv);
-      if (last !== undefined && id > last && !this.waiting.has(conv)) await this.repair(conv, last, id, 'poll', []);
+      if (last !== undefined && due > last && !this.waiting.has(conv)) await this.repair(conv, last, due, 'poll', []);
     }
   }
 
   /** Drop the positions of conversations nobody here follows any more. */
   prune(): void {
-    for (const conv of this.last.keys()) if (!this.host.interested(conv)) this.last.delete(conv);
+    for (const conv of this.last.keys()) {
+      if (!this.host.interested(conv)) {
+        this.last.delete(conv);
+        this.seen.delete(conv);
+      }
+    }
   }
 
   private deliver(e: MessageEvent): void {
@@ -95,13 +109,17 @@ export class Inbound {
     let read = 0;
     for (let attempt = 0; ; attempt++) {
       try {
+        // What is held also says what is missing: a message held at n means everything below
+        // n has committed, so the read goes on up to it, even past the first gap's end.
+        const target = () => Math.max(upTo, ...waiting.map((e) => e.id - 1));
         let from = this.last.get(conv) ?? after;
-        while (from < upTo) {
-          const page = await this.read(conv, from, Math.min(REPAIR_PAGE, upTo - from));
+        while (from < target()) {
+          const page = await this.read(conv, from, Math.min(REPAIR_PAGE, target() - from));
           if (page.length === 0) break;
           for (const m of page) {
-            if (m.id > (this.last.get(conv) ?? 0) && m.id <= upTo) {
-              read++;
+            if (m.id > (this.last.get(conv) ?? 0) && m.id <= target()) {
+              // Counted as read back only when the bus had not brought it after all.
+              if (!waiting.some((e) => e.id === m.id)) read++;
               this.deliver(toEvent(conv, m));
             }
           }

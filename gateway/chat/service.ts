@@ -9,7 +9,7 @@ import { conversationOf, nameKey } from '../store/keys.ts';
 import type { HistoryQuery, StoredMessage, Store, StoreWrite } from '../store/store.ts';
 import type { Caller, ChannelPage, Chat, ChatHost, Posted, Registered } from './chat.ts';
 import { Directory } from './directory.ts';
-import { decodeEnvelope, encodeEnvelope, type ChatEvent } from './events.ts';
+import { decodeBatch, encodeBatch, originPrefix, type ChatEvent } from './events.ts';
 import { GroupCommit } from './group-commit.ts';
 import { Inbound, type RepairSource } from './inbound.ts';
 import { register } from './register.ts';
@@ -61,6 +61,9 @@ export class ChatService implements Chat {
   private readonly metrics: ChatMetrics | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private polling = false;
+  /** Events committed this turn, published together. */
+  private outgoing: ChatEvent[] = [];
+  private readonly ownPrefix: Uint8Array;
 
   constructor(private readonly opts: ChatOptions) {
     this.store = opts.store;
@@ -72,6 +75,7 @@ export class ChatService implements Chat {
     this.signIn = opts.signIn;
     this.flood = opts.flood;
     this.metrics = opts.metrics;
+    this.ownPrefix = new TextEncoder().encode(originPrefix(opts.nodeId));
     this.commits = new GroupCommit(this.store, (s, ok) => this.metrics?.commitTook(s, ok));
     this.inbound = new Inbound(this.store, this.host, (n, source) => {
       this.metrics?.gapRepaired(n, source);
@@ -108,7 +112,7 @@ export class ChatService implements Chat {
       since += unhealthyMs;
       if (bus.healthy && since < pollMs) return;
       since = 0;
-      void this.poll();
+      void this.poll(!bus.healthy);
     });
   }
 
@@ -231,10 +235,10 @@ export class ChatService implements Chat {
     return { page: page.map((c) => ({ name: c.name, members: c.members.size })), more };
   }
 
-  delivered(handle: string, messages: Array<{ conversation: string; id: number }>): void {
-    if (messages.length === 0) return;
+  delivered(handle: string, messages: Array<{ conversation: string; id: number }>): Promise<boolean> {
+    if (messages.length === 0) return Promise.resolve(true);
     // If this commit fails the messages stay queued and come again at the next sign-in.
-    void this.commits.stage([{ op: 'delivered', handle, messages }]);
+    return this.commits.stage([{ op: 'delivered', handle, messages }]).then((ids) => ids !== null);
   }
 
   isExempt(userKey: string): boolean {
@@ -250,7 +254,15 @@ export class ChatService implements Chat {
   /** A committed event: applied here at once, and published for the other nodes. */
   emit(event: ChatEvent): void {
     this.apply(event);
-    this.bus?.publish(EVENTS_TOPIC, encodeEnvelope({ origin: this.nodeId, at: Date.now(), event }));
+    if (this.bus === null) return;
+    // A turn's events go out as one payload: one publish per commit, not per message.
+    if (this.outgoing.push(event) === 1) {
+      queueMicrotask(() => {
+        const events = this.outgoing;
+        this.outgoing = [];
+        this.bus?.publish(EVENTS_TOPIC, encodeBatch(this.nodeId, Date.now(), events));
+      });
+    }
   }
 
   private apply(event: ChatEvent): void {
@@ -260,11 +272,12 @@ export class ChatService implements Chat {
   }
 
   private fromBus(payload: Uint8Array): void {
-    const env = decodeEnvelope(payload);
-    // Our own events were applied when they committed.
-    if (env === null || env.origin === this.nodeId) return;
-    this.metrics?.busLag(Math.max(0, Date.now() - env.at) / 1000);
-    this.apply(env.event);
+    // Our own events were applied when they committed: their echo is dropped unparsed.
+    if (startsWith(payload, this.ownPrefix)) return;
+    const batch = decodeBatch(payload);
+    if (batch === null || batch.origin === this.nodeId) return;
+    this.metrics?.busLag(Math.max(0, Date.now() - batch.at) / 1000);
+    for (const e of batch.events) this.apply(e);
   }
 
   /** The bus may have lost events: reload the directory, and read back missed messages. */
@@ -274,14 +287,14 @@ export class ChatService implements Chat {
     } catch (err) {
       this.log.warn({ err }, 'resync: could not reload the directory');
     }
-    await this.poll();
+    await this.poll(true);
   }
 
-  private async poll(): Promise<void> {
+  private async poll(eager: boolean): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {
-      await this.inbound.poll();
+      await this.inbound.poll(eager);
     } catch (err) {
       this.log.warn({ err }, 'poll: the store is unreachable');
     } finally {
@@ -322,6 +335,12 @@ export class ChatService implements Chat {
       return this.post(user, found, body);
     });
   }
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
 }
 
 /** Index of the first channel whose key sorts after `key` (binary search). */

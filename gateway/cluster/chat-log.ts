@@ -180,10 +180,13 @@ export class LoggedClient {
   async reconnect(port: number, opts: ReconnectOptions = {}): Promise<void> {
     this.drop();
     await this.closed;
+    // Where this client was when the link dropped: live messages on the new connection come
+    // before the HISTORY replies and must not move the starting point past the outage.
+    const marks = new Map(this.lastId);
     await this.open(port);
     await this.register(opts.handleTakenRetryMs ?? 15_000);
     if (opts.rejoin) for (const ch of this.channels) await this.expectOk(`JOIN ${ch}`);
-    for (const [conversation, target] of this.historyTargets) await this.catchUp(conversation, target, opts.pageSize ?? 500);
+    for (const [conversation, target] of this.historyTargets) await this.catchUp(marks.get(conversation) ?? 0, target, opts.pageSize ?? 500);
   }
 
   /** End the connection as a crashed client would (no QUIT); sends in flight become `unknown`. */
@@ -200,8 +203,8 @@ export class LoggedClient {
     clearTimeout(timer);
   }
 
-  private async catchUp(conversation: string, target: string, pageSize: number): Promise<void> {
-    let after = this.lastId.get(conversation) ?? 0;
+  private async catchUp(from: number, target: string, pageSize: number): Promise<void> {
+    let after = from;
     for (;;) {
       const page = await this.history(`HISTORY ${target} ${pageSize} after ${after}`);
       if (page.length === 0) return;

@@ -90,6 +90,9 @@ describe('startCluster', () => {
       // Offline DMs come right after REG; the channel's missed message by HISTORY.
       [dmKey('@alice', '@bob'), 'live', '@alice:4 while you were out'],
       ['#talk', 'history', '@alice:3 three'],
+      // The DM conversation is caught up too, from where @bob was before: the same DM again,
+      // by HISTORY, which a client tells by its id.
+      [dmKey('@alice', '@bob'), 'history', '@alice:4 while you were out'],
     ]);
     assertClean(check([a.log, b.log], { receivers: new Map([['#talk', ['@alice', '@bob']]]) }));
     await Promise.all([a.close(), b.close()]);

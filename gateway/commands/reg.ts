@@ -1,4 +1,4 @@
-import { nameKey } from '../../core/index.ts';
+import { encodeDelivery, nameKey } from '../../core/index.ts';
 import type { Conn } from '../conn.ts';
 import { refuse } from '../sentences.ts';
 import type { CommandHandler } from './types.ts';
@@ -19,7 +19,10 @@ export const reg: CommandHandler<'REG'> = {
       ctx.signIn(conn, r);
       const me = ctx.caller(conn);
       ctx.chat.online(me, r);
-      ctx.chat.delivered(me.handle, r.offline.map((m) => ({ conversation: m.conversation, id: m.id })));
+      // Mail kept for them leaves their queue first, then goes out: a node that dies in
+      // between has handed over nothing, and the next sign-in hands it all over, once.
+      const handed = ctx.chat.delivered(me.handle, r.offline.map((m) => ({ conversation: m.conversation, id: m.id })));
+      ctx.sendAfter(conn, handed, r.offline.map((m) => encodeDelivery(m.target, m.from, m.id, m.ts, m.body)), true);
     });
   },
 };

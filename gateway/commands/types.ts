@@ -16,6 +16,8 @@ export interface CommandContext {
   sendOwn(conn: Conn, bytes: Uint8Array): void;
   /** An answer known later (a MSG's OK after its commit): it keeps its place in the order. */
   later(conn: Conn, answer: Promise<ServerFrame>): void;
+  /** Frames that keep their place now and leave once `after` has settled. */
+  sendAfter(conn: Conn, after: Promise<unknown>, frames: Uint8Array[], own?: boolean): void;
   end(conn: Conn, how: Departure, bye: ServerFrame): void;
   /** REG succeeded: the connection holds the handle now. Sends OK, JOINED lines and kept mail. */
   signIn(conn: Conn, registered: Registered): void;
