@@ -52,6 +52,17 @@ describe('accounts', () => {
     expect(everything()).not.toMatch(/hunter/);
   });
 
+  it('with --require-passwords there are no guest handles: REG needs a password, which claims the handle', async () => {
+    server = await startServer({ requirePasswords: true });
+    const c = await connect();
+    expect(await c.cmd('REG @guest')).toEqual(['ERR PASSWORD_REQUIRED This server has no guest handles: REG @guest <password> claims it']);
+    expect(await c.cmd('JOIN #general')).toEqual(['ERR NOT_REGISTERED Register first: REG @handle']);
+    expect(await c.cmd('REG @guest a-good-password')).toEqual(['OK']);
+    await leave(c);
+    const again = await connect();
+    expect(await again.cmd('REG @guest')).toEqual(['ERR PASSWORD_REQUIRED @guest is claimed: REG @guest <password>']);
+  });
+
   it('a guest handle can be claimed while it is offline, and stays claimed', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'slck-accounts-'));
     dirs.push(dataDir);

@@ -99,6 +99,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
       ? new SignInLimits({ claimsPerHour: config.claimsPerHour })
       : await openRedisSignInLimits(config.redisUrl, { claimsPerHour: config.claimsPerHour, log: logger }),
     flood: hub.flood,
+    requirePasswords: config.requirePasswords,
   });
   hub.chat = chat;
   await chat.start();

@@ -59,6 +59,8 @@ export type Config = {
   nodeId: string;
   /** Whether GET /metrics serves the Prometheus text format. */
   metrics: boolean;
+  /** No guest handles: REG needs a password, which claims a new handle. */
+  requirePasswords: boolean;
   /** How long a node's presence entries live unrefreshed: a dead node's users go offline within it (no flag: tests shorten it). */
   presenceTtlMs: number;
 };
@@ -94,6 +96,7 @@ export const DEFAULTS: Config = {
   // presence entries expire by themselves.
   nodeId: `${hostname()}-${process.pid}`,
   metrics: true,
+  requirePasswords: false,
   presenceTtlMs: 20_000,
 };
 
@@ -129,6 +132,7 @@ const OPTIONS = {
   'database-url': { env: 'SLCK_DATABASE_URL', help: 'postgres://… shared by several nodes (with --redis-url)', value: 'URL' },
   'redis-url': { env: 'SLCK_REDIS_URL', help: 'redis://… for fan-out between nodes and presence (with --database-url)', value: 'URL' },
   'node-id': { env: 'SLCK_NODE_ID', help: 'this node\'s name among several (default: host-pid)', value: 'NAME' },
+  'require-passwords': { env: 'SLCK_REQUIRE_PASSWORDS', help: 'no guest handles: every REG needs a password (a new handle is claimed with it)', value: '' },
   metrics: { env: 'SLCK_METRICS', help: 'serve Prometheus metrics at /metrics: on or off (default on)', value: 'ON|OFF' },
 } as const;
 
@@ -272,6 +276,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if ((c.databaseUrl === null) !== (c.redisUrl === null)) {
     throw new Error('--database-url and --redis-url go together: several nodes need both PostgreSQL and Redis');
   }
+  if (v('require-passwords') === 'true' || v('require-passwords') === '1') c.requirePasswords = true;
   if (v('node-id')) c.nodeId = nodeName(v('node-id')!);
   if (v('metrics')) c.metrics = oneOf(v('metrics')!.toLowerCase(), 'metrics', ['on', 'off'] as const) === 'on';
   return { config: c, help: values.help === true, version: values.version === true };

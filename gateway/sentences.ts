@@ -20,6 +20,7 @@ export const refuse = {
   handleBeingRegistered: (handle: string) => err(ErrorCode.HANDLE_TAKEN, `${handle} is being registered by someone else`),
   handleJustClaimed: (handle: string) => err(ErrorCode.HANDLE_TAKEN, `${handle} was just claimed by someone else`),
   passwordRequired: (handle: string) => err(ErrorCode.PASSWORD_REQUIRED, `${handle} is claimed: REG ${handle} <password>`),
+  guestsOff: (handle: string) => err(ErrorCode.PASSWORD_REQUIRED, `This server has no guest handles: REG ${handle} <password> claims it`),
   wrongPassword: (handle: string) => err(ErrorCode.WRONG_PASSWORD, `Wrong password for ${handle}`),
   tooManyAttempts: (waitMs: number) => err(ErrorCode.RATE_LIMITED, `Too many attempts; wait ${seconds(waitMs)}`),
   tooManyClaims: (waitMs: number) => err(ErrorCode.RATE_LIMITED, `Too many new claims from your address; wait ${seconds(waitMs)}`),

@@ -18,6 +18,8 @@ export type RegisterDeps = {
   readonly log: Logger;
   readonly directory: Directory;
   readonly commits: GroupCommit;
+  /** --require-passwords: no guest handles; every handle is claimed with a password. */
+  readonly requirePasswords: boolean;
   emit(event: ChatEvent): void;
 };
 
@@ -35,6 +37,9 @@ type Request = { conn: string; address: string; handle: string; password?: strin
 export async function register(chat: RegisterDeps, req: Request): Promise<Registered | Refusal> {
   const key = nameKey(req.handle);
   const stored = await chat.store.getUser(key);
+  if (chat.requirePasswords && req.password === undefined) {
+    return stored?.passwordHash ? refuse.passwordRequired(stored.handle) : refuse.guestsOff(stored?.handle ?? req.handle);
+  }
   if (!stored?.passwordHash && req.password === undefined) {
     // A known guest handle changes nothing stored; a new one is stored before the OK.
     return hold(chat, req, stored?.handle ?? req.handle, () => (stored === undefined ? store(chat, req.handle, null) : null));

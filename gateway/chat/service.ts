@@ -32,6 +32,8 @@ export type ChatOptions = {
   signIn: SignInLimits;
   flood: FloodControl;
   metrics?: ChatMetrics;
+  /** --require-passwords: no guest handles. */
+  requirePasswords?: boolean;
   /** How often a node compares its conversations with the store while the bus is healthy, and while it is not. */
   pollMs?: number;
   unhealthyPollMs?: number;
@@ -60,6 +62,7 @@ export class ChatService implements Chat {
   private readonly flood: FloodControl;
   private readonly metrics: ChatMetrics | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
+  readonly requirePasswords: boolean;
   private polling = false;
   /** Events committed this turn, published together. */
   private outgoing: ChatEvent[] = [];
@@ -75,6 +78,7 @@ export class ChatService implements Chat {
     this.signIn = opts.signIn;
     this.flood = opts.flood;
     this.metrics = opts.metrics;
+    this.requirePasswords = opts.requirePasswords ?? false;
     this.ownPrefix = new TextEncoder().encode(originPrefix(opts.nodeId));
     this.commits = new GroupCommit(this.store, (s, ok) => this.metrics?.commitTook(s, ok));
     this.inbound = new Inbound(this.store, this.host, (n, source) => {
