@@ -15,3 +15,29 @@ export const isDirectTarget = (target: string): boolean => target.startsWith('@'
 /** The conversation a message belongs to: its channel, or the pair of users of a DM. */
 export const conversationOf = (target: string, from: string): string =>
   isDirectTarget(target) ? dmPairKey(target, from) : nameKey(target);
+
+/** A batch's messages by conversation: each one's key, and how many each conversation has. */
+export function countByConversation(messages: ReadonlyArray<{ target: string; from: string }>): {
+  conversations: string[];
+  counts: Map<string, number>;
+} {
+  const conversations = messages.map((m) => conversationOf(m.target, m.from));
+  const counts = new Map<string, number>();
+  for (const c of conversations) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return { conversations, counts };
+}
+
+/**
+ * The ids of a batch's messages, shared by the stores: each conversation's counter was
+ * bumped once by its count (`last`: its new value), and its messages take the ids up to it,
+ * in order.
+ */
+export function idsFrom(conversations: string[], counts: Map<string, number>, last: Map<string, number>): number[] {
+  const next = new Map<string, number>();
+  for (const [c, n] of counts) next.set(c, last.get(c)! - n + 1);
+  return conversations.map((c) => {
+    const id = next.get(c)!;
+    next.set(c, id + 1);
+    return id;
+  });
+}

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { conversationOf, dmPairKey, nameKey } from './keys.ts';
+import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
 import type { CommitResult, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
 import { migratePostgres } from './postgres-schema.ts';
 
@@ -172,23 +172,14 @@ async function runBatch(client: pg.PoolClient, writes: StoreWrite[]): Promise<nu
     }
   }
   if (appends.length === 0) return [];
-  const convs = appends.map((a) => conversationOf(a.message.target, a.message.from));
-  const counts = new Map<string, number>();
-  for (const c of convs) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const { conversations: convs, counts } = countByConversation(appends.map((a) => a.message));
   const keys = [...counts.keys()].sort();
   const bumped = await client.query<{ key: string; last_id: string }>(
     'INSERT INTO conversations (key, last_id) SELECT * FROM unnest($1::text[], $2::bigint[]) ORDER BY 1 ' +
       'ON CONFLICT (key) DO UPDATE SET last_id = conversations.last_id + EXCLUDED.last_id RETURNING key, last_id',
     [keys, keys.map((k) => counts.get(k)!)],
   );
-  // The first id each conversation hands out in this batch.
-  const next = new Map<string, number>();
-  for (const r of bumped.rows) next.set(r.key, Number(r.last_id) - counts.get(r.key)! + 1);
-  const ids = convs.map((c) => {
-    const id = next.get(c)!;
-    next.set(c, id + 1);
-    return id;
-  });
+  const ids = idsFrom(convs, counts, new Map(bumped.rows.map((r) => [r.key, Number(r.last_id)])));
   await client.query(
     `INSERT INTO messages (${COLUMNS}) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[])`,
     [convs, ids, appends.map((a) => a.message.target), appends.map((a) => a.message.from),

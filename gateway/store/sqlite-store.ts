@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CommitResult, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
-import { conversationOf, dmPairKey, nameKey } from './keys.ts';
+import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
 import { migrate, NewerSchemaError } from './sqlite-schema.ts';
 
 export const DB_FILE_NAME = 'slck.db';
@@ -161,15 +161,12 @@ export class SqliteStore implements Store {
       }
     }
     if (appends.length === 0) return [];
-    const convs = appends.map((a) => conversationOf(a.message.target, a.message.from));
-    const counts = new Map<string, number>();
-    for (const c of convs) counts.set(c, (counts.get(c) ?? 0) + 1);
-    // The first id each conversation hands out in this batch.
-    const next = new Map<string, number>();
-    for (const [c, count] of counts) next.set(c, (sql.bump.pluck().get(c, count) as number) - count + 1);
+    const { conversations: convs, counts } = countByConversation(appends.map((a) => a.message));
+    const last = new Map<string, number>();
+    for (const [c, count] of counts) last.set(c, sql.bump.pluck().get(c, count) as number);
+    const ids = idsFrom(convs, counts, last);
     return appends.map((a, i) => {
-      const id = next.get(convs[i])!;
-      next.set(convs[i], id + 1);
+      const id = ids[i];
       const { target, from, ts, body } = a.message;
       sql.append.run(convs[i], id, target, from, ts, body);
       if (a.offlineFor !== undefined) {
