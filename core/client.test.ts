@@ -15,7 +15,7 @@ function connect() {
   const sent: Uint8Array[] = [];
   const client = new SlckClient((bytes) => sent.push(bytes.slice()));
   const events: Array<[keyof ClientEvents, unknown]> = [];
-  for (const name of ['hello', 'message', 'joined', 'left', 'online', 'offline', 'notice', 'bye', 'error'] as const) {
+  for (const name of ['hello', 'message', 'joined', 'left', 'online', 'offline', 'notice', 'read', 'bye', 'error'] as const) {
     client.on(name, (e) => events.push([name, e]));
   }
   return {
@@ -309,5 +309,21 @@ describe('SlckClient: events', () => {
     off();
     server('NOTICE two\r\n');
     expect(notices).toEqual(['one']);
+  });
+});
+
+describe('SlckClient: read state', () => {
+  it('UNREAD gathers its lines; READ is answered OK; a READ from another device is an event', async () => {
+    const { client, commands, server, events } = connect();
+    const list = client.unread();
+    const read = client.read('#dev', 43);
+    expect(commands()).toEqual([{ type: 'UNREAD' }, { type: 'READ', target: '#dev', id: 43 }]);
+    server('UNREAD #dev 3 1 40 43\r\nREAD #dev 41\r\nUNREAD @kim 0 0 7 7\r\nEND UNREAD 2\r\nOK\r\n', 'bytes');
+    expect(await list).toEqual([
+      { target: '#dev', unread: 3, mentions: 1, readId: 40, lastId: 43 },
+      { target: '@kim', unread: 0, mentions: 0, readId: 7, lastId: 7 },
+    ]);
+    await read;
+    expect(events).toEqual([['read', { type: 'READ', target: '#dev', id: 41 }]]);
   });
 });

@@ -11,6 +11,8 @@ export type ChannelInfo = { channel: string; members: number };
 export type ChannelPage = { channels: ChannelInfo[]; more?: string };
 export type UserInfo = { user: string; online: boolean };
 export type Sent = { id: number; ts: string } | { muted: number };
+/** One conversation of an UNREAD reply (spec: UNREAD). */
+export type UnreadInfo = Omit<ServerFrameOf<'UNREAD'>, 'type'>;
 
 /** Frames that arrive unasked, and what the client reports about itself. */
 export type ClientEvents = {
@@ -21,6 +23,8 @@ export type ClientEvents = {
   online: ServerFrameOf<'ONLINE'>;
   offline: ServerFrameOf<'OFFLINE'>;
   notice: ServerFrameOf<'NOTICE'>;
+  /** This user read a conversation on another connection. */
+  read: ServerFrameOf<'READ'>;
   bye: ServerFrameOf<'BYE'>;
   /** A frame the client could not read: the stream goes on. */
   error: ProtocolError;
@@ -151,6 +155,17 @@ export class SlckClient {
     return frames.filter((f): f is Delivery => f.type === 'MSG');
   }
 
+  /** Mark `target` read up to message `id`. */
+  async read(target: string, id: number): Promise<void> {
+    await this.request({ type: 'READ', target, id });
+  }
+
+  /** The user's conversations, most recent first, with what is unread in each. */
+  async unread(): Promise<UnreadInfo[]> {
+    const frames = await this.request({ type: 'UNREAD' });
+    return frames.flatMap((f) => (f.type === 'UNREAD' ? [{ target: f.target, unread: f.unread, mentions: f.mentions, readId: f.readId, lastId: f.lastId }] : []));
+  }
+
   async time(): Promise<string> {
     const [f] = await this.request({ type: 'TIME' });
     return (f as ServerFrameOf<'TIME'>).time;
@@ -203,6 +218,7 @@ export class SlckClient {
         return;
       case 'CHN':
       case 'USR':
+      case 'UNREAD':
       case 'INFO':
         head?.items.push(r);
         return;
@@ -244,6 +260,8 @@ export class SlckClient {
         return this.emit('offline', r);
       case 'NOTICE':
         return this.emit('notice', r);
+      case 'READ':
+        return this.emit('read', r);
     }
   }
 

@@ -177,6 +177,8 @@ export class CommandDecoder implements LineDecoder<Command> {
       }
       case 'HISTORY':
         return history(args);
+      case 'READ':
+        return read(args);
       case 'PING':
         if (args.length > 1) return syntax('PING [token]');
         if (args.length === 0) return { type: 'PING' };
@@ -191,6 +193,7 @@ export class CommandDecoder implements LineDecoder<Command> {
         return chns(args);
       case 'MUTE':
       case 'UNMUTE':
+      case 'UNREAD':
       case 'TIME':
       case 'QUIT':
         if (args.length !== 0) return syntax(`${verb} takes no arguments`);
@@ -231,13 +234,27 @@ function chns(args: string[]): Command | ProtocolError {
   return cmd;
 }
 
+/** A conversation's name, as HISTORY and READ take it: a channel or a user. */
+function conversationTarget(verb: string, target: string): ProtocolError | null {
+  const kind = target[0] === '#' ? 'channel' : target[0] === '@' ? 'handle' : null;
+  if (kind === null) return err(ErrorCode.BAD_TARGET, `${verb} needs a channel (#name) or a user (@name)`);
+  return nameProblem(target, kind);
+}
+
+/** `READ <#channel|@user> <id>`: read up to and including message `id`. */
+function read(args: string[]): Command | ProtocolError {
+  if (args.length !== 2) return syntax('READ <#channel|@user> <id>');
+  const bad = conversationTarget('READ', args[0]);
+  if (bad) return bad;
+  if (!/^\d{1,15}$/.test(args[1])) return err(ErrorCode.BAD_SYNTAX, 'READ needs the id of the last message read, a number');
+  return { type: 'READ', target: args[0], id: Number(args[1]) };
+}
+
 function history(args: string[]): Command | ProtocolError {
   const usage = 'HISTORY <#channel|@user> [limit] [before <id>|after <id>]';
   if (args.length < 1 || args.length > 4) return syntax(usage);
   const target = args[0];
-  const kind = target[0] === '#' ? 'channel' : target[0] === '@' ? 'handle' : null;
-  if (kind === null) return err(ErrorCode.BAD_TARGET, 'HISTORY needs a channel (#name) or a user (@name)');
-  const bad = nameProblem(target, kind);
+  const bad = conversationTarget('HISTORY', target);
   if (bad) return bad;
   const cmd: Extract<Command, { type: 'HISTORY' }> = { type: 'HISTORY', target };
   let i = 1;

@@ -136,6 +136,13 @@ function other(buf: Uint8Array, start: number, end: number): ServerFrame | Proto
     case 'USR':
       if (w.length !== 3 || (w[2] !== 'online' && w[2] !== 'offline')) return bad('USR');
       return { type: 'USR', user: w[1], online: w[2] === 'online' };
+    case 'READ':
+      if (w.length !== 3 || !DIGITS.test(w[2])) return bad('READ');
+      return { type: 'READ', target: w[1], id: Number(w[2]) };
+    case 'UNREAD':
+      // UNREAD <target> <unread> <mentions> <read-id> <last-id>
+      if (w.length !== 6 || !w.slice(2).every((n) => DIGITS.test(n))) return bad('UNREAD');
+      return { type: 'UNREAD', target: w[1], unread: Number(w[2]), mentions: Number(w[3]), readId: Number(w[4]), lastId: Number(w[5]) };
     case 'INFO':
       return { type: 'INFO', text: rest(text, 1) };
     case 'NOTICE':

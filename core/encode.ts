@@ -125,6 +125,8 @@ export function encodeCommand(cmd: Command): Uint8Array {
     }
     case 'PING':
       return line(cmd.token === undefined ? 'PING' : `PING ${cmd.token}`);
+    case 'READ':
+      return line(`READ ${cmd.target} ${cmd.id}`);
     case 'CHNS': {
       let s = 'CHNS';
       if (cmd.limit !== undefined) s += ` ${cmd.limit}`;
@@ -135,6 +137,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
     case 'UNMUTE':
     case 'HELP':
     case 'TIME':
+    case 'UNREAD':
     case 'QUIT':
       return line(cmd.type);
   }
@@ -159,6 +162,10 @@ export function serverLine(frame: Exclude<ServerFrame, { type: 'MSG' }>): string
       return `CHN ${frame.channel} ${frame.members}`;
     case 'USR':
       return `USR ${frame.user} ${frame.online ? 'online' : 'offline'}`;
+    case 'READ':
+      return `READ ${frame.target} ${frame.id}`;
+    case 'UNREAD':
+      return `UNREAD ${frame.target} ${frame.unread} ${frame.mentions} ${frame.readId} ${frame.lastId}`;
     case 'INFO':
       return `INFO ${oneLine(frame.text)}`;
     case 'NOTICE':

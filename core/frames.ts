@@ -14,6 +14,10 @@ export type Command =
   | { type: 'CHNS'; limit?: number; after?: string }
   | { type: 'USRS'; channel?: string }
   | { type: 'HISTORY'; target: string; limit?: number; before?: number; after?: number }
+  /** The conversation has been read up to and including message `id` (spec: READ). */
+  | { type: 'READ'; target: string; id: number }
+  /** Every conversation of the user with what is unread in it (spec: UNREAD). */
+  | { type: 'UNREAD' }
   | { type: 'MUTE' }
   | { type: 'UNMUTE' }
   | { type: 'HELP' }
@@ -25,7 +29,7 @@ export type CommandType = Command['type'];
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
 export const COMMAND_TYPES: readonly CommandType[] = [
-  'REG', 'JOIN', 'LEAVE', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
+  'REG', 'JOIN', 'LEAVE', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
 ];
 
 // ---------------------------------------------------------------- server -> client
@@ -49,6 +53,17 @@ export type ServerFrame =
   | { type: 'CHN'; channel: string; members: number }
   /** One user in a USRS reply. */
   | { type: 'USR'; user: string; online: boolean }
+  /**
+   * Unasked, to a user's other connections: they have read `target` up to `id` on one.
+   * (`target` as the user names it: the channel, or the other user of a DM.)
+   */
+  | { type: 'READ'; target: string; id: number }
+  /**
+   * One conversation in an UNREAD reply: `unread` messages from others after `readId`
+   * (at most UNREAD_CAP), `mentions` of them naming the user (or @channel/@here), and the
+   * conversation's newest id.
+   */
+  | { type: 'UNREAD'; target: string; unread: number; mentions: number; readId: number; lastId: number }
   /** One line of HELP text. */
   | { type: 'INFO'; text: string }
   | { type: 'TIME'; time: string }

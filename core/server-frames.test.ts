@@ -45,6 +45,10 @@ const canonical: Array<[wire: string, frame: ServerFrame]> = [
   ['USR @jane online\r\n', { type: 'USR', user: '@jane', online: true }],
   ['USR @john offline\r\n', { type: 'USR', user: '@john', online: false }],
   ['END USRS 2\r\n', { type: 'END', of: 'USRS', count: 2 }],
+  ['READ #general 42\r\n', { type: 'READ', target: '#general', id: 42 }],
+  ['UNREAD #dev 3 1 40 43\r\n', { type: 'UNREAD', target: '#dev', unread: 3, mentions: 1, readId: 40, lastId: 43 }],
+  ['UNREAD @kim 0 0 7 7\r\n', { type: 'UNREAD', target: '@kim', unread: 0, mentions: 0, readId: 7, lastId: 7 }],
+  ['END UNREAD 2\r\n', { type: 'END', of: 'UNREAD', count: 2 }],
   [
     'INFO REG @handle [password]  register; a password claims the handle\r\n',
     { type: 'INFO', text: 'REG @handle [password]  register; a password claims the handle' },
@@ -170,6 +174,10 @@ describe('server frames: malformed', () => {
     ['TIME without a time', 'BAD_SYNTAX', 'TIME\r\n'],
     ['ERR without a code', 'BAD_SYNTAX', 'ERR\r\n'],
     ['HELLO cut short', 'BAD_SYNTAX', 'HELLO slck\r\n'],
+    ['READ without an id', 'BAD_SYNTAX', 'READ #general\r\n'],
+    ['READ with a non-numeric id', 'BAD_SYNTAX', 'READ #general x\r\n'],
+    ['UNREAD with a count missing', 'BAD_SYNTAX', 'UNREAD #dev 3 1 40\r\n'],
+    ['UNREAD with a negative count', 'BAD_SYNTAX', 'UNREAD #dev -3 1 40 43\r\n'],
   ])('%s gives %s, and the next frame still reads', (_label, code, wire) => {
     // Each character of `wire` is one byte, so '\xff' is the byte 0xFF.
     const results = parseServerFrames(concat([raw(wire), utf8('PONG after\r\n')]));

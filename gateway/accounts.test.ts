@@ -40,9 +40,13 @@ describe('accounts', () => {
     server = await startServer();
     const first = await connect();
     expect(await first.cmd('REG @Jane hunter2-correct')).toEqual(['OK']);
+    // Whoever has the password may sign in again meanwhile, from another device.
+    const second = await connect();
+    expect(await second.cmd('REG @jane hunter2-correct')).toEqual(['OK']);
     const rival = await connect();
-    expect(await rival.cmd('REG @jane hunter2-correct')).toEqual(['ERR HANDLE_TAKEN @Jane is already online']);
+    expect(await rival.cmd('REG @jane')).toEqual(['ERR PASSWORD_REQUIRED @Jane is claimed: REG @Jane <password>']);
     await leave(first);
+    await leave(second);
 
     const later = await connect();
     expect(await later.cmd('REG @jane')).toEqual(['ERR PASSWORD_REQUIRED @Jane is claimed: REG @Jane <password>']);

@@ -5,11 +5,16 @@ import type { ConnFlood } from './flood.ts';
 /** How a connection ended, for the shutdown summary. */
 export type Departure = 'quit' | 'closed' | 'shutdown' | 'slow consumer' | 'timeout' | 'connected';
 
-/** A user signed in on this node: one connection holds one handle, across every node. */
+/**
+ * A user signed in on this node. A guest handle is held by one connection across every
+ * node; a claimed one (with a password) may be signed in from several tabs, devices and
+ * telnet at once, and all of them sit in the user's channels.
+ */
 export type User = {
   key: string;
   handle: string;
-  conn: Conn;
+  /** This node's connections signed in as the user, in sign-in order; never empty. */
+  conns: Conn[];
   channels: Set<Channel>;
 };
 

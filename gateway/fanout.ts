@@ -22,7 +22,7 @@ export type FanoutOutput = {
  * and presence. The chat rules know this node only as this `ChatHost`.
  */
 export class Fanout implements ChatHost {
-  /** Users signed in on this node. */
+  /** Users signed in on this node, each with their connections here. */
   readonly users = new Map<string, User>();
   /** Channels with someone online here (or once had). */
   readonly channels = new Map<string, Channel>();
@@ -31,19 +31,43 @@ export class Fanout implements ChatHost {
    * of each other's presence, as co-members of a channel do.
    */
   private readonly partners = new Map<string, Set<string>>();
+  /** What this node's events name their connections by: `<node>/<connection id>`. */
+  private readonly viaPrefix: string;
+  /** Signed-in connections here by id: an event's origin is looked up, never searched for. */
+  private readonly byId = new Map<string, Conn>();
 
-  constructor(private readonly out: FanoutOutput) {}
-
-  /** A user signed in here: seated in their channels. */
-  add(user: User, channels: string[]): void {
-    this.users.set(user.key, user);
-    for (const name of channels) this.seat(user, this.channel(name));
+  constructor(private readonly out: FanoutOutput, nodeId: string) {
+    this.viaPrefix = `${nodeId}/`;
   }
 
-  /** Their connection has gone. */
-  remove(user: User): void {
-    this.users.delete(user.key);
-    for (const ch of user.channels) removeOnline(ch, user.conn);
+  /** A connection signed in here as `handle`: seated in the user's channels. */
+  add(conn: Conn, handle: string, channels: string[]): User {
+    const key = nameKey(handle);
+    let user = this.users.get(key);
+    if (user === undefined) this.users.set(key, (user = { key, handle, conns: [], channels: new Set() }));
+    user.conns.push(conn);
+    conn.user = user;
+    this.byId.set(conn.session.id, conn);
+    for (const name of channels) user.channels.add(this.channel(name));
+    for (const ch of user.channels) addOnline(ch, conn);
+    return user;
+  }
+
+  /** A signed-in connection has gone; the user stays here while another of theirs is open. */
+  remove(conn: Conn): void {
+    const user = conn.user;
+    if (user === null) return;
+    conn.user = null;
+    this.byId.delete(conn.session.id);
+    for (const ch of user.channels) removeOnline(ch, conn);
+    const i = user.conns.indexOf(conn);
+    if (i >= 0) user.conns.splice(i, 1);
+    if (user.conns.length === 0 && this.users.get(user.key) === user) this.users.delete(user.key);
+  }
+
+  /** How events name a connection of this node (a message's or a read mark's origin). */
+  via(conn: Conn): string {
+    return this.viaPrefix + conn.session.id;
   }
 
   isHere(userKey: string): boolean {
@@ -57,14 +81,16 @@ export class Fanout implements ChatHost {
   }
 
   deliver(m: MessageEvent): void {
-    const from = nameKey(m.from);
     const frame = encodeDelivery(m.target, m.from, m.id, m.ts, m.body);
+    // The connection that sent it has its OK; the sender's other connections get the message,
+    // so a conversation reads the same on every device.
+    const origin = this.originConn(m.via);
     if (m.conv.charCodeAt(0) === 35) {
       const online = this.channels.get(m.conv)?.online ?? [];
       let n = 0;
       for (let i = 0; i < online.length; i++) {
         const c = online[i];
-        if (c.user !== null && c.user.key !== from) {
+        if (c !== origin && c.user !== null) {
           this.out.send(c, frame);
           n++;
         }
@@ -72,21 +98,28 @@ export class Fanout implements ChatHost {
       this.out.metrics?.delivered(n);
       return;
     }
+    const from = nameKey(m.from);
     const to = nameKey(m.target);
     if (this.users.has(from) || this.users.has(to)) this.noteDirect(from, to);
+    const sender = this.users.get(from);
+    if (sender !== undefined) for (const c of sender.conns) if (c !== origin) this.out.send(c, frame);
     const recipient = this.users.get(to);
     if (recipient === undefined || to === from) return;
     this.out.metrics?.delivered(1);
-    if (!m.queued) return this.out.send(recipient.conn, frame);
+    if (!m.queued) {
+      for (const c of recipient.conns) this.out.send(c, frame);
+      return;
+    }
     // Kept for the recipient too: taken out of their queue first, and only then handed over,
     // so a node that dies in between has not given it to them, and their next sign-in does,
     // once. (Dying after the mark and before the write leaves it to their HISTORY catch-up.)
-    this.out.sendAfter(recipient.conn, this.out.delivered(recipient.handle, [{ conversation: m.conv, id: m.id }]), frame);
+    const marked = this.out.delivered(recipient.handle, [{ conversation: m.conv, id: m.id }]);
+    for (const c of recipient.conns) this.out.sendAfter(c, marked, frame);
   }
 
   lost(userKey: string, connId: string): void {
-    const user = this.users.get(userKey);
-    if (user !== undefined && user.conn.session.id === connId) this.out.end(user.conn, 'closed', farewell.elsewhere(user.handle));
+    const conn = this.byId.get(connId);
+    if (conn !== undefined && conn.user?.key === userKey) this.out.end(conn, 'closed', farewell.elsewhere(conn.user!.handle));
   }
 
   apply(e: Exclude<ChatEvent, MessageEvent>): void {
@@ -94,7 +127,10 @@ export class Fanout implements ChatHost {
       case 'joined': {
         const ch = this.channel(e.channel);
         const user = this.users.get(nameKey(e.user));
-        if (user !== undefined) this.seat(user, ch);
+        if (user !== undefined) {
+          user.channels.add(ch);
+          for (const c of user.conns) addOnline(ch, c);
+        }
         this.broadcast(ch, encodeServerFrame({ type: 'JOINED', channel: ch.name, user: e.user }));
         return;
       }
@@ -105,7 +141,7 @@ export class Fanout implements ChatHost {
         const user = this.users.get(nameKey(e.user));
         if (user !== undefined) {
           user.channels.delete(ch);
-          removeOnline(ch, user.conn);
+          for (const c of user.conns) removeOnline(ch, c);
         }
         return;
       }
@@ -113,9 +149,24 @@ export class Fanout implements ChatHost {
       case 'offline':
         this.toCoMembers(nameKey(e.user), e.channels, encodeServerFrame({ type: e.t === 'online' ? 'ONLINE' : 'OFFLINE', user: e.user }));
         return;
+      case 'read': {
+        // The user's other connections: the badge clears on every device.
+        const user = this.users.get(nameKey(e.user));
+        if (user === undefined) return;
+        const origin = this.originConn(e.via);
+        const frame = encodeServerFrame({ type: 'READ', target: e.target, id: e.id });
+        for (const c of user.conns) if (c !== origin) this.out.send(c, frame);
+        return;
+      }
       default:
         return;
     }
+  }
+
+  /** The connection of this node an event came from, if it did. */
+  private originConn(via: string | undefined): Conn | undefined {
+    if (via === undefined || !via.startsWith(this.viaPrefix)) return undefined;
+    return this.byId.get(via.slice(this.viaPrefix.length));
   }
 
   /** One channel's online members here get the same bytes. */
@@ -126,24 +177,15 @@ export class Fanout implements ChatHost {
 
   /** Everyone here who shares one of `channels` with the user, or has DMs with them, each once. */
   private toCoMembers(userKey: string, channels: string[], bytes: Uint8Array): void {
-    const own = this.users.get(userKey)?.conn;
-    const seen = new Set<Conn>();
-    if (own !== undefined) seen.add(own);
-    for (const key of channels) {
-      for (const c of this.channels.get(key)?.online ?? []) {
-        if (!seen.has(c)) {
-          seen.add(c);
-          this.out.send(c, bytes);
-        }
-      }
-    }
-    for (const key of this.partners.get(userKey) ?? []) {
-      const c = this.users.get(key)?.conn;
-      if (c !== undefined && !seen.has(c)) {
+    const seen = new Set<Conn>(this.users.get(userKey)?.conns ?? []);
+    const tell = (c: Conn) => {
+      if (!seen.has(c)) {
         seen.add(c);
         this.out.send(c, bytes);
       }
-    }
+    };
+    for (const key of channels) for (const c of this.channels.get(key)?.online ?? []) tell(c);
+    for (const key of this.partners.get(userKey) ?? []) for (const c of this.users.get(key)?.conns ?? []) tell(c);
   }
 
   private noteDirect(a: string, b: string): void {
@@ -162,10 +204,5 @@ export class Fanout implements ChatHost {
     let ch = this.channels.get(key);
     if (ch === undefined) this.channels.set(key, (ch = { key, name, online: [], slot: new Map() }));
     return ch;
-  }
-
-  seat(user: User, ch: Channel): void {
-    user.channels.add(ch);
-    addOnline(ch, user.conn);
   }
 }

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import {
-  ProtocolError, encodeServerFrame, nameKey,
+  ProtocolError, encodeServerFrame,
   type Command, type ServerFrame,
 } from '../core/index.ts';
 import { Conn, type Departure, type Slot, type User } from './conn.ts';
@@ -89,7 +89,7 @@ export class Hub implements CommandContext {
       sendAfter: (conn, after, bytes) => this.sendAfter(conn, after, [bytes]),
       delivered: (handle, messages) => this.chat.delivered(handle, messages),
       metrics: opts.metrics,
-    });
+    }, opts.nodeId);
     this.flood = new FloodControl(opts.guards);
     this.overload = new OverloadGovernor(opts.overload);
     this.replies = new ReplyBudget(opts.maxOutbound, this.flood.options.maxReplyMemory, this.flood.options.replyStallMs, (conn) => {
@@ -236,8 +236,7 @@ export class Hub implements CommandContext {
     if (conn.departure === 'connected') conn.departure = how;
     const user = conn.user;
     if (user !== null) {
-      conn.user = null;
-      this.fanout.remove(user);
+      this.fanout.remove(conn);
       this.chat.signOff({ key: user.key, handle: user.handle, conn: conn.session.id });
     }
     this.ended.push(...summaryRows([conn]));
@@ -331,10 +330,7 @@ export class Hub implements CommandContext {
   }
 
   signIn(conn: Conn, r: Registered): void {
-    const key = nameKey(r.handle);
-    const user: User = { key, handle: r.handle, conn, channels: new Set() };
-    this.fanout.add(user, r.channels.map((c) => c.name));
-    conn.user = user;
+    this.fanout.add(conn, r.handle, r.channels.map((c) => c.name));
     conn.lastHandle = r.handle;
     this.reply(conn, { type: 'OK', args: [] });
     for (const c of r.channels) this.reply(conn, { type: 'JOINED', channel: c.name, user: r.handle });

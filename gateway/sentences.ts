@@ -34,6 +34,7 @@ export const refuse = {
   notMemberToLeave: (channel: string) => err(ErrorCode.NOT_MEMBER, `You are not in ${channel}`),
   /** A change (REG, JOIN, LEAVE) the store could not commit: nothing was done. */
   notStored: (what: string) => err(ErrorCode.STORE_FAILED, `${what}: the server could not store it; try again`),
+  storeUnreachable: (what: string) => err(ErrorCode.STORE_FAILED, `${what}: the server could not reach its store; try again`),
   messageNotStored: (target: string) => err(ErrorCode.STORE_FAILED, `Message to ${target} was not stored; try again`),
   serverBusy: () => err(ErrorCode.SERVER_BUSY, 'The server could not do that; try again'),
   serverFull: (max: number) => err(ErrorCode.SERVER_FULL, `The server is at its limit of ${max} connections; try again later`),

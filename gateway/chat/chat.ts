@@ -1,5 +1,5 @@
 import type { Refusal } from '../sentences.ts';
-import type { HistoryQuery, KeptMessage, StoredMessage } from '../store/store.ts';
+import type { ConversationState, HistoryQuery, KeptMessage, StoredMessage } from '../store/store.ts';
 import type { ChatEvent, MessageEvent } from './events.ts';
 
 /** A signed-in user, as the chat rules know them: on this node, on one connection. */
@@ -38,6 +38,10 @@ export interface Chat {
   post(user: Caller, target: string, body: Uint8Array): Refusal | Promise<Posted | Refusal>;
   history(user: Caller, target: string, q: HistoryQuery): Refusal | Promise<StoredMessage[] | Refusal>;
   users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean }>>;
+  /** Read `target` up to `id` (at most its newest): the user's other connections are told. */
+  read(user: Caller, target: string, id: number): Refusal | Promise<Refusal | { target: string; id: number }>;
+  /** The user's conversations, most recent first, with what is unread in each. */
+  unread(user: Caller): Promise<ConversationState[]>;
   channels(limit: number, after?: string): ChannelPage;
   /** Offline messages about to be handed to the user's connection leave the queue: true once committed. */
   delivered(handle: string, messages: Array<{ conversation: string; id: number }>): Promise<boolean>;

@@ -21,6 +21,8 @@ export type MessageEvent = {
   body: Uint8Array;
   /** Set when the message was also queued for the recipient's next sign-in. */
   queued?: boolean;
+  /** The connection that sent it, `<node>/<connection>`: it has its OK, and is not sent it again. */
+  via?: string;
 };
 
 export type ChatEvent =
@@ -31,7 +33,12 @@ export type ChatEvent =
   | { t: 'left'; channel: string; user: string }
   /** `channels`: the keys of the user's channels, whose members hear of it. */
   | { t: 'online'; user: string; channels: string[] }
-  | { t: 'offline'; user: string; channels: string[] };
+  | { t: 'offline'; user: string; channels: string[] }
+  /**
+   * The user has read `target` (as they name it: the channel, or the other user of a direct
+   * conversation) up to `id`, on the connection `via`: their other connections are told.
+   */
+  | { t: 'read'; user: string; target: string; id: number; via: string };
 
 /** Events on the bus: one payload per node per turn, with where and when they committed. */
 export type Batch = { origin: string; at: number; events: ChatEvent[] };

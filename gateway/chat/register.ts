@@ -27,8 +27,10 @@ type Request = { conn: string; address: string; handle: string; password?: strin
 
 /**
  * REG @handle [password]. A guest handle is free to whoever asks while it is offline; a
- * password claims it. One connection holds a handle across every node: the hold is taken in
- * Presence (Redis for several nodes) before anything else, and kept until sign-off.
+ * password claims it. A guest handle is held by one connection across every node: the hold
+ * is taken in Presence (Redis for several nodes) before anything else, and kept until
+ * sign-off. A claimed handle takes no hold: whoever has the password may sign in from
+ * several tabs, devices and telnet at once.
  *
  * Guessing is slowed per handle and address, per address, and per account (SignInLimits).
  * Each attempt counts as a failure from the start, so that many attempts sent at once are
@@ -42,7 +44,7 @@ export async function register(chat: RegisterDeps, req: Request): Promise<Regist
   }
   if (!stored?.passwordHash && req.password === undefined) {
     // A known guest handle changes nothing stored; a new one is stored before the OK.
-    return hold(chat, req, stored?.handle ?? req.handle, () => (stored === undefined ? store(chat, req.handle, null) : null));
+    return hold(chat, req, stored?.handle ?? req.handle, () => (stored === undefined ? store(chat, req.handle, null) : stillGuest(chat, key)));
   }
   const wait = await chat.signIn.wait(key, req.address);
   if (wait > 0) return refuse.tooManyAttempts(wait);
@@ -57,7 +59,7 @@ export async function register(chat: RegisterDeps, req: Request): Promise<Regist
     }
     await chat.signIn.succeed(key, req.address);
     chat.directory.addUser(stored.handle, true);
-    return hold(chat, req, stored.handle, () => null);
+    return hold(chat, req, stored.handle, () => null, false);
   }
   // Claiming a guest handle (or a new one) with a password: a few per address per hour.
   const claimWait = await chat.signIn.claimWait(req.address);
@@ -73,25 +75,29 @@ export async function register(chat: RegisterDeps, req: Request): Promise<Regist
 }
 
 /**
- * Take the handle for this connection, run `then` (a write to commit first, or a last
- * check), and on success gather what sign-in hands over. On any refusal the hold is let go.
+ * Take the handle for this connection (`exclusive`: a guest's, or one being claimed), run
+ * `then` (a write to commit first, or a last check), and on success gather what sign-in
+ * hands over. On any refusal the hold is let go.
  */
 async function hold(
-  chat: RegisterDeps, req: Request, handle: string, then: () => null | Refusal | Promise<null | Refusal>,
+  chat: RegisterDeps, req: Request, handle: string, then: () => null | Refusal | Promise<null | Refusal>, exclusive = true,
 ): Promise<Registered | Refusal> {
   const key = nameKey(handle);
-  let held: boolean;
-  try {
-    held = await chat.presence.hold(key, req.conn);
-  } catch (err) {
-    chat.log.warn({ err, user: handle }, 'presence unreachable: sign-in refused');
-    return refuse.serverBusy();
+  const letGo = () => (exclusive ? chat.presence.release(key, req.conn).catch(() => {}) : Promise.resolve());
+  if (exclusive) {
+    let held: boolean;
+    try {
+      held = await chat.presence.hold(key, req.conn);
+    } catch (err) {
+      chat.log.warn({ err, user: handle }, 'presence unreachable: sign-in refused');
+      return refuse.serverBusy();
+    }
+    if (!held) return refuse.handleOnline(handle);
   }
-  if (!held) return refuse.handleOnline(handle);
   try {
     const refused = await then();
     if (refused !== null) {
-      await chat.presence.release(key, req.conn).catch(() => {});
+      await letGo();
       return refused;
     }
     const display = chat.directory.users.get(key)?.handle ?? handle;
@@ -102,7 +108,7 @@ async function hold(
     ]);
     return { handle: display, channels: channels.map((c) => ({ name: c.name, lastId: lastIds.get(c.key) ?? 0 })), offline };
   } catch (err) {
-    await chat.presence.release(key, req.conn).catch(() => {});
+    await letGo();
     chat.log.warn({ err, user: handle }, 'sign-in failed: the store is unreachable');
     return refuse.notStored(`Could not sign in as ${handle}`);
   }
@@ -118,4 +124,10 @@ async function store(chat: RegisterDeps, handle: string, hash: string | null): P
   }
   chat.emit({ t: 'user', handle, claimed: hash !== null });
   return null;
+}
+
+/** A guest handle may have been claimed (on any node) between the first look and the hold. */
+async function stillGuest(chat: RegisterDeps, key: string): Promise<Refusal | null> {
+  const now = await chat.store.getUser(key);
+  return now?.passwordHash ? refuse.passwordRequired(now.handle) : null;
 }

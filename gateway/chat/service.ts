@@ -6,7 +6,8 @@ import type { FloodControl } from '../flood.ts';
 import type { SignInLimits } from '../sign-in-limits.ts';
 import { refuse, type Refusal } from '../sentences.ts';
 import { conversationOf, nameKey } from '../store/keys.ts';
-import type { HistoryQuery, StoredMessage, Store, StoreWrite } from '../store/store.ts';
+import type { ConversationState, HistoryQuery, StoredMessage, Store, StoreWrite } from '../store/store.ts';
+import { mentionsIn } from './mentions.ts';
 import type { Caller, ChannelPage, Chat, ChatHost, Posted, Registered } from './chat.ts';
 import { Directory } from './directory.ts';
 import { decodeBatch, encodeBatch, originPrefix, type ChatEvent } from './events.ts';
@@ -193,10 +194,11 @@ export class ChatService implements Chat {
     }
     const ts = new Date().toISOString();
     const message = { target: to, from: user.handle, ts, body };
-    return this.commits.stage([{ op: 'append', message, offlineFor }]).then((ids) => {
+    const mentions = mentionsIn(body, to.charCodeAt(0) === 35, (name) => this.directory.user(name)?.key);
+    return this.commits.stage([{ op: 'append', message, offlineFor, mentions }]).then((ids) => {
       if (ids === null) return refuse.messageNotStored(to);
       const id = ids[0];
-      this.emit({ t: 'msg', conv: conversationOf(to, user.handle), id, ...message, queued: offlineFor !== undefined });
+      this.emit({ t: 'msg', conv: conversationOf(to, user.handle), id, ...message, queued: offlineFor !== undefined, via: this.via(user) });
       return { id, ts, target: to };
     });
   }
@@ -229,6 +231,39 @@ export class ChatService implements Chat {
       const here = new Set(online);
       return list.map((k) => ({ handle: this.directory.users.get(k)?.handle ?? k, online: here.has(k) }));
     });
+  }
+
+  read(user: Caller, target: string, id: number): Refusal | Promise<Refusal | { target: string; id: number }> {
+    let conversation: string;
+    let name: string;
+    if (target.charCodeAt(0) === 35) {
+      const ch = this.directory.channel(target);
+      if (ch === undefined) return refuse.noSuchChannel(target);
+      if (!ch.members.has(user.key)) return refuse.notMemberToRead(ch.name);
+      conversation = ch.key;
+      name = ch.name;
+    } else {
+      const u = this.directory.user(target);
+      if (u === undefined) {
+        return this.refreshUser(target).then((found) => (found === undefined ? refuse.noSuchUser(target) : this.read(user, found, id)));
+      }
+      conversation = conversationOf(u.handle, user.handle);
+      name = u.handle;
+    }
+    // Nobody has read what is not written yet: a mark past the newest message stops there.
+    return this.lastId(conversation).then(async (last) => {
+      const upTo = Math.min(id, last);
+      if ((await this.commits.stage([{ op: 'markRead', handle: user.handle, conversation, id: upTo }])) === null) {
+        return refuse.notStored(`Could not mark ${name} read`);
+      }
+      this.emit({ t: 'read', user: user.handle, target: name, id: upTo, via: this.via(user) });
+      return { target: name, id: upTo };
+    });
+  }
+
+  async unread(user: Caller): Promise<ConversationState[]> {
+    await this.commits.settled();
+    return this.store.conversationsOf(user.handle, this.channelKeys(user.key));
   }
 
   channels(limit: number, after?: string): ChannelPage {
@@ -315,6 +350,11 @@ export class ChatService implements Chat {
     } catch (err) {
       this.log.warn({ err }, 'presence sweep failed');
     }
+  }
+
+  /** How events name the caller's connection: see MessageEvent.via. */
+  private via(user: Caller): string {
+    return `${this.nodeId}/${user.conn}`;
   }
 
   private channelKeys(userKey: string): string[] {

@@ -182,6 +182,29 @@ describe('three nodes, one chat', () => {
     expect(codes).toEqual(['ERR WRONG_PASSWORD', 'ERR WRONG_PASSWORD', 'ERR WRONG_PASSWORD', 'ERR RATE_LIMITED']);
   });
 
+  it('a claimed user signed in on two nodes: both get messages, each other\'s sends and read marks; UNREAD agrees everywhere', async () => {
+    const kim = await tcpUser(2, '@kimiko', '#devices');
+    const laptop = await tcpUser(0, '@multi s3cret-pass', '#devices');
+    const phone = await wsUser(1, '@multi s3cret-pass');
+    await phone.settle();
+    await kim.ok(msg('#devices', 'hello @multi'));
+    const [, id] = (await laptop.ok(msg('#devices', 'from the laptop'))).split(' ');
+    await laptop.ok(msg('@kimiko', 'a dm from the laptop'));
+    await phone.waitFor(() => phone.msgs.length === 3, 'three messages on the phone');
+    expect(phone.msgs.map((m) => `${m.target} ${m.from} ${Buffer.from(m.body).toString()}`)).toEqual([
+      '#devices @kimiko hello @multi', '#devices @multi from the laptop', '@kimiko @multi a dm from the laptop',
+    ]);
+    for (const i of [0, 1, 2]) {
+      const c = i === 0 ? laptop : i === 1 ? phone : await tcpUser(2, '@multi s3cret-pass');
+      c.drain();
+      expect(await c.cmd('UNREAD')).toEqual(['UNREAD @kimiko 0 0 0 1', 'UNREAD #devices 1 1 0 2', 'END UNREAD 2']);
+    }
+    // Read on the phone (node 2): the laptop on node 1 is told, through the bus.
+    await phone.ok(`READ #devices ${id}`);
+    await laptop.until((f) => isType('READ')(f));
+    expect(await laptop.cmd('UNREAD')).toEqual(['UNREAD @kimiko 0 0 0 1', `UNREAD #devices 0 0 ${id} 2`, 'END UNREAD 2']);
+  });
+
   it('CHNS is the same on every node', async () => {
     await tcpUser(0, '@maker', '#made-on-one');
     const listers = await Promise.all([0, 1, 2].map((i) => tcpUser(i, `@lister${i}`)));

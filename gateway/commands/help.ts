@@ -11,6 +11,8 @@ const HELP_LINES = [
   'CHNS [limit] [after #channel]  list channels and member counts, a page at a time',
   'USRS [#channel]  list users, online and offline',
   'HISTORY #channel|@user [limit] [before <id>|after <id>]  replay stored messages',
+  'UNREAD  your conversations: unread, mentions, read up to, newest id',
+  'READ #channel|@user <id>  mark read up to message <id>',
   'MUTE / UNMUTE  hold back your messages, or stop holding them back',
   'TIME  the server time',
   'PING [token]  check the connection',

@@ -12,6 +12,8 @@ import { time } from './time.ts';
 import { ping } from './ping.ts';
 import { quit } from './quit.ts';
 import { history } from './history.ts';
+import { read } from './read.ts';
+import { unread } from './unread.ts';
 
 /** Every command's handler, by verb. The type makes a missing command a compile error. */
 export const commands: CommandTable = {
@@ -22,6 +24,8 @@ export const commands: CommandTable = {
   CHNS: chns,
   USRS: usrs,
   HISTORY: history,
+  READ: read,
+  UNREAD: unread,
   MUTE: mute,
   UNMUTE: unmute,
   HELP: help,

@@ -1,4 +1,5 @@
 import { nameKey } from '../../core/names.ts';
+import type { ConversationState } from './store.ts';
 
 export { nameKey };
 
@@ -40,4 +41,14 @@ export function idsFrom(conversations: string[], counts: Map<string, number>, la
     next.set(c, id + 1);
     return id;
   });
+}
+
+/** Most recent first by the newest message's time; conversations with none last, by key. */
+export function byRecent(a: ConversationState, b: ConversationState): number {
+  if (a.lastTs !== b.lastTs) {
+    if (a.lastTs === null) return 1;
+    if (b.lastTs === null) return -1;
+    return a.lastTs < b.lastTs ? 1 : -1;
+  }
+  return a.conversation < b.conversation ? -1 : a.conversation > b.conversation ? 1 : 0;
 }

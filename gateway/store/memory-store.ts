@@ -1,8 +1,9 @@
-import type { CommitResult, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
-import { conversationOf, dmPairKey, nameKey } from './keys.ts';
+import { UNREAD_CAP, type CommitResult, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
+import { byRecent, conversationOf, dmPairKey, isDirectTarget, nameKey } from './keys.ts';
 
 type Channel = { name: string; memberKeys: Set<string> };
-type Conversation = { lastId: number; messages: KeptMessage[] };
+/** `mentions`: by message id, the user keys it names (`*`: everyone). */
+type Conversation = { lastId: number; messages: KeptMessage[]; mentions: Map<number, string[]> };
 type Append = Extract<StoreWrite, { op: 'append' }>;
 
 /**
@@ -25,6 +26,10 @@ export class MemoryStore implements Store {
   private readonly conversations = new Map<string, Conversation>();
   /** By user key, in the order queued. */
   private readonly offline = new Map<string, KeptMessage[]>();
+  /** user key -> conversation -> read up to this id. */
+  private readonly reads = new Map<string, Map<string, number>>();
+  /** user key -> the users they have direct conversations with: key -> display handle. */
+  private readonly partners = new Map<string, Map<string, string>>();
 
   async getUser(handle: string): Promise<StoredUser | undefined> {
     const user = this.users.get(nameKey(handle));
@@ -74,6 +79,35 @@ export class MemoryStore implements Store {
     return new Map(conversations.map((c) => [c, this.conversations.get(c)?.lastId ?? 0]));
   }
 
+  async conversationsOf(handle: string, channels: string[]): Promise<ConversationState[]> {
+    const me = nameKey(handle);
+    const reads = this.reads.get(me);
+    const out: ConversationState[] = [];
+    const add = (conversation: string, target: string) => {
+      const conv = this.conversations.get(conversation);
+      const readId = reads?.get(conversation) ?? 0;
+      const last = conv?.messages[conv.messages.length - 1];
+      let unread = 0;
+      let mentions = 0;
+      if (conv !== undefined) {
+        for (let i = firstIndexAbove(conv.messages, readId); i < conv.messages.length && unread < UNREAD_CAP; i++) {
+          const m = conv.messages[i];
+          if (nameKey(m.from) === me) continue;
+          unread++;
+          const named = conv.mentions.get(m.id);
+          if (named !== undefined && (named.includes(me) || named.includes('*'))) mentions++;
+        }
+      }
+      out.push({ conversation, target, lastId: conv?.lastId ?? 0, lastTs: last?.ts ?? null, readId, unread, mentions });
+    };
+    for (const key of channels) {
+      const c = this.channels.get(key);
+      if (c !== undefined) add(key, c.name);
+    }
+    for (const [partner, display] of this.partners.get(me) ?? []) add(dmPairKey(me, partner), display);
+    return out.sort(byRecent);
+  }
+
   async close(): Promise<void> {}
 
   /** State writes in order, then the messages: the order the SQL stores apply a batch in. */
@@ -104,6 +138,8 @@ export class MemoryStore implements Store {
           if (c.memberKeys.has(user)) break;
           c.memberKeys.add(user);
           undo.push(() => c.memberKeys.delete(user));
+          // What the channel said before they joined is history, not news.
+          this.markRead(user, nameKey(w.channel), this.conversations.get(nameKey(w.channel))?.lastId ?? 0, undo);
           break;
         }
         case 'removeMember': {
@@ -128,6 +164,9 @@ export class MemoryStore implements Store {
           undo.push(() => this.offline.set(key, queued));
           break;
         }
+        case 'markRead':
+          this.markRead(nameKey(w.handle), w.conversation, w.id, undo);
+          break;
         case 'append':
           appends.push(w);
           break;
@@ -136,6 +175,28 @@ export class MemoryStore implements Store {
     return appends.map((a) => this.append(a, undo));
   }
 
+  private markRead(user: string, conversation: string, id: number, undo: Array<() => void>): void {
+    let marks = this.reads.get(user);
+    if (marks === undefined) this.reads.set(user, (marks = new Map()));
+    const old = marks.get(conversation);
+    if (old !== undefined && old >= id) return;
+    const m = marks;
+    m.set(conversation, id);
+    undo.push(() => (old === undefined ? m.delete(conversation) : m.set(conversation, old)));
+  }
+
+  private notePartners(a: string, b: string, undo: Array<() => void>): void {
+    for (const [x, y] of [[a, b], [b, a]]) {
+      let map = this.partners.get(nameKey(x));
+      if (map === undefined) this.partners.set(nameKey(x), (map = new Map()));
+      if (map.has(nameKey(y))) continue;
+      const m = map;
+      m.set(nameKey(y), y);
+      undo.push(() => m.delete(nameKey(y)));
+    }
+  }
+
+
   private setUser(key: string, user: StoredUser, replace: boolean, undo: Array<() => void>): void {
     const old = this.users.get(key);
     if (old !== undefined && !replace) return;
@@ -143,7 +204,7 @@ export class MemoryStore implements Store {
     undo.push(() => (old === undefined ? this.users.delete(key) : this.users.set(key, old)));
   }
 
-  private append({ message, offlineFor }: Append, undo: Array<() => void>): number {
+  private append({ message, offlineFor, mentions }: Append, undo: Array<() => void>): number {
     const queueKey = offlineFor === undefined ? undefined : nameKey(offlineFor);
     if (queueKey !== undefined && !this.users.has(queueKey)) {
       throw new Error(`append: cannot queue for unknown user ${offlineFor}`);
@@ -151,7 +212,7 @@ export class MemoryStore implements Store {
     const key = conversationOf(message.target, message.from);
     let conv = this.conversations.get(key);
     if (conv === undefined) {
-      conv = { lastId: 0, messages: [] };
+      conv = { lastId: 0, messages: [], mentions: new Map() };
       this.conversations.set(key, conv);
     }
     const c = conv;
@@ -160,8 +221,11 @@ export class MemoryStore implements Store {
     c.messages.push(stored);
     undo.push(() => {
       c.messages.pop();
+      c.mentions.delete(stored.id);
       c.lastId--;
     });
+    if (mentions !== undefined && mentions.length > 0) c.mentions.set(stored.id, mentions);
+    if (isDirectTarget(message.target)) this.notePartners(message.from, message.target, undo);
     if (queueKey !== undefined) {
       const queue = this.offline.get(queueKey) ?? [];
       this.offline.set(queueKey, [...queue, stored]);

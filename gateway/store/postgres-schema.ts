@@ -55,6 +55,53 @@ export const PG_MIGRATIONS: readonly string[] = [
     FOREIGN KEY (conversation, id) REFERENCES messages (conversation, id)
   );
   `,
+  // 2: what each user has read, whom messages mention, who has direct conversations with
+  // whom, sign-in session tokens (their hashes), and channel topics.
+  `
+  CREATE TABLE read_marks (
+    user_key text NOT NULL REFERENCES users (key),
+    conversation text NOT NULL,
+    read_id bigint NOT NULL,
+    PRIMARY KEY (user_key, conversation)
+  );
+  -- user_key '*' is everyone in the channel (@channel, @here).
+  CREATE TABLE mentions (
+    conversation text NOT NULL,
+    id bigint NOT NULL,
+    user_key text NOT NULL,
+    PRIMARY KEY (conversation, id, user_key)
+  );
+  -- partner: the other user's handle in display case.
+  CREATE TABLE direct_partners (
+    user_key text NOT NULL,
+    partner_key text NOT NULL,
+    partner text NOT NULL,
+    PRIMARY KEY (user_key, partner_key)
+  );
+  CREATE TABLE sessions (
+    token_hash text PRIMARY KEY,
+    user_key text NOT NULL REFERENCES users (key),
+    created timestamptz NOT NULL DEFAULT now(),
+    expires timestamptz NOT NULL
+  );
+  CREATE INDEX sessions_by_user ON sessions (user_key);
+  ALTER TABLE channels ADD COLUMN topic text NOT NULL DEFAULT '', ADD COLUMN topic_by text, ADD COLUMN topic_ts text;
+
+  -- Who has talked to whom, from the direct conversations so far (keys 'a b').
+  INSERT INTO direct_partners (user_key, partner_key, partner)
+    SELECT p.a, p.b, coalesce(u.handle, p.b) FROM (
+      SELECT split_part(key, ' ', 1) AS a, split_part(key, ' ', 2) AS b FROM conversations WHERE position(' ' in key) > 0
+      UNION SELECT split_part(key, ' ', 2), split_part(key, ' ', 1) FROM conversations WHERE position(' ' in key) > 0
+    ) p LEFT JOIN users u ON u.key = p.b
+    ON CONFLICT DO NOTHING;
+  -- Everything before the upgrade counts as read: it should not light up every badge.
+  INSERT INTO read_marks (user_key, conversation, read_id)
+    SELECT m.user_key, m.channel_key, coalesce(c.last_id, 0) FROM members m LEFT JOIN conversations c ON c.key = m.channel_key;
+  INSERT INTO read_marks (user_key, conversation, read_id)
+    SELECT dp.user_key, c.key, c.last_id FROM direct_partners dp JOIN conversations c
+      ON c.key IN (dp.user_key || ' ' || dp.partner_key, dp.partner_key || ' ' || dp.user_key)
+    ON CONFLICT DO NOTHING;
+  `,
 ];
 
 /** Any constant both nodes agree on: the key of the migration lock. */

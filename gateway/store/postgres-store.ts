@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
-import type { CommitResult, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
+import type { CommitResult, ConversationState, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
 import { migratePostgres } from './postgres-schema.ts';
+import * as reads from './postgres-read-state.ts';
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 const COLUMNS = 'conversation, id, target, sender, ts, body';
@@ -103,6 +104,10 @@ export class PostgresStore implements Store {
     return out;
   }
 
+  conversationsOf(handle: string, channels: string[]): Promise<ConversationState[]> {
+    return reads.conversationsOf(this.pool, handle, channels);
+  }
+
   async probe(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
@@ -153,9 +158,10 @@ async function runBatch(client: pg.PoolClient, writes: StoreWrite[]): Promise<nu
         await client.query('INSERT INTO channels (key, name) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [nameKey(w.name), w.name]);
         break;
       case 'addMember':
-        await client.query(
-          'INSERT INTO members (channel_key, user_key) VALUES ($1, $2) ON CONFLICT DO NOTHING', [nameKey(w.channel), nameKey(w.handle)],
-        );
+        await reads.addMember(client, w.channel, w.handle);
+        break;
+      case 'markRead':
+        await reads.markRead(client, w.handle, w.conversation, w.id);
         break;
       case 'removeMember':
         await client.query('DELETE FROM members WHERE channel_key = $1 AND user_key = $2', [nameKey(w.channel), nameKey(w.handle)]);
@@ -185,6 +191,7 @@ async function runBatch(client: pg.PoolClient, writes: StoreWrite[]): Promise<nu
     [convs, ids, appends.map((a) => a.message.target), appends.map((a) => a.message.from),
       appends.map((a) => a.message.ts), appends.map((a) => Buffer.from(a.message.body.buffer, a.message.body.byteOffset, a.message.body.byteLength))],
   );
+  await reads.appended(client, appends, convs, ids);
   const offline = appends.flatMap((a, i) => (a.offlineFor === undefined ? [] : [{ user: nameKey(a.offlineFor), conv: convs[i], id: ids[i] }]));
   if (offline.length > 0) {
     await client.query(

@@ -104,6 +104,53 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages_v2 RENAME TO messages;
   ALTER TABLE offline_v2 RENAME TO offline;
   `,
+  // 3: what each user has read, whom messages mention, who has direct conversations with
+  // whom, sign-in session tokens (their hashes), and channel topics.
+  `
+  CREATE TABLE read_marks (
+    user_key TEXT NOT NULL REFERENCES users(key),
+    conversation TEXT NOT NULL,
+    read_id INTEGER NOT NULL,
+    PRIMARY KEY (user_key, conversation)
+  ) WITHOUT ROWID;
+  -- user_key '*' is everyone in the channel (@channel, @here).
+  CREATE TABLE mentions (
+    conversation TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    user_key TEXT NOT NULL,
+    PRIMARY KEY (conversation, id, user_key)
+  ) WITHOUT ROWID;
+  -- partner: the other user's handle in display case.
+  CREATE TABLE direct_partners (
+    user_key TEXT NOT NULL,
+    partner_key TEXT NOT NULL,
+    partner TEXT NOT NULL,
+    PRIMARY KEY (user_key, partner_key)
+  ) WITHOUT ROWID;
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_key TEXT NOT NULL REFERENCES users(key),
+    created TEXT NOT NULL,
+    expires TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX sessions_by_user ON sessions (user_key);
+  ALTER TABLE channels ADD COLUMN topic TEXT NOT NULL DEFAULT '';
+  ALTER TABLE channels ADD COLUMN topic_by TEXT;
+  ALTER TABLE channels ADD COLUMN topic_ts TEXT;
+
+  -- Who has talked to whom, from the direct conversations so far (keys 'a b').
+  INSERT OR IGNORE INTO direct_partners (user_key, partner_key, partner)
+    SELECT p.a, p.b, coalesce(u.handle, p.b) FROM (
+      SELECT substr(key, 1, instr(key, ' ') - 1) AS a, substr(key, instr(key, ' ') + 1) AS b FROM conversations WHERE instr(key, ' ') > 0
+      UNION SELECT substr(key, instr(key, ' ') + 1), substr(key, 1, instr(key, ' ') - 1) FROM conversations WHERE instr(key, ' ') > 0
+    ) p LEFT JOIN users u ON u.key = p.b;
+  -- Everything before the upgrade counts as read: it should not light up every badge.
+  INSERT INTO read_marks (user_key, conversation, read_id)
+    SELECT mb.user_key, mb.channel_key, coalesce(c.last_id, 0) FROM members mb LEFT JOIN conversations c ON c.key = mb.channel_key;
+  INSERT OR IGNORE INTO read_marks (user_key, conversation, read_id)
+    SELECT dp.user_key, c.key, c.last_id FROM direct_partners dp JOIN conversations c
+      ON c.key IN (dp.user_key || ' ' || dp.partner_key, dp.partner_key || ' ' || dp.user_key);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -134,11 +134,13 @@ describe('SqliteStore on a real file', () => {
     await openStore().close();
     const db = new Database(path.join(dir, 'slck.db'), { readonly: true });
     try {
-      expect(SCHEMA_VERSION).toBe(2);
+      expect(SCHEMA_VERSION).toBe(3);
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-      expect(tables).toEqual(['channels', 'conversations', 'members', 'messages', 'meta', 'offline', 'users']);
+      expect(tables).toEqual([
+        'channels', 'conversations', 'direct_partners', 'members', 'mentions', 'messages', 'meta', 'offline', 'read_marks', 'sessions', 'users',
+      ]);
       expect(plan(db, 'SELECT * FROM messages WHERE conversation = ? AND id < ? ORDER BY id DESC LIMIT ?')).toMatch(
         /SEARCH messages USING INDEX \S+ \(conversation=\? AND id<\?\)/,
       );
@@ -213,6 +215,11 @@ describe('SqliteStore on a real file', () => {
     expect(await store.lastIds(['#general', '@jane @john', '#random', '#new'])).toEqual(new Map([
       ['#general', 6], ['@jane @john', 5], ['#random', 4], ['#new', 0],
     ]));
+    // Migration 3: what was there before the upgrade counts as read, and each user's direct
+    // conversations are known, most recent first.
+    expect((await store.conversationsOf('@jane', ['#general'])).map((c) => [c.target, c.lastId, c.readId, c.unread])).toEqual([
+      ['#General', 6, 6, 0], ['@John', 5, 5, 0],
+    ]);
     // New messages go on above the old ids of their own conversation.
     expect(await store.commit([
       append('#general', '@jane', 'g4'),
@@ -222,6 +229,8 @@ describe('SqliteStore on a real file', () => {
       { op: 'delivered', handle: '@john', messages: [{ conversation: '@jane @john', id: 2 }] },
     ])).toEqual({ ids: [7, 6, 5, 1] });
     expect((await store.offlineFor('@john')).map((m) => [m.id, read(m.body)])).toEqual([[6, 'd3']]);
+    const john = await store.conversationsOf('@john', ['#general']);
+    expect(john.map((c) => [c.target, c.unread]).sort()).toEqual([['#General', 1], ['@Jane', 1]]);
     const epoch = store.epoch;
     expect(epoch).toMatch(/^[0-9a-f]{32}$/);
     await store.close();

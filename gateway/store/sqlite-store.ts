@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { CommitResult, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
+import type { CommitResult, ConversationState, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
 import { migrate, NewerSchemaError } from './sqlite-schema.ts';
+import { prepareReadState } from './sqlite-read-state.ts';
 
 export const DB_FILE_NAME = 'slck.db';
 
@@ -47,6 +48,7 @@ export class SqliteStore implements Store {
   lastFailure: Error | null = null;
 
   private readonly sql: ReturnType<typeof prepareStatements>;
+  private readonly reads: ReturnType<typeof prepareReadState>;
 
   /** Use `openSqliteStore`. `db` is exposed for diagnostics and tests; the hub uses `Store`. */
   constructor(
@@ -55,6 +57,7 @@ export class SqliteStore implements Store {
   ) {
     this.description = `sqlite ${file}`;
     this.sql = prepareStatements(db);
+    this.reads = prepareReadState(db);
     this.epoch = this.sql.epoch.pluck().get() as string;
   }
 
@@ -116,6 +119,10 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  async conversationsOf(handle: string, channels: string[]): Promise<ConversationState[]> {
+    return this.reads.conversationsOf(handle, channels);
+  }
+
   /** Closes the file. A transaction left open on `db` is discarded, as a crash would. */
   async close(): Promise<void> {
     if (!this.db.open) return;
@@ -147,7 +154,10 @@ export class SqliteStore implements Store {
           // Checked for a clear message; the foreign keys are the backstop.
           if (sql.hasChannel.get(nameKey(w.channel)) === undefined) throw new Error(`addMember: no channel ${w.channel}`);
           if (sql.getUser.get(nameKey(w.handle)) === undefined) throw new Error(`addMember: no user ${w.handle}`);
-          sql.addMember.run(nameKey(w.channel), nameKey(w.handle));
+          if (sql.addMember.run(nameKey(w.channel), nameKey(w.handle)).changes > 0) this.reads.markJoined(w.handle, w.channel);
+          break;
+        case 'markRead':
+          this.reads.markRead(w.handle, w.conversation, w.id);
           break;
         case 'removeMember':
           sql.removeMember.run(nameKey(w.channel), nameKey(w.handle));
@@ -169,6 +179,7 @@ export class SqliteStore implements Store {
       const id = ids[i];
       const { target, from, ts, body } = a.message;
       sql.append.run(convs[i], id, target, from, ts, body);
+      this.reads.appended(convs[i], id, from, target, a.mentions);
       if (a.offlineFor !== undefined) {
         if (sql.getUser.get(nameKey(a.offlineFor)) === undefined) {
           throw new Error(`append: cannot queue for unknown user ${a.offlineFor}`);

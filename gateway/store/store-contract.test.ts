@@ -1,13 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CommitResult, HistoryQuery, NewMessage, Store, StoreWrite } from './store.ts';
-import { MemoryStore } from './memory-store.ts';
-import { openSqliteStore, type SqliteStore } from './sqlite-store.ts';
-import { openPostgresStore } from './postgres-store.ts';
-import { startPostgres, type TestPostgres } from '../test-services.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HistoryQuery, Store, StoreWrite } from './store.ts';
+import { append, bodies, nextTime, read, refused, useBackends, users, type TestDb } from './contract-backends.ts';
 
 /**
  * One contract, three implementations: memory, SQLite on a real file in a fresh temp
@@ -15,93 +8,7 @@ import { startPostgres, type TestPostgres } from '../test-services.ts';
  * What only one of them does (SQLite's open-time checks, PostgreSQL's concurrent nodes and
  * outages) is tested in sqlite-store.test.ts and postgres-store.test.ts.
  */
-
-/** One test's database: `open` twice reaches the same data, where anything persists. */
-type TestDb = { open(): Promise<Store>; cleanup(): Promise<void> };
-
-type Backend = {
-  name: string;
-  persistent: boolean;
-  fresh(): Promise<TestDb>;
-  /** Makes commits fail as the database would, until the returned function undoes it. */
-  breakStorage?: (db: TestDb, store: Store) => Promise<() => Promise<void>>;
-};
-
-let postgres: TestPostgres;
-let admin: pg.Client;
-let databases = 0;
-
-beforeAll(async () => {
-  postgres = await startPostgres();
-  admin = new pg.Client({ connectionString: postgres.url });
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin?.end();
-  await postgres?.stop();
-});
-
-const urls = new WeakMap<TestDb, string>();
-
-const backends: Backend[] = [
-  {
-    name: 'MemoryStore',
-    persistent: false,
-    fresh: async () => ({ open: async () => new MemoryStore(), cleanup: async () => {} }),
-  },
-  {
-    name: 'SqliteStore',
-    persistent: true,
-    fresh: async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slck-contract-'));
-      return { open: async () => openSqliteStore(dir), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-    },
-    // query_only: every write is refused with SQLITE_READONLY, as on a read-only file.
-    breakStorage: async (_db, store) => {
-      (store as SqliteStore).db.pragma('query_only = ON');
-      return async () => void (store as SqliteStore).db.pragma('query_only = OFF');
-    },
-  },
-  {
-    name: 'PostgresStore',
-    persistent: true,
-    fresh: async () => {
-      const name = `contract_${++databases}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      const url = postgres.url.replace(/\/postgres$/, `/${name}`);
-      const db = { open: () => openPostgresStore(url), cleanup: async () => {} };
-      urls.set(db, url);
-      return db;
-    },
-    // The server refuses every new message (after the batch's other writes and the counter
-    // bump): what any failure mid-transaction looks like. Its outages are in postgres-store.test.ts.
-    breakStorage: async (db) => {
-      const client = new pg.Client({ connectionString: urls.get(db) });
-      await client.connect();
-      await client.query('ALTER TABLE messages ADD CONSTRAINT contract_refuses CHECK (false) NOT VALID');
-      return async () => {
-        await client.query('ALTER TABLE messages DROP CONSTRAINT contract_refuses');
-        await client.end();
-      };
-    },
-  },
-];
-
-const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const read = (b: Uint8Array): string => new TextDecoder().decode(b);
-let clock = Date.UTC(2026, 10, 22, 10, 0, 0);
-const msg = (target: string, from: string, body: string): NewMessage => ({
-  target,
-  from,
-  ts: new Date(clock++).toISOString(),
-  body: text(body),
-});
-const append = (target: string, from: string, body: string, offlineFor?: string): StoreWrite =>
-  ({ op: 'append', message: msg(target, from, body), offlineFor });
-const users = (...handles: string[]): StoreWrite[] => handles.map((handle) => ({ op: 'addUser', handle }));
-const bodies = (messages: { body: Uint8Array }[]): string[] => messages.map((m) => read(m.body));
-/** A refused batch: null (a failure the store reports) or a rejection (a caller's bug). */
-const refused = (p: Promise<CommitResult | null>): Promise<CommitResult | null> => p.catch(() => null);
+const backends = useBackends();
 
 for (const backend of backends) {
   describe(`Store contract: ${backend.name}`, () => {
@@ -265,7 +172,7 @@ for (const backend of backends) {
       const raw = new Uint8Array([0, 13, 10, 255, 0xc3, 0x28, 104, 105]);
       const big = new Uint8Array(65536).map((_, i) => i % 256);
       const sent = raw.slice();
-      const ts = new Date(clock).toISOString();
+      const ts = nextTime();
       await ok([
         { op: 'append', message: { target: '#bin', from: '@jane', ts, body: sent } },
         { op: 'append', message: { target: '#bin', from: '@jane', ts, body: new Uint8Array(0) } },

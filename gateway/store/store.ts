@@ -60,10 +60,38 @@ export type StoreWrite =
   | { op: 'addChannel'; name: string }
   | { op: 'addMember'; channel: string; handle: string }
   | { op: 'removeMember'; channel: string; handle: string }
-  /** A message; with `offlineFor`, also queued for that user's next sign-in. */
-  | { op: 'append'; message: NewMessage; offlineFor?: string }
+  /**
+   * A message; with `offlineFor`, also queued for that user's next sign-in; `mentions`: the
+   * user keys it names, `*` for @channel/@here (everyone in the channel).
+   */
+  | { op: 'append'; message: NewMessage; offlineFor?: string; mentions?: string[] }
+  /** The user has read the conversation up to `id`: a mark only ever moves forward. */
+  | { op: 'markRead'; handle: string; conversation: string; id: number }
   /** Offline messages handed over: exactly these leave the user's queue (not any queued since). */
   | { op: 'delivered'; handle: string; messages: Array<{ conversation: string; id: number }> };
+
+/** Unread and mention counts stop here: "1000" reads "1000 or more". */
+export const UNREAD_CAP = 1000;
+
+/** One conversation of a user, with what they have not read of it. */
+export type ConversationState = {
+  /** Its key (keys.ts). */
+  conversation: string;
+  /** As the user names it: `#channel`, or the other user's `@handle` (display case). */
+  target: string;
+  /** The newest id, 0 when it has no message yet; and that message's time. */
+  lastId: number;
+  lastTs: string | null;
+  /**
+   * Read up to here. Joining a channel reads it up to then (its past is history, not news);
+   * a direct conversation starts unread.
+   */
+  readId: number;
+  /** Messages after `readId` from others, at most UNREAD_CAP. */
+  unread: number;
+  /** Of those, the ones that name the user or everyone (@channel, @here), at most UNREAD_CAP. */
+  mentions: number;
+};
 
 export type CommitResult = {
   /** The id of each `append` in the batch, in order. */
@@ -101,6 +129,13 @@ export interface Store {
   offlineFor(handle: string): Promise<KeptMessage[]>;
   /** The newest id of each conversation asked for (0 for one with no message yet). */
   lastIds(conversations: string[]): Promise<Map<string, number>>;
+
+  /**
+   * The user's conversations: the channels given (keys; the directory knows membership) and
+   * every direct conversation they have had, most recent first (by the newest message; one
+   * with none last).
+   */
+  conversationsOf(handle: string, channels: string[]): Promise<ConversationState[]>;
 
   /** For a store across a network: rejects while it cannot be reached (/healthz asks). */
   probe?(): Promise<void>;

@@ -1,0 +1,76 @@
+import type Database from 'better-sqlite3';
+import { UNREAD_CAP, type ConversationState } from './store.ts';
+import { byRecent, dmPairKey, nameKey } from './keys.ts';
+
+/**
+ * Read marks, mentions and direct partners on SQLite (migration 3): the statements, and the
+ * writes and reads SqliteStore hands over to them. Counts stop at UNREAD_CAP, so asking
+ * what is unread costs at most that many index steps per conversation however long the
+ * user was away.
+ */
+export function prepareReadState(db: Database.Database) {
+  const upsertMark = (value: string) =>
+    db.prepare(
+      `INSERT INTO read_marks (user_key, conversation, read_id) VALUES (?, ?, ${value}) ` +
+        'ON CONFLICT (user_key, conversation) DO UPDATE SET read_id = max(read_id, excluded.read_id)',
+    );
+  const sql = {
+    markRead: upsertMark('?'),
+    // Joining reads the channel up to then.
+    markJoined: upsertMark('coalesce((SELECT last_id FROM conversations WHERE key = ?), 0)'),
+    mention: db.prepare('INSERT OR IGNORE INTO mentions (conversation, id, user_key) VALUES (?, ?, ?)'),
+    partner: db.prepare('INSERT OR IGNORE INTO direct_partners (user_key, partner_key, partner) VALUES (?, ?, ?)'),
+    partners: db.prepare('SELECT partner_key AS key, partner AS handle FROM direct_partners WHERE user_key = ?'),
+    channelName: db.prepare('SELECT name FROM channels WHERE key = ?'),
+    last: db.prepare(
+      'SELECT c.last_id AS lastId, m.ts FROM conversations c LEFT JOIN messages m ON m.conversation = c.key AND m.id = c.last_id WHERE c.key = ?',
+    ),
+    readId: db.prepare('SELECT read_id FROM read_marks WHERE user_key = ? AND conversation = ?'),
+    unread: db.prepare(
+      `SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation = ? AND id > ? AND lower(sender) <> ? LIMIT ${UNREAD_CAP})`,
+    ),
+    mentions: db.prepare(
+      'SELECT count(*) FROM (SELECT DISTINCT mn.id FROM mentions mn JOIN messages m ON m.conversation = mn.conversation AND m.id = mn.id ' +
+        `WHERE mn.conversation = ? AND mn.id > ? AND mn.user_key IN (?, '*') AND lower(m.sender) <> ? LIMIT ${UNREAD_CAP})`,
+    ),
+  };
+
+  function state(me: string, conversation: string, target: string): ConversationState {
+    const last = sql.last.get(conversation) as { lastId: number; ts: string | null } | undefined;
+    const readId = (sql.readId.pluck().get(me, conversation) as number | undefined) ?? 0;
+    const lastId = last?.lastId ?? 0;
+    const behind = lastId > readId;
+    return {
+      conversation, target, lastId, lastTs: last?.ts ?? null, readId,
+      unread: behind ? (sql.unread.pluck().get(conversation, readId, me) as number) : 0,
+      mentions: behind ? (sql.mentions.pluck().get(conversation, readId, me, me) as number) : 0,
+    };
+  }
+
+  return {
+    markRead(handle: string, conversation: string, id: number): void {
+      sql.markRead.run(nameKey(handle), conversation, id);
+    },
+    markJoined(handle: string, channel: string): void {
+      sql.markJoined.run(nameKey(handle), nameKey(channel), nameKey(channel));
+    },
+    /** After a message is stored: whom it mentions, and for a DM, that the two have talked. */
+    appended(conversation: string, id: number, from: string, target: string, mentions: string[] | undefined): void {
+      for (const user of mentions ?? []) sql.mention.run(conversation, id, user);
+      if (target.startsWith('@')) {
+        sql.partner.run(nameKey(from), nameKey(target), target);
+        sql.partner.run(nameKey(target), nameKey(from), from);
+      }
+    },
+    conversationsOf(handle: string, channels: string[]): ConversationState[] {
+      const me = nameKey(handle);
+      const out: ConversationState[] = [];
+      for (const key of channels) {
+        const name = sql.channelName.pluck().get(key) as string | undefined;
+        if (name !== undefined) out.push(state(me, key, name));
+      }
+      for (const p of sql.partners.all(me) as Array<{ key: string; handle: string }>) out.push(state(me, dmPairKey(me, p.key), p.handle));
+      return out.sort(byRecent);
+    },
+  };
+}
