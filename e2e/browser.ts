@@ -59,8 +59,9 @@ export async function openApp(
   browser: Browser,
   url: string,
   viewport: { width: number; height: number } = { width: 1100, height: 700 },
+  colorScheme: 'light' | 'dark' = 'light',
 ): Promise<AppPage> {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, colorScheme });
   // Well under the test timeout, so a stuck wait fails with Playwright's own description.
   context.setDefaultTimeout(10_000);
   const problems: PageProblems = { errors: [], cspViolations: [], dialogs: [] };

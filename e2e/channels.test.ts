@@ -43,14 +43,16 @@ describe('channels: create, join, leave', () => {
     await screenshot(cleo.page, '05-channel-members');
 
     // Dan leaves: it goes from his sidebar, and from Cleo's member list.
-    await dan.page.getByRole('button', { name: 'Leave' }).click();
+    await dan.page.getByRole('button', { name: 'Leave', exact: true }).click();
+    await dan.page.getByRole('alertdialog').getByRole('button', { name: 'Leave #design' }).click();
     await channelItem(dan.page, '#design').waitFor({ state: 'detached' });
     await member(cleo.page, '@dan').waitFor({ state: 'detached' });
     await cleo.page.getByTestId('system-line').filter({ hasText: '@dan left #design' }).waitFor();
     expect(await channelItem(dan.page, '#general').count()).toBe(1);
 
     // Cleo leaves too: the channel stays listed in the browser, with no members.
-    await cleo.page.getByRole('button', { name: 'Leave' }).click();
+    await cleo.page.getByRole('button', { name: 'Leave', exact: true }).click();
+    await cleo.page.getByRole('alertdialog').getByRole('button', { name: 'Leave #design' }).click();
     await channelItem(cleo.page, '#design').waitFor({ state: 'detached' });
     await cleo.page.getByRole('button', { name: 'Browse channels' }).click();
     await directoryItem(cleo.page, '#design').filter({ hasText: '0 members' }).waitFor();

@@ -25,6 +25,13 @@ export type SystemItem = {
 
 export type Item = MessageItem | SystemItem;
 
+/**
+ * Where the message list was left: at the newest message, or reading older ones, with the
+ * top-most row in view (its key and its distance from the list's top edge, in pixels), the
+ * newest row's key then, and whether "new messages" was already showing.
+ */
+export type ScrollPlace = 'bottom' | { key: string; offset: number; last: string; newBelow: boolean };
+
 let systemSeq = 0;
 
 const anchorOf = (item: Item): number => (item.kind === 'msg' ? item.id : item.after);
@@ -54,6 +61,8 @@ export class Conversation {
   hasOlder = $state(true);
   loadingOlder = $state(false);
   loadError = $state('');
+  /** Kept by MessageList so coming back opens where the reader left (not reactive). */
+  scrollPlace: ScrollPlace = 'bottom';
   /** Channel members: key -> display name. Presence comes from the people directory. */
   readonly members = new SvelteMap<string, string>();
 

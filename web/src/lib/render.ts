@@ -1,0 +1,216 @@
+import MarkdownIt, { type StateCore, type StateInline } from 'markdown-it';
+import DOMPurify, { type DOMPurify as Purifier } from 'dompurify';
+import { LIMITS } from '../../../core/limits.ts';
+import { nameKey } from '../../../core/names.ts';
+
+/**
+ * Message bodies as the app shows them: a little Markdown (bold, italic, code, fenced blocks,
+ * quotes, lists, links), @mentions picked out, and telnet users' terminal codes made
+ * harmless. Two fences keep markup out: markdown-it never passes raw HTML through
+ * (`html: false`, so `<img onerror>` is escaped text), and DOMPurify then keeps only the few
+ * tags markdown-it is configured to write. Links go to http(s) and mailto only.
+ */
+
+/** The only link targets shown as links; `javascript:`, `data:`, relative paths stay text. */
+const SAFE_URL = /^(?:https?:\/\/|mailto:)/i;
+
+// --------------------------------------------------------------------- terminal codes
+
+// Terminal escape sequences: CSI (ESC [ params final), OSC (ESC ] ... BEL or ST, or to the
+// end when unterminated), the 8-bit CSI, and any other two-byte ESC sequence.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\|$)|\x9b[0-?]*[ -/]*[@-~]|\x1b[ -/]*[0-~]/g;
+// C0 controls other than tab and line feed, and DEL.
+// eslint-disable-next-line no-control-regex -- as above
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+
+/**
+ * Strip terminal colour and cursor codes (a telnet user's client may send them), and show
+ * any other control character as its Unicode Control Picture (BEL as ␇, DEL as ␡) rather
+ * than a missing-glyph box or nothing at all. CRLF counts as a line break.
+ */
+export function cleanControls(body: string): string {
+  return body
+    .replace(ANSI, '')
+    .replace(/\r\n/g, '\n')
+    .replace(CONTROL, (c) => (c === '\x7f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0))));
+}
+
+// --------------------------------------------------------------------- Markdown
+
+type Env = { me: string; mentioned: boolean };
+
+const HANDLE_CHAR = /[A-Za-z0-9_.-]/;
+/**
+ * Before an `@` these make it part of something else: an e-mail address, a path, a handle.
+ * Not `_`, which is more often emphasis (`_@alice_`) than part of a word.
+ */
+const GLUED_BEFORE = /[A-Za-z0-9./@-]/;
+
+/**
+ * `@name` as a token of its own (core/names.ts: `@` then 1 to 32 of letters, digits, `_`
+ * `-` `.`). An inline rule, so a mention inside a code span or block is never seen. Full
+ * stops at the end close the sentence rather than belong to the handle (so a handle that
+ * ends in `.` is matched without it).
+ */
+function mentionRule(state: StateInline, silent: boolean): boolean {
+  const { src, pos } = state;
+  if (src.charCodeAt(pos) !== 0x40 || (pos > 0 && GLUED_BEFORE.test(src[pos - 1]))) return false;
+  let end = pos + 1;
+  while (end < state.posMax && HANDLE_CHAR.test(src[end])) end++;
+  while (end > pos + 1 && src[end - 1] === '.') end--;
+  // `_@alice_`: the last `_` closes the emphasis the first one opened.
+  if (pos > 0 && src[pos - 1] === '_' && end > pos + 2 && src[end - 1] === '_') end--;
+  const length = end - pos - 1;
+  if (length === 0 || length > LIMITS.maxName) return false;
+  if (!silent) state.push('mention', '', 0).content = src.slice(pos, end);
+  state.pos = end;
+  return true;
+}
+
+/** `[text]()` keeps an empty href when its target was refused: show its text, not a link. */
+function dropEmptyLinks(state: StateCore): void {
+  for (const block of state.tokens) {
+    if (block.type !== 'inline' || !block.children) continue;
+    let dropping = false;
+    block.children = block.children.filter((t) => {
+      if (t.type === 'link_open' && !SAFE_URL.test(String(t.attrGet('href') ?? ''))) {
+        dropping = true;
+        return false;
+      }
+      if (t.type === 'link_close' && dropping) {
+        dropping = false;
+        return false;
+      }
+      return true;
+    });
+  }
+}
+
+/**
+ * markdown-it's line break, except that the next line keeps its indentation: telnet users
+ * indent log lines and the like. Trailing spaces go; with `breaks` every break is a <br>.
+ */
+function lineBreak(state: StateInline, silent: boolean): boolean {
+  if (state.src.charCodeAt(state.pos) !== 0x0a) return false;
+  if (!silent) {
+    state.pending = state.pending.replace(/ +$/, '');
+    state.push('softbreak', 'br', 0);
+  }
+  state.pos++;
+  return true;
+}
+
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const md = new MarkdownIt({ html: false, linkify: true, breaks: true });
+// Chat is not a document: `# general` and `---` stay as typed, indented lines stay text,
+// `&amp;` is shown as typed, and there are no images, tables or link definitions.
+md.disable(['heading', 'lheading', 'hr', 'code', 'table', 'reference', 'image', 'entity']);
+md.validateLink = (url) => SAFE_URL.test(url.trim());
+// Links without a scheme: `www.` ones only. Any bare name.tld would take file names such as
+// README.md or setup.py (country domains) for links.
+md.linkify.set({ fuzzyLink: true });
+const linkifyMatch = md.linkify.match.bind(md.linkify);
+md.linkify.match = (text) => linkifyMatch(text)?.filter((m) => m.schema !== '' || /^www\./i.test(m.raw)) ?? null;
+md.inline.ruler.at('newline', lineBreak);
+md.inline.ruler.before('text', 'mention', mentionRule);
+md.core.ruler.after('inline', 'drop_empty_links', dropEmptyLinks);
+// A bare <br>: paragraphs keep runs of spaces (white-space: pre-wrap), so the "\n" that
+// markdown-it writes after each <br> would show as a second line break.
+md.renderer.rules.softbreak = () => '<br>';
+md.renderer.rules.hardbreak = () => '<br>';
+md.renderer.rules.mention = (tokens, idx, _options, rawEnv) => {
+  const name = tokens[idx].content;
+  const env = rawEnv as Env | undefined;
+  if (!env) return escapeHtml(name);
+  const key = nameKey(name);
+  const kind = key === '@channel' || key === '@here' ? ' all' : key === env.me ? ' me' : '';
+  if (kind) env.mentioned = true;
+  return `<span class="mention${kind}">${escapeHtml(name)}</span>`;
+};
+
+const meKey = (me: string): string => (me === '' ? '' : nameKey(me.startsWith('@') ? me : `@${me}`));
+
+/**
+ * The body as markdown-it's HTML, before sanitising, and whether it mentions `me` (or
+ * @channel / @here) outside code. Safe by construction; `render` sanitises it all the same.
+ */
+export function markup(body: string, me: string): { html: string; mentioned: boolean } {
+  const env: Env = { me: meKey(me), mentioned: false };
+  // Without the line break markdown-it ends with, the body's text is just what was sent.
+  const html = md.render(cleanControls(body), env).trimEnd();
+  return { html, mentioned: env.mentioned };
+}
+
+// --------------------------------------------------------------------- sanitising
+
+const ALLOWED_TAGS = ['p', 'br', 'strong', 'em', 's', 'code', 'pre', 'blockquote', 'a', 'ul', 'ol', 'li', 'span'];
+
+let purifier: Purifier | undefined;
+
+/** A DOMPurify of our own (its hooks touch no other user of the library), made on first use. */
+function getPurifier(): Purifier {
+  if (purifier) return purifier;
+  const p = typeof window === 'undefined' ? undefined : DOMPurify(window);
+  // Never fall back to unsanitised HTML.
+  if (!p?.isSupported) throw new Error('render() needs a DOM to sanitise with');
+  p.setConfig({
+    ALLOWED_TAGS,
+    ALLOWED_ATTR: ['href', 'class', 'start'],
+    ALLOWED_URI_REGEXP: SAFE_URL,
+  });
+  // Every link opens in a new tab that cannot reach back into the app; anything else that
+  // slipped through as <a> loses its href and so is not a link.
+  p.addHook('afterSanitizeAttributes', (node) => {
+    if (node.tagName !== 'A') return;
+    if (!SAFE_URL.test(node.getAttribute('href') ?? '')) {
+      node.removeAttribute('href');
+      return;
+    }
+    node.setAttribute('rel', 'noopener noreferrer');
+    node.setAttribute('target', '_blank');
+  });
+  return (purifier = p);
+}
+
+type Rendered = { html: string; mentioned: boolean };
+
+/**
+ * Rendered bodies by text, for the signed-in user `cachedFor`. A conversation is rendered
+ * again each time it is opened, and a long one holds hundreds of bodies; the strings are
+ * the ones the message list holds, so keys cost nothing extra. Bounded: oldest out first.
+ */
+const cache = new Map<string, Rendered>();
+let cachedFor = '';
+const CACHE_SIZE = 5000;
+
+function rendered(body: string, me: string): Rendered {
+  const key = meKey(me);
+  if (key !== cachedFor) {
+    cache.clear();
+    cachedFor = key;
+  }
+  let hit = cache.get(body);
+  if (hit) return hit;
+  const { html, mentioned } = markup(body, me);
+  hit = { html: getPurifier().sanitize(html), mentioned };
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(body, hit);
+  return hit;
+}
+
+/** A message body as sanitised HTML for `{@html}`; `me` is the signed-in handle. */
+export function render(body: string, me: string): string {
+  return rendered(body, me).html;
+}
+
+/**
+ * Whether the body calls for `me`: names them, @channel or @here, outside code. (For
+ * notifications and badges too.) In the browser it shares render()'s cache; without a DOM
+ * it parses the Markdown alone.
+ */
+export function mentions(body: string, me: string): boolean {
+  return typeof window === 'undefined' ? markup(body, me).mentioned : rendered(body, me).mentioned;
+}
