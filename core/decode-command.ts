@@ -163,6 +163,18 @@ export class CommandDecoder implements LineDecoder<Command> {
         }
         return { type: 'REG', handle: args[0], password: args[1] };
       }
+      case 'RESUME': {
+        if (args.length !== 2) return syntax('RESUME @handle <token>');
+        const bad = nameProblem(args[0], 'handle');
+        if (bad) return bad;
+        if (!/^[A-Za-z0-9_-]+$/.test(args[1]) || args[1].length > LIMITS.maxToken) {
+          return err(ErrorCode.BAD_TOKEN, 'That is not a session token; sign in with your password');
+        }
+        return { type: 'RESUME', handle: args[0], token: args[1] };
+      }
+      case 'SIGNOUT':
+        if (args.length > 1 || (args.length === 1 && args[0].toUpperCase() !== 'ALL')) return syntax('SIGNOUT [ALL]');
+        return { type: 'SIGNOUT', all: args.length === 1 };
       case 'JOIN':
       case 'LEAVE': {
         if (args.length !== 1) return syntax(`${verb} #channel`);
@@ -194,6 +206,7 @@ export class CommandDecoder implements LineDecoder<Command> {
       case 'MUTE':
       case 'UNMUTE':
       case 'UNREAD':
+      case 'TOKEN':
       case 'TIME':
       case 'QUIT':
         if (args.length !== 0) return syntax(`${verb} takes no arguments`);

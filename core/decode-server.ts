@@ -8,7 +8,7 @@ import { SP, TAB, announcedLength, readLength, skipSpaces, tokenEnd, verbOf } fr
 type MsgFrame = Extract<ServerFrame, { type: 'MSG' }>;
 
 const EMPTY = new Uint8Array(0);
-const BYE_REASONS = new Set<string>(['QUIT', 'SHUTDOWN', 'SLOW_CONSUMER', 'TIMEOUT', 'ELSEWHERE', 'PROTOCOL']);
+const BYE_REASONS = new Set<string>(['QUIT', 'SHUTDOWN', 'SLOW_CONSUMER', 'TIMEOUT', 'ELSEWHERE', 'SIGNED_OUT', 'PROTOCOL']);
 
 const bad = (what: string) => new ProtocolError(ErrorCode.BAD_SYNTAX, `Malformed ${what} frame`);
 

@@ -127,6 +127,10 @@ export function encodeCommand(cmd: Command): Uint8Array {
       return line(cmd.token === undefined ? 'PING' : `PING ${cmd.token}`);
     case 'READ':
       return line(`READ ${cmd.target} ${cmd.id}`);
+    case 'RESUME':
+      return line(`RESUME ${cmd.handle} ${cmd.token}`);
+    case 'SIGNOUT':
+      return line(cmd.all ? 'SIGNOUT ALL' : 'SIGNOUT');
     case 'CHNS': {
       let s = 'CHNS';
       if (cmd.limit !== undefined) s += ` ${cmd.limit}`;
@@ -138,6 +142,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
     case 'HELP':
     case 'TIME':
     case 'UNREAD':
+    case 'TOKEN':
     case 'QUIT':
       return line(cmd.type);
   }

@@ -20,6 +20,10 @@ export const ErrorCode = {
   HANDLE_TAKEN: 'HANDLE_TAKEN',
   PASSWORD_REQUIRED: 'PASSWORD_REQUIRED',
   WRONG_PASSWORD: 'WRONG_PASSWORD',
+  /** RESUME with a session token that is unknown, expired or signed out. */
+  BAD_TOKEN: 'BAD_TOKEN',
+  /** TOKEN (or another claimed-only command) from a guest handle. */
+  NOT_CLAIMED: 'NOT_CLAIMED',
   /** Too many password attempts, new claims or new channels: the sentence says how long to wait. */
   RATE_LIMITED: 'RATE_LIMITED',
   /** A JOIN past the number of channels one user may be in (`--max-channels-per-user`). */

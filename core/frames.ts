@@ -7,6 +7,12 @@
 
 export type Command =
   | { type: 'REG'; handle: string; password?: string }
+  /** Sign in with a session token from TOKEN instead of the password (spec: TOKEN). */
+  | { type: 'RESUME'; handle: string; token: string }
+  /** A session token for this claimed user, for signing in again without the password. */
+  | { type: 'TOKEN' }
+  /** Revoke this connection's session token, or (`all`) every one of the user's, ending their other connections. */
+  | { type: 'SIGNOUT'; all: boolean }
   | { type: 'JOIN'; channel: string }
   | { type: 'LEAVE'; channel: string }
   | { type: 'MSG'; target: string; body: Uint8Array }
@@ -29,13 +35,13 @@ export type CommandType = Command['type'];
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
 export const COMMAND_TYPES: readonly CommandType[] = [
-  'REG', 'JOIN', 'LEAVE', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
+  'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'JOIN', 'LEAVE', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
 ];
 
 // ---------------------------------------------------------------- server -> client
 
 /** Why the server closes a connection. */
-export type ByeReason = 'QUIT' | 'SHUTDOWN' | 'SLOW_CONSUMER' | 'TIMEOUT' | 'ELSEWHERE' | 'PROTOCOL';
+export type ByeReason = 'QUIT' | 'SHUTDOWN' | 'SLOW_CONSUMER' | 'TIMEOUT' | 'ELSEWHERE' | 'SIGNED_OUT' | 'PROTOCOL';
 
 export type ServerFrame =
   /** First frame on every connection. */

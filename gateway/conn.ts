@@ -38,6 +38,8 @@ export type Slot = { bytes: Uint8Array | null };
 export class Conn {
   user: User | null = null;
   muted = false;
+  /** The hash of the session token this connection signed in with or was issued (SIGNOUT ends it). */
+  tokenHash: string | null = null;
   /** MSGs held back since the last MUTE. */
   heldBack = 0;
   sent = 0;

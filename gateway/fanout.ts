@@ -158,6 +158,13 @@ export class Fanout implements ChatHost {
         for (const c of user.conns) if (c !== origin) this.out.send(c, frame);
         return;
       }
+      case 'signedOut': {
+        const user = this.users.get(nameKey(e.user));
+        if (user === undefined) return;
+        const origin = this.originConn(e.via);
+        for (const c of [...user.conns]) if (c !== origin) this.out.end(c, 'closed', farewell.signedOut(user.handle));
+        return;
+      }
       default:
         return;
     }

@@ -21,6 +21,8 @@ export const refuse = {
   handleJustClaimed: (handle: string) => err(ErrorCode.HANDLE_TAKEN, `${handle} was just claimed by someone else`),
   passwordRequired: (handle: string) => err(ErrorCode.PASSWORD_REQUIRED, `${handle} is claimed: REG ${handle} <password>`),
   guestsOff: (handle: string) => err(ErrorCode.PASSWORD_REQUIRED, `This server has no guest handles: REG ${handle} <password> claims it`),
+  badToken: () => err(ErrorCode.BAD_TOKEN, 'That session has ended (signed out or expired); sign in with your password'),
+  notClaimed: (handle: string) => err(ErrorCode.NOT_CLAIMED, `${handle} is a guest handle: claim it with a password first`),
   wrongPassword: (handle: string) => err(ErrorCode.WRONG_PASSWORD, `Wrong password for ${handle}`),
   tooManyAttempts: (waitMs: number) => err(ErrorCode.RATE_LIMITED, `Too many attempts; wait ${seconds(waitMs)}`),
   tooManyClaims: (waitMs: number) => err(ErrorCode.RATE_LIMITED, `Too many new claims from your address; wait ${seconds(waitMs)}`),
@@ -48,5 +50,6 @@ export const farewell = {
   slowConsumer: (maxOutbound: number) => bye('SLOW_CONSUMER', `More than ${maxOutbound} bytes were waiting unread`),
   repliesUnread: () => bye('SLOW_CONSUMER', 'Your history replies went unread while others waited'),
   timeout: (why: string) => bye('TIMEOUT', why),
+  signedOut: (handle: string) => bye('SIGNED_OUT', `${handle} signed out everywhere`),
   elsewhere: (handle: string) => bye('ELSEWHERE', `${handle} signed in on another connection while this server was out of touch`),
 };

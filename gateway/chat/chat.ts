@@ -26,6 +26,12 @@ export type ChannelPage = { page: Array<{ name: string; members: number }>; more
  */
 export interface Chat {
   register(req: { conn: string; address: string; handle: string; password?: string }): Promise<Registered | Refusal>;
+  /** RESUME: sign in with a session token instead of the password. */
+  resume(req: { conn: string; address: string; handle: string; token: string }): Promise<Registered | Refusal>;
+  /** TOKEN: a new session for a claimed user (its hash is what SIGNOUT names). */
+  issueToken(user: Caller): Promise<Refusal | { token: string; tokenHash: string; expires: string }>;
+  /** SIGNOUT [ALL]: end this connection's session, or all of them and the user's other connections. */
+  signOut(user: Caller, tokenHash: string | null, all: boolean): Promise<Refusal | null>;
   /** The hub has signed the user in (OK and JOINED sent): they are online now. */
   online(user: Caller, registered: Registered): void;
   /** The connection went away before it was signed in: let the handle go. */

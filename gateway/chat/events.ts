@@ -38,7 +38,9 @@ export type ChatEvent =
    * The user has read `target` (as they name it: the channel, or the other user of a direct
    * conversation) up to `id`, on the connection `via`: their other connections are told.
    */
-  | { t: 'read'; user: string; target: string; id: number; via: string };
+  | { t: 'read'; user: string; target: string; id: number; via: string }
+  /** The user signed out everywhere from the connection `via`: their other connections end. */
+  | { t: 'signedOut'; user: string; via: string };
 
 /** Events on the bus: one payload per node per turn, with where and when they committed. */
 export type Batch = { origin: string; at: number; events: ChatEvent[] };

@@ -59,7 +59,7 @@ export async function register(chat: RegisterDeps, req: Request): Promise<Regist
     }
     await chat.signIn.succeed(key, req.address);
     chat.directory.addUser(stored.handle, true);
-    return hold(chat, req, stored.handle, () => null, false);
+    return enter(chat, req, stored.handle);
   }
   // Claiming a guest handle (or a new one) with a password: a few per address per hour.
   const claimWait = await chat.signIn.claimWait(req.address);
@@ -72,6 +72,11 @@ export async function register(chat: RegisterDeps, req: Request): Promise<Regist
     if (failed === null) await chat.signIn.claimed(req.address, key);
     return failed;
   });
+}
+
+/** A claimed user whose credentials have checked out (a password, or a session token): in. */
+export function enter(chat: RegisterDeps, req: Request, handle: string): Promise<Registered | Refusal> {
+  return hold(chat, req, handle, () => null, false);
 }
 
 /**

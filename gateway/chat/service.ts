@@ -14,6 +14,7 @@ import { decodeBatch, encodeBatch, originPrefix, type ChatEvent } from './events
 import { GroupCommit } from './group-commit.ts';
 import { Inbound, type RepairSource } from './inbound.ts';
 import { register } from './register.ts';
+import { issueToken, resume, signOut } from './sessions.ts';
 
 /** What the service reports for /metrics (metrics.ts implements it). */
 export type ChatMetrics = {
@@ -129,6 +130,20 @@ export class ChatService implements Chat {
 
   register(req: { conn: string; address: string; handle: string; password?: string }): Promise<Registered | Refusal> {
     return register(this, req);
+  }
+
+  resume(req: { conn: string; address: string; handle: string; token: string }): Promise<Registered | Refusal> {
+    return resume(this, req);
+  }
+
+  issueToken(user: Caller): Promise<Refusal | { token: string; tokenHash: string; expires: string }> {
+    return issueToken(this, user);
+  }
+
+  async signOut(user: Caller, tokenHash: string | null, all: boolean): Promise<Refusal | null> {
+    const refused = await signOut(this, user, tokenHash, all);
+    if (refused === null && all) this.emit({ t: 'signedOut', user: user.handle, via: this.via(user) });
+    return refused;
   }
 
   online(user: Caller, registered: Registered): void {

@@ -205,6 +205,26 @@ describe('three nodes, one chat', () => {
     expect(await laptop.cmd('UNREAD')).toEqual(['UNREAD @kimiko 0 0 0 1', `UNREAD #devices 0 0 ${id} 2`, 'END UNREAD 2']);
   });
 
+  it('a session token from one node signs in on another; SIGNOUT ALL ends the user\'s connections on every node', async () => {
+    const first = await tcpUser(0, '@roamer r0amer-pass');
+    const [ok] = await first.cmd('TOKEN');
+    const token = ok.split(' ')[1];
+    const elsewhere = await TestClient.tcp(node(2).tcpPort);
+    clients.push(elsewhere);
+    await elsewhere.until(isType('HELLO'));
+    expect(await elsewhere.cmd(`RESUME @roamer ${token}`)).toEqual(['OK']);
+    const third = await wsUser(1, '@roamer r0amer-pass');
+    expect(await first.cmd('SIGNOUT ALL')).toEqual(['OK']);
+    for (const c of [elsewhere, third]) {
+      await c.until((f) => !(f instanceof ProtocolError) && f.type === 'BYE' && f.reason === 'SIGNED_OUT');
+      await c.waitClosed();
+    }
+    const retry = await TestClient.tcp(node(1).tcpPort);
+    clients.push(retry);
+    await retry.until(isType('HELLO'));
+    expect((await retry.cmd(`RESUME @roamer ${token}`))[0]).toMatch(/^ERR BAD_TOKEN/);
+  });
+
   it('CHNS is the same on every node', async () => {
     await tcpUser(0, '@maker', '#made-on-one');
     const listers = await Promise.all([0, 1, 2].map((i) => tcpUser(i, `@lister${i}`)));

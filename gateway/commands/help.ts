@@ -3,6 +3,9 @@ import { list } from './listing.ts';
 
 const HELP_LINES = [
   'REG @handle [password]  register; a password claims the handle',
+  'TOKEN  a session token, to sign in again without the password',
+  'RESUME @handle <token>  sign in with a session token',
+  'SIGNOUT [ALL]  end this session, or every one of yours',
   'JOIN #channel  join a channel, creating it if new',
   'LEAVE #channel  leave a channel',
   'MSG #channel|@user <length>  then the body on the next line: send a message',

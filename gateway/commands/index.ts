@@ -1,5 +1,8 @@
 import type { CommandTable } from './types.ts';
 import { reg } from './reg.ts';
+import { resume } from './resume.ts';
+import { token } from './token.ts';
+import { signout } from './signout.ts';
 import { join } from './join.ts';
 import { leave } from './leave.ts';
 import { msg } from './msg.ts';
@@ -18,6 +21,9 @@ import { unread } from './unread.ts';
 /** Every command's handler, by verb. The type makes a missing command a compile error. */
 export const commands: CommandTable = {
   REG: reg,
+  RESUME: resume,
+  TOKEN: token,
+  SIGNOUT: signout,
   JOIN: join,
   LEAVE: leave,
   MSG: msg,

@@ -1,4 +1,4 @@
-import { UNREAD_CAP, type CommitResult, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
+import { SESSIONS_PER_USER, UNREAD_CAP, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
 import { byRecent, conversationOf, dmPairKey, isDirectTarget, nameKey } from './keys.ts';
 
 type Channel = { name: string; memberKeys: Set<string> };
@@ -28,6 +28,8 @@ export class MemoryStore implements Store {
   private readonly offline = new Map<string, KeptMessage[]>();
   /** user key -> conversation -> read up to this id. */
   private readonly reads = new Map<string, Map<string, number>>();
+  /** token hash -> session, in the order issued. */
+  private readonly sessions = new Map<string, StoredSession & { user: string }>();
   /** user key -> the users they have direct conversations with: key -> display handle. */
   private readonly partners = new Map<string, Map<string, string>>();
 
@@ -108,6 +110,11 @@ export class MemoryStore implements Store {
     return out.sort(byRecent);
   }
 
+  async session(tokenHash: string): Promise<StoredSession | undefined> {
+    const s = this.sessions.get(tokenHash);
+    return s && { handle: this.users.get(s.user)?.handle ?? s.handle, expires: s.expires };
+  }
+
   async close(): Promise<void> {}
 
   /** State writes in order, then the messages: the order the SQL stores apply a batch in. */
@@ -167,6 +174,36 @@ export class MemoryStore implements Store {
         case 'markRead':
           this.markRead(nameKey(w.handle), w.conversation, w.id, undo);
           break;
+        case 'addSession': {
+          const user = nameKey(w.handle);
+          const now = new Date().toISOString();
+          const mine = [...this.sessions].filter(([, s]) => s.user === user);
+          // Expired ones go, and the oldest past the limit, to make room for this one.
+          const gone = mine.filter(([, s]) => s.expires <= now).concat(mine.filter(([, s]) => s.expires > now).slice(0, -(SESSIONS_PER_USER - 1)));
+          for (const [hash, s] of gone) {
+            this.sessions.delete(hash);
+            undo.push(() => this.sessions.set(hash, s));
+          }
+          this.sessions.set(w.tokenHash, { user, handle: w.handle, expires: w.expires });
+          undo.push(() => this.sessions.delete(w.tokenHash));
+          break;
+        }
+        case 'revokeSession': {
+          const s = this.sessions.get(w.tokenHash);
+          if (s === undefined) break;
+          this.sessions.delete(w.tokenHash);
+          undo.push(() => this.sessions.set(w.tokenHash, s));
+          break;
+        }
+        case 'revokeSessions': {
+          const user = nameKey(w.handle);
+          for (const [hash, s] of [...this.sessions]) {
+            if (s.user !== user) continue;
+            this.sessions.delete(hash);
+            undo.push(() => this.sessions.set(hash, s));
+          }
+          break;
+        }
         case 'append':
           appends.push(w);
           break;

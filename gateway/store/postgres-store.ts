@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
-import type { CommitResult, ConversationState, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
+import type { CommitResult, ConversationState, StoredSession, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
 import { migratePostgres } from './postgres-schema.ts';
 import * as reads from './postgres-read-state.ts';
+import * as sessions from './postgres-sessions.ts';
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 const COLUMNS = 'conversation, id, target, sender, ts, body';
@@ -108,6 +109,10 @@ export class PostgresStore implements Store {
     return reads.conversationsOf(this.pool, handle, channels);
   }
 
+  session(tokenHash: string): Promise<StoredSession | undefined> {
+    return sessions.session(this.pool, tokenHash);
+  }
+
   async probe(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
@@ -162,6 +167,15 @@ async function runBatch(client: pg.PoolClient, writes: StoreWrite[]): Promise<nu
         break;
       case 'markRead':
         await reads.markRead(client, w.handle, w.conversation, w.id);
+        break;
+      case 'addSession':
+        await sessions.addSession(client, w.handle, w.tokenHash, w.expires);
+        break;
+      case 'revokeSession':
+        await sessions.revokeSession(client, w.tokenHash);
+        break;
+      case 'revokeSessions':
+        await sessions.revokeSessions(client, w.handle);
         break;
       case 'removeMember':
         await client.query('DELETE FROM members WHERE channel_key = $1 AND user_key = $2', [nameKey(w.channel), nameKey(w.handle)]);

@@ -127,12 +127,13 @@ export const MIGRATIONS: readonly string[] = [
     partner TEXT NOT NULL,
     PRIMARY KEY (user_key, partner_key)
   ) WITHOUT ROWID;
+  -- A rowid table on purpose: rowid order is the order sessions were issued in.
   CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
     user_key TEXT NOT NULL REFERENCES users(key),
     created TEXT NOT NULL,
     expires TEXT NOT NULL
-  ) WITHOUT ROWID;
+  );
   CREATE INDEX sessions_by_user ON sessions (user_key);
   ALTER TABLE channels ADD COLUMN topic TEXT NOT NULL DEFAULT '';
   ALTER TABLE channels ADD COLUMN topic_by TEXT;

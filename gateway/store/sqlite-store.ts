@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { CommitResult, ConversationState, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
+import type { CommitResult, ConversationState, StoredSession, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
 import { migrate, NewerSchemaError } from './sqlite-schema.ts';
 import { prepareReadState } from './sqlite-read-state.ts';
+import { prepareSessions } from './sqlite-sessions.ts';
 
 export const DB_FILE_NAME = 'slck.db';
 
@@ -49,6 +50,7 @@ export class SqliteStore implements Store {
 
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly reads: ReturnType<typeof prepareReadState>;
+  private readonly sessions: ReturnType<typeof prepareSessions>;
 
   /** Use `openSqliteStore`. `db` is exposed for diagnostics and tests; the hub uses `Store`. */
   constructor(
@@ -58,6 +60,7 @@ export class SqliteStore implements Store {
     this.description = `sqlite ${file}`;
     this.sql = prepareStatements(db);
     this.reads = prepareReadState(db);
+    this.sessions = prepareSessions(db);
     this.epoch = this.sql.epoch.pluck().get() as string;
   }
 
@@ -123,6 +126,10 @@ export class SqliteStore implements Store {
     return this.reads.conversationsOf(handle, channels);
   }
 
+  async session(tokenHash: string): Promise<StoredSession | undefined> {
+    return this.sessions.get(tokenHash);
+  }
+
   /** Closes the file. A transaction left open on `db` is discarded, as a crash would. */
   async close(): Promise<void> {
     if (!this.db.open) return;
@@ -158,6 +165,15 @@ export class SqliteStore implements Store {
           break;
         case 'markRead':
           this.reads.markRead(w.handle, w.conversation, w.id);
+          break;
+        case 'addSession':
+          this.sessions.add(w.handle, w.tokenHash, w.expires);
+          break;
+        case 'revokeSession':
+          this.sessions.revoke(w.tokenHash);
+          break;
+        case 'revokeSessions':
+          this.sessions.revokeAll(w.handle);
           break;
         case 'removeMember':
           sql.removeMember.run(nameKey(w.channel), nameKey(w.handle));

@@ -65,10 +65,24 @@ export type StoreWrite =
    * user keys it names, `*` for @channel/@here (everyone in the channel).
    */
   | { op: 'append'; message: NewMessage; offlineFor?: string; mentions?: string[] }
+  /**
+   * A sign-in session: its token's hash (the token itself is never stored) and when it
+   * expires (ISO 8601). The user's expired sessions go, and past SESSIONS_PER_USER the oldest.
+   */
+  | { op: 'addSession'; handle: string; tokenHash: string; expires: string }
+  /** Signed out: one session, or every one of the user's. */
+  | { op: 'revokeSession'; tokenHash: string }
+  | { op: 'revokeSessions'; handle: string }
   /** The user has read the conversation up to `id`: a mark only ever moves forward. */
   | { op: 'markRead'; handle: string; conversation: string; id: number }
   /** Offline messages handed over: exactly these leave the user's queue (not any queued since). */
   | { op: 'delivered'; handle: string; messages: Array<{ conversation: string; id: number }> };
+
+/** A user keeps at most this many sign-in sessions: a new one past it ends the oldest. */
+export const SESSIONS_PER_USER = 20;
+
+/** A stored session, found by its token's hash. */
+export type StoredSession = { handle: string; expires: string };
 
 /** Unread and mention counts stop here: "1000" reads "1000 or more". */
 export const UNREAD_CAP = 1000;
@@ -136,6 +150,9 @@ export interface Store {
    * with none last).
    */
   conversationsOf(handle: string, channels: string[]): Promise<ConversationState[]>;
+
+  /** The session of a token hash, expired or not (the caller compares `expires`). */
+  session(tokenHash: string): Promise<StoredSession | undefined>;
 
   /** For a store across a network: rejects while it cannot be reached (/healthz asks). */
   probe?(): Promise<void>;
