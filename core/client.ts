@@ -9,7 +9,9 @@ import { textEncoder } from './bytes.ts';
 export type Delivery = ServerFrameOf<'MSG'>;
 export type ChannelInfo = { channel: string; members: number };
 export type ChannelPage = { channels: ChannelInfo[]; more?: string };
-export type UserInfo = { user: string; online: boolean };
+/** `guest`: the handle has no password (anyone may take it while it is offline). */
+export type UserInfo = { user: string; online: boolean; guest?: boolean };
+export type TopicInfo = { channel: string; by: string; text: string };
 export type Sent = { id: number; ts: string } | { muted: number };
 /** One conversation of an UNREAD reply (spec: UNREAD). */
 export type UnreadInfo = Omit<ServerFrameOf<'UNREAD'>, 'type'>;
@@ -23,6 +25,8 @@ export type ClientEvents = {
   online: ServerFrameOf<'ONLINE'>;
   offline: ServerFrameOf<'OFFLINE'>;
   notice: ServerFrameOf<'NOTICE'>;
+  /** A channel's topic was set (by `by`; `-` and empty text: cleared). */
+  topic: ServerFrameOf<'TOPIC'>;
   /** This user read a conversation on another connection. */
   read: ServerFrameOf<'READ'>;
   bye: ServerFrameOf<'BYE'>;
@@ -92,6 +96,38 @@ export class SlckClient {
   async reg(handle: string, password?: string): Promise<void> {
     await this.request(password ? { type: 'REG', handle, password } : { type: 'REG', handle });
   }
+  /** Sign in with a session token from `token()` instead of the password (spec: RESUME). */
+  async resume(handle: string, token: string): Promise<void> {
+    await this.request({ type: 'RESUME', handle, token });
+  }
+  /** A session token for this claimed user, and when it expires (spec: TOKEN). */
+  async token(): Promise<{ token: string; expires: string }> {
+    const [ok] = await this.request({ type: 'TOKEN' });
+    const [token, expires] = (ok as ServerFrameOf<'OK'>).args;
+    return { token, expires };
+  }
+  /** End this connection's session (its token stops working), or with `all` every one of the user's. */
+  async signOut(all = false): Promise<void> {
+    await this.request({ type: 'SIGNOUT', all });
+  }
+
+  /** Claim a guest handle (`current` left out), or change the password. */
+  async password(next: string, current?: string): Promise<void> {
+    await this.request(current === undefined ? { type: 'PASSWORD', next } : { type: 'PASSWORD', current, next });
+  }
+
+  /** A channel's topic. */
+  async topic(channel: string): Promise<TopicInfo> {
+    const frames = await this.request({ type: 'TOPIC', channel });
+    const t = frames.find((f): f is ServerFrameOf<'TOPIC'> => f.type === 'TOPIC');
+    return { channel: t?.channel ?? channel, by: t?.by ?? '-', text: t?.text ?? '' };
+  }
+
+  /** Set a channel's topic ('' clears it). */
+  async setTopic(channel: string, text: string): Promise<void> {
+    await this.request({ type: 'TOPIC', channel, text: text === '' ? '-' : text });
+  }
+
   async join(channel: string): Promise<void> {
     await this.request({ type: 'JOIN', channel });
   }
@@ -147,7 +183,7 @@ export class SlckClient {
 
   async usrs(channel?: string): Promise<UserInfo[]> {
     const frames = await this.request(channel ? { type: 'USRS', channel } : { type: 'USRS' });
-    return frames.flatMap((f) => (f.type === 'USR' ? [{ user: f.user, online: f.online }] : []));
+    return frames.flatMap((f) => (f.type === 'USR' ? [f.guest ? { user: f.user, online: f.online, guest: true } : { user: f.user, online: f.online }] : []));
   }
 
   async history(target: string, opts: { limit?: number; before?: number; after?: number } = {}): Promise<Delivery[]> {
@@ -207,7 +243,10 @@ export class SlckClient {
       case 'OK':
       case 'TIME':
       case 'PONG':
-        if (head) this.finish(r);
+        if (!head) return;
+        // Setting a topic: the TOPIC line before its OK is the news everyone gets.
+        if (head.type === 'TOPIC') for (const t of head.items.splice(0)) this.emit('topic', t as ServerFrameOf<'TOPIC'>);
+        this.finish(r);
         return;
       case 'ERR':
         if (!head) return this.emit('error', new ProtocolError(ErrorCode.BAD_SYNTAX, `${r.code} ${r.text}`));
@@ -233,6 +272,11 @@ export class SlckClient {
         if (head.type === 'HISTORY') {
           const live = head.items.splice(0, Math.max(0, head.items.length - r.count));
           for (const m of live) this.emit('message', m as Delivery);
+        }
+        // Asking a topic: a TOPIC line before the last `count` was someone setting it meanwhile.
+        if (head.type === 'TOPIC') {
+          const live = head.items.splice(0, Math.max(0, head.items.length - r.count));
+          for (const t of live) this.emit('topic', t as ServerFrameOf<'TOPIC'>);
         }
         this.finish(r);
         return;
@@ -262,6 +306,10 @@ export class SlckClient {
         return this.emit('notice', r);
       case 'READ':
         return this.emit('read', r);
+      case 'TOPIC':
+        if (head?.type === 'TOPIC') head.items.push(r);
+        else this.emit('topic', r);
+        return;
     }
   }
 

@@ -4,7 +4,7 @@ import { COMMAND_LIMITS, LIMITS, type Limits } from './limits.ts';
 import { skipBody, type LineDecoder } from './parser.ts';
 import { SP, TAB, announcedLength, hasControl, readLength, readName, skipSpaces, tokenEnd, verbOf, words, oneLine } from './tokens.ts';
 import { nameProblem } from './names.ts';
-import { utf8Length } from './bytes.ts';
+import { fromUtf8, utf8Length } from './bytes.ts';
 
 type MsgCommand = Extract<Command, { type: 'MSG' }>;
 
@@ -172,6 +172,15 @@ export class CommandDecoder implements LineDecoder<Command> {
         }
         return { type: 'RESUME', handle: args[0], token: args[1] };
       }
+      case 'PASSWORD': {
+        if (args.length < 1 || args.length > 2) return syntax('PASSWORD [current] <new>');
+        if (args.some((a) => utf8Length(a) > LIMITS.maxPassword)) {
+          return err(ErrorCode.BAD_PASSWORD, `Password is longer than ${LIMITS.maxPassword} bytes`);
+        }
+        return args.length === 1 ? { type: 'PASSWORD', next: args[0] } : { type: 'PASSWORD', current: args[0], next: args[1] };
+      }
+      case 'TOPIC':
+        return topic(buf, start, end, args);
       case 'SIGNOUT':
         if (args.length > 1 || (args.length === 1 && args[0].toUpperCase() !== 'ALL')) return syntax('SIGNOUT [ALL]');
         return { type: 'SIGNOUT', all: args.length === 1 };
@@ -245,6 +254,22 @@ function chns(args: string[]): Command | ProtocolError {
     cmd.after = args[i + 1];
   }
   return cmd;
+}
+
+/**
+ * `TOPIC #channel [text]`: the text is the rest of the line, spaces kept; printable only (a
+ * topic is shown in headers and on terminals), at most LIMITS.maxTopic bytes.
+ */
+function topic(buf: Uint8Array, start: number, end: number, args: string[]): Command | ProtocolError {
+  if (args.length < 1) return syntax('TOPIC #channel [text]');
+  const bad = nameProblem(args[0], 'channel');
+  if (bad) return bad;
+  if (args.length === 1) return { type: 'TOPIC', channel: args[0] };
+  const at = skipSpaces(buf, tokenEnd(buf, skipSpaces(buf, tokenEnd(buf, start, end), end), end), end);
+  const text = fromUtf8(buf.subarray(at, end));
+  if (hasControl(text)) return err(ErrorCode.BAD_SYNTAX, 'A topic must be printable, on one line');
+  if (utf8Length(text) > LIMITS.maxTopic) return err(ErrorCode.BAD_SYNTAX, `A topic is at most ${LIMITS.maxTopic} bytes`);
+  return { type: 'TOPIC', channel: args[0], text };
 }
 
 /** A conversation's name, as HISTORY and READ take it: a channel or a user. */

@@ -134,8 +134,11 @@ function other(buf: Uint8Array, start: number, end: number): ServerFrame | Proto
       if (w.length !== 3 || !DIGITS.test(w[2])) return bad('CHN');
       return { type: 'CHN', channel: w[1], members: Number(w[2]) };
     case 'USR':
-      if (w.length !== 3 || (w[2] !== 'online' && w[2] !== 'offline')) return bad('USR');
-      return { type: 'USR', user: w[1], online: w[2] === 'online' };
+      if (w.length < 3 || w.length > 4 || (w[2] !== 'online' && w[2] !== 'offline') || (w.length === 4 && w[3] !== 'guest')) return bad('USR');
+      return w.length === 4 ? { type: 'USR', user: w[1], online: w[2] === 'online', guest: true } : { type: 'USR', user: w[1], online: w[2] === 'online' };
+    case 'TOPIC':
+      if (w.length < 3) return bad('TOPIC');
+      return { type: 'TOPIC', channel: w[1], by: w[2], text: rest(text, 3) };
     case 'READ':
       if (w.length !== 3 || !DIGITS.test(w[2])) return bad('READ');
       return { type: 'READ', target: w[1], id: Number(w[2]) };

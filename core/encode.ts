@@ -127,6 +127,10 @@ export function encodeCommand(cmd: Command): Uint8Array {
       return line(cmd.token === undefined ? 'PING' : `PING ${cmd.token}`);
     case 'READ':
       return line(`READ ${cmd.target} ${cmd.id}`);
+    case 'PASSWORD':
+      return line(cmd.current === undefined ? `PASSWORD ${cmd.next}` : `PASSWORD ${cmd.current} ${cmd.next}`);
+    case 'TOPIC':
+      return line(cmd.text === undefined ? `TOPIC ${cmd.channel}` : `TOPIC ${cmd.channel} ${cmd.text}`);
     case 'RESUME':
       return line(`RESUME ${cmd.handle} ${cmd.token}`);
     case 'SIGNOUT':
@@ -166,7 +170,9 @@ export function serverLine(frame: Exclude<ServerFrame, { type: 'MSG' }>): string
     case 'CHN':
       return `CHN ${frame.channel} ${frame.members}`;
     case 'USR':
-      return `USR ${frame.user} ${frame.online ? 'online' : 'offline'}`;
+      return `USR ${frame.user} ${frame.online ? 'online' : 'offline'}${frame.guest ? ' guest' : ''}`;
+    case 'TOPIC':
+      return frame.text === '' ? `TOPIC ${frame.channel} ${frame.by}` : `TOPIC ${frame.channel} ${frame.by} ${oneLine(frame.text)}`;
     case 'READ':
       return `READ ${frame.target} ${frame.id}`;
     case 'UNREAD':

@@ -9,6 +9,13 @@ export type Command =
   | { type: 'REG'; handle: string; password?: string }
   /** Sign in with a session token from TOKEN instead of the password (spec: TOKEN). */
   | { type: 'RESUME'; handle: string; token: string }
+  /**
+   * A guest claims its handle (`PASSWORD <new>`), or a claimed user changes the password
+   * (`PASSWORD <current> <new>`), without signing out (spec: PASSWORD).
+   */
+  | { type: 'PASSWORD'; current?: string; next: string }
+  /** A channel's topic: ask it, or (with `text`) set it; `-` clears it (spec: TOPIC). */
+  | { type: 'TOPIC'; channel: string; text?: string }
   /** A session token for this claimed user, for signing in again without the password. */
   | { type: 'TOKEN' }
   /** Revoke this connection's session token, or (`all`) every one of the user's, ending their other connections. */
@@ -35,7 +42,7 @@ export type CommandType = Command['type'];
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
 export const COMMAND_TYPES: readonly CommandType[] = [
-  'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'JOIN', 'LEAVE', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
+  'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'PASSWORD', 'JOIN', 'LEAVE', 'TOPIC', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
 ];
 
 // ---------------------------------------------------------------- server -> client
@@ -57,8 +64,13 @@ export type ServerFrame =
   | { type: 'OFFLINE'; user: string }
   /** One channel in a CHNS reply. */
   | { type: 'CHN'; channel: string; members: number }
-  /** One user in a USRS reply. */
-  | { type: 'USR'; user: string; online: boolean }
+  /** One user in a USRS reply; `guest`: the handle has no password (anyone may take it when offline). */
+  | { type: 'USR'; user: string; online: boolean; guest?: boolean }
+  /**
+   * A channel's topic, as TOPIC's reply or, to its members, when someone sets it: who set it
+   * (`-` when nobody has) and the text (empty when there is none).
+   */
+  | { type: 'TOPIC'; channel: string; by: string; text: string }
   /**
    * Unasked, to a user's other connections: they have read `target` up to `id` on one.
    * (`target` as the user names it: the channel, or the other user of a DM.)

@@ -13,6 +13,8 @@ export const LIMITS = {
   maxName: 32,
   /** Longest password in bytes. */
   maxPassword: 128,
+  /** A channel topic, in bytes. */
+  maxTopic: 250,
   /** A session token (TOKEN, RESUME): what the server hands out is 43 characters. */
   maxToken: 128,
   /** Most messages one HISTORY command returns. */

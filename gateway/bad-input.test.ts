@@ -110,7 +110,7 @@ describe('bad input', () => {
       'ERR BODY_TOO_LARGE Body is larger than 65536 bytes',
       expect.stringMatching(/^ERR UNKNOWN_COMMAND /),
     ]);
-    expect(await bad.cmd('USRS #room')).toEqual(['USR @bad online', 'USR @watcher online', 'END USRS 2']);
+    expect(await bad.cmd('USRS #room')).toEqual(['USR @bad online guest', 'USR @watcher online guest', 'END USRS 2']);
     // The largest body allowed goes through.
     const big = 'x'.repeat(65536);
     expect((await bad.cmd(`MSG #room 65536\r\n${big}\r\n`))[0]).toMatch(/^OK \d+ /);

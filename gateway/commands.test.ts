@@ -158,8 +158,8 @@ describe('CHNS and USRS', () => {
     await jane.until((f) => 'type' in f && f.type === 'OFFLINE');
     const zed = await user('@zed');
     expect(await jane.cmd('CHNS')).toEqual(['CHN #general 2', 'CHN #random 0', 'END CHNS 2']);
-    expect(await jane.cmd('USRS')).toEqual(['USR @jane online', 'USR @zed online', 'USR @john offline', 'END USRS 3']);
-    expect(await zed.cmd('USRS #general')).toEqual(['USR @jane online', 'USR @john offline', 'END USRS 2']);
+    expect(await jane.cmd('USRS')).toEqual(['USR @jane online guest', 'USR @zed online guest', 'USR @john offline guest', 'END USRS 3']);
+    expect(await zed.cmd('USRS #general')).toEqual(['USR @jane online guest', 'USR @john offline guest', 'END USRS 2']);
     expect(await zed.cmd('USRS #random')).toEqual(['END USRS 0']);
     expect(await zed.cmd('USRS #nowhere')).toEqual(['ERR NO_SUCH_CHANNEL #nowhere does not exist']);
   });
@@ -220,7 +220,7 @@ describe('HELP, TIME, PING, QUIT', () => {
     const help = await c.cmd('HELP');
     expect(help[0]).toBe('INFO REG @handle [password]  register; a password claims the handle');
     expect(help.at(-1)).toBe(`END HELP ${help.length - 1}`);
-    expect(help.length - 1).toBe(19);
+    expect(help.length - 1).toBe(21);
     for (const verb of ['JOIN', 'LEAVE', 'MSG', 'SAY', 'CHNS', 'USRS', 'HISTORY', 'UNREAD', 'READ', 'MUTE', 'TIME', 'PING', 'HELP', 'QUIT']) {
       expect(help.some((l) => l.startsWith(`INFO ${verb}`))).toBe(true);
     }

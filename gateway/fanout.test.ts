@@ -172,7 +172,7 @@ describe('a slow consumer', () => {
     }
     expect(r2.frames.some(is('OFFLINE', 'OFFLINE @slow'))).toBe(true);
     const users = await sender.cmd('USRS #firehose');
-    expect(users).toContain('USR @slow offline');
+    expect(users).toContain('USR @slow offline guest');
     // Reading again, @slow finds its connection closed by the server, its last frame (if it
     // got that far before the server gave up waiting) a BYE SLOW_CONSUMER.
     slow.resume();

@@ -158,6 +158,11 @@ export class Fanout implements ChatHost {
         for (const c of user.conns) if (c !== origin) this.out.send(c, frame);
         return;
       }
+      case 'topic': {
+        const ch = this.channels.get(nameKey(e.channel));
+        if (ch !== undefined) this.broadcast(ch, encodeServerFrame({ type: 'TOPIC', channel: ch.name, by: e.topic?.by ?? '-', text: e.topic?.text ?? '' }));
+        return;
+      }
       case 'signedOut': {
         const user = this.users.get(nameKey(e.user));
         if (user === undefined) return;

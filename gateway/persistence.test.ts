@@ -68,10 +68,10 @@ describe('a restart on the same data directory', () => {
 
     server = await startServer({ dataDir });
     const visitor = await anon();
-    expect(await visitor.cmd('USRS')).toEqual(['USR @Jane offline', 'USR @john offline', 'USR @kim offline', 'END USRS 3']);
+    expect(await visitor.cmd('USRS')).toEqual(['USR @Jane offline guest', 'USR @john offline guest', 'USR @kim offline guest', 'END USRS 3']);
     expect(await visitor.cmd('CHNS')).toEqual(['CHN #dev 1', 'CHN #general 2', 'END CHNS 2']);
-    expect(await visitor.cmd('USRS #general')).toEqual(['USR @Jane offline', 'USR @john offline', 'END USRS 2']);
-    expect(await visitor.cmd('USRS #dev')).toEqual(['USR @Jane offline', 'END USRS 1']);
+    expect(await visitor.cmd('USRS #general')).toEqual(['USR @Jane offline guest', 'USR @john offline guest', 'END USRS 2']);
+    expect(await visitor.cmd('USRS #dev')).toEqual(['USR @Jane offline guest', 'END USRS 1']);
     // @kim left #dev before the restart: back with no channels.
     const kimBack = await anon();
     expect(await kimBack.cmd('REG @kim')).toEqual(['OK']);
@@ -86,7 +86,7 @@ describe('a restart on the same data directory', () => {
     expect(await back.cmd('HISTORY #general')).toEqual([...general, 'END HISTORY 3']);
     expect(await back.cmd('HISTORY #dev')).toEqual([dev, 'END HISTORY 1']);
     expect(await back.cmd('HISTORY @john')).toEqual([dm, 'END HISTORY 1']);
-    expect(await visitor.cmd('USRS #general')).toEqual(['USR @Jane online', 'USR @john offline', 'END USRS 2']);
+    expect(await visitor.cmd('USRS #general')).toEqual(['USR @Jane online guest', 'USR @john offline guest', 'END USRS 2']);
 
     // Ids go on increasing after the restart.
     const lastId = Number(dm.split(' ')[3]);

@@ -125,7 +125,7 @@ describe('heartbeat', () => {
     // It is not reading (as far as the server knows), so it gets no BYE: the socket just ends.
     expect(mute.text).not.toContain('BYE');
     await watcher.until(is('OFFLINE', 'OFFLINE @mute'));
-    expect(await watcher.cmd('USRS #hb')).toContain('USR @mute offline');
+    expect(await watcher.cmd('USRS #hb')).toContain('USR @mute offline guest');
   });
 
   it('keeps a peer that answers pings connected across many heartbeats', async () => {
@@ -263,7 +263,7 @@ describe('a slow WebSocket reader', () => {
       expect(r.closed).toBe(false);
     }
     expect(r2.frames.some(is('OFFLINE', 'OFFLINE @slow'))).toBe(true);
-    expect(await sender.cmd('USRS #firehose')).toContain('USR @slow offline');
+    expect(await sender.cmd('USRS #firehose')).toContain('USR @slow offline guest');
 
     // Reading again, @slow finds its socket closed by the server, and whatever it got was
     // in order, ending (if it got that far) with BYE SLOW_CONSUMER.

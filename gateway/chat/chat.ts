@@ -1,5 +1,5 @@
 import type { Refusal } from '../sentences.ts';
-import type { ConversationState, HistoryQuery, KeptMessage, StoredMessage } from '../store/store.ts';
+import type { ChannelTopic, ConversationState, HistoryQuery, KeptMessage, StoredMessage } from '../store/store.ts';
 import type { ChatEvent, MessageEvent } from './events.ts';
 
 /** A signed-in user, as the chat rules know them: on this node, on one connection. */
@@ -30,6 +30,10 @@ export interface Chat {
   resume(req: { conn: string; address: string; handle: string; token: string }): Promise<Registered | Refusal>;
   /** TOKEN: a new session for a claimed user (its hash is what SIGNOUT names). */
   issueToken(user: Caller): Promise<Refusal | { token: string; tokenHash: string; expires: string }>;
+  /** PASSWORD: a guest claims its handle, or a claimed user changes the password (chat/password.ts). */
+  changePassword(user: Caller, address: string, current: string | undefined, next: string, keepToken: string | null): Promise<Refusal | null>;
+  /** A channel's topic, or (with `text`; empty clears it) set it: members are told. */
+  topic(user: Caller, channel: string, text?: string): Refusal | Promise<Refusal | { channel: string; topic: ChannelTopic | null }>;
   /** SIGNOUT [ALL]: end this connection's session, or all of them and the user's other connections. */
   signOut(user: Caller, tokenHash: string | null, all: boolean): Promise<Refusal | null>;
   /** The hub has signed the user in (OK and JOINED sent): they are online now. */
@@ -43,7 +47,7 @@ export interface Chat {
   /** Resolves once the message has committed: its OK. */
   post(user: Caller, target: string, body: Uint8Array): Refusal | Promise<Posted | Refusal>;
   history(user: Caller, target: string, q: HistoryQuery): Refusal | Promise<StoredMessage[] | Refusal>;
-  users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean }>>;
+  users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean; guest: boolean }>>;
   /** Read `target` up to `id` (at most its newest): the user's other connections are told. */
   read(user: Caller, target: string, id: number): Refusal | Promise<Refusal | { target: string; id: number }>;
   /** The user's conversations, most recent first, with what is unread in each. */

@@ -1,9 +1,9 @@
 import { nameKey } from '../store/keys.ts';
-import type { Store } from '../store/store.ts';
+import type { ChannelTopic, Store } from '../store/store.ts';
 import type { ChatEvent } from './events.ts';
 
 export type UserEntry = { key: string; handle: string; claimed: boolean };
-export type ChannelEntry = { key: string; name: string; members: Set<string> };
+export type ChannelEntry = { key: string; name: string; members: Set<string>; topic: ChannelTopic | null };
 
 /**
  * Who exists and who belongs where, across the cluster: a cache of the store, kept current
@@ -18,16 +18,15 @@ export class Directory {
   private sortedCache: ChannelEntry[] | null = null;
 
   async load(store: Store): Promise<void> {
-    const [users, channels] = await Promise.all([store.listUsers(), store.listChannels()]);
-    // Claims are read per user only when asked (isClaimed), so loading stays one query.
-    const claimed = new Map([...this.users.values()].map((u) => [u.key, u.claimed]));
+    const [users, channels, claimedKeys] = await Promise.all([store.listUsers(), store.listChannels(), store.listClaimed()]);
+    const claimed = new Set(claimedKeys);
     this.users.clear();
     this.channels.clear();
     this.memberships.clear();
     this.sortedCache = null;
-    for (const handle of users) this.addUser(handle, claimed.get(nameKey(handle)) ?? false);
+    for (const handle of users) this.addUser(handle, claimed.has(nameKey(handle)));
     for (const ch of channels) {
-      this.addChannel(ch.name);
+      this.addChannel(ch.name).topic = ch.topic;
       for (const m of ch.members) this.addMember(ch.name, m);
     }
   }
@@ -44,6 +43,11 @@ export class Directory {
       case 'left':
         this.removeMember(e.channel, e.user);
         break;
+      case 'topic': {
+        const ch = this.channel(e.channel);
+        if (ch !== undefined) ch.topic = e.topic;
+        break;
+      }
       default:
         break;
     }
@@ -93,7 +97,7 @@ export class Directory {
     const key = nameKey(name);
     let ch = this.channels.get(key);
     if (ch === undefined) {
-      this.channels.set(key, (ch = { key, name, members: new Set() }));
+      this.channels.set(key, (ch = { key, name, members: new Set(), topic: null }));
       this.sortedCache = null;
     }
     return ch;

@@ -1,3 +1,5 @@
+import type { ChannelTopic } from '../store/store.ts';
+
 /**
  * What happened, once it has committed: the chat service applies each event to this node's
  * directory and hub, and publishes it on the bus for the other nodes, which apply it the
@@ -39,6 +41,8 @@ export type ChatEvent =
    * conversation) up to `id`, on the connection `via`: their other connections are told.
    */
   | { t: 'read'; user: string; target: string; id: number; via: string }
+  /** A channel's topic was set (or, null, cleared). */
+  | { t: 'topic'; channel: string; topic: ChannelTopic | null }
   /** The user signed out everywhere from the connection `via`: their other connections end. */
   | { t: 'signedOut'; user: string; via: string };
 

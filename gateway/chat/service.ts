@@ -6,7 +6,7 @@ import type { FloodControl } from '../flood.ts';
 import type { SignInLimits } from '../sign-in-limits.ts';
 import { refuse, type Refusal } from '../sentences.ts';
 import { conversationOf, nameKey } from '../store/keys.ts';
-import type { ConversationState, HistoryQuery, StoredMessage, Store, StoreWrite } from '../store/store.ts';
+import type { ChannelTopic, ConversationState, HistoryQuery, StoredMessage, Store, StoreWrite } from '../store/store.ts';
 import { mentionsIn } from './mentions.ts';
 import type { Caller, ChannelPage, Chat, ChatHost, Posted, Registered } from './chat.ts';
 import { Directory } from './directory.ts';
@@ -15,6 +15,7 @@ import { GroupCommit } from './group-commit.ts';
 import { Inbound, type RepairSource } from './inbound.ts';
 import { register } from './register.ts';
 import { issueToken, resume, signOut } from './sessions.ts';
+import { changePassword } from './password.ts';
 
 /** What the service reports for /metrics (metrics.ts implements it). */
 export type ChatMetrics = {
@@ -146,6 +147,23 @@ export class ChatService implements Chat {
     return refused;
   }
 
+  changePassword(user: Caller, address: string, current: string | undefined, next: string, keepToken: string | null): Promise<Refusal | null> {
+    return changePassword(this, user, address, current, next, keepToken);
+  }
+
+  topic(user: Caller, channel: string, text?: string): Refusal | Promise<Refusal | { channel: string; topic: ChannelTopic | null }> {
+    const ch = this.directory.channel(channel);
+    if (ch === undefined) return refuse.noSuchChannel(channel);
+    if (text === undefined) return Promise.resolve({ channel: ch.name, topic: ch.topic });
+    if (!ch.members.has(user.key)) return refuse.notMemberToSetTopic(ch.name);
+    const topic = text === '' || text === '-' ? null : { text, by: user.handle, ts: new Date().toISOString() };
+    return this.commits.stage([{ op: 'setTopic', channel: ch.name, topic }]).then((ids) => {
+      if (ids === null) return refuse.notStored(`Could not set the topic of ${ch.name}`);
+      this.emit({ t: 'topic', channel: ch.name, topic });
+      return { channel: ch.name, topic };
+    });
+  }
+
   online(user: Caller, registered: Registered): void {
     // Messages from here on reach them live; what came before they read with HISTORY.
     for (const c of registered.channels) this.inbound.watch(nameKey(c.name), c.lastId);
@@ -234,7 +252,7 @@ export class ChatService implements Chat {
     return this.commits.settled().then(() => this.store.directHistory(user.handle, u.handle, q));
   }
 
-  users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean }>> {
+  users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean; guest: boolean }>> {
     let keys: Iterable<string> = this.directory.users.keys();
     if (channel !== undefined) {
       const ch = this.directory.channel(channel);
@@ -244,7 +262,10 @@ export class ChatService implements Chat {
     const list = [...keys];
     return this.presence.everyone().then((online) => {
       const here = new Set(online);
-      return list.map((k) => ({ handle: this.directory.users.get(k)?.handle ?? k, online: here.has(k) }));
+      return list.map((k) => {
+        const u = this.directory.users.get(k);
+        return { handle: u?.handle ?? k, online: here.has(k), guest: !(u?.claimed ?? false) };
+      });
     });
   }
 

@@ -268,7 +268,7 @@ async function usrs(eye: TestClient): Promise<Map<string, boolean>> {
   const lines = await eye.cmd('USRS');
   const out = new Map<string, boolean>();
   for (const l of lines) {
-    const m = /^USR (\S+) (online|offline)$/.exec(l);
+    const m = /^USR (\S+) (online|offline)( guest)?$/.exec(l);
     if (m) out.set(nameKey(m[1]), m[2] === 'online');
   }
   return out;

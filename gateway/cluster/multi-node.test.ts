@@ -75,12 +75,12 @@ describe('three nodes, one chat', () => {
     await watcher.until((f) => isType('JOINED')(f) && show(f).includes('@late'));
     const third = await tcpUser(2, '@third');
     // Node 2 hears of @late's JOIN through the bus, perhaps a moment after node 0 did.
-    await waitUntil(async () => (await third.cmd('USRS #presence')).join('|') === 'USR @late online|USR @watcher online|END USRS 2', 'USRS on node 2');
+    await waitUntil(async () => (await third.cmd('USRS #presence')).join('|') === 'USR @late online guest|USR @watcher online guest|END USRS 2', 'USRS on node 2');
     late.end();
     await watcher.until((f) => isType('OFFLINE')(f) && show(f) === 'OFFLINE @late');
     for (let i = 0; i < 3; i++) {
       const c = await tcpUser(i, `@asker${i}`);
-      await waitUntil(async () => (await c.cmd('USRS #presence')).join('|') === 'USR @watcher online|USR @late offline|END USRS 2', 'USRS to agree');
+      await waitUntil(async () => (await c.cmd('USRS #presence')).join('|') === 'USR @watcher online guest|USR @late offline guest|END USRS 2', 'USRS to agree');
     }
     // Back on another node: ONLINE again, for the same co-member.
     await tcpUser(2, '@late');
@@ -223,6 +223,15 @@ describe('three nodes, one chat', () => {
     clients.push(retry);
     await retry.until(isType('HELLO'));
     expect((await retry.cmd(`RESUME @roamer ${token}`))[0]).toMatch(/^ERR BAD_TOKEN/);
+  });
+
+  it('a topic set on one node reaches members on another, and every node answers it the same', async () => {
+    const setter = await tcpUser(0, '@topical', '#topics');
+    const member = await wsUser(1, '@reader', '#topics');
+    expect(await setter.ok('TOPIC #topics Cross-node topics')).toBe('OK');
+    await member.until((f) => !(f instanceof ProtocolError) && f.type === 'TOPIC' && f.text === 'Cross-node topics');
+    const asker = await tcpUser(2, '@asker-topic');
+    await waitUntil(async () => (await asker.cmd('TOPIC #topics')).join('|') === 'TOPIC #topics @topical Cross-node topics|END TOPIC 1', 'node 3 to know the topic');
   });
 
   it('CHNS is the same on every node', async () => {

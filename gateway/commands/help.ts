@@ -3,11 +3,13 @@ import { list } from './listing.ts';
 
 const HELP_LINES = [
   'REG @handle [password]  register; a password claims the handle',
+  'PASSWORD [current] <new>  claim your guest handle, or change your password',
   'TOKEN  a session token, to sign in again without the password',
   'RESUME @handle <token>  sign in with a session token',
   'SIGNOUT [ALL]  end this session, or every one of yours',
   'JOIN #channel  join a channel, creating it if new',
   'LEAVE #channel  leave a channel',
+  'TOPIC #channel [text]  show the topic, or set it (- clears it)',
   'MSG #channel|@user <length>  then the body on the next line: send a message',
   'MSG #general 5\\r\\nHello  the same on one line',
   'SAY #channel|@user <text>  send one line, no length to count',

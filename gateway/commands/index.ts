@@ -3,6 +3,8 @@ import { reg } from './reg.ts';
 import { resume } from './resume.ts';
 import { token } from './token.ts';
 import { signout } from './signout.ts';
+import { password } from './password.ts';
+import { topic } from './topic.ts';
 import { join } from './join.ts';
 import { leave } from './leave.ts';
 import { msg } from './msg.ts';
@@ -24,6 +26,8 @@ export const commands: CommandTable = {
   RESUME: resume,
   TOKEN: token,
   SIGNOUT: signout,
+  PASSWORD: password,
+  TOPIC: topic,
   JOIN: join,
   LEAVE: leave,
   MSG: msg,

@@ -9,7 +9,7 @@ export const usrs: CommandHandler<'USRS'> = {
     if (!(users instanceof Promise)) return ctx.reply(conn, users);
     return users.then((all) => {
       all.sort((a, b) => (a.online === b.online ? byName(a.handle, b.handle) : a.online ? -1 : 1));
-      list(ctx, conn, 'USRS', all.map((u) => ({ type: 'USR', user: u.handle, online: u.online })));
+      list(ctx, conn, 'USRS', all.map((u) => (u.guest ? { type: 'USR', user: u.handle, online: u.online, guest: true } : { type: 'USR', user: u.handle, online: u.online })));
     });
   },
 };

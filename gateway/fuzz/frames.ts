@@ -44,7 +44,7 @@ const SHAPES: Record<string, { kind: Frame['kind']; re: RegExp }> = {
   PONG: { kind: 'reply', re: /^PONG( [^ ]+)?$/ },
   BYE: { kind: 'reply', re: /^BYE [A-Z_]+ .+$/ },
   CHN: { kind: 'data', re: new RegExp(`^CHN ${CH} (0|[1-9]\\d*)$`) },
-  USR: { kind: 'data', re: new RegExp(`^USR ${USER} (online|offline)$`) },
+  USR: { kind: 'data', re: new RegExp(`^USR ${USER} (online|offline)( guest)?$`) },
   INFO: { kind: 'data', re: /^INFO( .*)?$/ },
   JOINED: { kind: 'event', re: new RegExp(`^JOINED ${CH} ${USER}$`) },
   LEFT: { kind: 'event', re: new RegExp(`^LEFT ${CH} ${USER}$`) },

@@ -1,7 +1,7 @@
-import { SESSIONS_PER_USER, UNREAD_CAP, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
+import { SESSIONS_PER_USER, UNREAD_CAP, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
 import { byRecent, conversationOf, dmPairKey, isDirectTarget, nameKey } from './keys.ts';
 
-type Channel = { name: string; memberKeys: Set<string> };
+type Channel = { name: string; memberKeys: Set<string>; topic: ChannelTopic | null };
 /** `mentions`: by message id, the user keys it names (`*`: everyone). */
 type Conversation = { lastId: number; messages: KeptMessage[]; mentions: Map<number, string[]> };
 type Append = Extract<StoreWrite, { op: 'append' }>;
@@ -42,9 +42,14 @@ export class MemoryStore implements Store {
     return sortedByKey(this.users).map((u) => u.handle);
   }
 
+  async listClaimed(): Promise<string[]> {
+    return [...this.users].filter(([, u]) => u.passwordHash !== null).map(([key]) => key).sort();
+  }
+
   async listChannels(): Promise<StoredChannel[]> {
     return sortedByKey(this.channels).map((c) => ({
       name: c.name,
+      topic: c.topic && { ...c.topic },
       members: [...c.memberKeys].map((k) => this.users.get(k)?.handle ?? k),
     }));
   }
@@ -133,7 +138,7 @@ export class MemoryStore implements Store {
         case 'addChannel': {
           const key = nameKey(w.name);
           if (this.channels.has(key)) break;
-          this.channels.set(key, { name: w.name, memberKeys: new Set() });
+          this.channels.set(key, { name: w.name, memberKeys: new Set(), topic: null });
           undo.push(() => this.channels.delete(key));
           break;
         }
@@ -174,6 +179,14 @@ export class MemoryStore implements Store {
         case 'markRead':
           this.markRead(nameKey(w.handle), w.conversation, w.id, undo);
           break;
+        case 'setTopic': {
+          const c = this.channels.get(nameKey(w.channel));
+          if (c === undefined) throw new Error(`setTopic: no channel ${w.channel}`);
+          const old = c.topic;
+          c.topic = w.topic && { ...w.topic };
+          undo.push(() => (c.topic = old));
+          break;
+        }
         case 'addSession': {
           const user = nameKey(w.handle);
           const now = new Date().toISOString();
@@ -198,7 +211,7 @@ export class MemoryStore implements Store {
         case 'revokeSessions': {
           const user = nameKey(w.handle);
           for (const [hash, s] of [...this.sessions]) {
-            if (s.user !== user) continue;
+            if (s.user !== user || hash === w.except) continue;
             this.sessions.delete(hash);
             undo.push(() => this.sessions.set(hash, s));
           }

@@ -19,8 +19,8 @@ export async function revokeSession(client: pg.PoolClient, tokenHash: string): P
   await client.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
 }
 
-export async function revokeSessions(client: pg.PoolClient, handle: string): Promise<void> {
-  await client.query('DELETE FROM sessions WHERE user_key = $1', [nameKey(handle)]);
+export async function revokeSessions(client: pg.PoolClient, handle: string, except?: string): Promise<void> {
+  await client.query("DELETE FROM sessions WHERE user_key = $1 AND token_hash <> coalesce($2, '')", [nameKey(handle), except ?? null]);
 }
 
 export async function session(pool: pg.Pool, tokenHash: string): Promise<StoredSession | undefined> {

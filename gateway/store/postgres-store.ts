@@ -42,10 +42,19 @@ export class PostgresStore implements Store {
     return rows.map((r) => r.handle);
   }
 
+  async listClaimed(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ key: string }>('SELECT key FROM users WHERE password_hash IS NOT NULL ORDER BY key');
+    return rows.map((r) => r.key);
+  }
+
   async listChannels(): Promise<StoredChannel[]> {
     const channels = new Map<string, StoredChannel>();
-    const list = await this.pool.query<{ key: string; name: string }>('SELECT key, name FROM channels ORDER BY key');
-    for (const r of list.rows) channels.set(r.key, { name: r.name, members: [] });
+    type Row = { key: string; name: string; topic: string; topic_by: string | null; topic_ts: string | null };
+    const list = await this.pool.query<Row>('SELECT key, name, topic, topic_by, topic_ts FROM channels ORDER BY key');
+    for (const r of list.rows) {
+      const topic = r.topic_by === null ? null : { text: r.topic, by: r.topic_by, ts: r.topic_ts ?? '' };
+      channels.set(r.key, { name: r.name, topic, members: [] });
+    }
     const members = await this.pool.query<{ channel_key: string; handle: string }>(
       'SELECT m.channel_key, u.handle FROM members m JOIN users u ON u.key = m.user_key ORDER BY m.joined',
     );
@@ -168,6 +177,12 @@ async function runBatch(client: pg.PoolClient, writes: StoreWrite[]): Promise<nu
       case 'markRead':
         await reads.markRead(client, w.handle, w.conversation, w.id);
         break;
+      case 'setTopic': {
+        const r = await client.query('UPDATE channels SET topic = $1, topic_by = $2, topic_ts = $3 WHERE key = $4',
+          [w.topic?.text ?? '', w.topic?.by ?? null, w.topic?.ts ?? null, nameKey(w.channel)]);
+        if (r.rowCount === 0) throw new Error(`setTopic: no channel ${w.channel}`);
+        break;
+      }
       case 'addSession':
         await sessions.addSession(client, w.handle, w.tokenHash, w.expires);
         break;
@@ -175,7 +190,7 @@ async function runBatch(client: pg.PoolClient, writes: StoreWrite[]): Promise<nu
         await sessions.revokeSession(client, w.tokenHash);
         break;
       case 'revokeSessions':
-        await sessions.revokeSessions(client, w.handle);
+        await sessions.revokeSessions(client, w.handle, w.except);
         break;
       case 'removeMember':
         await client.query('DELETE FROM members WHERE channel_key = $1 AND user_key = $2', [nameKey(w.channel), nameKey(w.handle)]);

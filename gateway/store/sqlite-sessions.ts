@@ -12,7 +12,7 @@ export function prepareSessions(db: Database.Database) {
     ),
     add: db.prepare('INSERT INTO sessions (token_hash, user_key, created, expires) VALUES (?, ?, ?, ?)'),
     revoke: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
-    revokeAll: db.prepare('DELETE FROM sessions WHERE user_key = ?'),
+    revokeAll: db.prepare("DELETE FROM sessions WHERE user_key = ? AND token_hash <> coalesce(?, '')"),
     get: db.prepare('SELECT u.handle, s.expires FROM sessions s JOIN users u ON u.key = s.user_key WHERE s.token_hash = ?'),
   };
   return {
@@ -25,8 +25,8 @@ export function prepareSessions(db: Database.Database) {
     revoke(tokenHash: string): void {
       sql.revoke.run(tokenHash);
     },
-    revokeAll(handle: string): void {
-      sql.revokeAll.run(nameKey(handle));
+    revokeAll(handle: string, except?: string): void {
+      sql.revokeAll.run(nameKey(handle), except ?? null);
     },
     get(tokenHash: string): StoredSession | undefined {
       return sql.get.get(tokenHash) as StoredSession | undefined;

@@ -64,7 +64,7 @@ describe('SqliteStore on a real file', () => {
     expect(again.epoch).toBe(epoch);
     expect(await again.getUser('@JANE')).toEqual({ handle: '@Jane', passwordHash: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==' });
     expect(await again.listUsers()).toEqual(['@Jane', '@john']);
-    expect(await again.listChannels()).toEqual([{ name: '#General', members: ['@Jane', '@john'] }]);
+    expect(await again.listChannels()).toEqual([{ name: '#General', topic: null, members: ['@Jane', '@john'] }]);
     expect(idsAndBodies(await again.channelHistory('#general', { limit: 10 }))).toEqual([[1, 'hello']]);
     expect((await again.offlineFor('@john')).map((m) => [m.conversation, m.id, m.target, m.from, read(m.body)])).toEqual([
       ['@jane @john', 1, '@john', '@Jane', 'psst'],
@@ -202,7 +202,7 @@ describe('SqliteStore on a real file', () => {
     expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(store.db.pragma('foreign_key_check')).toEqual([]);
     expect(await store.getUser('@jane')).toEqual({ handle: '@Jane', passwordHash: 'scrypt$j' });
-    expect(await store.listChannels()).toEqual([{ name: '#General', members: ['@John', '@Jane'] }]);
+    expect(await store.listChannels()).toEqual([{ name: '#General', topic: null, members: ['@John', '@Jane'] }]);
     expect(idsAndBodies(await store.channelHistory('#general', { limit: 10 }))).toEqual([[1, 'g1'], [3, 'g2'], [6, 'g3']]);
     expect(idsAndBodies(await store.channelHistory('#general', { limit: 10, before: 6 }))).toEqual([[1, 'g1'], [3, 'g2']]);
     expect(idsAndBodies(await store.channelHistory('#general', { limit: 1, after: 1 }))).toEqual([[3, 'g2']]);
@@ -331,7 +331,7 @@ describe('SqliteStore on a real file', () => {
     await store.close();
 
     const again = openStore();
-    expect(await again.listChannels()).toEqual([{ name: '#ops', members: ['@jane'] }]);
+    expect(await again.listChannels()).toEqual([{ name: '#ops', topic: null, members: ['@jane'] }]);
     expect((await again.getUser('@jane'))?.passwordHash).toBe('scrypt$hash');
     expect(await again.channelHistory('#ops', { limit: 10 })).toEqual([]);
   });

@@ -73,10 +73,16 @@ export class SqliteStore implements Store {
     return this.sql.listUsers.pluck().all() as string[];
   }
 
+  async listClaimed(): Promise<string[]> {
+    return this.sql.listClaimed.pluck().all() as string[];
+  }
+
   async listChannels(): Promise<StoredChannel[]> {
     const channels = new Map<string, StoredChannel>();
-    for (const row of this.sql.listChannels.all() as { key: string; name: string }[]) {
-      channels.set(row.key, { name: row.name, members: [] });
+    type Row = { key: string; name: string; topic: string; topic_by: string | null; topic_ts: string | null };
+    for (const row of this.sql.listChannels.all() as Row[]) {
+      const topic = row.topic_by === null ? null : { text: row.topic, by: row.topic_by, ts: row.topic_ts ?? '' };
+      channels.set(row.key, { name: row.name, topic, members: [] });
     }
     for (const row of this.sql.listMembers.all() as { channel_key: string; handle: string }[]) {
       channels.get(row.channel_key)?.members.push(row.handle);
@@ -166,6 +172,11 @@ export class SqliteStore implements Store {
         case 'markRead':
           this.reads.markRead(w.handle, w.conversation, w.id);
           break;
+        case 'setTopic':
+          if (sql.setTopic.run(w.topic?.text ?? '', w.topic?.by ?? null, w.topic?.ts ?? null, nameKey(w.channel)).changes === 0) {
+            throw new Error(`setTopic: no channel ${w.channel}`);
+          }
+          break;
         case 'addSession':
           this.sessions.add(w.handle, w.tokenHash, w.expires);
           break;
@@ -173,7 +184,7 @@ export class SqliteStore implements Store {
           this.sessions.revoke(w.tokenHash);
           break;
         case 'revokeSessions':
-          this.sessions.revokeAll(w.handle);
+          this.sessions.revokeAll(w.handle, w.except);
           break;
         case 'removeMember':
           sql.removeMember.run(nameKey(w.channel), nameKey(w.handle));
@@ -318,9 +329,11 @@ function prepareStatements(db: Database.Database) {
         'ON CONFLICT (key) DO UPDATE SET password_hash = excluded.password_hash',
     ),
     listUsers: db.prepare('SELECT handle FROM users ORDER BY key'),
+    listClaimed: db.prepare('SELECT key FROM users WHERE password_hash IS NOT NULL ORDER BY key'),
     hasChannel: db.prepare('SELECT 1 FROM channels WHERE key = ?'),
     addChannel: db.prepare('INSERT OR IGNORE INTO channels (key, name, created) VALUES (?, ?, ?)'),
-    listChannels: db.prepare('SELECT key, name FROM channels ORDER BY key'),
+    listChannels: db.prepare('SELECT key, name, topic, topic_by, topic_ts FROM channels ORDER BY key'),
+    setTopic: db.prepare('UPDATE channels SET topic = ?, topic_by = ?, topic_ts = ? WHERE key = ?'),
     listMembers: db.prepare(
       'SELECT mb.channel_key, u.handle FROM members mb JOIN users u ON u.key = mb.user_key ' +
         'ORDER BY mb.rowid',

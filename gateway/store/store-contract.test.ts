@@ -65,23 +65,23 @@ for (const backend of backends) {
       ]);
       await ok([{ op: 'addMember', channel: '#general', handle: '@JOHN' }]);
       expect(await store.listChannels()).toEqual([
-        { name: '#General', members: ['@John', '@jane'] },
-        { name: '#random', members: [] },
+        { name: '#General', topic: null, members: ['@John', '@jane'] },
+        { name: '#random', topic: null, members: [] },
       ]);
       await ok([
         { op: 'removeMember', channel: '#general', handle: '@JOHN' },
         { op: 'removeMember', channel: '#random', handle: '@jane' },
       ]);
       expect(await store.listChannels()).toEqual([
-        { name: '#General', members: ['@jane'] },
-        { name: '#random', members: [] },
+        { name: '#General', topic: null, members: ['@jane'] },
+        { name: '#random', topic: null, members: [] },
       ]);
       // Leaving and joining again puts a member last.
       await ok([{ op: 'addMember', channel: '#general', handle: '@john' }]);
       await ok([{ op: 'removeMember', channel: '#general', handle: '@jane' }, { op: 'addMember', channel: '#general', handle: '@jane' }]);
       expect((await store.listChannels())[0].members).toEqual(['@John', '@jane']);
       await ok([{ op: 'removeMember', channel: '#general', handle: '@jane' }, { op: 'removeMember', channel: '#general', handle: '@john' }]);
-      expect((await store.listChannels())[0]).toEqual({ name: '#General', members: [] });
+      expect((await store.listChannels())[0]).toEqual({ name: '#General', topic: null, members: [] });
     });
 
     it('refuses members of channels or users it does not know, keeping nothing of the batch', async () => {
@@ -93,7 +93,7 @@ for (const backend of backends) {
       ]))).toBeNull();
       expect(await refused(store.commit([{ op: 'addMember', channel: '#general', handle: '@nobody' }]))).toBeNull();
       expect(store.lastFailure).not.toBeNull();
-      expect(await store.listChannels()).toEqual([{ name: '#general', members: [] }]);
+      expect(await store.listChannels()).toEqual([{ name: '#general', topic: null, members: [] }]);
       expect(await store.lastIds(['#general'])).toEqual(new Map([['#general', 0]]));
       expect(await ok([append('#general', '@jane', 'kept')])).toEqual([1]);
       expect(store.lastFailure).toBeNull();
@@ -247,7 +247,7 @@ for (const backend of backends) {
       expect(await store.commit(batch())).toBeNull();
       expect(store.lastFailure).toBeInstanceOf(Error);
       expect(await store.commit(batch())).toBeNull();
-      expect(await store.listChannels()).toEqual([{ name: '#general', members: [] }]);
+      expect(await store.listChannels()).toEqual([{ name: '#general', topic: null, members: [] }]);
       expect((await store.getUser('@jane'))?.passwordHash).toBeNull();
       expect(bodies(await store.offlineFor('@john'))).toEqual(['d1']);
       expect(bodies(await store.channelHistory('#general', { limit: 10 }))).toEqual(['g1']);
@@ -256,7 +256,7 @@ for (const backend of backends) {
       // The failed batch's ids were never handed out: the next one takes them, gapless.
       expect(await ok(batch())).toEqual([2, 2]);
       expect(store.lastFailure).toBeNull();
-      expect(await store.listChannels()).toEqual([{ name: '#general', members: ['@jane'] }, { name: '#ops', members: [] }]);
+      expect(await store.listChannels()).toEqual([{ name: '#general', topic: null, members: ['@jane'] }, { name: '#ops', topic: null, members: [] }]);
       expect(bodies(await store.offlineFor('@john'))).toEqual(['d2']);
     });
 

@@ -39,9 +39,14 @@ export type StoredUser = {
   passwordHash: string | null;
 };
 
+/** A channel's topic: its text, who set it (display case) and when (ISO 8601). */
+export type ChannelTopic = { text: string; by: string; ts: string };
+
 export type StoredChannel = {
   /** Display case. */
   name: string;
+  /** Null until someone sets one (or after it was cleared). */
+  topic: ChannelTopic | null;
   /** Member handles, display case, in join order. */
   members: string[];
 };
@@ -60,6 +65,8 @@ export type StoreWrite =
   | { op: 'addChannel'; name: string }
   | { op: 'addMember'; channel: string; handle: string }
   | { op: 'removeMember'; channel: string; handle: string }
+  /** A channel's topic; null clears it. */
+  | { op: 'setTopic'; channel: string; topic: ChannelTopic | null }
   /**
    * A message; with `offlineFor`, also queued for that user's next sign-in; `mentions`: the
    * user keys it names, `*` for @channel/@here (everyone in the channel).
@@ -72,7 +79,8 @@ export type StoreWrite =
   | { op: 'addSession'; handle: string; tokenHash: string; expires: string }
   /** Signed out: one session, or every one of the user's. */
   | { op: 'revokeSession'; tokenHash: string }
-  | { op: 'revokeSessions'; handle: string }
+  /** `except`: the one session to keep (a password change keeps the changer's). */
+  | { op: 'revokeSessions'; handle: string; except?: string }
   /** The user has read the conversation up to `id`: a mark only ever moves forward. */
   | { op: 'markRead'; handle: string; conversation: string; id: number }
   /** Offline messages handed over: exactly these leave the user's queue (not any queued since). */
@@ -121,6 +129,8 @@ export interface Store {
   // Users. Keys are lower-cased names; values keep display case.
   getUser(handle: string): Promise<StoredUser | undefined>;
   listUsers(): Promise<string[]>;
+  /** The keys of the users with a password (claimed handles). */
+  listClaimed(): Promise<string[]>;
   /** Every channel with its members, in join order. */
   listChannels(): Promise<StoredChannel[]>;
 
