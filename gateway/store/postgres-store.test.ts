@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from
 import pg from 'pg';
 import { startPostgres, type TestPostgres } from '../test-services.ts';
 import { openPostgresStore, type PostgresStore } from './postgres-store.ts';
+import { PG_MIGRATIONS } from './postgres-schema.ts';
 import type { NewMessage, StoreWrite } from './store.ts';
 
 // What only the PostgreSQL store does, on a real PostgreSQL (initdb into a temporary
@@ -83,6 +84,32 @@ describe('PostgresStore', () => {
     // Each node's own batches come out in the order it sent them.
     const mine = history.filter((m) => m.from === '@a').map((m) => read(m.body));
     expect(mine).toEqual(Array.from({ length: rounds }, (_, i) => [`a${i}`, `a${i}'`]).flat());
+  });
+
+  it('upgrades a database of migration 1: what was there counts as read, and direct partners are known', async () => {
+    const db = `upgrade_${n}`;
+    await admin.query(`CREATE DATABASE ${db}`);
+    const old = new pg.Client({ connectionString: postgres.url.replace(/\/postgres$/, `/${db}`) });
+    await old.connect();
+    await old.query(PG_MIGRATIONS[0]);
+    await old.query('CREATE TABLE schema_version (version int NOT NULL); INSERT INTO schema_version VALUES (1)');
+    await old.query(`
+      INSERT INTO users (key, handle) VALUES ('@jane', '@Jane'), ('@john', '@John');
+      INSERT INTO channels (key, name) VALUES ('#general', '#General');
+      INSERT INTO members (channel_key, user_key) VALUES ('#general', '@jane');
+      INSERT INTO conversations (key, last_id) VALUES ('#general', 2), ('@jane @john', 1);
+      INSERT INTO messages (conversation, id, target, sender, ts, body) VALUES
+        ('#general', 1, '#General', '@John', '2026-01-01T00:00:01.000Z', 'a'),
+        ('#general', 2, '#General', '@John', '2026-01-01T00:00:02.000Z', 'b'),
+        ('@jane @john', 1, '@Jane', '@John', '2026-01-01T00:00:03.000Z', 'dm');
+    `);
+    await old.end();
+    const upgraded = await openPostgresStore(postgres.url.replace(/\/postgres$/, `/${db}`));
+    others.push(upgraded);
+    const states = await upgraded.conversationsOf('@jane', ['#general']);
+    expect(states.map((c) => [c.target, c.lastId, c.readId, c.unread])).toEqual([['@John', 1, 1, 0], ['#General', 2, 2, 0]]);
+    expect((await upgraded.conversationsOf('@john', [])).map((c) => c.target)).toEqual(['@Jane']);
+    expect((await upgraded.listChannels())[0].topic).toBeNull();
   });
 
   it('several nodes starting at once migrate once and share one epoch', async () => {
