@@ -1,32 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './test-server.ts';
-import { TestClient, msg, show } from './test-client.ts';
+import { describe, expect, it } from 'vitest';
+import { msg, show, type TestClient } from './test-client.ts';
+import { useTelnetServer } from './test-telnet.ts';
 
 // Read state (spec: READ, UNREAD) and a claimed handle on several connections at once
 // (spec: REG), as a telnet user sees them, on one server with a real SQLite file.
 
-let server: TestServer;
-let dir: string;
-const clients: TestClient[] = [];
+const t = useTelnetServer('read-state');
+const { connect, user } = t;
 
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slck-read-state-'));
-  server = await startServer({ dataDir: dir });
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function user(handle: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server.tcpPort, handle, ...channels);
-  clients.push(c);
-  return c;
-}
 const say = (c: TestClient, target: string, body: string) => c.ok(msg(target, body));
 
 describe('UNREAD and READ', () => {
@@ -119,9 +100,7 @@ describe('a claimed handle on several connections', () => {
 
   it('a guest handle stays one connection at a time', async () => {
     await user('@guest');
-    const other = await TestClient.tcp(server.tcpPort);
-    clients.push(other);
-    await other.lines(1);
+    const other = await connect();
     expect(await other.cmd('REG @guest')).toEqual(['ERR HANDLE_TAKEN @guest is already online']);
   });
 });

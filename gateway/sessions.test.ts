@@ -1,37 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './test-server.ts';
-import { ISO_TS, TestClient, msg, show } from './test-client.ts';
+import { describe, expect, it } from 'vitest';
+import { ISO_TS, msg, show, type TestClient } from './test-client.ts';
+import { useTelnetServer } from './test-telnet.ts';
 
 // Session tokens (spec: TOKEN, RESUME, SIGNOUT) on a real SQLite file, over telnet.
 
-let server: TestServer;
-let dir: string;
-const clients: TestClient[] = [];
+const t = useTelnetServer('sessions');
+const { connect, user } = t;
 
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slck-sessions-'));
-  server = await startServer({ dataDir: dir });
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function connect(): Promise<TestClient> {
-  const c = await TestClient.tcp(server.tcpPort);
-  clients.push(c);
-  await c.lines(1);
-  return c;
-}
-async function user(reg: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server.tcpPort, reg, ...channels);
-  clients.push(c);
-  return c;
-}
 /** TOKEN's reply: `OK <token> <expires>`; the token, after checking the form. */
 async function tokenOf(c: TestClient): Promise<string> {
   const [ok] = await c.cmd('TOKEN');
@@ -52,9 +27,7 @@ describe('session tokens', () => {
     await tab.until((f) => show(f) === 'JOINED #dev @jane');
     expect(await tab.cmd(`RESUME @jane ${token}`)).toEqual(['ERR ALREADY_REGISTERED You are already @jane']);
 
-    await server.close();
-    clients.splice(0).forEach((c) => c.destroy());
-    server = await startServer({ dataDir: dir });
+    await t.restart();
     const later = await connect();
     expect(await later.cmd(`RESUME @jane ${token}`)).toEqual(['OK']);
     expect(await later.ok(msg('#dev', 'back without typing it'))).toMatch(/^OK \d+ /);

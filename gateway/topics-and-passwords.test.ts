@@ -1,43 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './test-server.ts';
-import { TestClient, show } from './test-client.ts';
+import { describe, expect, it } from 'vitest';
+import { show } from './test-client.ts';
+import { useTelnetServer } from './test-telnet.ts';
 
 // Channel topics (spec: TOPIC), and passwords changed while signed in (spec: PASSWORD), over
 // telnet on a real SQLite file, so what they store is checked across a restart.
 
-let server: TestServer;
-let dir: string;
-const clients: TestClient[] = [];
-
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slck-topics-'));
-  server = await startServer({ dataDir: dir });
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function connect(): Promise<TestClient> {
-  const c = await TestClient.tcp(server.tcpPort);
-  clients.push(c);
-  await c.lines(1);
-  return c;
-}
-async function user(reg: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server.tcpPort, reg, ...channels);
-  clients.push(c);
-  return c;
-}
-async function restart(): Promise<void> {
-  await server.close();
-  clients.splice(0).forEach((c) => c.destroy());
-  server = await startServer({ dataDir: dir });
-}
+const t = useTelnetServer('topics');
+const { connect, user, restart } = t;
 
 describe('TOPIC', () => {
   it('a member sets it, every member is told, anyone may ask it, and it is kept', async () => {
@@ -93,6 +62,6 @@ describe('PASSWORD', () => {
     expect(await later.cmd(`RESUME @jane ${myToken}`)).toEqual(['OK']);
     const guest = await user('@kim');
     expect(await guest.cmd('PASSWORD a b')).toEqual(['ERR BAD_SYNTAX @kim has no password yet: PASSWORD <new> claims it']);
-    expect(clients.flatMap((c) => c.frames.map(show)).join('\n')).not.toMatch(/old-secret|n3w-secret|wrong-guess/);
+    expect(t.clients.flatMap((c) => c.frames.map(show)).join('\n')).not.toMatch(/old-secret|n3w-secret|wrong-guess/);
   });
 });
