@@ -1,9 +1,28 @@
 import { createContext } from 'svelte';
-import type { Chat } from './chat.svelte.ts';
+import type { Conversations } from './conversations.svelte.ts';
+import type { Notifications } from './notifications.svelte.ts';
+import type { People } from './people.svelte.ts';
+import type { ReadState } from './read-state.svelte.ts';
+import type { Session } from './session.svelte.ts';
 import type { Settings } from './settings.svelte.ts';
 
-/** The app's one Chat, provided by App.svelte to every component below it. */
-export const [getChat, setChat] = createContext<Chat>();
+// The app's state, one class per concern, made once by App.svelte (lib/app.ts) and provided
+// to every component below it.
 
-/** The person's preferences for this browser, provided by App.svelte. */
+/** Who is signed in; signing in, out, and staying signed in across drops and reloads. */
+export const [getSession, setSession] = createContext<Session>();
+
+/** The conversations, their messages, which one is open; the channel directory. */
+export const [getConversations, setConversations] = createContext<Conversations>();
+
+/** The people directory and presence. */
+export const [getPeople, setPeople] = createContext<People>();
+
+/** Unread and mention counts, read marks, the "New" divider. */
+export const [getReads, setReads] = createContext<ReadState>();
+
+/** Tab title, favicon badge, desktop notifications and sound. */
+export const [getNotifications, setNotifications] = createContext<Notifications>();
+
+/** The person's preferences for this browser. */
 export const [getSettings, setSettings] = createContext<Settings>();

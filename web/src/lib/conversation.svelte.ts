@@ -46,14 +46,16 @@ function compareItems(a: Item, b: Item): number {
 
 /**
  * One channel or direct conversation as this browser has seen it: its messages (deduplicated
- * by server id, whichever way they arrived), its unread count, and how much history is loaded.
+ * by server id, whichever way they arrived) and how much history is loaded. What is unread
+ * in it is the read state's (read-state.svelte.ts).
  */
 export class Conversation {
   readonly kind: 'channel' | 'dm';
   /** `#general` or `@john`, in the case the server first wrote it. */
   name = $state('');
   items = $state.raw<Item[]>([]);
-  unread = $state(0);
+  /** How recently something happened here, for the order of direct conversations (larger is newer). */
+  activity = $state(0);
   /** The latest page has been fetched since the conversation was created or reset. */
   loaded = $state(false);
   loading = $state(false);

@@ -1,7 +1,7 @@
 import { DEFAULT_CHANNEL } from '../../../core/names.ts';
 import { LIMITS } from '../../../core/limits.ts';
 import { ServerError } from '../../../core/client.ts';
-import type { Chat } from './chat.svelte.ts';
+import type { Conversations } from './conversations.svelte.ts';
 import { toItem, type Conversation } from './conversation.svelte.ts';
 import * as storage from './storage.ts';
 
@@ -20,15 +20,15 @@ function maybeOlder(page: readonly { id: number }[]): boolean {
 }
 
 /** Fetch the latest page of a conversation. */
-export async function loadLatest(chat: Chat, conv: Conversation): Promise<void> {
+export async function loadLatest(convs: Conversations, conv: Conversation): Promise<void> {
   if (conv.loading) return;
   conv.loading = true;
   try {
-    const page = await chat.connection.client.history(conv.name, { limit: PAGE });
+    const page = await convs.session.client.history(conv.name, { limit: PAGE });
     // Messages that arrived live before the conversation was loaded may be older than this
     // page with a stretch missing in between: let scrolling back fetch them in one piece.
     if (page.length > 0) conv.dropBefore(page[0].id);
-    conv.addMessages(page.map((d) => toItem(d, chat.isMe(d.from))));
+    conv.addMessages(page.map((d) => toItem(d, convs.session.isMe(d.from))));
     conv.hasOlder = maybeOlder(page);
     conv.loaded = true;
     conv.loadError = '';
@@ -45,12 +45,12 @@ export async function loadLatest(chat: Chat, conv: Conversation): Promise<void> 
 }
 
 /** Fetch the page before the oldest message held (the reader scrolled up). */
-export async function loadOlder(chat: Chat, conv: Conversation): Promise<void> {
-  if (!chat.ready || !conv.loaded || !conv.hasOlder || conv.loadingOlder || conv.firstId === 0) return;
+export async function loadOlder(convs: Conversations, conv: Conversation): Promise<void> {
+  if (!convs.session.ready || !conv.loaded || !conv.hasOlder || conv.loadingOlder || conv.firstId === 0) return;
   conv.loadingOlder = true;
   try {
-    const page = await chat.connection.client.history(conv.name, { limit: PAGE, before: conv.firstId });
-    conv.addMessages(page.map((d) => toItem(d, chat.isMe(d.from))));
+    const page = await convs.session.client.history(conv.name, { limit: PAGE, before: conv.firstId });
+    conv.addMessages(page.map((d) => toItem(d, convs.session.isMe(d.from))));
     conv.hasOlder = maybeOlder(page);
   } catch (e) {
     conv.loadError = e instanceof Error ? e.message : String(e);
@@ -63,37 +63,37 @@ export async function loadOlder(chat: Chat, conv: Conversation): Promise<void> {
 const heldMessage = (conv: Conversation, id: number) => conv.items.find((i) => i.kind === 'msg' && i.id === id);
 
 /** Is the server's message `mark` of this conversation the one we hold (same id and time)? */
-async function sameAsServer(chat: Chat, conv: Conversation, mark: number): Promise<boolean> {
-  const probe = await chat.connection.client.history(conv.name, { limit: 1, before: mark + 1 });
+async function sameAsServer(convs: Conversations, conv: Conversation, mark: number): Promise<boolean> {
+  const probe = await convs.session.client.history(conv.name, { limit: 1, before: mark + 1 });
   const held = heldMessage(conv, mark);
   return probe[0]?.id === mark && held?.kind === 'msg' && probe[0].ts === held.ts;
 }
 
 /**
  * Bring one loaded conversation up to date after a reconnect: fetch what arrived after the
- * newest message we held when the link dropped (`chat.marks`; live messages that arrived
+ * newest message we held when the link dropped (`convs.marks`; live messages that arrived
  * since REG are newer and must not move that mark). If the server's history no longer
  * contains that message as we saw it (a server that lost its memory, whose ids start
  * again), start the conversation afresh.
  */
-async function fetchMissed(chat: Chat, conv: Conversation, viewing: boolean): Promise<void> {
-  const client = chat.connection.client;
+async function fetchMissed(convs: Conversations, conv: Conversation, viewing: boolean): Promise<void> {
+  const client = convs.session.client;
   if (!conv.loaded) {
-    chat.marks.delete(conv.key);
+    convs.marks.delete(conv.key);
     return;
   }
-  const mark = chat.marks.get(conv.key) ?? conv.lastId;
-  if (mark !== 0 && !(await sameAsServer(chat, conv, mark))) {
+  const mark = convs.marks.get(conv.key) ?? conv.lastId;
+  if (mark !== 0 && !(await sameAsServer(convs, conv, mark))) {
     conv.clear();
     conv.addSystem('The server restarted without its history; showing what it has now.');
-    chat.marks.delete(conv.key);
-    if (viewing) await loadLatest(chat, conv);
+    convs.marks.delete(conv.key);
+    if (viewing) await loadLatest(convs, conv);
     return;
   }
   if (mark === 0) {
     conv.loaded = false;
-    chat.marks.delete(conv.key);
-    await loadLatest(chat, conv);
+    convs.marks.delete(conv.key);
+    await loadLatest(convs, conv);
     return;
   }
   // Page forward from the mark until the server has nothing newer, or until a page reaches
@@ -104,18 +104,18 @@ async function fetchMissed(chat: Chat, conv: Conversation, viewing: boolean): Pr
     if (pages === MAX_MISSED_PAGES) {
       // Too much happened while away to replay: show the latest page, older ones on scroll.
       conv.clear();
-      if (viewing) await loadLatest(chat, conv);
+      if (viewing) await loadLatest(convs, conv);
       break;
     }
     const missed = await client.history(conv.name, { limit: LIMITS.maxHistory, after });
     if (missed.length === 0) break;
-    const fresh = conv.addMessages(missed.map((d) => toItem(d, chat.isMe(d.from))));
-    if (!viewing) conv.unread += fresh.filter((m) => !m.mine).length;
+    // The read state counts these, until the server's UNREAD (asked next) says exactly.
+    convs.emitMessages(conv, conv.addMessages(missed.map((d) => toItem(d, convs.session.isMe(d.from)))), false);
     after = Math.max(after, ...missed.map((d) => d.id));
-    const firstLive = chat.firstLive.get(conv.key);
+    const firstLive = convs.firstLive.get(conv.key);
     if (firstLive !== undefined && after >= firstLive) break;
   }
-  chat.marks.delete(conv.key);
+  convs.marks.delete(conv.key);
 }
 
 /**
@@ -124,13 +124,13 @@ async function fetchMissed(chat: Chat, conv: Conversation, viewing: boolean): Pr
  * direct conversation's history shows the server still has its memory (then we left those
  * channels elsewhere).
  */
-async function serverForgotUs(chat: Chat, notRestored: readonly Conversation[]): Promise<boolean> {
-  if (notRestored.length === 0 || chat.restored.size > 0) return false;
-  for (const dm of chat.dms) {
-    const mark = chat.marks.get(dm.key) ?? dm.lastId;
+async function serverForgotUs(convs: Conversations, notRestored: readonly Conversation[]): Promise<boolean> {
+  if (notRestored.length === 0 || convs.restored.size > 0) return false;
+  for (const dm of convs.dms) {
+    const mark = convs.marks.get(dm.key) ?? dm.lastId;
     if (!dm.loaded || mark === 0) continue;
     try {
-      return !(await sameAsServer(chat, dm, mark));
+      return !(await sameAsServer(convs, dm, mark));
     } catch (e) {
       if (e instanceof ServerError && e.code === 'DISCONNECTED') throw e;
     }
@@ -141,43 +141,43 @@ async function serverForgotUs(chat: Chat, notRestored: readonly Conversation[]):
 /**
  * Run after every successful REG, first sign-in and reconnects alike. The server has sent a
  * JOINED for each membership it restored before it answers the commands below, so once
- * they are answered `chat.restored` is complete: it is the list of our channels.
+ * they are answered `convs.restored` is complete: it is the list of our channels.
  */
-export async function catchUp(chat: Chat): Promise<void> {
-  const client = chat.connection.client;
-  chat.syncNote = 'Catching up…';
+export async function catchUp(convs: Conversations): Promise<void> {
+  const client = convs.session.client;
+  convs.session.syncNote = 'Catching up…';
   const [users, channels] = await Promise.all([client.usrs(), client.chns()]);
-  chat.setPeople(users);
-  chat.directory = channels;
+  convs.people.set(users);
+  convs.directory = channels;
 
-  const notRestored = chat.channels.filter((c) => !chat.restored.has(c.key));
-  if (await serverForgotUs(chat, notRestored)) {
+  const notRestored = convs.channels.filter((c) => !convs.restored.has(c.key));
+  if (await serverForgotUs(convs, notRestored)) {
     // The server restarted without storage: join our channels again.
     for (const conv of notRestored) {
       try {
         await client.join(conv.name);
       } catch (e) {
         if (e instanceof ServerError && e.code === 'DISCONNECTED') throw e;
-        chat.dropConversation(conv.key);
+        convs.drop(conv.key);
       }
     }
   } else {
     // The server says we are no longer in these (left from elsewhere): trust it.
-    for (const conv of notRestored) chat.dropConversation(conv.key);
+    for (const conv of notRestored) convs.drop(conv.key);
   }
   // The first time this handle signs in from this browser, and the server has put it
   // nowhere, start it off in #general.
-  if (chat.channels.length === 0 && !storage.hasSignedIn(chat.me)) {
+  if (convs.channels.length === 0 && !storage.hasSignedIn(convs.session.me)) {
     await client.join(DEFAULT_CHANNEL).catch((e) => {
       if (e instanceof ServerError && e.code === 'DISCONNECTED') throw e;
     });
   }
-  storage.markSignedIn(chat.me);
+  storage.markSignedIn(convs.session.me);
 
-  await Promise.all(chat.channels.map((c) => chat.loadMembers(c)));
-  for (const conv of [...chat.conversations.values()]) {
+  await Promise.all(convs.channels.map((c) => convs.loadMembers(c)));
+  for (const conv of [...convs.all.values()]) {
     try {
-      await fetchMissed(chat, conv, chat.activeKey === conv.key);
+      await fetchMissed(convs, conv, convs.activeKey === conv.key);
     } catch (e) {
       if (e instanceof ServerError && e.code === 'DISCONNECTED') throw e;
     }

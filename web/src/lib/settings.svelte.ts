@@ -1,20 +1,43 @@
+import { nameKey } from '../../../core/names.ts';
+
 /**
  * The person's preferences for this browser, kept in localStorage under one key, so every
- * tab and every handle signed in here shares them. The theme is the first; notification
- * preferences (desktop notifications, sound, muted conversations) belong here too: add a
- * field to `Prefs` and `DEFAULTS`, check it in `parse`, and give it a setter that calls
- * `save()`, as `setTheme` does.
+ * tab and every handle signed in here shares them: the theme, desktop notifications, the
+ * sound, and the conversations each handle has muted. To add one: a field in `Prefs` and
+ * `DEFAULTS`, a check in `parse`, and a setter that calls `save()`, as `setTheme` does.
  */
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
 export const THEMES: readonly ThemeChoice[] = ['system', 'light', 'dark'];
 
-export type Prefs = { theme: ThemeChoice };
+export type Prefs = {
+  theme: ThemeChoice;
+  /** Desktop notifications for direct messages and mentions while the tab is hidden. */
+  desktop: boolean;
+  /** A short tone for direct messages and mentions. */
+  sound: boolean;
+  /** Per handle (its name key), the keys of the conversations it muted. */
+  muted: Record<string, string[]>;
+};
 
-const DEFAULTS: Prefs = { theme: 'system' };
+/**
+ * Desktop notifications are on by default: the browser still shows none until the person
+ * allows them with a click (the settings panel), so "on" only means "once allowed". The
+ * sound is off: a page that beeps unasked is a page people close.
+ */
+const DEFAULTS: Prefs = { theme: 'system', desktop: true, sound: false, muted: {} };
 const KEY = 'slck.settings';
 
 const local = (): Storage | undefined => (typeof localStorage === 'undefined' ? undefined : localStorage);
+
+function parseMuted(value: unknown): Record<string, string[]> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  const out: Record<string, string[]> = {};
+  for (const [handle, keys] of Object.entries(value as Record<string, unknown>)) {
+    if (Array.isArray(keys)) out[handle] = keys.filter((k): k is string => typeof k === 'string');
+  }
+  return out;
+}
 
 /**
  * What is stored, field by field: a value from an older or newer version of the app (or
@@ -29,7 +52,9 @@ export function parse(raw: string | null | undefined): Prefs {
     // Not JSON: use the defaults.
   }
   const theme = THEMES.find((t) => t === stored.theme) ?? DEFAULTS.theme;
-  return { theme };
+  const desktop = typeof stored.desktop === 'boolean' ? stored.desktop : DEFAULTS.desktop;
+  const sound = typeof stored.sound === 'boolean' ? stored.sound : DEFAULTS.sound;
+  return { theme, desktop, sound, muted: parseMuted(stored.muted) };
 }
 
 export function loadPrefs(): Prefs {
@@ -51,6 +76,9 @@ export function applyTheme(theme: ThemeChoice): void {
 
 export class Settings {
   theme = $state<ThemeChoice>(DEFAULTS.theme);
+  desktop = $state(DEFAULTS.desktop);
+  sound = $state(DEFAULTS.sound);
+  muted = $state.raw<Record<string, string[]>>({});
 
   constructor() {
     this.reload();
@@ -60,6 +88,9 @@ export class Settings {
   reload(): void {
     const prefs = loadPrefs();
     this.theme = prefs.theme;
+    this.desktop = prefs.desktop;
+    this.sound = prefs.sound;
+    this.muted = prefs.muted;
     applyTheme(this.theme);
   }
 
@@ -69,13 +100,41 @@ export class Settings {
     this.save();
   }
 
+  setDesktop(on: boolean): void {
+    this.desktop = on;
+    this.save();
+  }
+
+  setSound(on: boolean): void {
+    this.sound = on;
+    this.save();
+  }
+
+  /** Has `me` muted the conversation `key`? A muted one shows a quiet count and never notifies. */
+  isMuted(me: string, key: string): boolean {
+    return this.muted[nameKey(me)]?.includes(key) ?? false;
+  }
+
+  /** The keys `me` has muted. */
+  mutedBy(me: string): readonly string[] {
+    return this.muted[nameKey(me)] ?? [];
+  }
+
+  setMuted(me: string, key: string, on: boolean): void {
+    const handle = nameKey(me);
+    const keys = (this.muted[handle] ?? []).filter((k) => k !== key);
+    if (on) keys.push(key);
+    this.muted = { ...this.muted, [handle]: keys };
+    this.save();
+  }
+
   /** Another tab of this browser saved its settings: take them, so all tabs look alike. */
   onStorage = (e: StorageEvent): void => {
     if (e.key === KEY || e.key === null) this.reload();
   };
 
   private save(): void {
-    const prefs: Prefs = { theme: this.theme };
+    const prefs: Prefs = { theme: this.theme, desktop: this.desktop, sound: this.sound, muted: this.muted };
     try {
       local()?.setItem(KEY, JSON.stringify(prefs));
     } catch {

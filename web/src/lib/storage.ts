@@ -2,16 +2,19 @@ import { nameKey } from '../../../core/names.ts';
 
 /**
  * What the browser remembers. The tab's session (sessionStorage) survives a reload so the
- * page signs itself in again; a password is never stored, so a claimed handle is asked for
- * its password after a reload. Names of direct conversations persist per handle, since the
- * server has no command that lists them.
+ * page signs itself in again, and says which conversation was open. A claimed handle's
+ * session token (localStorage, so every tab of this browser shares it) signs a reload, a new
+ * tab or a restarted server back in without the password, which is never stored. The
+ * conversations themselves, direct ones included, come from the server (UNREAD).
  */
 
 export type SavedSession = { handle: string; claimed: boolean; active?: string };
+/** A claimed handle's session token from TOKEN (spec: TOKEN, RESUME). */
+export type SavedToken = { handle: string; token: string };
 
 const SESSION = 'slck.session';
 const LAST_HANDLE = 'slck.lastHandle';
-const dmKey = (handle: string) => `slck.dms.${nameKey(handle)}`;
+export const TOKEN_KEY = 'slck.token';
 
 function read<T>(store: Storage | undefined, key: string): T | null {
   try {
@@ -40,8 +43,25 @@ export const saveSession = (s: SavedSession | null): void => write(session(), SE
 export const loadLastHandle = (): string => read<string>(local(), LAST_HANDLE) ?? '';
 export const saveLastHandle = (handle: string): void => write(local(), LAST_HANDLE, handle);
 
-export const loadDmPartners = (me: string): string[] => read<string[]>(local(), dmKey(me)) ?? [];
-export const saveDmPartners = (me: string, names: string[]): void => write(local(), dmKey(me), names);
+/** The stored token, if it is well formed (an older or hand-edited value counts as none). */
+export function parseToken(raw: string | null | undefined): SavedToken | null {
+  try {
+    const v: unknown = raw ? JSON.parse(raw) : null;
+    if (!v || typeof v !== 'object') return null;
+    const { handle, token } = v as Record<string, unknown>;
+    return typeof handle === 'string' && typeof token === 'string' && handle !== '' && token !== '' ? { handle, token } : null;
+  } catch {
+    return null;
+  }
+}
+export function loadToken(): SavedToken | null {
+  try {
+    return parseToken(local()?.getItem(TOKEN_KEY));
+  } catch {
+    return null;
+  }
+}
+export const saveToken = (t: SavedToken | null): void => write(local(), TOKEN_KEY, t);
 
 /** Handles that have signed in from this browser before (a first sign-in joins #general). */
 const signedInKey = (handle: string) => `slck.signedIn.${nameKey(handle)}`;

@@ -1,6 +1,6 @@
 /**
  * Keyboard navigation between conversations: the quick switcher's matching, and the step to
- * the next or previous conversation in sidebar order. Pure functions over what Chat lists.
+ * the next or previous conversation in sidebar order. Pure functions over what Conversations lists.
  */
 
 type Named = { key: string; name: string };

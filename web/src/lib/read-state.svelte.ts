@@ -1,0 +1,275 @@
+import { SvelteMap } from 'svelte/reactivity';
+import { ServerError } from '../../../core/client.ts';
+import { isChannel, nameKey } from '../../../core/names.ts';
+import type { Conversation, MessageItem } from './conversation.svelte.ts';
+import type { Conversations } from './conversations.svelte.ts';
+import { mentions } from './render.ts';
+import type { Session } from './session.svelte.ts';
+import type { Settings } from './settings.svelte.ts';
+
+/** A READ waits this long, so reading through a burst of messages sends one mark, not many. */
+const READ_DELAY_MS = 500;
+
+/** What is read and unread in one conversation. */
+export class ReadMark {
+  /** The server's read mark: every message up to this id is read (spec: READ). */
+  readId = $state(0);
+  /** Messages from others after the mark, as far as this page knows. */
+  unread = $state(0);
+  /** Those of them that name me, @channel or @here. */
+  mentions = $state(0);
+  /** The "New" divider goes above the first message from others after this id; null: none. */
+  divider = $state<number | null>(null);
+  /** The conversation's newest id, as the server last said (UNREAD). */
+  lastId = 0;
+  /** The highest id a READ has been sent for. */
+  sent = 0;
+}
+
+const NONE = new ReadMark();
+
+/**
+ * A conversation's badge: its unread count, how many of those call for me (a mention, or
+ * any message of a direct conversation, as in Slack), and whether I muted it.
+ */
+export type Badge = { unread: number; calls: number; muted: boolean };
+
+/**
+ * Unread and mention counts, read marks and the "New" divider. The server keeps the marks
+ * (UNREAD after signing in; READ from the user's other connections), so counts survive a
+ * reload, a sign-out and another device. While a conversation is on screen with its newest
+ * message in view, the page marks it read (a debounced READ of the newest id it holds).
+ */
+export class ReadState {
+  private readonly marks = new SvelteMap<string, ReadMark>();
+  /** The conversation whose newest message is in view (MessageList says), if any. */
+  private seeing = $state<string | null>(null);
+  private readTimer: ReturnType<typeof setTimeout> | undefined;
+  private syncTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly session: Session;
+  private readonly conversations: Conversations;
+  private readonly settings: Settings;
+
+  /** Over every conversation not muted: what the tab title, the ☰ button and the favicon show. */
+  totals = $derived.by(() => {
+    let unread = 0;
+    let calls = 0;
+    for (const conv of this.conversations.all.values()) {
+      const b = this.badge(conv);
+      if (b.muted) continue;
+      unread += b.unread;
+      calls += b.calls;
+    }
+    return { unread, calls };
+  });
+
+  constructor(session: Session, conversations: Conversations, settings: Settings) {
+    this.session = session;
+    this.conversations = conversations;
+    this.settings = settings;
+    session.client.on('read', (e) => this.onRead(e.target, e.id));
+    session.onSync(() => this.sync());
+    // Messages fetched while catching up may have reached the screen before the session was
+    // ready to send anything.
+    session.onReady(() => this.check());
+    session.onReset(() => {
+      clearTimeout(this.readTimer);
+      clearTimeout(this.syncTimer);
+      this.marks.clear();
+      this.seeing = null;
+    });
+    conversations.on('messages', (conv, fresh) => this.onMessages(conv, fresh));
+    conversations.on('opened', (conv, again) => this.onOpened(conv, again));
+    conversations.on('dropped', (key) => this.marks.delete(key));
+  }
+
+  /** For reading (components): the mark of `key`, or an empty one. */
+  of(key: string): ReadMark {
+    return this.marks.get(key) ?? NONE;
+  }
+
+  badge(conv: Conversation): Badge {
+    const mark = this.of(conv.key);
+    const muted = this.settings.isMuted(this.session.me, conv.key);
+    return { unread: mark.unread, calls: conv.kind === 'dm' ? mark.unread : mark.mentions, muted };
+  }
+
+  /**
+   * The message the "New" divider sits above: the first from others after where the reader
+   * left off, when that place is among the messages held (else it lies in history not
+   * loaded yet, and the divider waits until it is). Null for none.
+   */
+  firstNew(conv: Conversation): number | null {
+    const after = this.of(conv.key).divider;
+    if (after === null || !(conv.firstId <= after || (conv.loaded && !conv.hasOlder))) return null;
+    const first = conv.items.find((i) => i.kind === 'msg' && i.id > after && !i.mine);
+    return first?.kind === 'msg' ? first.id : null;
+  }
+
+  private ensure(key: string): ReadMark {
+    let mark = this.marks.get(key);
+    if (!mark) this.marks.set(key, (mark = new ReadMark()));
+    return mark;
+  }
+
+  private callsMe(conv: Conversation, m: MessageItem): boolean {
+    return !m.mine && (conv.kind === 'dm' || mentions(m.body, this.session.me));
+  }
+
+  // ------------------------------------------------------------------ the server's marks
+
+  /**
+   * UNREAD, after each sign-in and catch-up: every conversation's counts and mark. It also
+   * brings the direct conversations (the server lists everyone we have exchanged messages
+   * with), in its order, most recent first.
+   */
+  async sync(): Promise<void> {
+    const list = await this.session.client.unread();
+    // Oldest first, so that each `touch` puts the next more recent one above it.
+    for (const info of [...list].reverse()) {
+      const key = nameKey(info.target);
+      const conv = isChannel(info.target) ? this.conversations.get(key) : this.conversations.ensureDm(info.target);
+      if (!conv) continue;
+      if (conv.kind === 'dm') this.conversations.touch(conv);
+      const mark = this.ensure(key);
+      mark.readId = Math.max(mark.readId, info.readId);
+      mark.sent = Math.max(mark.sent, mark.readId);
+      mark.lastId = info.lastId;
+      const viewing = this.conversations.isViewing(conv);
+      mark.unread = viewing ? 0 : info.unread;
+      mark.mentions = viewing ? 0 : info.mentions;
+    }
+    this.check();
+  }
+
+  /** Ask UNREAD again soon: a READ from elsewhere left counts this page cannot work out. */
+  private resync(): void {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => {
+      if (this.session.ready) this.sync().catch(() => {});
+    }, 200);
+  }
+
+  /** Another connection of ours read `target` up to `id`. */
+  private onRead(target: string, id: number): void {
+    const key = nameKey(target);
+    const mark = this.ensure(key);
+    if (id <= mark.readId) return;
+    mark.readId = id;
+    mark.sent = Math.max(mark.sent, id);
+    const conv = this.conversations.get(key);
+    if (!conv || this.conversations.isViewing(conv)) return;
+    this.recount(conv, mark);
+  }
+
+  /**
+   * Count what is unread after the mark from the messages held. Ids in a conversation
+   * follow each other without a gap (spec §6), so holding `newest - readId` of them after
+   * the mark means holding all of them; otherwise the server counts (UNREAD).
+   */
+  private recount(conv: Conversation, mark: ReadMark): void {
+    const newest = Math.max(conv.lastId, mark.lastId);
+    if (mark.readId >= newest) {
+      mark.unread = 0;
+      mark.mentions = 0;
+      return;
+    }
+    const after = conv.items.filter((i): i is MessageItem => i.kind === 'msg' && i.id > mark.readId);
+    if (after.length < newest - mark.readId) {
+      this.resync();
+      return;
+    }
+    const others = after.filter((m) => !m.mine);
+    mark.unread = others.length;
+    mark.mentions = others.filter((m) => this.callsMe(conv, m)).length;
+  }
+
+  // ------------------------------------------------------------------ this page
+
+  private onMessages(conv: Conversation, fresh: MessageItem[]): void {
+    const mark = this.ensure(conv.key);
+    mark.lastId = Math.max(mark.lastId, conv.lastId);
+    if (this.conversations.isViewing(conv)) {
+      this.check();
+      return;
+    }
+    const others = fresh.filter((m) => !m.mine && m.id > mark.readId);
+    mark.unread += others.length;
+    mark.mentions += others.filter((m) => this.callsMe(conv, m)).length;
+  }
+
+  /**
+   * Opened: the badge clears, and the "New" divider goes where the person left off; it stays
+   * while they look, and moves on next time they open it.
+   */
+  private onOpened(conv: Conversation, again: boolean): void {
+    const mark = this.ensure(conv.key);
+    if (!again) mark.divider = mark.unread > 0 ? mark.readId : null;
+    mark.unread = 0;
+    mark.mentions = 0;
+    this.check();
+  }
+
+  /** The page became visible again: what is on screen has been seen. */
+  pageShown(): void {
+    const conv = this.conversations.active;
+    if (!conv || !this.conversations.isViewing(conv)) return;
+    const mark = this.ensure(conv.key);
+    if (mark.unread > 0 && mark.divider === null) mark.divider = mark.readId;
+    mark.unread = 0;
+    mark.mentions = 0;
+    this.check();
+  }
+
+  /** MessageList: whether the newest message of `key` is in view (at the bottom, or visible). */
+  setSeeing(key: string, seeing: boolean): void {
+    if (seeing) this.seeing = key;
+    else if (this.seeing === key) this.seeing = null;
+    this.check();
+  }
+
+  /** Esc: the conversation on screen is read, all of it, now. */
+  markRead(conv: Conversation): void {
+    const mark = this.ensure(conv.key);
+    mark.unread = 0;
+    mark.mentions = 0;
+    mark.divider = null;
+    clearTimeout(this.readTimer);
+    this.readTimer = undefined;
+    void this.send(conv);
+  }
+
+  /** The newest message held of the conversation on screen is in view: mark it read, soon. */
+  private check(): void {
+    const conv = this.conversations.active;
+    if (!conv || !this.readable(conv) || this.seeing !== conv.key) return;
+    if (this.readTimer !== undefined) return; // one is due: it sends the newest id then
+    this.readTimer = setTimeout(() => {
+      this.readTimer = undefined;
+      const now = this.conversations.active;
+      if (now && this.readable(now) && this.seeing === now.key) void this.send(now);
+    }, READ_DELAY_MS);
+  }
+
+  /** Is there something newer than the mark to send for `conv`, while it is on screen? */
+  private readable(conv: Conversation): boolean {
+    const mark = this.of(conv.key);
+    return this.session.ready && conv.loaded && this.conversations.isViewing(conv) && conv.lastId > Math.max(mark.readId, mark.sent);
+  }
+
+  /** READ the newest id held: never one this page has not received. */
+  private async send(conv: Conversation): Promise<void> {
+    const mark = this.ensure(conv.key);
+    const id = conv.lastId;
+    if (!this.session.ready || id <= Math.max(mark.readId, mark.sent)) return;
+    mark.sent = id;
+    try {
+      await this.session.client.read(conv.name, id);
+      mark.readId = Math.max(mark.readId, id);
+    } catch (e) {
+      // Try again with the next message (a drop, or a server that did not store it).
+      if (mark.sent === id) mark.sent = mark.readId;
+      if (!(e instanceof ServerError)) console.error('READ failed', e);
+    }
+  }
+}
