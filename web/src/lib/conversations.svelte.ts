@@ -18,6 +18,11 @@ type Listeners = {
   opened: (conv: Conversation, again: boolean) => void;
   /** `key` is gone: we left the channel. */
   dropped: (key: string) => void;
+  /**
+   * `conv`'s latest page has been fetched. It may have brought nothing new (the messages
+   * held already were the newest), so this, not `messages`, says it may now be marked read.
+   */
+  loaded: (conv: Conversation) => void;
 };
 
 /**
@@ -52,7 +57,7 @@ export class Conversations {
   private directoryStale = false;
   /** Hands out `activity`: a larger number is more recent. */
   private activitySeq = 0;
-  private readonly listeners: { [K in keyof Listeners]: Listeners[K][] } = { messages: [], opened: [], dropped: [] };
+  private readonly listeners: { [K in keyof Listeners]: Listeners[K][] } = { messages: [], opened: [], dropped: [], loaded: [] };
 
   constructor(session: Session, people: People) {
     this.session = session;
@@ -132,6 +137,11 @@ export class Conversations {
     if (fresh.length === 0) return;
     this.touch(conv);
     this.emitMessages(conv, fresh, true);
+  }
+
+  /** history.ts: the latest page of `conv` is in. */
+  emitLoaded(conv: Conversation): void {
+    for (const fn of this.listeners.loaded) fn(conv);
   }
 
   /** Tell the listeners about messages new to this page (history.ts too, for what was missed). */

@@ -32,6 +32,7 @@ export async function loadLatest(convs: Conversations, conv: Conversation): Prom
     conv.hasOlder = maybeOlder(page);
     conv.loaded = true;
     conv.loadError = '';
+    convs.emitLoaded(conv);
   } catch (e) {
     // A direct conversation with someone the server no longer knows has no history: that is
     // an empty conversation, not a failure.

@@ -81,6 +81,10 @@ export class ReadState {
     conversations.on('messages', (conv, fresh) => this.onMessages(conv, fresh));
     conversations.on('opened', (conv, again) => this.onOpened(conv, again));
     conversations.on('dropped', (key) => this.marks.delete(key));
+    // A conversation opened before its history came in is readable only now.
+    conversations.on('loaded', (conv) => {
+      if (this.conversations.isViewing(conv)) this.check();
+    });
   }
 
   /** For reading (components): the mark of `key`, or an empty one. */
