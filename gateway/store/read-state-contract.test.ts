@@ -103,5 +103,15 @@ for (const backend of backends) {
       expect(refused).toBeNull();
       expect(await summary('@jane', ['#general'])).toEqual(['#General 1/0 read 0 of 1']);
     });
+
+    it('a direct conversation of a failed batch is not listed; once one commits, it is', async () => {
+      // The second message is queued for a user who does not exist: the batch fails after the
+      // first has been written inside it.
+      const failing = [append('@john', '@kim', 'lost'), append('@john', '@kim', 'also lost', '@ghost')];
+      expect(await store.commit(failing).catch(() => null)).toBeNull();
+      expect(await summary('@john', [])).toEqual([]);
+      await ok([append('@john', '@kim', 'kept')]);
+      expect(await summary('@john', [])).toEqual(['@kim 1/0 read 0 of 1']);
+    });
   });
 }

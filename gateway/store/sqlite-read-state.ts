@@ -35,6 +35,12 @@ export function prepareReadState(db: Database.Database) {
     ),
   };
 
+  // Pairs of users known to have talked (their rows are committed): a DM between them needs no
+  // insert. Bounded; forgetting only costs an INSERT OR IGNORE that changes nothing.
+  const known = new Set<string>();
+  let pending: string[] = [];
+  const KNOWN_MAX = 100_000;
+
   function state(me: string, conversation: string, target: string): ConversationState {
     const last = sql.last.get(conversation) as { lastId: number; ts: string | null } | undefined;
     const readId = (sql.readId.pluck().get(me, conversation) as number | undefined) ?? 0;
@@ -57,10 +63,23 @@ export function prepareReadState(db: Database.Database) {
     /** After a message is stored: whom it mentions, and for a DM, that the two have talked. */
     appended(conversation: string, id: number, from: string, target: string, mentions: string[] | undefined): void {
       for (const user of mentions ?? []) sql.mention.run(conversation, id, user);
-      if (target.startsWith('@')) {
-        sql.partner.run(nameKey(from), nameKey(target), target);
-        sql.partner.run(nameKey(target), nameKey(from), from);
-      }
+      if (!target.startsWith('@')) return;
+      const pair = `${nameKey(from)} ${nameKey(target)}`;
+      if (known.has(pair)) return;
+      sql.partner.run(nameKey(from), nameKey(target), target);
+      sql.partner.run(nameKey(target), nameKey(from), from);
+      pending.push(pair);
+    },
+    /** The batch committed: its pairs are stored. */
+    committed(): void {
+      if (pending.length === 0) return;
+      if (known.size + pending.length > KNOWN_MAX) known.clear();
+      for (const p of pending) known.add(p);
+      pending = [];
+    },
+    /** The batch was rolled back: its pairs may not be stored. */
+    rolledBack(): void {
+      pending = [];
     },
     conversationsOf(handle: string, channels: string[]): ConversationState[] {
       const me = nameKey(handle);

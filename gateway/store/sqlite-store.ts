@@ -100,10 +100,12 @@ export class SqliteStore implements Store {
       this.sql.begin.run();
       const ids = this.runBatch(writes);
       this.sql.commit.run();
+      this.reads.committed();
       this.lastFailure = null;
       return { ids };
     } catch (err) {
       this.lastFailure = err instanceof Error ? err : new Error(String(err));
+      this.reads.rolledBack();
       this.rollbackQuietly();
       if (isStorageFailure(err)) return null;
       throw err;
