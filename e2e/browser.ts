@@ -134,6 +134,67 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: resolve(RESULTS_DIR, `${name}.png`) });
 }
 
+type CutWindow = Window & { __sockets: WebSocket[]; __blockWs: boolean; __deaf: boolean; __mute: boolean };
+
+/**
+ * An init script (`context.addInitScript(installSocketCutter)`) that lets a test cut the
+ * page's WebSocket while the server keeps running, and keep it cut: while blocked (`cut`,
+ * until `restore`; kept in sessionStorage, so across a reload too) new sockets go to a
+ * closed port and fail. `setDeaf` drops what the server sends (its replies are lost on the
+ * way), `setMute` what the page sends (its commands never arrive). `__sockets` lists every
+ * socket the page made, in order.
+ */
+export function installSocketCutter(): void {
+  const w = window as unknown as CutWindow;
+  const Native = window.WebSocket;
+  const onmessage = Object.getOwnPropertyDescriptor(Native.prototype, 'onmessage')!;
+  w.__sockets = [];
+  w.__blockWs = sessionStorage.getItem('test.blockWs') === '1';
+  w.__deaf = false;
+  w.__mute = false;
+  window.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(w.__blockWs ? 'ws://127.0.0.1:9/' : url, protocols);
+      w.__sockets.push(this);
+      const send = this.send.bind(this);
+      this.send = (data) => {
+        if (!w.__mute) send(data);
+      };
+      Object.defineProperty(this, 'onmessage', {
+        get: () => onmessage.get!.call(this),
+        set: (fn: ((ev: MessageEvent) => void) | null) =>
+          onmessage.set!.call(this, fn && ((ev: MessageEvent) => {
+            if (!w.__deaf) fn.call(this, ev);
+          })),
+      });
+    }
+  };
+}
+
+/** Close the page's sockets and fail new ones, until `restore`. */
+export const cut = (page: Page): Promise<void> =>
+  page.evaluate(() => {
+    const w = window as unknown as CutWindow;
+    w.__blockWs = true;
+    sessionStorage.setItem('test.blockWs', '1');
+    for (const ws of w.__sockets) ws.close();
+  });
+export const restore = (page: Page): Promise<void> =>
+  page.evaluate(() => {
+    const w = window as unknown as CutWindow;
+    w.__blockWs = false;
+    w.__deaf = false;
+    w.__mute = false;
+    sessionStorage.removeItem('test.blockWs');
+  });
+export const setDeaf = (page: Page, on: boolean): Promise<void> =>
+  page.evaluate((v) => void ((window as unknown as CutWindow).__deaf = v), on);
+export const setMute = (page: Page, on: boolean): Promise<void> =>
+  page.evaluate((v) => void ((window as unknown as CutWindow).__mute = v), on);
+/** How many sockets the page has opened so far (each reconnect attempt is one). */
+export const socketsMade = (page: Page): Promise<number> =>
+  page.evaluate(() => (window as unknown as CutWindow).__sockets.length);
+
 /** Poll until `check` returns a truthy value; fails with `what` after `timeout`. */
 export async function until<T>(check: () => T | Promise<T>, what: string, timeout = 10_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeout;
@@ -168,7 +229,7 @@ export class TcpUser {
       this.client.reset();
     });
     this.client.on('message', (m) => this.messages.push({ ...m, body: new Uint8Array(m.body) }));
-    for (const ev of ['joined', 'left', 'online', 'offline', 'notice', 'bye'] as const) {
+    for (const ev of ['joined', 'left', 'online', 'offline', 'notice', 'topic', 'bye'] as const) {
       this.client.on(ev, (f) => this.events.push(f));
     }
   }

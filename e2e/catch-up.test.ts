@@ -1,37 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { TestServer } from '../gateway/test-server.ts';
-import { channelItem, connectionState, messageBodies, openApp, person, seeMessage, signIn, TcpUser, until, useServerAndBrowser } from './browser.ts';
-
-type CutWindow = Window & { __sockets: WebSocket[]; __blockWs: boolean };
-
-/**
- * Lets the test cut the page's WebSocket while the server keeps running, and keep it cut:
- * while `__blockWs` is set, new sockets go to a closed port and fail.
- */
-function installSocketCutter(): void {
-  const w = window as unknown as CutWindow;
-  const Native = window.WebSocket;
-  w.__sockets = [];
-  w.__blockWs = false;
-  window.WebSocket = class extends Native {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      super(w.__blockWs ? 'ws://127.0.0.1:9/' : url, protocols);
-      w.__sockets.push(this);
-    }
-  };
-}
-
-const cut = (page: Page) =>
-  page.evaluate(() => {
-    const w = window as unknown as CutWindow;
-    w.__blockWs = true;
-    for (const ws of w.__sockets) ws.close();
-  });
-const restore = (page: Page) =>
-  page.evaluate(() => {
-    (window as unknown as CutWindow).__blockWs = false;
-  });
+import {
+  channelItem, connectionState, cut, installSocketCutter, messageBodies, openApp, person, restore, seeMessage, signIn, TcpUser, until,
+  useServerAndBrowser,
+} from './browser.ts';
 
 // The page's link drops while the server keeps running; messages are posted during the
 // outage and while the page signs in again. Afterwards the page shows each exactly once, in

@@ -1,10 +1,12 @@
 import { Connection } from './connection.svelte.ts';
 import { Conversations } from './conversations.svelte.ts';
 import { Notifications } from './notifications.svelte.ts';
+import { Outbox } from './outbox.svelte.ts';
 import { People } from './people.svelte.ts';
 import { ReadState } from './read-state.svelte.ts';
 import { Session } from './session.svelte.ts';
 import { Settings } from './settings.svelte.ts';
+import { Topics } from './topics.svelte.ts';
 
 export type AppState = {
   settings: Settings;
@@ -13,12 +15,15 @@ export type AppState = {
   conversations: Conversations;
   reads: ReadState;
   notifications: Notifications;
+  outbox: Outbox;
+  topics: Topics;
 };
 
 /**
  * The app's state, wired together. The order matters: each part registers its sign-in steps
  * with the session as it is made, and they run in that order after every REG: catching up
- * (Conversations) before the unread counts (ReadState), which need the channels restored.
+ * (Conversations) before the unread counts (ReadState), which need the channels restored,
+ * and both before the outbox decides what a drop left unanswered, which needs the history.
  */
 export function createAppState(connection: Connection = new Connection()): AppState {
   const settings = new Settings();
@@ -27,5 +32,11 @@ export function createAppState(connection: Connection = new Connection()): AppSt
   const conversations = new Conversations(session, people);
   const reads = new ReadState(session, conversations, settings);
   const notifications = new Notifications(session, conversations, reads, settings);
-  return { settings, session, people, conversations, reads, notifications };
+  const outbox = new Outbox(session, conversations, reads);
+  const topics = new Topics(session, conversations);
+  // A direct conversation opened: is its person a guest (the composer warns)?
+  conversations.on('opened', (conv) => {
+    if (conv.kind === 'dm') void people.checkGuest(conv.name);
+  });
+  return { settings, session, people, conversations, reads, notifications, outbox, topics };
 }

@@ -13,11 +13,24 @@ const MAX_DELAY_MS = 15_000;
 /** A client-side heartbeat notices a dead link that the browser would not report for minutes. */
 const HEARTBEAT_MS = 25_000;
 const HEARTBEAT_TIMEOUT_MS = 10_000;
+/**
+ * After `BYE SHUTDOWN` the server is restarting (a deploy, say) and is usually back within
+ * seconds: try again every 200 to 1,000 ms (random, so a server's worth of clients does not
+ * arrive at once) rather than backing off, for this long; then back off as for any drop.
+ */
+const RESTART_MIN_MS = 200;
+const RESTART_MAX_MS = 1_000;
+const RESTART_WINDOW_MS = 30_000;
 
 /** Exponential backoff with jitter, so clients dropped together do not return together. */
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
   const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt);
   return Math.round(ceiling * (0.5 + random() * 0.5));
+}
+
+/** The wait between attempts while a server that said `BYE SHUTDOWN` restarts. */
+export function restartDelay(random: () => number = Math.random): number {
+  return Math.round(RESTART_MIN_MS + random() * (RESTART_MAX_MS - RESTART_MIN_MS));
 }
 
 /** `/ws` on the page's own origin, which the server's origin check allows. */
@@ -41,6 +54,8 @@ export class Connection {
   private readonly url: string;
   private ws: WebSocket | null = null;
   private attempt = 0;
+  /** Until then (epoch ms) the server is restarting: retry quickly (see RESTART_WINDOW_MS). */
+  private restartUntil = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private readonly openListeners = new Set<() => void>();
@@ -51,6 +66,7 @@ export class Connection {
     this.client = new SlckClient((bytes) => this.write(bytes));
     this.client.on('bye', (bye) => {
       this.lastProblem = bye.reason === 'QUIT' ? '' : bye.text;
+      if (bye.reason === 'SHUTDOWN') this.restartUntil = Date.now() + RESTART_WINDOW_MS;
     });
   }
 
@@ -92,6 +108,7 @@ export class Connection {
   /** The link works end to end (signed in): later drops start the backoff from the beginning. */
   markHealthy(): void {
     this.attempt = 0;
+    this.restartUntil = 0;
   }
 
   /** Close this socket and try again after the backoff delay. */
@@ -142,7 +159,7 @@ export class Connection {
   }
 
   private scheduleRetry(): void {
-    const delay = backoffDelay(this.attempt++);
+    const delay = Date.now() < this.restartUntil ? restartDelay() : backoffDelay(this.attempt++);
     this.state = 'waiting';
     this.retryAt = Date.now() + delay;
     this.retryTimer = setTimeout(() => this.open(), delay);

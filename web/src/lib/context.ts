@@ -1,10 +1,12 @@
 import { createContext } from 'svelte';
 import type { Conversations } from './conversations.svelte.ts';
 import type { Notifications } from './notifications.svelte.ts';
+import type { Outbox } from './outbox.svelte.ts';
 import type { People } from './people.svelte.ts';
 import type { ReadState } from './read-state.svelte.ts';
 import type { Session } from './session.svelte.ts';
 import type { Settings } from './settings.svelte.ts';
+import type { Topics } from './topics.svelte.ts';
 
 // The app's state, one class per concern, made once by App.svelte (lib/app.ts) and provided
 // to every component below it.
@@ -26,3 +28,9 @@ export const [getNotifications, setNotifications] = createContext<Notifications>
 
 /** The person's preferences for this browser. */
 export const [getSettings, setSettings] = createContext<Settings>();
+
+/** What this tab has sent and the server has not yet stored: waiting, sending, or refused. */
+export const [getOutbox, setOutbox] = createContext<Outbox>();
+
+/** Channel topics. */
+export const [getTopics, setTopics] = createContext<Topics>();

@@ -1,8 +1,6 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { ChannelInfo, Delivery } from '../../../core/client.ts';
 import { isChannel, nameKey, nameProblem, DEFAULT_CHANNEL } from '../../../core/names.ts';
-import { LIMITS } from '../../../core/limits.ts';
-import { utf8Length } from '../../../core/bytes.ts';
 import { Conversation, toItem, type MessageItem } from './conversation.svelte.ts';
 import { catchUp, loadLatest, loadOlder } from './history.ts';
 import { byName, type People } from './people.svelte.ts';
@@ -280,27 +278,6 @@ export class Conversations {
     }
   }
 
-  /** Send a message. Returns a problem sentence, or '' once the server has stored it. */
-  async send(conv: Conversation, text: string): Promise<string> {
-    const size = utf8Length(text);
-    if (size > LIMITS.maxBody) {
-      return `Message is ${size.toLocaleString('en')} bytes; the limit is ${LIMITS.maxBody.toLocaleString('en')}`;
-    }
-    if (!this.session.ready) return 'Not connected to the server';
-    try {
-      const sent = await this.session.client.msg(conv.name, text);
-      if ('muted' in sent) {
-        conv.addSystem(`You are muted: message held back (${sent.muted} so far)`);
-        return '';
-      }
-      conv.addMessages([{ kind: 'msg', id: sent.id, ts: sent.ts, from: this.session.me, body: text, mine: true }]);
-      this.touch(conv);
-      return '';
-    } catch (e) {
-      return errorText(e);
-    }
-  }
-
   loadOlder(conv: Conversation): Promise<void> {
     return loadOlder(this, conv);
   }
@@ -310,7 +287,7 @@ export class Conversations {
     conv.members.clear();
     for (const m of members) {
       conv.members.set(nameKey(m.user), m.user);
-      this.people.setPresence(m.user, m.online);
+      this.people.setPresence(m.user, m.online, m.guest === true);
     }
   }
 

@@ -1,5 +1,7 @@
 import { ServerError, type SlckClient } from '../../../core/client.ts';
 import { nameKey, nameProblem } from '../../../core/names.ts';
+import { utf8Length } from '../../../core/bytes.ts';
+import { LIMITS } from '../../../core/limits.ts';
 import { backoffDelay, type Connection } from './connection.svelte.ts';
 import * as storage from './storage.ts';
 
@@ -13,6 +15,17 @@ const TRANSIENT_REG = new Set(['HANDLE_TAKEN', 'RATE_LIMITED']);
 export const SESSION_ENDED = 'Your session has ended (you signed out, or it expired). Sign in with your password.';
 export const SIGNED_OUT_EVERYWHERE = 'You were signed out everywhere, from another tab or device. Sign in with your password.';
 export const SIGNED_OUT_IN_TAB = 'You signed out in another tab of this browser.';
+
+/** What setting a password came to: `code` is the server's ERR code, or '' for a problem found here. */
+export type PasswordResult = { ok: true } | { ok: false; code: string; error: string };
+
+/** Why `password` cannot be one, or ''. The same rules as the server's (spec: REG, §7). */
+export function passwordProblem(password: string): string {
+  if (password === '') return 'Type a password';
+  if (/\s/.test(password)) return 'A password cannot contain spaces';
+  if (utf8Length(password) > LIMITS.maxPassword) return `A password is at most ${LIMITS.maxPassword} bytes`;
+  return '';
+}
 
 /** A step of signing in, run after every successful REG (first time and reconnects alike). */
 type Step = () => Promise<void>;
@@ -139,8 +152,8 @@ export class Session {
       this.signInError = problem.message;
       return;
     }
-    if (/\s/.test(password)) {
-      this.signInError = 'A password cannot contain spaces';
+    if (password !== '' && passwordProblem(password)) {
+      this.signInError = passwordProblem(password);
       return;
     }
     this.me = handle;
@@ -258,6 +271,41 @@ export class Session {
     } catch {
       // Kept the password; a drop meanwhile is noticed by the steps that follow.
     }
+  }
+
+  // ------------------------------------------------------------------ passwords
+
+  /**
+   * Without signing out: a guest claims its handle (PASSWORD <new>), or a claimed user
+   * changes the password (PASSWORD <current> <new>). A claim then asks a session token, as a
+   * password sign-in does, so a reload needs no password. A change ends the user's other
+   * sessions on the server (spec: PASSWORD), but not this connection's, whose token this
+   * browser keeps using.
+   */
+  async setPassword(next: string, current?: string): Promise<PasswordResult> {
+    const problem = passwordProblem(next);
+    if (problem) return { ok: false, code: '', error: problem };
+    if (!this.ready) return { ok: false, code: '', error: 'Not connected to the server: try again once it is back' };
+    const claiming = !this.claimed;
+    try {
+      await this.client.password(next, claiming ? undefined : current);
+    } catch (e) {
+      if (!(e instanceof ServerError)) throw e;
+      if (e.code === 'WRONG_PASSWORD') return { ok: false, code: e.code, error: 'That is not your current password.' };
+      return { ok: false, code: e.code, error: e.code === 'DISCONNECTED' ? 'The connection dropped: try again once it is back' : e.message };
+    }
+    if (claiming) {
+      this.claimed = true;
+      // Kept only until the token comes (askToken forgets it): a drop before that signs in
+      // again with it, as after a password sign-in.
+      this.password = next;
+      await this.askToken();
+      this.remember();
+    } else if (this.password !== undefined) {
+      // No token (a server without them): reconnecting signs in with the password, the new one.
+      this.password = next;
+    }
+    return { ok: true };
   }
 
   /** Which conversation is open, for a reload of this tab. */

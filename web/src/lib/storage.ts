@@ -67,3 +67,21 @@ export const saveToken = (t: SavedToken | null): void => write(local(), TOKEN_KE
 const signedInKey = (handle: string) => `slck.signedIn.${nameKey(handle)}`;
 export const hasSignedIn = (handle: string): boolean => read<boolean>(local(), signedInKey(handle)) === true;
 export const markSignedIn = (handle: string): void => write(local(), signedInKey(handle), true);
+
+/**
+ * What this tab had sent and not yet seen stored (outbox.svelte.ts), so a reload during an
+ * outage does not lose it. Per tab, like the session: another tab does not send it too.
+ */
+export type SavedOutgoing = { key: string; target: string; body: string; state: string; error: string; after: number };
+export type SavedOutbox = { handle: string; items: SavedOutgoing[] };
+const OUTBOX = 'slck.outbox';
+
+export function loadOutbox(): SavedOutbox | null {
+  const v = read<SavedOutbox>(session(), OUTBOX);
+  if (!v || typeof v.handle !== 'string' || !Array.isArray(v.items)) return null;
+  const ok = (i: SavedOutgoing) =>
+    typeof i?.key === 'string' && typeof i.target === 'string' && typeof i.body === 'string' && typeof i.state === 'string' &&
+    typeof i.error === 'string' && typeof i.after === 'number';
+  return { handle: v.handle, items: v.items.filter(ok) };
+}
+export const saveOutbox = (o: SavedOutbox | null): void => write(session(), OUTBOX, o);
