@@ -131,4 +131,27 @@ describe('read state kept by the server', () => {
     await Promise.all([laptop.context.close(), phone.context.close()]);
     await Promise.all([tom.quit(), uma.quit(), raeTcp.quit()]);
   });
+
+  // Issue item 10: Esc marks the conversation on screen read, wherever one is in it.
+  it('Esc marks the open conversation read while scrolled back in it', async () => {
+    const page = (await openApp(browser, server.httpUrl)).page;
+    await signIn(page, 'ivy', PASSWORD);
+    await createChannel(page, '#long');
+    const bob = await TcpUser.as(server.tcpPort, '@bob-esc', '#long');
+    const ivyTcp = await TcpUser.connect(server.tcpPort);
+    await ivyTcp.client.reg('@ivy', PASSWORD);
+    const reads: string[] = [];
+    ivyTcp.client.on('read', (r) => reads.push(`${r.target} ${r.id}`));
+    for (let i = 1; i <= 60; i++) void bob.client.msg('#long', `line ${i}`);
+    await seeMessage(page, 'line 60');
+    await until(() => reads.includes('#long 60'), 'the page to mark what it shows read');
+    // Scrolled back to the top, a new message arrives below, out of view: not read yet.
+    await page.getByTestId('message-list').evaluate((el) => (el.scrollTop = 0));
+    await bob.client.msg('#long', 'below the fold');
+    await page.getByText('below the fold').waitFor({ state: 'attached' });
+    expect(reads).not.toContain('#long 61');
+    await page.keyboard.press('Escape');
+    await until(() => reads.includes('#long 61'), 'Esc to mark #long read up to 61');
+    await Promise.all([bob.quit(), ivyTcp.quit()]);
+  });
 });
