@@ -152,7 +152,7 @@ function validCommand(r: Rng): Buffer {
     case 5:
       return line(r, 'REG', r.pick(USERS), ...(r.chance(0.3) ? ['s3cret'] : []));
     case 6:
-      return b(r.pick(['\r\n', '\n', ' \t \r\n', '\t\n']));
+      return r.chance(0.5) ? b(r.pick(['\r\n', '\n', ' \t \r\n', '\t\n'])) : chatCommand(r);
     case 7:
     case 8: {
       // The one-line form, its length right, one or two over (LF, CRLF), or wrong.
@@ -165,6 +165,20 @@ function validCommand(r: Rng): Buffer {
       const len = bodyLength(r);
       return Buffer.concat([line(r, 'MSG', target(r), String(len)), body(r, len), b(afterBody(r))]);
     }
+  }
+}
+
+/** The chat-feature commands (UNREAD, READ, TOKEN, SIGNOUT, TOPIC), valid and not. */
+function chatCommand(r: Rng): Buffer {
+  switch (r.int(5)) {
+    case 0:
+      return line(r, 'UNREAD', ...(r.chance(0.2) ? ['#general'] : []));
+    case 1:
+      return line(r, 'READ', ...(r.chance(0.9) ? [target(r)] : []), ...(r.chance(0.9) ? [r.pick(['1', '0', '42', 'x', '-1', '9'.repeat(16)])] : []));
+    case 2:
+      return line(r, r.pick(['TOKEN', 'SIGNOUT']), ...(r.chance(0.3) ? [r.pick(['ALL', 'all', 'now'])] : []));
+    default:
+      return line(r, 'TOPIC', r.pick([...CHANNELS, 'general', '#bad!']), ...(r.chance(0.7) ? [r.pick(['Release on Friday', '-', 'caf\xc3\xa9 time', 't'.repeat(r.range(240, 260)), 'red \x1b[31m'])] : []));
   }
 }
 

@@ -4,8 +4,8 @@
  * sorted into one of three kinds, because the harness counts only replies:
  *
  * - `reply`: ends a command's answer (OK, ERR, END, TIME, PONG, BYE);
- * - `data`: CHN, USR, INFO lines, only ever just before their END;
- * - `event`: JOINED, LEFT, ONLINE, OFFLINE, NOTICE, HELLO, and MSG frames, which are live
+ * - `data`: CHN, USR, INFO, UNREAD lines, only ever just before their END;
+ * - `event`: JOINED, LEFT, ONLINE, OFFLINE, NOTICE, HELLO, TOPIC, READ, and MSG frames, which are live
  *   deliveries unless they are the last <n> frames before `END HISTORY <n>`.
  */
 
@@ -31,21 +31,25 @@ const CODES = new Set([
   'LINE_TOO_LONG', 'BAD_LENGTH', 'BODY_TOO_LARGE', 'UNKNOWN_COMMAND', 'BAD_SYNTAX', 'BAD_HANDLE', 'BAD_CHANNEL',
   'BAD_TARGET', 'BAD_PASSWORD', 'NOT_REGISTERED', 'ALREADY_REGISTERED', 'HANDLE_TAKEN', 'PASSWORD_REQUIRED',
   'WRONG_PASSWORD', 'RATE_LIMITED', 'TOO_MANY_CHANNELS', 'NOT_MEMBER', 'NO_SUCH_CHANNEL', 'NO_SUCH_USER',
-  'STORE_FAILED', 'SERVER_BUSY', 'TOO_MANY_CONNECTIONS', 'SERVER_FULL',
+  'STORE_FAILED', 'SERVER_BUSY', 'TOO_MANY_CONNECTIONS', 'SERVER_FULL', 'BAD_TOKEN', 'NOT_CLAIMED',
 ]);
 
 /** Each frame's line, by its first word. The text after the fixed words is free. */
 const SHAPES: Record<string, { kind: Frame['kind']; re: RegExp }> = {
   HELLO: { kind: 'event', re: /^HELLO [^ ]+ 1 [^ ]+ .+$/ },
-  OK: { kind: 'reply', re: new RegExp(`^OK( ${ID} ${TS}| MUTED [1-9]\\d*)?$`) },
+  OK: { kind: 'reply', re: new RegExp(`^OK( ${ID} ${TS}| MUTED [1-9]\\d*| [A-Za-z0-9_-]{43} ${TS})?$`) },
   ERR: { kind: 'reply', re: /^ERR ([A-Z_]+) [^ ].*$/ },
-  END: { kind: 'reply', re: new RegExp(`^END (CHNS|USRS|HISTORY|HELP) (0|[1-9]\\d*)$|^END CHNS (0|[1-9]\\d*) MORE ${CH}$`) },
+  END: { kind: 'reply', re: new RegExp(`^END (CHNS|USRS|HISTORY|HELP|UNREAD) (0|[1-9]\\d*)$|^END TOPIC 1$|^END CHNS (0|[1-9]\\d*) MORE ${CH}$`) },
   TIME: { kind: 'reply', re: new RegExp(`^TIME ${TS}$`) },
   PONG: { kind: 'reply', re: /^PONG( [^ ]+)?$/ },
   BYE: { kind: 'reply', re: /^BYE [A-Z_]+ .+$/ },
   CHN: { kind: 'data', re: new RegExp(`^CHN ${CH} (0|[1-9]\\d*)$`) },
   USR: { kind: 'data', re: new RegExp(`^USR ${USER} (online|offline)( guest)?$`) },
   INFO: { kind: 'data', re: /^INFO( .*)?$/ },
+  UNREAD: { kind: 'data', re: new RegExp(`^UNREAD (${CH}|${USER})( (0|[1-9]\\d*)){4}$`) },
+  // A topic answers TOPIC, and is news when a member sets it: either way no reply of its own.
+  TOPIC: { kind: 'event', re: new RegExp(`^TOPIC ${CH} (${USER}|-)( [^ ].*)?$`) },
+  READ: { kind: 'event', re: new RegExp(`^READ (${CH}|${USER}) (0|[1-9]\\d*)$`) },
   JOINED: { kind: 'event', re: new RegExp(`^JOINED ${CH} ${USER}$`) },
   LEFT: { kind: 'event', re: new RegExp(`^LEFT ${CH} ${USER}$`) },
   ONLINE: { kind: 'event', re: new RegExp(`^ONLINE ${USER}$`) },
@@ -61,7 +65,8 @@ export function replyKeys(line: string): string[] {
   const w = line.split(' ');
   switch (w[0]) {
     case 'OK':
-      return [w.length === 1 ? 'OK' : w[1] === 'MUTED' ? 'OK-MUTED' : 'OK-MSG'];
+      if (w.length === 1) return ['OK'];
+      return [w[1] === 'MUTED' ? 'OK-MUTED' : /^\d+$/.test(w[1]) ? 'OK-MSG' : 'OK-TOKEN'];
     case 'ERR':
       return [`ERR:${w[1]}`];
     case 'END':

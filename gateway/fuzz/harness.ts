@@ -162,10 +162,11 @@ export class Wire {
     }
     const [, verb, count] = f.line.split(' ');
     const n = Number(count);
-    const want = { CHNS: 'CHN', USRS: 'USR', HELP: 'INFO', HISTORY: 'MSG' }[verb];
+    const want = { CHNS: 'CHN', USRS: 'USR', HELP: 'INFO', HISTORY: 'MSG', UNREAD: 'UNREAD', TOPIC: 'TOPIC' }[verb];
     const tail = this.since.slice(this.since.length - n);
     if (n > this.since.length || tail.some((x) => x.type !== want)) this.bad.push(`${f.line} does not follow ${n} ${want} frames`);
-    if (verb !== 'HISTORY' && data.length !== n) this.bad.push(`${f.line} after ${data.length} data lines`);
+    // HISTORY's MSGs and TOPIC's line are also what live news looks like: events, not data.
+    if (verb !== 'HISTORY' && verb !== 'TOPIC' && data.length !== n) this.bad.push(`${f.line} after ${data.length} data lines`);
     if (verb === 'HISTORY' && data.length) this.bad.push(`${data.length} data lines inside ${f.line}`);
   }
 }

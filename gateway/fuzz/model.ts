@@ -12,6 +12,8 @@
  * `ERR:<CODE>`, `END:<VERB>`, `TIME`, `PONG` (any token), `PONG:<token>`, `BYE:QUIT`.
  */
 
+import { chatReplies } from './model-chat.ts';
+
 /** Spec section 7 limits, restated here on purpose (not imported from core/limits.ts). */
 export const MAX_LINE = 4096;
 export const MAX_BODY = 65_536;
@@ -271,8 +273,10 @@ export class WireModel {
         this.quit = true;
         this.mode = 'closed';
         return;
-      default:
-        return this.push('UNKNOWN', cmd, ['ERR:UNKNOWN_COMMAND']);
+      default: {
+        const rest = args.length >= 2 ? line.subarray(ws[2].start, ws[ws.length - 1].end) : new Uint8Array(0);
+        return this.push(verb, cmd, chatReplies(verb, args, rest, s) ?? ['ERR:UNKNOWN_COMMAND']);
+      }
     }
   }
 

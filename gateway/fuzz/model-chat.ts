@@ -1,0 +1,67 @@
+/**
+ * The model's rules for the chat-feature commands (docs/PROTOCOL.md section 2: UNREAD and
+ * READ, TOKEN and SIGNOUT, TOPIC), kept apart from model.ts so each stays readable. Like the
+ * rest of the model they are written from the spec text, not from core/: for a command, the
+ * replies the spec allows, given what the model knows of the session (whether it has
+ * registered, the channels it joined). A syntax error may come before or after
+ * NOT_REGISTERED; where the spec does not order two checks, both codes are allowed.
+ */
+export type ChatSession = { registered: boolean; joined: Set<string> };
+
+const isNameByte = (b: number) =>
+  (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b === 95 || b === 45 || b === 46;
+const name = (w: Uint8Array, sigil: number) =>
+  w[0] === sigil && w.length >= 2 && w.length <= 33 && w.subarray(1).every(isNameByte);
+const text = (w: Uint8Array) => Buffer.from(w.buffer, w.byteOffset, w.length).toString('latin1');
+const key = (w: Uint8Array) => text(w).toLowerCase();
+const digits = (w: Uint8Array, max: number) => w.length >= 1 && w.length <= max && w.every((b) => b >= 48 && b <= 57);
+
+/** Codes for a conversation target (READ): a channel or a user; empty when it is fine. */
+function targetProblems(w: Uint8Array): string[] {
+  if (w[0] === 35) return name(w, 35) ? [] : ['ERR:BAD_CHANNEL', 'ERR:BAD_TARGET'];
+  if (w[0] === 64) return name(w, 64) ? [] : ['ERR:BAD_HANDLE', 'ERR:BAD_TARGET'];
+  return ['ERR:BAD_TARGET'];
+}
+
+/**
+ * The replies owed for `verb` (upper case), or null when it is not one of these commands.
+ * `rest`: the bytes of the line after the first argument and the blanks after it (TOPIC's
+ * free text), line end and trailing blanks removed.
+ */
+export function chatReplies(verb: string, args: Uint8Array[], rest: Uint8Array, s: ChatSession): string[] | null {
+  const needsReg = (syntax: string[], ok: string[]) => (s.registered ? (syntax.length ? syntax : ok) : [...syntax, 'ERR:NOT_REGISTERED']);
+  switch (verb) {
+    case 'UNREAD':
+      return needsReg(args.length ? ['ERR:BAD_SYNTAX'] : [], ['END:UNREAD']);
+    case 'TOKEN':
+      // The fuzzer's user may be a guest (no token) or claimed (a token).
+      return needsReg(args.length ? ['ERR:BAD_SYNTAX'] : [], ['ERR:NOT_CLAIMED', 'OK-TOKEN']);
+    case 'SIGNOUT': {
+      const ok = args.length === 0 || (args.length === 1 && key(args[0]) === 'all');
+      return needsReg(ok ? [] : ['ERR:BAD_SYNTAX'], ['OK']);
+    }
+    case 'READ': {
+      if (args.length !== 2) return needsReg(['ERR:BAD_SYNTAX'], []);
+      const syntax = [...targetProblems(args[0])];
+      if (!digits(args[1], 15)) syntax.push('ERR:BAD_SYNTAX');
+      if (syntax.length) return needsReg(syntax, []);
+      if (args[0][0] === 64) return needsReg([], ['OK', 'ERR:NO_SUCH_USER']);
+      return needsReg([], s.joined.has(key(args[0])) ? ['OK'] : ['ERR:NOT_MEMBER', 'ERR:NO_SUCH_CHANNEL']);
+    }
+    case 'TOPIC': {
+      if (args.length === 0) return needsReg(['ERR:BAD_SYNTAX'], []);
+      if (!name(args[0], 35)) return needsReg(['ERR:BAD_CHANNEL'], []);
+      if (args.length === 1) return needsReg([], ['END:TOPIC', 'ERR:NO_SUCH_CHANNEL']);
+      // A topic is printable (no byte under 32, no DEL) and at most 250 bytes of UTF-8.
+      const control = rest.some((b) => b < 32 || b === 127);
+      const ascii = rest.every((b) => b < 128);
+      const member = s.joined.has(key(args[0])) ? ['OK'] : ['ERR:NOT_MEMBER', 'ERR:NO_SUCH_CHANNEL'];
+      if (control) return needsReg(['ERR:BAD_SYNTAX'], []);
+      // Bytes that are not valid UTF-8 are read as U+FFFD, which changes the length: either.
+      if (!ascii) return needsReg([], ['ERR:BAD_SYNTAX', ...member]);
+      return needsReg(rest.length > 250 ? ['ERR:BAD_SYNTAX'] : [], member);
+    }
+    default:
+      return null;
+  }
+}
