@@ -113,7 +113,12 @@ describe('a browser resumes on another node after its node is killed', () => {
     const dm: string[] = [];
     await send(page, 'alice on node 1: hello');
     general.push('alice on node 1: hello');
-    const got = await tom.waitForMessage((m) => m.from === '@alice' && m.target === '#general', "alice's first message");
+    // If it never comes, say what the page shows (a message waiting or refused) and what tom got.
+    const got = await tom.waitForMessage((m) => m.from === '@alice' && m.target === '#general', "alice's first message").catch(async (e: Error) => {
+      const shown = await page.locator('main').innerText().catch(() => '(unreadable)');
+      const heard = tom.messages.map((m) => `${m.target} ${m.from} ${text(m.body)}`).join(' | ');
+      throw new Error(`${e.message}\nthe page shows:\n${shown}\ntom got: ${heard || 'nothing'}`);
+    });
     expect(text(got.body)).toBe('alice on node 1: hello');
     for (const m of ['tom on node 2: hi alice', 'tom on node 2: how is node 1?']) {
       await tom.client.msg('#general', m);
