@@ -165,6 +165,8 @@ describe('the outbox', () => {
     await send(page, 'back again');
     await ravi2.waitForMessage((m) => text(m.body) === 'back again', 'the next message');
     expect(bodiesFrom(ravi2, '@quinn')).toEqual(['are you there?', 'back again']);
+    // The page shows it as sent once its OK is back, which may come after ravi has it.
+    await seeMessage(page, 'back again');
     expect(await messageBodies(page).allInnerTexts()).toEqual(['are you there?', 'back again']);
     expect(problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
     await page.context().close();
