@@ -1,7 +1,7 @@
 /**
  * SLCK on several nodes: `npm run bench:cluster -- [options]`.
  *
- * Real PostgreSQL (fsync on) and Redis on free ports of 127.0.0.1 (gateway/test-services.ts),
+ * Real PostgreSQL (fsync on) and Redis on free ports of 127.0.0.1 (gateway/test/support/services.ts),
  * real nodes (`gateway/main.ts --database-url … --redis-url … --node-id nX`) as child
  * processes, load generators in other child processes. Scenarios (docs/PERFORMANCE.md,
  * "Several nodes"):

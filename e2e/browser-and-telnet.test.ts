@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { channelItem, connectionState, messageBodies, openApp, screenshot, seeMessage, send, signIn, TcpUser, text, useServerAndBrowser } from './browser.ts';
 
 // Spec 1: a browser user and a telnet user in #general talk both ways.

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { startServer, type TestServer } from '../gateway/test-server.ts';
+import { startServer, type TestServer } from '../gateway/test/support/server.ts';
 import type { Config } from '../gateway/config.ts';
 import { SlckClient, type Delivery } from '../core/client.ts';
 import type { ServerFrame } from '../core/frames.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import {
   channelItem, connectionState, cut, installSocketCutter, messageBodies, openApp, person, restore, seeMessage, signIn, TcpUser, until,
   useServerAndBrowser,

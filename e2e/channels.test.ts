@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { channelItem, member, openApp, screenshot, signIn, until, useServerAndBrowser } from './browser.ts';
 
 const directoryItem = (page: Page, name: string) => page.locator(`[data-testid="directory-item"][data-name="${name}"]`);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startCluster, type Cluster } from '../gateway/cluster/test-cluster.ts';
-import { startPostgres, startRedis, type TestPostgres, type TestRedis } from '../gateway/test-services.ts';
+import { startCluster, type Cluster } from '../gateway/test/cluster/test-cluster.ts';
+import { startPostgres, startRedis, type TestPostgres, type TestRedis } from '../gateway/test/support/services.ts';
 import { startBalancer, type Balancer } from './balancer.ts';
 import {
   channelItem, connectionState, dmItem, launchBrowser, messageBodies, openApp, screenshot, seeMessage, send, signIn,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { dmItem, openApp, person, screenshot, seeMessage, send, signIn, useServerAndBrowser } from './browser.ts';
 
 // Spec 2: two browsers exchange direct messages; closing one shows it offline to the other.

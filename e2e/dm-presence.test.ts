@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { dmItem, openApp, person, seeMessage, signIn, TcpUser, useServerAndBrowser } from './browser.ts';
 
 // A telnet user who shares no channel with the browser user writes to them directly: the

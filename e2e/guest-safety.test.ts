@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { connectionState, openApp, person, screenshot, seeMessage, send, signIn, TcpUser, useServerAndBrowser } from './browser.ts';
 
 /** Try to sign in and return what the form says went wrong. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { openApp, signIn, until, useServerAndBrowser } from './browser.ts';
 
 // The server closes connections that never sign in (--register-timeout-ms). A sign-in page

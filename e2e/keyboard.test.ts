@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { channelItem, dmItem, openApp, signIn, TcpUser, until, useServerAndBrowser } from './browser.ts';
 
 const title = (page: Page) => page.getByTestId('conversation-title');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startServer } from '../gateway/test-server.ts';
+import { startServer } from '../gateway/test/support/server.ts';
 
 type Outcome = { opened: true; first: string } | { opened: false; status: number | undefined };
 

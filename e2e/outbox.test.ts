@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type TestServer } from '../gateway/test-server.ts';
+import { startServer, type TestServer } from '../gateway/test/support/server.ts';
 import {
   composer, connectionState, cut, installSocketCutter, launchBrowser, messageBodies, openApp, person, restore, screenshot,
   seeMessage, send, setDeaf, setMute, signIn, socketsMade, TcpUser, text, until,

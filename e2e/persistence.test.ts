@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
+import { startServer } from '../gateway/test/support/server.ts';
 import {
   channelItem, connectionState, dmItem, launchBrowser, openApp, person, screenshot, seeMessage, send, signIn, TcpUser, text,
 } from './browser.ts';

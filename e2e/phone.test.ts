@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { channelItem, openApp, screenshot, seeMessage, send, signIn, TcpUser, text, useServerAndBrowser } from './browser.ts';
 
 // The app at phone width (375 px): sidebar and conversation take turns.

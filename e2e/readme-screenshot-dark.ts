@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startServer } from '../gateway/test-server.ts';
+import { startServer } from '../gateway/test/support/server.ts';
 import { channelItem, launchBrowser, openApp, seeMessage, send, signIn, TcpUser } from './browser.ts';
 
 const OUT = resolve(import.meta.dirname, '../docs/screenshot-dark.png');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
+import { startServer } from '../gateway/test/support/server.ts';
 import { composer, connectionState, launchBrowser, openApp, screenshot, seeMessage, send, signIn, TcpUser, text } from './browser.ts';
 
 // Spec 5: the server restarts; the page shows it is disconnected, comes back by itself and

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { channelItem, messageBodies, openApp, seeMessage, signIn, TcpUser, until, useServerAndBrowser } from './browser.ts';
 
 const body = (i: number) => `message ${i} of the day`;

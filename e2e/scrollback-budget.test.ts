@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startServer, type TestServer } from '../gateway/test-server.ts';
+import { startServer, type TestServer } from '../gateway/test/support/server.ts';
 import { launchBrowser, messageBodies, openApp, seeMessage, signIn, TcpUser, until } from './browser.ts';
 
 // A HISTORY reply stops at a byte budget (spec: HISTORY), so a page of long messages holds

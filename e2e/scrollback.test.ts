@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { messageBodies, openApp, seeMessage, send, signIn, TcpUser, until, useServerAndBrowser } from './browser.ts';
 
 // Opening a conversation loads its latest page; scrolling up loads older pages; new messages

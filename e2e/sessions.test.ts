@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startServer } from '../gateway/test-server.ts';
+import { startServer } from '../gateway/test/support/server.ts';
 import { connectionState, launchBrowser, openApp, seeMessage, signIn, TcpUser } from './browser.ts';
 
 const PASSWORD = 'sessions-pass';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { connectionState, openApp, screenshot, signIn, TcpUser, useServerAndBrowser } from './browser.ts';
 
 async function attempt(page: Page, handle: string, password = ''): Promise<string> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { messageBodies, openApp, seeMessage, send, sendPasted, signIn, TcpUser, useServerAndBrowser } from './browser.ts';
 
 const MARKUP = '<img src=x onerror=alert(1)>';

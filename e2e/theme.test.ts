@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { connectionState, dmItem, openApp, screenshot, seeMessage, send, signIn, TcpUser, until, useServerAndBrowser } from './browser.ts';
 
 /** Relative luminance (WCAG: 0 is black, 1 is white) of a computed CSS colour. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { TestServer } from '../gateway/test-server.ts';
+import type { TestServer } from '../gateway/test/support/server.ts';
 import { connectionState, dmItem, openApp, seeMessage, send, signIn, TcpUser, text, until, useServerAndBrowser } from './browser.ts';
 
 const mineIn = (page: Page, body: string) =>

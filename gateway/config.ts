@@ -2,8 +2,8 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { nameProblem } from '../core/names.ts';
-import { defaultMaxConnections } from './admission.ts';
-import { GUARD_DEFAULTS } from './flood.ts';
+import { defaultMaxConnections } from './limits/admission.ts';
+import { GUARD_DEFAULTS } from './limits/flood.ts';
 
 export type Config = {
   host: string;

@@ -1,6 +1,6 @@
 import { buildApp, makeLogger, VERSION } from './app.ts';
 import { parseConfig, usage } from './config.ts';
-import { formatSummary } from './summary.ts';
+import { formatSummary } from './hub/summary.ts';
 
 /** Parse options, listen, and stop gracefully on SIGINT/SIGTERM. */
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * A receiving client for the failover scenario that comes back on another node and
- * catches up, logging what it got in the cluster tests' format (gateway/cluster/chat-log.ts,
- * `ClientLog`), so that gateway/cluster/checker.ts can judge the run.
+ * catches up, logging what it got in the cluster tests' format (gateway/test/cluster/chat-log.ts,
+ * `ClientLog`), so that gateway/test/cluster/checker.ts can judge the run.
  *
  * It catches up from the end of the run of ids it has without a hole (`HISTORY <#ch> 500
  * after <that id>`, paging on until a reply is empty), not from the highest id it has seen:
@@ -11,7 +11,7 @@
  * the bench's report in docs/PERFORMANCE.md.)
  */
 import { encodeCommand, fromUtf8, nameKey, type Delivery, type ServerFrame } from '../../core/index.ts';
-import type { ClientLog, Via } from '../../gateway/cluster/chat-log.ts';
+import type { ClientLog, Via } from '../../gateway/test/cluster/chat-log.ts';
 import { Connection, type Clock } from '../load/connection.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

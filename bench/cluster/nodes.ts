@@ -3,7 +3,7 @@
  * starts the server (`node --import tsx --max-semi-space-size=2 gateway/main.ts`), plus the
  * bench's flags: 127.0.0.1, free ports, `--log-level warn`, `--msg-rate 0` (load, not flood
  * control, is measured) and `--node-id`. Ports are read from the start-up banner, as
- * gateway/cluster/test-cluster.ts and bench/load/server.ts do.
+ * gateway/test/cluster/test-cluster.ts and bench/load/server.ts do.
  *
  * `SLCK_ROOT` (default: this repository) names the checkout whose server is run, as for the
  * cluster tests: the bench can measure a snapshot (`git archive HEAD`, with a `node_modules`

@@ -1,6 +1,6 @@
 /**
  * (4) A Redis stall and (5) a node killed, at low steady rates, judged by the cluster tests'
- * checker (gateway/cluster/checker.ts): every client logs what it sent, how each send ended
+ * checker (gateway/test/cluster/checker.ts): every client logs what it sent, how each send ended
  * and every message it got (live or by HISTORY), in chat-log.ts's format, and the checker
  * compares the logs with the messages PostgreSQL holds afterwards: lost, delivered twice,
  * gaps in ids, reordered, acknowledged or delivered but not stored. Senders and the stall's
@@ -9,9 +9,9 @@
  * times are `Date.now()` (1 ms).
  */
 import { createClient } from 'redis';
-import { LoggedClient, type LogEntry } from '../../gateway/cluster/chat-log.ts';
+import { LoggedClient, type LogEntry } from '../../gateway/test/cluster/chat-log.ts';
 import { CatchUpClient, type Comeback } from './catch-up-client.ts';
-import { check, explain, isClean, type CheckResult } from '../../gateway/cluster/checker.ts';
+import { check, explain, isClean, type CheckResult } from '../../gateway/test/cluster/checker.ts';
 import { Histogram } from '../load/histogram.ts';
 import { METRIC, delta, fix, scrape, sleep, thousands, type Context, type Row } from './common.ts';
 import { startNodes, stopNodes } from './nodes.ts';

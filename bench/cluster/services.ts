@@ -1,13 +1,13 @@
 /**
- * PostgreSQL and Redis for the cluster bench: the real servers of gateway/test-services.ts
+ * PostgreSQL and Redis for the cluster bench: the real servers of gateway/test/support/services.ts
  * (Debian's packages, free ports, temporary directories, PostgreSQL with fsync and
  * synchronous_commit on). One PostgreSQL for the whole run, with a fresh database per
  * scenario; a fresh Redis per scenario. And the CPU time each has used, read from /proc.
  */
 import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import pg from 'pg';
-import * as services from '../../gateway/test-services.ts';
-import type { TestPostgres, TestRedis } from '../../gateway/test-services.ts';
+import * as services from '../../gateway/test/support/services.ts';
+import type { TestPostgres, TestRedis } from '../../gateway/test/support/services.ts';
 import { cpuSeconds } from '../load/server.ts';
 
 export type { TestPostgres, TestRedis };

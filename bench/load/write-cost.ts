@@ -7,7 +7,7 @@
  * counting its own CPU time (user + system) per socket written. Three ways to write K
  * frames of 100 bytes to one socket:
  *   - one frame (K = 1): what a fan-out of one message costs per recipient;
- *   - Buffer.concat of K frames, one write (what gateway/hub.ts does);
+ *   - Buffer.concat of K frames, one write (what gateway/hub/hub.ts does);
  *   - cork, K writes, uncork (one writev, no copy).
  */
 import net from 'node:net';

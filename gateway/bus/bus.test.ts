@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import type { Bus } from './bus.ts';
 import { MemoryBusNetwork } from './memory-bus.ts';
 import { RedisBus } from './redis-bus.ts';
-import { startRedis, type TestRedis } from '../test-services.ts';
+import { startRedis, type TestRedis } from '../test/support/services.ts';
 
 // One contract for both buses, then what only the Redis bus meets: a real redis-server that
 // is killed, stalled and has its subscribers kicked, as happens in production.

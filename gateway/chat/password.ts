@@ -1,4 +1,4 @@
-import { hashPassword, verifyPassword } from '../passwords.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
 import { refuse, type Refusal } from '../sentences.ts';
 import { nameKey } from '../store/keys.ts';
 import type { Caller } from './chat.ts';

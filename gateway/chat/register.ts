@@ -1,4 +1,4 @@
-import { hashPassword, verifyPassword } from '../passwords.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
 import { refuse, type Refusal } from '../sentences.ts';
 import { nameKey } from '../store/keys.ts';
 import type { Registered } from './chat.ts';
@@ -7,7 +7,7 @@ import type { ChatEvent } from './events.ts';
 import type { GroupCommit } from './group-commit.ts';
 import type { Logger } from '../logger.ts';
 import type { Presence } from '../presence/presence.ts';
-import type { SignInLimits } from '../sign-in-limits.ts';
+import type { SignInLimits } from '../limits/sign-in-limits.ts';
 import type { Store } from '../store/store.ts';
 
 /** What signing in needs of the chat service (service.ts passes itself). */

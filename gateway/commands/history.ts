@@ -1,5 +1,5 @@
 import { LIMITS, encodeDelivery } from '../../core/index.ts';
-import type { Conn } from '../conn.ts';
+import type { Conn } from '../hub/conn.ts';
 import type { HistoryQuery, StoredMessage } from '../store/store.ts';
 import type { CommandContext, CommandHandler } from './types.ts';
 

@@ -1,5 +1,5 @@
 import type { ServerFrame } from '../../core/index.ts';
-import type { Conn } from '../conn.ts';
+import type { Conn } from '../hub/conn.ts';
 import type { CommandContext } from './types.ts';
 
 /** Data lines, then `END <verb> <count>`. */

@@ -1,6 +1,6 @@
 import { encodeDelivery, nameKey } from '../../core/index.ts';
 import type { Registered } from '../chat/chat.ts';
-import type { Conn } from '../conn.ts';
+import type { Conn } from '../hub/conn.ts';
 import type { Refusal } from '../sentences.ts';
 import { refuse } from '../sentences.ts';
 import type { CommandContext, CommandHandler } from './types.ts';

@@ -1,7 +1,7 @@
 import type { CommandOf, CommandType, ServerFrame } from '../../core/index.ts';
 import type { Caller, Chat, Registered } from '../chat/chat.ts';
-import type { Conn, Departure } from '../conn.ts';
-import type { ReplyBudget } from '../reply-budget.ts';
+import type { Conn, Departure } from '../hub/conn.ts';
+import type { ReplyBudget } from '../hub/reply-budget.ts';
 
 /**
  * What a command may do: ask the chat rules, and answer its own connection. The hub

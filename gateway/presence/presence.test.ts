@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Presence } from './presence.ts';
 import { MemoryPresence } from './memory-presence.ts';
 import { RedisPresence } from './redis-presence.ts';
-import { startRedis, type TestRedis } from '../test-services.ts';
+import { startRedis, type TestRedis } from '../test/support/services.ts';
 
 // One contract for both, then what only several nodes on one Redis show: a dead node's users
 // go offline by themselves, announced once, and a restarted Redis is refilled.

@@ -7,7 +7,7 @@ import type { CommitResult, NewMessage, Store, StoreWrite } from './store.ts';
 import { MemoryStore } from './memory-store.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.ts';
 import { openPostgresStore } from './postgres-store.ts';
-import { startPostgres, type TestPostgres } from '../test-services.ts';
+import { startPostgres, type TestPostgres } from '../test/support/services.ts';
 
 /**
  * The three stores the contract suites run against (store-contract.test.ts,

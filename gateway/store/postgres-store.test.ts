@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { startPostgres, type TestPostgres } from '../test-services.ts';
+import { startPostgres, type TestPostgres } from '../test/support/services.ts';
 import { openPostgresStore, type PostgresStore } from './postgres-store.ts';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
 import type { NewMessage, StoreWrite } from './store.ts';

@@ -1,0 +1,92 @@
+/**
+ * Channel caps (spec §7, gateway/limits/flood.ts): how many channels one user may be in
+ * (`--max-channels-per-user`) and create an hour (`--channel-create-rate`). Past either,
+ * JOIN is refused with an ERR and nothing changes; joining a channel one is in stays OK.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProtocolError } from '../../core/index.ts';
+import { startServer, type TestServer } from './support/server.ts';
+import { TestClient } from './support/client.ts';
+import type { Config } from '../config.ts';
+
+let server: TestServer | undefined;
+const clients: TestClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.destroy();
+  await server?.close();
+  server = undefined;
+});
+
+async function start(opts: Partial<Config>): Promise<void> {
+  server = await startServer(opts);
+}
+async function user(handle: string, ...channels: string[]): Promise<TestClient> {
+  const c = await TestClient.user(server!.tcpPort, handle, ...channels);
+  clients.push(c);
+  return c;
+}
+
+describe('--max-channels-per-user', () => {
+  it('a JOIN past the cap is refused; joining again one is in, or after leaving one, is OK', async () => {
+    await start({ maxChannelsPerUser: 3, channelCreateRate: 0 });
+    const jane = await user('@jane', '#a', '#b', '#c');
+    expect(await jane.cmd('JOIN #d')).toEqual(['ERR TOO_MANY_CHANNELS You are in 3 channels, the most allowed; leave one first']);
+    // Existing channels count the same as new ones.
+    expect(await jane.cmd('JOIN #general')).toEqual([expect.stringMatching(/^ERR TOO_MANY_CHANNELS /)]);
+    // Nothing was created or joined.
+    expect(await jane.cmd('CHNS')).toEqual(['CHN #a 1', 'CHN #b 1', 'CHN #c 1', 'CHN #general 0', 'END CHNS 4']);
+    expect(await jane.cmd('JOIN #a')).toEqual(['OK']);
+    expect(await jane.cmd('LEAVE #a')).toEqual(['LEFT #a @jane', 'OK']);
+    expect(await jane.cmd('JOIN #d')).toEqual(['JOINED #d @jane', 'OK']);
+  });
+
+  it('counts memberships kept across a reconnect', async () => {
+    await start({ maxChannelsPerUser: 2, channelCreateRate: 0 });
+    const first = await user('@sam', '#x', '#y');
+    first.end();
+    await first.waitClosed();
+    const again = await TestClient.tcp(server!.tcpPort);
+    clients.push(again);
+    await again.until((f) => !(f instanceof ProtocolError) && f.type === 'HELLO');
+    await again.cmd('REG @sam');
+    // REG's JOINED lines for #x and #y come first.
+    expect(await again.cmd('JOIN #z')).toEqual(['JOINED #x @sam', 'JOINED #y @sam', expect.stringMatching(/^ERR TOO_MANY_CHANNELS /)]);
+  });
+});
+
+describe('--channel-create-rate', () => {
+  it('new channels past the rate are refused with a wait; existing ones may still be joined', async () => {
+    await start({ channelCreateRate: 2 });
+    const jane = await user('@jane', '#one', '#two');
+    // 2 an hour: the next one is due in half an hour.
+    expect(await jane.cmd('JOIN #three')).toEqual(['ERR RATE_LIMITED Too many new channels (2 an hour); wait 1800 s']);
+    expect(await jane.cmd('JOIN #general')).toEqual(['JOINED #general @jane', 'OK']);
+    expect((await jane.cmd('CHNS')).at(-1)).toBe('END CHNS 3');
+    // The rate is per user: someone else may create theirs.
+    const john = await user('@john');
+    expect(await john.cmd('JOIN #three')).toEqual(['JOINED #three @john', 'OK']);
+    expect(await jane.cmd('JOIN #three')).toEqual(['JOINED #three @jane', 'OK']);
+  });
+
+  it('holds across connections of the same user', async () => {
+    await start({ channelCreateRate: 1 });
+    const first = await user('@kim', '#mine');
+    first.end();
+    await first.waitClosed();
+    const again = await TestClient.tcp(server!.tcpPort);
+    clients.push(again);
+    await again.until((f) => !(f instanceof ProtocolError) && f.type === 'HELLO');
+    await again.cmd('REG @kim');
+    expect(await again.cmd('JOIN #another')).toEqual(['JOINED #mine @kim', expect.stringMatching(/^ERR RATE_LIMITED /)]);
+  });
+
+  it('a claimed handle in --rate-exempt may create more', async () => {
+    await start({ channelCreateRate: 1, rateExempt: ['@bridge'] });
+    const bot = await TestClient.tcp(server!.tcpPort);
+    clients.push(bot);
+    await bot.until((f) => !(f instanceof ProtocolError) && f.type === 'HELLO');
+    await bot.ok('REG @bridge long-secret');
+    for (const ch of ['#b1', '#b2', '#b3']) await bot.ok(`JOIN ${ch}`);
+  });
+});

@@ -1,0 +1,287 @@
+/**
+ * Three SLCK nodes on one PostgreSQL and one Redis, each its own process, with telnet (TCP)
+ * and WebSocket users spread across them: the chat is one chat whichever node a user is on.
+ * Messages and DMs cross nodes, presence and handles are cluster-wide, an offline DM waits
+ * for its recipient on any node, and two senders on two nodes are seen in one order by all.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ProtocolError } from '../../../core/index.ts';
+import { startPostgres, startRedis, type TestPostgres, type TestRedis } from '../support/services.ts';
+import { TestClient, isMsg, msg, type Received } from '../support/client.ts';
+import { startCluster, type Cluster } from './test-cluster.ts';
+
+let pg: TestPostgres;
+let redis: TestRedis;
+let cluster: Cluster;
+const clients: TestClient[] = [];
+
+beforeAll(async () => {
+  [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+  cluster = await startCluster({ nodes: 3, databaseUrl: pg.url, redisUrl: redis.url, extraArgs: ['--msg-rate', '0', '--log-level', 'warn'] });
+}, 90_000);
+afterAll(async () => {
+  await cluster?.stop();
+  await Promise.allSettled([redis?.stop(), pg?.stop()]);
+});
+afterEach(() => {
+  for (const c of clients.splice(0)) c.destroy();
+});
+
+const node = (i: number) => cluster.nodes[i];
+const isType = (type: string) => (f: Received) => !(f instanceof ProtocolError) && f.type === type;
+
+/** A telnet user on node `i`, signed in and in these channels. */
+async function tcpUser(i: number, handle: string, ...channels: string[]): Promise<TestClient> {
+  const c = await TestClient.user(node(i).tcpPort, handle, ...channels);
+  clients.push(c);
+  return c;
+}
+
+/** A WebSocket user on node `i`, as the web app connects. */
+async function wsUser(i: number, handle: string, ...channels: string[]): Promise<TestClient> {
+  const c = await TestClient.ws(node(i).wsUrl, { headers: { origin: `http://127.0.0.1:${node(i).httpPort}` } });
+  clients.push(c);
+  await c.until(isType('HELLO'));
+  await c.ok(`REG ${handle}`);
+  for (const ch of channels) await c.ok(`JOIN ${ch}`);
+  return c;
+}
+
+const bodies = (c: TestClient, target: string) => c.msgs.filter((m) => m.target === target).map((m) => Buffer.from(m.body).toString());
+
+describe('three nodes, one chat', () => {
+  it('a channel message and a DM cross nodes, over telnet and WebSocket alike', async () => {
+    const jane = await tcpUser(0, '@jane', '#cross');
+    const john = await wsUser(1, '@john', '#cross');
+    const kim = await tcpUser(2, '@kim', '#cross');
+    const ok = await jane.ok(msg('#cross', 'hello from node 1'));
+    const [, id] = ok.split(' ');
+    for (const c of [john, kim]) {
+      const m = await c.until((f) => isMsg(f) && f.target === '#cross');
+      expect(isMsg(m) && [m.from, m.id, Buffer.from(m.body).toString()]).toEqual(['@jane', Number(id), 'hello from node 1']);
+    }
+    await john.ok(msg('@kim', 'a word, kim'));
+    const dm = await kim.until((f) => isMsg(f) && f.from === '@john');
+    expect(isMsg(dm) && [dm.target, Buffer.from(dm.body).toString()]).toEqual(['@kim', 'a word, kim']);
+    // The sender never gets its own message back, on any node.
+    await jane.settle();
+    expect(jane.msgs.filter((m) => m.from === '@jane')).toEqual([]);
+  });
+
+  it('presence is cluster-wide: ONLINE and OFFLINE reach co-members on other nodes; USRS agrees everywhere', async () => {
+    const watcher = await tcpUser(0, '@watcher', '#presence');
+    const late = await tcpUser(1, '@late');
+    await late.ok('JOIN #presence');
+    await watcher.until((f) => isType('JOINED')(f) && show(f).includes('@late'));
+    const third = await tcpUser(2, '@third');
+    // Node 2 hears of @late's JOIN through the bus, perhaps a moment after node 0 did.
+    await waitUntil(async () => (await third.cmd('USRS #presence')).join('|') === 'USR @late online guest|USR @watcher online guest|END USRS 2', 'USRS on node 2');
+    late.end();
+    await watcher.until((f) => isType('OFFLINE')(f) && show(f) === 'OFFLINE @late');
+    for (let i = 0; i < 3; i++) {
+      const c = await tcpUser(i, `@asker${i}`);
+      await waitUntil(async () => (await c.cmd('USRS #presence')).join('|') === 'USR @watcher online guest|USR @late offline guest|END USRS 2', 'USRS to agree');
+    }
+    // Back on another node: ONLINE again, for the same co-member.
+    await tcpUser(2, '@late');
+    await watcher.until((f) => show(f) === 'ONLINE @late');
+  });
+
+  it('a handle is held by one connection across every node', async () => {
+    await tcpUser(0, '@unique');
+    for (const i of [0, 1, 2]) {
+      const other = await TestClient.tcp(node(i).tcpPort);
+      clients.push(other);
+      await other.until(isType('HELLO'));
+      expect(await other.cmd('REG @Unique')).toEqual(['ERR HANDLE_TAKEN @unique is already online']);
+    }
+    // Two nodes racing for one new handle: exactly one wins.
+    const racers = await Promise.all([0, 1, 2].map(async (i) => {
+      const c = await TestClient.tcp(node(i).tcpPort);
+      clients.push(c);
+      await c.until(isType('HELLO'));
+      return c;
+    }));
+    const answers = await Promise.all(racers.map((c) => c.cmd('REG @racer')));
+    expect(answers.filter((a) => a[a.length - 1] === 'OK')).toHaveLength(1);
+    expect(answers.filter((a) => a[a.length - 1].startsWith('ERR HANDLE_TAKEN'))).toHaveLength(2);
+  });
+
+  it('a DM to someone offline reaches them when they sign in on a third node', async () => {
+    const away = await tcpUser(0, '@away');
+    away.end();
+    await away.waitClosed();
+    const sender = await tcpUser(1, '@sender');
+    await sender.ok(msg('@away', 'while you were out'));
+    const back = await tcpUser(2, '@away');
+    await back.waitFor(() => bodies(back, '@away').includes('while you were out'), 'the kept DM');
+    // Handed over once: signing in again elsewhere does not bring it back.
+    back.end();
+    await back.waitClosed();
+    const again = await tcpUser(0, '@away');
+    await again.settle();
+    expect(bodies(again, '@away')).toEqual([]);
+  });
+
+  it('a user registered on one node can be reached at once from another', async () => {
+    const fresh = await tcpUser(0, '@fresh');
+    const other = await tcpUser(2, '@other');
+    await other.ok(msg('@fresh', 'welcome'));
+    await fresh.waitFor(() => bodies(fresh, '@fresh').includes('welcome'), 'the DM');
+  });
+
+  it('two senders on two nodes: every receiver sees one order, and HISTORY agrees on every node', async () => {
+    const a = await tcpUser(0, '@alpha', '#order');
+    const b = await wsUser(1, '@beta', '#order');
+    const readers = [await tcpUser(0, '@r0', '#order'), await wsUser(1, '@r1', '#order'), await tcpUser(2, '@r2', '#order')];
+    const N = 100;
+    let burstA = '';
+    let burstB = '';
+    for (let i = 0; i < N; i++) {
+      burstA += msg('#order', `a${i}`);
+      burstB += msg('#order', `b${i}`);
+    }
+    a.write(burstA);
+    b.write(burstB);
+    for (const r of readers) await r.waitFor(() => bodies(r, '#order').length === 2 * N, `${2 * N} messages`, 20_000);
+    const orders = readers.map((r) => r.msgs.filter((m) => m.target === '#order').map((m) => `${m.id}:${Buffer.from(m.body).toString()}`));
+    expect(orders[1]).toEqual(orders[0]);
+    expect(orders[2]).toEqual(orders[0]);
+    // Ids are the conversation's own, gapless, in the order everyone saw.
+    const ids = orders[0].map((s) => Number(s.split(':')[0]));
+    expect(ids).toEqual(Array.from({ length: 2 * N }, (_, i) => ids[0] + i));
+    // Each sender's own messages are in the order it sent them.
+    const mine = (p: string) => orders[0].map((s) => s.split(':')[1]).filter((t) => t.startsWith(p));
+    expect(mine('a')).toEqual(Array.from({ length: N }, (_, i) => `a${i}`));
+    expect(mine('b')).toEqual(Array.from({ length: N }, (_, i) => `b${i}`));
+    for (const r of readers) {
+      const h = await r.cmd(`HISTORY #order 500`);
+      const replayed = r.msgs.slice(-2 * N).map((m) => `${m.id}:${Buffer.from(m.body).toString()}`);
+      expect(h[h.length - 1]).toBe(`END HISTORY ${2 * N}`);
+      expect(replayed).toEqual(orders[0]);
+    }
+  });
+
+  it('failed passwords are counted across nodes: guesses spread over three nodes get no more tries', async () => {
+    const owner = await tcpUser(0, '@locked');
+    owner.end();
+    await owner.waitClosed();
+    // @locked was a guest; now it is claimed, and its owner leaves.
+    const claim = await tcpUser(1, '@locked secret-pass');
+    claim.end();
+    await claim.waitClosed();
+    const codes: string[] = [];
+    for (const i of [0, 1, 2, 0]) {
+      const c = await TestClient.tcp(node(i).tcpPort, '127.0.0.7');
+      clients.push(c);
+      await c.until(isType('HELLO'));
+      const reply = await c.cmd('REG @locked wrong-guess');
+      codes.push(reply[reply.length - 1].split(' ').slice(0, 2).join(' '));
+    }
+    // Three free failures per handle and address, then a wait, whichever node is asked.
+    expect(codes).toEqual(['ERR WRONG_PASSWORD', 'ERR WRONG_PASSWORD', 'ERR WRONG_PASSWORD', 'ERR RATE_LIMITED']);
+  });
+
+  it('a claimed user signed in on two nodes: both get messages, each other\'s sends and read marks; UNREAD agrees everywhere', async () => {
+    const kim = await tcpUser(2, '@kimiko', '#devices');
+    const laptop = await tcpUser(0, '@multi s3cret-pass', '#devices');
+    const phone = await wsUser(1, '@multi s3cret-pass');
+    await phone.settle();
+    await kim.ok(msg('#devices', 'hello @multi'));
+    const [, id] = (await laptop.ok(msg('#devices', 'from the laptop'))).split(' ');
+    await laptop.ok(msg('@kimiko', 'a dm from the laptop'));
+    await phone.waitFor(() => phone.msgs.length === 3, 'three messages on the phone');
+    expect(phone.msgs.map((m) => `${m.target} ${m.from} ${Buffer.from(m.body).toString()}`)).toEqual([
+      '#devices @kimiko hello @multi', '#devices @multi from the laptop', '@kimiko @multi a dm from the laptop',
+    ]);
+    for (const i of [0, 1, 2]) {
+      const c = i === 0 ? laptop : i === 1 ? phone : await tcpUser(2, '@multi s3cret-pass');
+      c.drain();
+      expect(await c.cmd('UNREAD')).toEqual(['UNREAD @kimiko 0 0 0 1', 'UNREAD #devices 1 1 0 2', 'END UNREAD 2']);
+    }
+    // Read on the phone (node 2): the laptop on node 1 is told, through the bus.
+    await phone.ok(`READ #devices ${id}`);
+    await laptop.until((f) => isType('READ')(f));
+    expect(await laptop.cmd('UNREAD')).toEqual(['UNREAD @kimiko 0 0 0 1', `UNREAD #devices 0 0 ${id} 2`, 'END UNREAD 2']);
+  });
+
+  it('a session token from one node signs in on another; SIGNOUT ALL ends the user\'s connections on every node', async () => {
+    const first = await tcpUser(0, '@roamer r0amer-pass');
+    const [ok] = await first.cmd('TOKEN');
+    const token = ok.split(' ')[1];
+    const elsewhere = await TestClient.tcp(node(2).tcpPort);
+    clients.push(elsewhere);
+    await elsewhere.until(isType('HELLO'));
+    expect(await elsewhere.cmd(`RESUME @roamer ${token}`)).toEqual(['OK']);
+    const third = await wsUser(1, '@roamer r0amer-pass');
+    expect(await first.cmd('SIGNOUT ALL')).toEqual(['OK']);
+    for (const c of [elsewhere, third]) {
+      await c.until((f) => !(f instanceof ProtocolError) && f.type === 'BYE' && f.reason === 'SIGNED_OUT');
+      await c.waitClosed();
+    }
+    const retry = await TestClient.tcp(node(1).tcpPort);
+    clients.push(retry);
+    await retry.until(isType('HELLO'));
+    expect((await retry.cmd(`RESUME @roamer ${token}`))[0]).toMatch(/^ERR BAD_TOKEN/);
+  });
+
+  it('a topic set on one node reaches members on another, and every node answers it the same', async () => {
+    const setter = await tcpUser(0, '@topical', '#topics');
+    const member = await wsUser(1, '@reader', '#topics');
+    expect(await setter.ok('TOPIC #topics Cross-node topics')).toBe('OK');
+    await member.until((f) => !(f instanceof ProtocolError) && f.type === 'TOPIC' && f.text === 'Cross-node topics');
+    const asker = await tcpUser(2, '@asker-topic');
+    await waitUntil(async () => (await asker.cmd('TOPIC #topics')).join('|') === 'TOPIC #topics @topical Cross-node topics|END TOPIC 1', 'node 3 to know the topic');
+  });
+
+  it('CHNS is the same on every node', async () => {
+    await tcpUser(0, '@maker', '#made-on-one');
+    const listers = await Promise.all([0, 1, 2].map((i) => tcpUser(i, `@lister${i}`)));
+    // Each node learns of a commit on another through the bus, a moment later; and the users
+    // of the tests before this one are still leaving, which changes member counts while we
+    // ask. So the lists are compared once every node has heard the same commits.
+    let lists: string[][] = [];
+    await waitUntil(async () => {
+      lists = await Promise.all(listers.map((c) => c.cmd('CHNS 500')));
+      return lists.every((l) => l.join('|') === lists[0].join('|'));
+    }, 'the three CHNS lists to agree');
+    expect(lists[0]).toContain('CHN #made-on-one 1');
+  });
+});
+
+describe('operations', () => {
+  it('/healthz reports the store and the bus; /metrics counts in the Prometheus format', async () => {
+    // The bus counts as healthy once the node hears its own heartbeat through Redis (each
+    // second): on a loaded machine that may take a moment.
+    const health = async () => {
+      const res = await fetch(`http://127.0.0.1:${node(1).httpPort}/healthz`);
+      return `${res.status} ${JSON.stringify(await res.json())}`;
+    };
+    await waitUntil(async () => (await health()) === '200 {"status":"ok","store":"ok","bus":"ok"}', 'a healthy node');
+    const jane = await tcpUser(1, '@metered', '#metered');
+    await jane.ok(msg('#metered', 'counted'));
+    const res = await fetch(`http://127.0.0.1:${node(1).httpPort}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain('slck_node_info{node="n2"} 1');
+    expect(text).toContain('slck_bus_healthy 1');
+    expect(text).toMatch(/slck_connections\{transport="tcp"\} [1-9]/);
+    expect(text).toMatch(/slck_commands_total\{command="MSG",result="ok"\} [1-9]/);
+    expect(text).toMatch(/slck_store_commit_seconds_count\{result="ok"\} [1-9]/);
+  });
+});
+
+function show(f: Received): string {
+  if (f instanceof ProtocolError) return `ERR ${f.code}`;
+  if (f.type === 'ONLINE' || f.type === 'OFFLINE') return `${f.type} ${f.user}`;
+  if (f.type === 'JOINED' || f.type === 'LEFT') return `${f.type} ${f.channel} ${f.user}`;
+  return f.type;
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

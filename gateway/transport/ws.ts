@@ -1,0 +1,218 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { COMMAND_LIMITS, CommandDecoder, LIMITS, Parser } from '../../core/index.ts';
+import type { Hub } from '../hub/hub.ts';
+import type { Session } from './session.ts';
+import type { Conn } from '../hub/conn.ts';
+import { ConnectionClock, isRefusal, refusalBytes, type Admission, type Timeouts } from '../limits/admission.ts';
+import type { HostCheck } from './admission-host.ts';
+
+const CLOSE_GRACE_MS = 5_000;
+const DRAIN_POLL_MS = 5;
+/** How long a refused WebSocket may take to read its ERR and close before it is dropped. */
+const REFUSE_GRACE_MS = 2_000;
+/** Refusals being told why at once; past this, an upgrade is answered with a bare 503. */
+const MAX_REFUSING = 32;
+/**
+ * The most one WebSocket message may hold: a command line and a body up to the skip limit,
+ * each with its line end. Such a message goes to the parser like any bytes, so an oversized
+ * MSG gets `ERR BODY_TOO_LARGE` as it does over TCP. ws buffers a message whole before
+ * handing it over, so this is also the memory a message may take; beyond it (no valid client
+ * sends that) ws closes with 1009 before we see a byte.
+ */
+export const MAX_WS_MESSAGE = COMMAND_LIMITS.maxLine + 2 + LIMITS.maxSkip + 2;
+
+/** Answer an upgrade with an HTTP error and a sentence saying why. */
+function refuseUpgrade(socket: Duplex, status: string, text: string): void {
+  const body = Buffer.from(`${text}\n`);
+  socket.end(
+    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n${body}`,
+  );
+}
+
+class WsSession implements Session {
+  readonly transport = 'ws' as const;
+  readonly id: string;
+  readonly remote: string;
+  readonly ws: WebSocket;
+  alive = true;
+  constructor(ws: WebSocket, id: string, remote: string) {
+    this.ws = ws;
+    this.id = id;
+    this.remote = remote;
+  }
+  send(bytes: Uint8Array): void {
+    if (this.ws.readyState === 1) this.ws.send(bytes, { binary: true });
+  }
+  get backlog(): number {
+    return this.ws.bufferedAmount;
+  }
+  pause(): void {
+    this.ws.pause();
+  }
+  resume(): void {
+    this.ws.resume();
+  }
+  whenDrained(then: () => void): void {
+    // ws has no drain event of its own: look again every few milliseconds.
+    // Looked at from the next turn, after the hub has written this turn's output.
+    const check = () => {
+      if (this.ws.bufferedAmount === 0 || this.ws.readyState !== 1) then();
+      else setTimeout(check, DRAIN_POLL_MS).unref();
+    };
+    setImmediate(check);
+  }
+  close(last?: Uint8Array): void {
+    if (last) this.send(last);
+    this.ws.close(1000);
+    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+}
+
+export type WsOptions = {
+  /** Origins allowed besides the page's own (exact `scheme://host:port`, or `*`). */
+  allowedOrigins: string[];
+  heartbeatMs: number;
+  /** The names an upgrade's Host may give. */
+  hosts: HostCheck;
+  admission: Admission;
+  timeouts: Timeouts;
+};
+
+/**
+ * The browser front door at /ws: the same SLCK bytes over a WebSocket, one parser per
+ * socket, the same hub. A WebSocket message may carry any slice of the stream.
+ */
+export class WsGateway {
+  private readonly wss: WebSocketServer;
+  private readonly hub: Hub;
+  private readonly opts: WsOptions;
+  private readonly sessions = new Map<WsSession, Conn>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private refusing = 0;
+
+  constructor(hub: Hub, opts: WsOptions) {
+    this.hub = hub;
+    this.opts = opts;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_WS_MESSAGE,
+      // Text and binary messages are both SLCK bytes (spec §9), and a body need not be UTF-8:
+      // ws must not close a text message with 1007 for what is a valid SLCK body.
+      skipUTF8Validation: true,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.heartbeat = setInterval(() => this.beat(), opts.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Whether a page at `origin` may open a session on a server reached as `host`. */
+  originAllowed(origin: string | undefined, host: string | undefined): boolean {
+    // Browsers always send Origin; programs (nc-like tools, the load generator) need not.
+    if (origin === undefined) return true;
+    if (this.opts.allowedOrigins.includes('*') || this.opts.allowedOrigins.includes(origin)) return true;
+    try {
+      // Compared as URL hosts: case and a default port (`:443` on https) do not matter.
+      const o = new URL(origin);
+      return host !== undefined && o.host === new URL(`${o.protocol}//${host}`).host;
+    } catch {
+      return false;
+    }
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const { host, origin } = req.headers;
+    if (socket.destroyed) return;
+    if (host === undefined || host === '') {
+      refuseUpgrade(socket, '400 Bad Request', 'A WebSocket upgrade needs a Host header.');
+      return;
+    }
+    // Before the origin check: a rebound name makes Origin and Host agree.
+    if (!this.opts.hosts.allows(host)) {
+      this.hub.log.warn({ host, origin }, 'websocket refused: not a name of this server');
+      refuseUpgrade(socket, '421 Misdirected Request',
+        'This server does not answer to that name. Its operator can add the name with --allowed-hosts or --public-url.');
+      return;
+    }
+    if (!this.originAllowed(origin, host)) {
+      this.hub.log.warn({ origin }, 'websocket refused: foreign origin');
+      refuseUpgrade(socket, '403 Forbidden',
+        'This page\'s origin may not open a chat session. Its operator can allow it with --allowed-origins or --public-url.');
+      return;
+    }
+    const ticket = this.opts.admission.admit(req.socket.remoteAddress ?? '');
+    if (isRefusal(ticket)) {
+      this.hub.log.info({ remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`, code: ticket.code }, 'connection refused');
+      if (this.refusing >= MAX_REFUSING) {
+        refuseUpgrade(socket, '503 Service Unavailable', ticket.text);
+        return;
+      }
+      // Over the WebSocket, so that a browser, which is not shown an HTTP error, can say why.
+      this.refusing++;
+      socket.once('close', () => this.refusing--);
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => {});
+        ws.send(refusalBytes(ticket), { binary: true });
+        ws.close(1013); // try again later
+        setTimeout(() => ws.terminate(), REFUSE_GRACE_MS).unref();
+      });
+      return;
+    }
+    // The socket, not the WebSocket: a handshake that fails never makes one.
+    socket.once('close', () => ticket.release());
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const hub = this.hub;
+    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const session = new WsSession(ws, hub.newConnId(), remote);
+    const conn = hub.connect(session);
+    this.sessions.set(session, conn);
+    const parser = new Parser(new CommandDecoder(), COMMAND_LIMITS, (r) => hub.receive(conn, r));
+    const clock = new ConnectionClock(hub, conn, parser, this.opts.timeouts, () => !ws.isPaused);
+    ws.on('message', (data: RawData) => {
+      if (Array.isArray(data)) for (const d of data) parser.push(d);
+      else parser.push(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+      clock.fed();
+    });
+    ws.on('pong', () => {
+      session.alive = true;
+    });
+    ws.on('error', (err) => hub.log.info({ client: session.id, err: err.message }, 'websocket error'));
+    ws.on('close', () => {
+      this.sessions.delete(session);
+      clock.stop();
+      hub.disconnect(conn, 'closed');
+    });
+  }
+
+  /** Ping everyone; whoever has not answered the previous ping is gone. */
+  private beat(): void {
+    for (const [session, conn] of this.sessions) {
+      if (!session.alive) {
+        this.sessions.delete(session);
+        this.hub.disconnect(conn, 'timeout');
+        session.ws.terminate();
+        continue;
+      }
+      session.alive = false;
+      session.ws.ping();
+    }
+  }
+
+  get connections(): number {
+    return this.sessions.size;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    const deadline = Date.now() + CLOSE_GRACE_MS;
+    while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const s of this.sessions.keys()) s.ws.terminate();
+    this.wss.close();
+  }
+}
