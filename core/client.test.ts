@@ -166,6 +166,14 @@ describe('SlckClient: HISTORY', () => {
     expect(events).toEqual([]);
   });
 
+  it('asks for the messages around an id (a permalink), and resolves with them oldest first', async () => {
+    const { client, server, commands } = connect();
+    const history = client.history('#general', { limit: 3, around: 42 });
+    expect(commands()).toEqual([{ type: 'HISTORY', target: '#general', limit: 3, around: 42 }]);
+    server(msg(41, '@jane', 'Hello') + msg(42, '@john', 'Hey') + msg(43, '@jane', 'Hi') + 'END HISTORY 3\r\n');
+    expect((await history).map((m) => m.id)).toEqual([41, 42, 43]);
+  });
+
   it('MSG frames that arrived before the reply began are live messages, not history', async () => {
     const { client, server, events } = connect();
     const history = client.history('#general', { limit: 2 });

@@ -186,7 +186,11 @@ export class SlckClient {
     return frames.flatMap((f) => (f.type === 'USR' ? [f.guest ? { user: f.user, online: f.online, guest: true } : { user: f.user, online: f.online }] : []));
   }
 
-  async history(target: string, opts: { limit?: number; before?: number; after?: number } = {}): Promise<Delivery[]> {
+  /**
+   * Stored messages of a conversation, oldest first: the latest, or `before`/`after` an id, or
+   * `around` one (up to half the limit before it, the message itself, the rest after it).
+   */
+  async history(target: string, opts: { limit?: number; before?: number; after?: number; around?: number } = {}): Promise<Delivery[]> {
     const frames = await this.request({ type: 'HISTORY', target, ...opts });
     return frames.filter((f): f is Delivery => f.type === 'MSG');
   }

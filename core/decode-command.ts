@@ -289,7 +289,7 @@ function read(args: string[]): Command | ProtocolError {
 }
 
 function history(args: string[]): Command | ProtocolError {
-  const usage = 'HISTORY <#channel|@user> [limit] [before <id>|after <id>]';
+  const usage = 'HISTORY <#channel|@user> [limit] [before <id>|after <id>|around <id>]';
   if (args.length < 1 || args.length > 4) return syntax(usage);
   const target = args[0];
   const bad = conversationTarget('HISTORY', target);
@@ -304,9 +304,11 @@ function history(args: string[]): Command | ProtocolError {
   if (i < args.length) {
     const dir = args[i].toLowerCase();
     const id = args[i + 1];
-    if ((dir !== 'before' && dir !== 'after') || id === undefined || !/^\d{1,15}$/.test(id) || i + 2 !== args.length) {
+    if ((dir !== 'before' && dir !== 'after' && dir !== 'around') || id === undefined || !/^\d{1,15}$/.test(id) || i + 2 !== args.length) {
       return syntax(usage);
     }
+    // There is no message 0 to stand around (ids start at 1).
+    if (dir === 'around' && Number(id) < 1) return err(ErrorCode.BAD_SYNTAX, 'HISTORY around needs the id of a message, 1 or more');
     cmd[dir] = Number(id);
   }
   return cmd;

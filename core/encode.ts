@@ -121,6 +121,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
       if (cmd.limit !== undefined) s += ` ${cmd.limit}`;
       if (cmd.before !== undefined) s += ` before ${cmd.before}`;
       else if (cmd.after !== undefined) s += ` after ${cmd.after}`;
+      else if (cmd.around !== undefined) s += ` around ${cmd.around}`;
       return line(s);
     }
     case 'PING':

@@ -26,7 +26,11 @@ export type Command =
   /** A page of the channel list: `limit` names after `after` (spec: CHNS). */
   | { type: 'CHNS'; limit?: number; after?: string }
   | { type: 'USRS'; channel?: string }
-  | { type: 'HISTORY'; target: string; limit?: number; before?: number; after?: number }
+  /**
+   * Stored messages: the latest, or those before or after an id, or (`around`) those nearest
+   * an id, the message itself among them (spec: HISTORY).
+   */
+  | { type: 'HISTORY'; target: string; limit?: number; before?: number; after?: number; around?: number }
   /** The conversation has been read up to and including message `id` (spec: READ). */
   | { type: 'READ'; target: string; id: number }
   /** Every conversation of the user with what is unread in it (spec: UNREAD). */

@@ -15,7 +15,7 @@ const HELP_LINES = [
   'SAY #channel|@user <text>  send one line, no length to count',
   'CHNS [limit] [after #channel]  list channels and member counts, a page at a time',
   'USRS [#channel]  list users, online and offline',
-  'HISTORY #channel|@user [limit] [before <id>|after <id>]  replay stored messages',
+  'HISTORY #channel|@user [limit] [before|after|around <id>]  replay stored messages',
   'UNREAD  your conversations: unread, mentions, read up to, newest id',
   'READ #channel|@user <id>  mark read up to message <id>',
   'MUTE / UNMUTE  hold back your messages, or stop holding them back',

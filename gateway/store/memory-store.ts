@@ -1,4 +1,4 @@
-import { SESSIONS_PER_USER, UNREAD_CAP, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
+import { SESSIONS_PER_USER, UNREAD_CAP, aroundBefore, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
 import { byRecent, conversationOf, dmPairKey, isDirectTarget, nameKey } from './keys.ts';
 
 type Channel = { name: string; memberKeys: Set<string>; topic: ChannelTopic | null };
@@ -288,6 +288,11 @@ export class MemoryStore implements Store {
 function history(messages: KeptMessage[] | undefined, q: HistoryQuery): StoredMessage[] {
   const limit = Math.floor(q.limit);
   if (messages === undefined || !(limit > 0)) return [];
+  if (q.around !== undefined) {
+    const at = firstIndexAbove(messages, q.around - 1);
+    const start = Math.max(0, at - aroundBefore(limit));
+    return messages.slice(start, start + limit).map(plain);
+  }
   const end = q.before === undefined ? messages.length : firstIndexAbove(messages, q.before - 1);
   if (q.after !== undefined) {
     const start = firstIndexAbove(messages, q.after);

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
+import { aroundBefore } from './store.ts';
 import type { CommitResult, ConversationState, StoredSession, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
 import { migratePostgres } from './postgres-schema.ts';
 import * as reads from './postgres-read-state.ts';
@@ -133,6 +134,17 @@ export class PostgresStore implements Store {
   private async history(conversation: string, q: HistoryQuery): Promise<StoredMessage[]> {
     const limit = Math.floor(q.limit);
     if (!(limit > 0)) return [];
+    if (q.around !== undefined) {
+      // One round trip: the older side newest first, then the id and what follows, oldest first.
+      const { rows } = await this.pool.query<MessageRow & { side: number }>(
+        `(SELECT 0 AS side, ${COLUMNS} FROM messages WHERE conversation = $1 AND id < $2 ORDER BY id DESC LIMIT $3) ` +
+          `UNION ALL (SELECT 1 AS side, ${COLUMNS} FROM messages WHERE conversation = $1 AND id >= $2 ORDER BY id LIMIT $4)`,
+        [conversation, q.around, aroundBefore(limit), limit],
+      );
+      const older = rows.filter((r) => r.side === 0).map(toMessage).sort((a, b) => a.id - b.id);
+      const rest = rows.filter((r) => r.side === 1).map(toMessage).sort((a, b) => a.id - b.id);
+      return older.concat(rest.slice(0, limit - older.length));
+    }
     const before = q.before ?? NO_UPPER_BOUND;
     if (q.after !== undefined) {
       const { rows } = await this.pool.query<MessageRow>(

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { aroundBefore } from './store.ts';
 import type { CommitResult, ConversationState, StoredSession, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
 import { migrate, NewerSchemaError } from './sqlite-schema.ts';
@@ -222,6 +223,11 @@ export class SqliteStore implements Store {
   private history(conversation: string, q: HistoryQuery): StoredMessage[] {
     const limit = Math.floor(q.limit);
     if (!(limit > 0)) return []; // SQLite reads LIMIT -1 as "no limit"
+    if (q.around !== undefined) {
+      const older = (this.sql.historyLatest.all(conversation, q.around, aroundBefore(limit)) as MessageRow[]).reverse();
+      const rest = this.sql.historyAfter.all(conversation, q.around - 1, NO_UPPER_BOUND, limit - older.length) as MessageRow[];
+      return older.concat(rest).map(toMessage);
+    }
     const before = q.before ?? NO_UPPER_BOUND;
     if (q.after !== undefined) {
       return (this.sql.historyAfter.all(conversation, q.after, before, limit) as MessageRow[]).map(toMessage);

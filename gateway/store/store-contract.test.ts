@@ -146,6 +146,29 @@ for (const backend of backends) {
       expect(latest.ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     });
 
+    it('pages history around an id: up to half the limit before it, the id, the rest after', async () => {
+      const batch: StoreWrite[] = [];
+      for (let i = 1; i <= 10; i++) batch.push(append('#general', '@jane', `g${i}`), append('@john', '@jane', `d${i}`));
+      await ok(batch);
+      const page = async (q: HistoryQuery) => bodies(await store.channelHistory('#General', q));
+      // floor((limit - 1) / 2) before: 2 of 5, 2 of 6 (the odd one out goes after).
+      expect(await page({ limit: 5, around: 5 })).toEqual(['g3', 'g4', 'g5', 'g6', 'g7']);
+      expect(await page({ limit: 6, around: 5 })).toEqual(['g3', 'g4', 'g5', 'g6', 'g7', 'g8']);
+      expect(await page({ limit: 1, around: 5 })).toEqual(['g5']);
+      expect(await page({ limit: 2, around: 5 })).toEqual(['g5', 'g6']);
+      // Near the start, fewer before: the rest of the limit goes after.
+      expect(await page({ limit: 5, around: 1 })).toEqual(['g1', 'g2', 'g3', 'g4', 'g5']);
+      expect(await page({ limit: 5, around: 2 })).toEqual(['g1', 'g2', 'g3', 'g4', 'g5']);
+      // Near the end, what there is.
+      expect(await page({ limit: 5, around: 10 })).toEqual(['g8', 'g9', 'g10']);
+      // An id past the newest: the messages before it.
+      expect(await page({ limit: 5, around: 40 })).toEqual(['g9', 'g10']);
+      expect(await page({ limit: 50, around: 5 })).toHaveLength(10);
+      expect(await page({ limit: 0, around: 5 })).toEqual([]);
+      expect(await store.channelHistory('#nowhere', { limit: 5, around: 3 })).toEqual([]);
+      expect(bodies(await store.directHistory('@JOHN', '@jane', { limit: 3, around: 4 }))).toEqual(['d3', 'd4', 'd5']);
+    });
+
     it('returns direct history of both directions, and only that pair', async () => {
       await ok([
         append('@John', '@jane', 'hi john'),

@@ -57,7 +57,16 @@ export type HistoryQuery = {
   before?: number;
   /** Only messages with id > after (oldest first from there). */
   after?: number;
+  /**
+   * The messages nearest this id (before and after are then unset): up to
+   * `aroundBefore(limit)` with a smaller id, then from this id on (the message itself first,
+   * when it exists) the rest of the limit.
+   */
+  around?: number;
 };
+
+/** How many of an `around` page come before its id: the rest is the id and what follows. */
+export const aroundBefore = (limit: number): number => Math.floor((limit - 1) / 2);
 
 export type StoreWrite =
   | { op: 'addUser'; handle: string }

@@ -106,6 +106,19 @@ describe('HISTORY and memory', () => {
     expect(seen).toEqual(ids);
   });
 
+  it('a reply around an id keeps the id and trims the far ends to the byte budget', async () => {
+    await start({ maxOutbound: 1024 * 1024 });
+    const ids = await fill();
+    const reader = await user('@reader', '#c');
+    // 64 KiB messages: three fit a 256 KiB budget, the asked-for one in the middle.
+    expect((await reader.cmd(`HISTORY #c 50 around ${ids[40]}`)).at(-1)).toBe('END HISTORY 3');
+    expect(reader.msgs.map((m) => m.id)).toEqual(ids.slice(39, 42));
+    reader.msgs.length = 0;
+    // At the start of the conversation the room goes to what follows.
+    expect((await reader.cmd(`HISTORY #c 50 around ${ids[0]}`)).at(-1)).toBe('END HISTORY 3');
+    expect(reader.msgs.map((m) => m.id)).toEqual(ids.slice(0, 3));
+  });
+
   it('a message larger than the budget still comes, alone: a reply holds at least one', async () => {
     await start({ maxOutbound: 64 * 1024 });
     const big = await user('@big', '#c');

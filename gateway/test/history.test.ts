@@ -75,6 +75,20 @@ for (const store of ['memory', 'sqlite'] as const) {
       expect(seen).toEqual(range(0, 600));
     });
 
+    it('gives the messages around an id: a permalink opens in context', async () => {
+      // Up to floor((limit - 1) / 2) before the id, the id, the rest after, oldest first.
+      expect(await bodies(`HISTORY #big 5 around ${ids[300]}`)).toEqual(range(298, 303));
+      expect(await bodies(`HISTORY #big 4 around ${ids[300]}`)).toEqual(range(299, 303));
+      expect(await bodies(`HISTORY #big around ${ids[300]}`)).toEqual(range(276, 326));
+      expect(await bodies(`HISTORY #big 1 around ${ids[0]}`)).toEqual(['m0']);
+      // At the ends, what there is: the rest of the limit after the first, nothing after the last.
+      expect(await bodies(`HISTORY #big 5 around ${ids[0]}`)).toEqual(range(0, 5));
+      expect(await bodies(`HISTORY #big 5 around ${ids[599]}`)).toEqual(range(597, 600));
+      expect(await bodies('HISTORY #big 100000 around 1')).toHaveLength(500);
+      expect(await ann.cmd('HISTORY #big around 0')).toEqual(['ERR BAD_SYNTAX HISTORY around needs the id of a message, 1 or more']);
+      expect(await ann.cmd('HISTORY #big 5 around last')).toEqual([expect.stringMatching(/^ERR BAD_SYNTAX Usage: HISTORY /)]);
+    });
+
     it('refuses a channel you are not in, and names that do not exist', async () => {
       const out = await TestClient.user(server.tcpPort, '@outsider');
       clients.push(out);
