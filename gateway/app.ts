@@ -21,6 +21,7 @@ import { MemoryPresence } from './presence/memory-presence.ts';
 import { RedisPresence } from './presence/redis-presence.ts';
 import { ChatService } from './chat/service.ts';
 import { SignInLimits } from './limits/sign-in-limits.ts';
+import { FloodControl } from './limits/flood.ts';
 import { openRedisSignInLimits } from './limits/sign-in-limits-redis.ts';
 import { ServerMetrics, registerMetrics } from './http/metrics.ts';
 import { formatSummary, type SummaryRow } from './hub/summary.ts';
@@ -29,7 +30,7 @@ export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json'
 
 export type SlckServer = {
   app: FastifyInstance;
-  hub: Hub;
+  hub: Hub<ChatService>;
   chat: ChatService;
   store: Store;
   bus: Bus | null;
@@ -90,18 +91,21 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     // One log line per HTTP request is noise for a chat server; connections are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  // Failed-password counts are shared by every node, or an attacker gets a node's worth each.
+  const signIn = config.redisUrl === null
+    ? new SignInLimits({ claimsPerHour: config.claimsPerHour })
+    : await openRedisSignInLimits(config.redisUrl, { claimsPerHour: config.claimsPerHour, log: logger });
+  // One set of guards: the hub delays MSGs by it, the chat rules cap channels by it.
+  const flood = new FloodControl(config);
   // HELLO names the version of the protocol spoken (docs/PROTOCOL.md), not of the package.
-  const hub = new Hub({ log: logger, nodeId: config.nodeId, version: PROTOCOL_VERSION, maxOutbound: config.maxOutbound, guards: config, metrics });
-  const chat = new ChatService({
-    store, presence, bus, nodeId: config.nodeId, host: hub.fanout, log: logger, metrics,
-    // Failed-password counts are shared by every node, or an attacker gets a node's worth each.
-    signIn: config.redisUrl === null
-      ? new SignInLimits({ claimsPerHour: config.claimsPerHour })
-      : await openRedisSignInLimits(config.redisUrl, { claimsPerHour: config.claimsPerHour, log: logger }),
-    flood: hub.flood,
-    requirePasswords: config.requirePasswords,
+  const hub = new Hub({
+    log: logger, nodeId: config.nodeId, version: PROTOCOL_VERSION, maxOutbound: config.maxOutbound, flood, metrics,
+    chat: (host) => new ChatService({
+      store, presence, bus, nodeId: config.nodeId, host, log: logger, metrics, signIn, flood,
+      requirePasswords: config.requirePasswords,
+    }),
   });
-  hub.chat = chat;
+  const chat = hub.chat;
   await chat.start();
   // One count for both transports: a cap per address that TCP and WebSocket each had in full
   // would be twice the cap.

@@ -5,11 +5,11 @@ import {
 } from '../../core/index.ts';
 import { Conn, type Departure, type Slot, type User } from './conn.ts';
 import type { Session } from '../transport/session.ts';
-import type { Caller, Chat, Registered } from '../chat/chat.ts';
+import type { Caller, Chat, ChatHost, Registered } from '../chat/chat.ts';
 import { Fanout } from './fanout.ts';
 import { commands } from '../commands/index.ts';
 import type { CommandContext } from '../commands/types.ts';
-import { FloodControl, type GuardOptions } from '../limits/flood.ts';
+import type { FloodControl } from '../limits/flood.ts';
 import { ReplyBudget } from './reply-budget.ts';
 import { OverloadGovernor, type OverloadOptions } from './overload.ts';
 import { summaryRows, type SummaryRow } from './summary.ts';
@@ -27,7 +27,7 @@ export type HubMetrics = {
   slowConsumerCut(): void;
 };
 
-export type HubOptions = {
+export type HubOptions<C extends Chat = Chat> = {
   log: Logger;
   /** This node's name, which connection ids are unique within. */
   nodeId: string;
@@ -35,8 +35,13 @@ export type HubOptions = {
   version: string;
   /** Unread output, in bytes, past which a connection is cut off as a slow consumer. */
   maxOutbound: number;
-  /** Message rate, channel caps and reply memory (flood.ts, reply-budget.ts); defaults when absent. */
-  guards?: Partial<GuardOptions>;
+  /** Message rate, channel caps and reply memory (flood.ts, reply-budget.ts), shared with the chat rules. */
+  flood: FloodControl;
+  /**
+   * The chat rules, made for this hub: they are told what commits through the hub's fan-out
+   * (their `ChatHost`), which exists only once the hub does, so the hub calls this once.
+   */
+  chat: (host: ChatHost) => C;
   /** When publishers are held for deep fan-out queues (overload.ts); defaults when absent. */
   overload?: Partial<OverloadOptions>;
   metrics?: HubMetrics;
@@ -53,8 +58,8 @@ const MAX_UNFILLED = 256;
  * Output is queued per connection and written once per event-loop turn; a reply that waits
  * on a commit holds its place (a `Slot`), so replies leave in command order.
  */
-export class Hub implements CommandContext {
-  chat!: Chat;
+export class Hub<C extends Chat = Chat> implements CommandContext {
+  readonly chat: C;
   readonly log: Logger;
   readonly nodeId: string;
   readonly version: string;
@@ -76,7 +81,7 @@ export class Hub implements CommandContext {
   /** The connection whose command is running: what is queued for it answers it. */
   private answering: Conn | null = null;
 
-  constructor(opts: HubOptions) {
+  constructor(opts: HubOptions<C>) {
     this.log = opts.log;
     this.nodeId = opts.nodeId;
     this.version = opts.version;
@@ -90,7 +95,8 @@ export class Hub implements CommandContext {
       delivered: (handle, messages) => this.chat.delivered(handle, messages),
       metrics: opts.metrics,
     }, opts.nodeId);
-    this.flood = new FloodControl(opts.guards);
+    this.chat = opts.chat(this.fanout);
+    this.flood = opts.flood;
     this.overload = new OverloadGovernor(opts.overload);
     this.replies = new ReplyBudget(opts.maxOutbound, this.flood.options.maxReplyMemory, this.flood.options.replyStallMs, (conn) => {
       this.log.warn({ client: conn.session.id, user: conn.user?.handle }, 'slow consumer: replies unread while others wait');
