@@ -1,8 +1,8 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
-import { COMMAND_LIMITS, CommandDecoder, Parser } from '../../core/index.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Session } from './session.ts';
-import { ConnectionClock, isRefusal, refusalBytes, type Admission, type Timeouts } from '../limits/admission.ts';
+import { isRefusal, refusalBytes, type Admission, type Timeouts } from '../limits/admission.ts';
+import { openConnection } from './connection.ts';
 
 /** How long a closing connection may take to drain before it is destroyed. */
 const CLOSE_GRACE_MS = 5_000;
@@ -94,13 +94,9 @@ export class TcpListener {
     if (isRefusal(ticket)) return this.refuse(socket, refusalBytes(ticket), ticket.code);
     this.sockets.add(socket);
     const session = new TcpSession(socket, hub.newConnId());
-    const conn = hub.connect(session);
-    const parser = new Parser(new CommandDecoder(), COMMAND_LIMITS, (r) => hub.receive(conn, r));
-    const clock = new ConnectionClock(hub, conn, parser, this.opts.timeouts, () => !session.paused);
-    socket.on('data', (chunk) => {
-      parser.push(chunk);
-      clock.fed();
-    });
+    const connection = openConnection(hub, session, this.opts.timeouts, () => !session.paused);
+    const conn = connection.conn;
+    socket.on('data', (chunk) => connection.feed(chunk));
     socket.on('end', () => {
       // Runs after the flush the last data scheduled: the replies go out, then our FIN.
       const finish = () =>
@@ -118,8 +114,7 @@ export class TcpListener {
     socket.on('close', () => {
       this.sockets.delete(socket);
       ticket.release();
-      clock.stop();
-      hub.disconnect(conn, 'closed');
+      connection.closed();
     });
   }
 

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { COMMAND_LIMITS, CommandDecoder, LIMITS, Parser } from '../../core/index.ts';
+import { COMMAND_LIMITS, LIMITS } from '../../core/index.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Session } from './session.ts';
-import type { Conn } from '../hub/conn.ts';
-import { ConnectionClock, isRefusal, refusalBytes, type Admission, type Timeouts } from '../limits/admission.ts';
+import { openConnection, type Connection } from './connection.ts';
+import { isRefusal, refusalBytes, type Admission, type Timeouts } from '../limits/admission.ts';
 import type { HostCheck } from './admission-host.ts';
 
 const CLOSE_GRACE_MS = 5_000;
@@ -89,7 +89,7 @@ export class WsGateway {
   private readonly wss: WebSocketServer;
   private readonly hub: Hub;
   private readonly opts: WsOptions;
-  private readonly sessions = new Map<WsSession, Conn>();
+  private readonly sessions = new Map<WsSession, Connection>();
   private readonly heartbeat: NodeJS.Timeout;
   private refusing = 0;
 
@@ -170,14 +170,11 @@ export class WsGateway {
     const hub = this.hub;
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const session = new WsSession(ws, hub.newConnId(), remote);
-    const conn = hub.connect(session);
-    this.sessions.set(session, conn);
-    const parser = new Parser(new CommandDecoder(), COMMAND_LIMITS, (r) => hub.receive(conn, r));
-    const clock = new ConnectionClock(hub, conn, parser, this.opts.timeouts, () => !ws.isPaused);
+    const connection = openConnection(hub, session, this.opts.timeouts, () => !ws.isPaused);
+    this.sessions.set(session, connection);
     ws.on('message', (data: RawData) => {
-      if (Array.isArray(data)) for (const d of data) parser.push(d);
-      else parser.push(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
-      clock.fed();
+      if (Array.isArray(data)) for (const d of data) connection.feed(d);
+      else connection.feed(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
     });
     ws.on('pong', () => {
       session.alive = true;
@@ -185,17 +182,16 @@ export class WsGateway {
     ws.on('error', (err) => hub.log.info({ client: session.id, err: err.message }, 'websocket error'));
     ws.on('close', () => {
       this.sessions.delete(session);
-      clock.stop();
-      hub.disconnect(conn, 'closed');
+      connection.closed();
     });
   }
 
   /** Ping everyone; whoever has not answered the previous ping is gone. */
   private beat(): void {
-    for (const [session, conn] of this.sessions) {
+    for (const [session, connection] of this.sessions) {
       if (!session.alive) {
         this.sessions.delete(session);
-        this.hub.disconnect(conn, 'timeout');
+        connection.closed('timeout');
         session.ws.terminate();
         continue;
       }
