@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { get, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type TestServer } from './support/server.ts';
@@ -146,4 +148,35 @@ describe('HTTP', () => {
       await res.arrayBuffer();
     }
   });
+
+  it('scripts and styles go out brotli- or gzip-compressed as the browser accepts, and whole to one that accepts neither', async () => {
+    const index = await (await fetch(`${server.httpUrl}/`)).text();
+    const assets = [...index.matchAll(/\/assets\/[\w.-]+\.(?:js|css)/g)].map((m) => m[0]);
+    for (const path of assets) {
+      const plain = await rawGet(path, undefined);
+      expect(plain.headers['content-encoding'], path).toBeUndefined();
+      const br = await rawGet(path, 'gzip, deflate, br');
+      expect(br.headers['content-encoding'], path).toBe('br');
+      expect(br.headers.vary, path).toMatch(/accept-encoding/i);
+      expect(br.headers['cache-control'], path).toContain('immutable');
+      expect(br.body.length, path).toBeLessThan(plain.body.length / 2);
+      expect(brotliDecompressSync(br.body).equals(plain.body), path).toBe(true);
+      const gz = await rawGet(path, 'gzip');
+      expect(gz.headers['content-encoding'], path).toBe('gzip');
+      expect(gunzipSync(gz.body).equals(plain.body), path).toBe(true);
+    }
+  });
 });
+
+/** A GET with exactly the Accept-Encoding given (fetch would add its own and decompress). */
+function rawGet(path: string, acceptEncoding: string | undefined): Promise<{ headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding };
+    get(`${server.httpUrl}${path}`, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
