@@ -79,6 +79,16 @@ export class Parser<F> {
     return this.partialLen + this.bodyFilled;
   }
 
+  /**
+   * How many of the bytes still to come are the rest of a length-counted body, kept or being
+   * dropped; 0 outside one. (The TCP port's telnet filter leaves a 0xFF in a body alone.)
+   */
+  get bodyAhead(): number {
+    if (this.state === State.Body) return this.bodyNeed - this.bodyFilled;
+    if (this.state === State.Discard) return this.bodyNeed;
+    return 0;
+  }
+
   /** True when the parser is between frames (nothing half-read). */
   get idle(): boolean {
     return this.partialLen === 0 && (this.state === State.Line || this.state === State.AfterBody);
