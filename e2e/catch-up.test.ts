@@ -105,10 +105,15 @@ describe('catching up after the link drops', () => {
     expected.push('after the reconnect');
     await channelItem(page, '#big').getByTestId('unread').filter({ hasText: '3' }).waitFor();
 
-    // Opening #big and scrolling back shows everything, once, in order.
+    // Opening #big (at its first unread message), reading down to the newest and back up to
+    // the start shows everything, once, in order.
     await channelItem(page, '#big').click();
-    await seeMessage(page, 'after the reconnect');
+    await seeMessage(page, 'live 0');
     const list = page.getByTestId('message-list');
+    await until(async () => {
+      await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      return page.getByText('after the reconnect').isVisible();
+    }, 'the newest message of #big');
     await until(async () => {
       await list.evaluate((el) => el.scrollTo(0, 0));
       return page.getByText('This is the very beginning of #big.').isVisible();

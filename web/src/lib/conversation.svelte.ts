@@ -32,6 +32,13 @@ export type Item = MessageItem | SystemItem;
  */
 export type ScrollPlace = 'bottom' | { key: string; offset: number; last: string; newBelow: boolean };
 
+/**
+ * Where the message list should take the reader next, once the messages it needs are in:
+ * the first unread message (the one after `after`), one message (a link to it), or the
+ * newest. MessageList carries it out and clears it.
+ */
+export type Jump = { to: 'unread'; after: number } | { to: 'message'; id: number } | { to: 'latest' };
+
 let systemSeq = 0;
 
 const anchorOf = (item: Item): number => (item.kind === 'msg' ? item.id : item.after);
@@ -62,7 +69,20 @@ export class Conversation {
   /** Older messages may exist on the server. */
   hasOlder = $state(true);
   loadingOlder = $state(false);
+  /**
+   * The messages held stop short of the newest (opened at the first unread, or at a linked
+   * message): newer ones are fetched as the reader scrolls down, and a live message that
+   * does not follow on from the newest held is counted but not held (it would leave a gap).
+   */
+  hasNewer = $state(false);
+  loadingNewer = $state(false);
+  /** A place to take the reader to, for MessageList (see Jump). */
+  jump = $state.raw<Jump | null>(null);
+  /** The message a link points at: highlighted while the address names it. */
+  highlight = $state<number | null>(null);
   loadError = $state('');
+  /** Counts the times what is held was replaced: a page asked for before then no longer fits. */
+  epoch = 0;
   /** Kept by MessageList so coming back opens where the reader left (not reactive). */
   scrollPlace: ScrollPlace = 'bottom';
   /** Channel members: key -> display name. Presence comes from the people directory. */
@@ -71,6 +91,8 @@ export class Conversation {
   private ids = new Set<number>();
   private newest = 0;
   private oldest = 0;
+  /** The newest id known to exist, held or not (deliveries, history, the server's UNREAD). */
+  private latest = 0;
 
   constructor(kind: 'channel' | 'dm', name: string) {
     this.kind = kind;
@@ -91,6 +113,11 @@ export class Conversation {
     return this.oldest;
   }
 
+  /** The newest id known to exist, whether held or not. */
+  get latestId(): number {
+    return Math.max(this.latest, this.newest);
+  }
+
   get messageCount(): number {
     return this.ids.size;
   }
@@ -99,10 +126,53 @@ export class Conversation {
     return this.ids.has(id);
   }
 
-  /** Add messages; returns those that were new. */
+  /**
+   * Whether the page can show message `id` without fetching: it is held, or it would be
+   * and is not (a message that does not exist, past the start or the end).
+   */
+  holds(id: number): boolean {
+    if (!this.loaded) return false;
+    if (this.ids.has(id)) return true;
+    const beforeStart = id < this.oldest && !this.hasOlder;
+    const pastEnd = id > this.newest && !this.hasNewer;
+    return this.ids.size === 0 ? !this.hasOlder && !this.hasNewer : beforeStart || pastEnd;
+  }
+
+  /** The server says `id` is the newest message (UNREAD). */
+  noteLatest(id: number): void {
+    this.latest = Math.max(this.latest, id);
+  }
+
+  /**
+   * Add messages; returns those new to this page. While the held messages stop short of the
+   * newest (`hasNewer`), a message after them joins only if it follows on from the newest
+   * held (ids in a conversation have no gaps, spec §6); later ones are returned (they are
+   * news) but not held.
+   */
   addMessages(messages: readonly MessageItem[]): MessageItem[] {
     const fresh = messages.filter((m) => !this.ids.has(m.id));
     if (fresh.length === 0) return fresh;
+    const latestBefore = this.latestId;
+    this.latest = Math.max(latestBefore, ...fresh.map((m) => m.id));
+    if (this.hasNewer) {
+      const held = new Set<MessageItem>();
+      let next = this.newest + 1;
+      for (const m of [...fresh].sort((a, b) => a.id - b.id)) {
+        if (m.id > next) continue;
+        held.add(m);
+        if (m.id === next) next++;
+      }
+      if (held.size < fresh.length) {
+        this.take([...held]);
+        return fresh.filter((m) => held.has(m) || m.id > latestBefore);
+      }
+    }
+    this.take(fresh);
+    return fresh;
+  }
+
+  private take(fresh: readonly MessageItem[]): void {
+    if (fresh.length === 0) return;
     for (const m of fresh) this.ids.add(m.id);
     const inOrder = fresh.every((m, i) => m.id > (i === 0 ? this.newest : fresh[i - 1].id));
     const lastSystem = this.items.at(-1);
@@ -114,7 +184,23 @@ export class Conversation {
     this.newest = Math.max(this.newest, ...fresh.map((m) => m.id));
     const low = Math.min(...fresh.map((m) => m.id));
     this.oldest = this.oldest === 0 ? low : Math.min(this.oldest, low);
-    return fresh;
+  }
+
+  /**
+   * Hold `page` instead of whatever was held (a place apart from it: the first unread, a
+   * linked message, or the newest after those). Lines the app wrote go with the messages.
+   */
+  replaceWith(page: readonly MessageItem[], hasOlder: boolean, hasNewer: boolean): void {
+    this.epoch++;
+    this.items = [];
+    this.ids.clear();
+    this.newest = 0;
+    this.oldest = 0;
+    this.take(page);
+    this.latest = Math.max(this.latest, this.newest);
+    this.hasOlder = hasOlder;
+    this.hasNewer = hasNewer;
+    this.loaded = true;
   }
 
   /**
@@ -123,6 +209,7 @@ export class Conversation {
    */
   dropBefore(id: number): void {
     if (this.oldest === 0 || this.oldest >= id) return;
+    this.epoch++;
     this.items = this.items.filter((i) => i.kind !== 'msg' || i.id >= id);
     for (const held of [...this.ids]) if (held < id) this.ids.delete(held);
     this.oldest = this.ids.size === 0 ? 0 : Math.min(...this.ids);
@@ -136,12 +223,15 @@ export class Conversation {
 
   /** Forget everything held: the server's history no longer matches ours (it was reset). */
   clear(): void {
+    this.epoch++;
     this.items = [];
     this.ids.clear();
     this.newest = 0;
     this.oldest = 0;
+    this.latest = 0;
     this.loaded = false;
     this.hasOlder = true;
+    this.hasNewer = false;
   }
 }
 

@@ -1,8 +1,8 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { ChannelInfo, Delivery } from '../../../core/client.ts';
 import { isChannel, nameKey, nameProblem, DEFAULT_CHANNEL } from '../../../core/names.ts';
-import { Conversation, toItem, type MessageItem } from './conversation.svelte.ts';
-import { catchUp, loadLatest, loadOlder } from './history.ts';
+import { Conversation, toItem, type Jump, type MessageItem } from './conversation.svelte.ts';
+import { catchUp, loadAround, loadLatest, loadNewer, loadOlder } from './history.ts';
 import { byName, type People } from './people.svelte.ts';
 import type { Session } from './session.svelte.ts';
 
@@ -102,7 +102,26 @@ export class Conversations {
       void this.refreshDirectory();
     }
     if (!this.active) this.openDefault();
-    else if (!this.active.loaded) void loadLatest(this, this.active);
+    else this.load(this.active);
+  }
+
+  /** Fetch what `conv` needs for the screen: the page its pending jump goes to, or the latest. */
+  private load(conv: Conversation): void {
+    if (!this.session.ready) return; // afterSync loads the one open
+    const jump = conv.jump;
+    const target = jump?.to === 'message' ? jump.id : jump?.to === 'unread' ? jump.after + 1 : undefined;
+    if (target !== undefined && !conv.holds(target)) void loadAround(this, conv, target);
+    else if (jump?.to === 'latest' && conv.hasNewer) void loadLatest(this, conv);
+    else if (!conv.loaded) void loadLatest(this, conv);
+  }
+
+  /**
+   * Take the reader of `conv` to the first unread message, a message, or the newest: fetch
+   * the page it is on unless held (MessageList scrolls once it is in).
+   */
+  jumpTo(conv: Conversation, jump: Jump): void {
+    conv.jump = jump;
+    this.load(conv);
   }
 
   private reset(): void {
@@ -211,15 +230,23 @@ export class Conversations {
 
   // ------------------------------------------------------------------ actions
 
-  open(key: string): void {
+  /**
+   * Show `key`; with `at`, at that message (a link to it), highlighted. The read state may
+   * ask for the first unread message instead of the newest (its 'opened' listener).
+   */
+  open(key: string, at?: number): void {
     const conv = this.all.get(key);
     if (!conv) return;
     const again = this.view === 'conversation' && this.activeKey === key;
     this.view = 'conversation';
     this.activeKey = key;
     this.session.remember(conv.name);
+    if (!again || at !== undefined) {
+      conv.highlight = at ?? null;
+      conv.jump = at === undefined ? null : { to: 'message', id: at };
+    }
     for (const fn of this.listeners.opened) fn(conv, again);
-    if (!conv.loaded && this.session.ready) void loadLatest(this, conv);
+    this.load(conv);
   }
 
   openDefault(): void {
@@ -280,6 +307,10 @@ export class Conversations {
 
   loadOlder(conv: Conversation): Promise<void> {
     return loadOlder(this, conv);
+  }
+
+  loadNewer(conv: Conversation): Promise<void> {
+    return loadNewer(this, conv);
   }
 
   async loadMembers(conv: Conversation): Promise<void> {

@@ -19,21 +19,49 @@ function maybeOlder(page: readonly { id: number }[]): boolean {
   return page.length > 0 && page[0].id > 1;
 }
 
-/** Fetch the latest page of a conversation. */
-export async function loadLatest(convs: Conversations, conv: Conversation): Promise<void> {
-  if (conv.loading) return;
+/**
+ * The page being fetched for each conversation, latest or around an id. The last one asked
+ * wins: a jump to the latest while the first unread is on its way (or the other way round)
+ * drops the earlier reply. Asking again for the page on its way waits for that one.
+ */
+const loads = new WeakMap<Conversation, { gen: number; what: string }>();
+let loadSeq = 0;
+
+function beginLoad(conv: Conversation, what: string): number | undefined {
+  if (conv.loading && loads.get(conv)?.what === what) return undefined;
+  const gen = ++loadSeq;
+  loads.set(conv, { gen, what });
   conv.loading = true;
+  return gen;
+}
+
+const isCurrent = (conv: Conversation, gen: number): boolean => loads.get(conv)?.gen === gen;
+
+function endLoad(conv: Conversation, gen: number): void {
+  if (isCurrent(conv, gen)) conv.loading = false;
+}
+
+/** Fetch the latest page of a conversation (and hold only it, if what was held stopped short of it). */
+export async function loadLatest(convs: Conversations, conv: Conversation): Promise<void> {
+  const gen = beginLoad(conv, 'latest');
+  if (gen === undefined) return;
   try {
     const page = await convs.session.client.history(conv.name, { limit: PAGE });
-    // Messages that arrived live before the conversation was loaded may be older than this
-    // page with a stretch missing in between: let scrolling back fetch them in one piece.
-    if (page.length > 0) conv.dropBefore(page[0].id);
-    conv.addMessages(page.map((d) => toItem(d, convs.session.isMe(d.from))));
-    conv.hasOlder = maybeOlder(page);
+    if (!isCurrent(conv, gen)) return;
+    const items = page.map((d) => toItem(d, convs.session.isMe(d.from)));
+    if (conv.hasNewer) conv.replaceWith(items, maybeOlder(page), false);
+    else {
+      // Messages that arrived live before the conversation was loaded may be older than this
+      // page with a stretch missing in between: let scrolling back fetch them in one piece.
+      if (page.length > 0) conv.dropBefore(page[0].id);
+      conv.addMessages(items);
+      conv.hasOlder = maybeOlder(page);
+    }
     conv.loaded = true;
     conv.loadError = '';
     convs.emitLoaded(conv);
   } catch (e) {
+    if (!isCurrent(conv, gen)) return;
     // A direct conversation with someone the server no longer knows has no history: that is
     // an empty conversation, not a failure.
     if (e instanceof ServerError && e.code === 'NO_SUCH_USER') {
@@ -41,7 +69,53 @@ export async function loadLatest(convs: Conversations, conv: Conversation): Prom
       conv.hasOlder = false;
     } else conv.loadError = e instanceof Error ? e.message : String(e);
   } finally {
-    conv.loading = false;
+    endLoad(conv, gen);
+  }
+}
+
+/**
+ * Hold the page of messages around `id` instead of what was held: the first unread message
+ * (with what came before it, so scrolling up reads on) or a linked one. The newer messages
+ * come as the reader scrolls down (loadNewer).
+ */
+export async function loadAround(convs: Conversations, conv: Conversation, id: number): Promise<void> {
+  const gen = beginLoad(conv, `around ${id}`);
+  if (gen === undefined) return;
+  try {
+    const page = await convs.session.client.history(conv.name, { limit: PAGE, around: Math.max(1, id) });
+    if (!isCurrent(conv, gen)) return;
+    // A full page may have more after it; a short one ends at the newest unless the byte
+    // bound cut it short, which the newest id known (UNREAD, deliveries) shows.
+    const last = page.at(-1)?.id ?? 0;
+    const hasNewer = page.length > 0 && (page.length >= PAGE || last < conv.latestId);
+    conv.replaceWith(page.map((d) => toItem(d, convs.session.isMe(d.from))), maybeOlder(page), hasNewer);
+    conv.loadError = '';
+    convs.emitLoaded(conv);
+  } catch (e) {
+    if (!isCurrent(conv, gen)) return;
+    if (e instanceof ServerError && e.code === 'NO_SUCH_USER') {
+      conv.replaceWith([], false, false);
+    } else conv.loadError = e instanceof Error ? e.message : String(e);
+  } finally {
+    endLoad(conv, gen);
+  }
+}
+
+/** Fetch the page after the newest message held, when that is not the newest (the reader scrolled down). */
+export async function loadNewer(convs: Conversations, conv: Conversation): Promise<void> {
+  if (!convs.session.ready || !conv.loaded || !conv.hasNewer || conv.loadingNewer || conv.loading) return;
+  conv.loadingNewer = true;
+  const epoch = conv.epoch;
+  try {
+    const page = await convs.session.client.history(conv.name, { limit: PAGE, after: conv.lastId });
+    if (conv.epoch !== epoch) return;
+    conv.addMessages(page.map((d) => toItem(d, convs.session.isMe(d.from))));
+    // Live messages that followed on have joined already; an empty page is the end.
+    conv.hasNewer = page.length > 0 && (page.length >= PAGE || conv.lastId < conv.latestId);
+  } catch (e) {
+    conv.loadError = e instanceof Error ? e.message : String(e);
+  } finally {
+    conv.loadingNewer = false;
   }
 }
 
@@ -49,8 +123,10 @@ export async function loadLatest(convs: Conversations, conv: Conversation): Prom
 export async function loadOlder(convs: Conversations, conv: Conversation): Promise<void> {
   if (!convs.session.ready || !conv.loaded || !conv.hasOlder || conv.loadingOlder || conv.firstId === 0) return;
   conv.loadingOlder = true;
+  const epoch = conv.epoch;
   try {
     const page = await convs.session.client.history(conv.name, { limit: PAGE, before: conv.firstId });
+    if (conv.epoch !== epoch) return;
     conv.addMessages(page.map((d) => toItem(d, convs.session.isMe(d.from))));
     conv.hasOlder = maybeOlder(page);
   } catch (e) {
@@ -83,12 +159,17 @@ async function fetchMissed(convs: Conversations, conv: Conversation, viewing: bo
     convs.marks.delete(conv.key);
     return;
   }
-  const mark = convs.marks.get(conv.key) ?? conv.lastId;
+  const mark = conv.hasNewer ? conv.lastId : (convs.marks.get(conv.key) ?? conv.lastId);
   if (mark !== 0 && !(await sameAsServer(convs, conv, mark))) {
     conv.clear();
     conv.addSystem('The server restarted without its history; showing what it has now.');
     convs.marks.delete(conv.key);
     if (viewing) await loadLatest(convs, conv);
+    return;
+  }
+  // Held apart from the newest: what was missed lies beyond, and comes on scrolling down.
+  if (conv.hasNewer) {
+    convs.marks.delete(conv.key);
     return;
   }
   if (mark === 0) {

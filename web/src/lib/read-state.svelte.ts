@@ -14,16 +14,25 @@ const READ_DELAY_MS = 500;
 export class ReadMark {
   /** The server's read mark: every message up to this id is read (spec: READ). */
   readId = $state(0);
-  /** Messages from others after the mark, as far as this page knows. */
+  /** Messages from others after the mark (`base`), as far as this page knows. */
   unread = $state(0);
   /** Those of them that name me, @channel or @here. */
   mentions = $state(0);
   /** The "New" divider goes above the first message from others after this id; null: none. */
   divider = $state<number | null>(null);
-  /** The conversation's newest id, as the server last said (UNREAD). */
+  /** The conversation's newest id, as the server last said (UNREAD) or a delivery showed. */
   lastId = 0;
   /** The highest id a READ has been sent for. */
   sent = 0;
+  /** The newest message of the conversation that has been on screen here: read up to it. */
+  seen = 0;
+  /** The counts could not be worked out from the messages held: ask UNREAD once the READ is in. */
+  stale = false;
+
+  /** Read up to here: the server's mark, or further where this page has shown more. */
+  get base(): number {
+    return Math.max(this.readId, this.seen);
+  }
 }
 
 const NONE = new ReadMark();
@@ -37,13 +46,15 @@ export type Badge = { unread: number; calls: number; muted: boolean };
 /**
  * Unread and mention counts, read marks and the "New" divider. The server keeps the marks
  * (UNREAD after signing in; READ from the user's other connections), so counts survive a
- * reload, a sign-out and another device. While a conversation is on screen with its newest
- * message in view, the page marks it read (a debounced READ of the newest id it holds).
+ * reload, a sign-out and another device. A message is read once it has been on screen: the
+ * message list says which is the newest in view, and while the conversation is open in a
+ * visible tab the page marks read up to it (a debounced READ), so the badge goes down as the
+ * reader scrolls down, and never past what was shown.
  */
 export class ReadState {
   private readonly marks = new SvelteMap<string, ReadMark>();
-  /** The conversation whose newest message is in view (MessageList says), if any. */
-  private seeing = $state<string | null>(null);
+  /** The newest message in view in the message list, and its conversation (MessageList says). */
+  private onScreen: { key: string; id: number } | null = null;
   private readTimer: ReturnType<typeof setTimeout> | undefined;
   private syncTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly session: Session;
@@ -76,15 +87,13 @@ export class ReadState {
       clearTimeout(this.readTimer);
       clearTimeout(this.syncTimer);
       this.marks.clear();
-      this.seeing = null;
+      this.onScreen = null;
     });
     conversations.on('messages', (conv, fresh) => this.onMessages(conv, fresh));
     conversations.on('opened', (conv, again) => this.onOpened(conv, again));
     conversations.on('dropped', (key) => this.marks.delete(key));
     // A conversation opened before its history came in is readable only now.
-    conversations.on('loaded', (conv) => {
-      if (this.conversations.isViewing(conv)) this.check();
-    });
+    conversations.on('loaded', () => this.apply());
   }
 
   /** For reading (components): the mark of `key`, or an empty one. */
@@ -135,15 +144,17 @@ export class ReadState {
       const conv = isChannel(info.target) ? this.conversations.get(key) : this.conversations.ensureDm(info.target);
       if (!conv) continue;
       if (conv.kind === 'dm') this.conversations.touch(conv);
+      conv.noteLatest(info.lastId);
       const mark = this.ensure(key);
       mark.readId = Math.max(mark.readId, info.readId);
       mark.sent = Math.max(mark.sent, mark.readId);
       mark.lastId = info.lastId;
-      const viewing = this.conversations.isViewing(conv);
-      mark.unread = viewing ? 0 : info.unread;
-      mark.mentions = viewing ? 0 : info.mentions;
+      mark.unread = info.unread;
+      mark.mentions = info.mentions;
+      // Shown here since the server's mark, its READ not stored yet: those are read.
+      if (mark.seen > info.readId) this.discount(conv, mark, info.readId);
     }
-    this.check();
+    this.apply();
   }
 
   /** Ask UNREAD again soon: a READ from elsewhere left counts this page cannot work out. */
@@ -159,59 +170,82 @@ export class ReadState {
     const key = nameKey(target);
     const mark = this.ensure(key);
     if (id <= mark.readId) return;
+    const before = mark.base;
     mark.readId = id;
     mark.sent = Math.max(mark.sent, id);
     const conv = this.conversations.get(key);
-    if (!conv || this.conversations.isViewing(conv)) return;
-    this.recount(conv, mark);
+    if (!conv || id <= before) return;
+    if (!this.countHeld(conv, mark)) this.resync();
   }
 
   /**
    * Count what is unread after the mark from the messages held. Ids in a conversation
-   * follow each other without a gap (spec §6), so holding `newest - readId` of them after
-   * the mark means holding all of them; otherwise the server counts (UNREAD).
+   * follow each other without a gap (spec §6), so holding `newest - base` of them after
+   * the mark means holding all of them. Returns false (counts unchanged) when some are not held.
    */
-  private recount(conv: Conversation, mark: ReadMark): void {
-    const newest = Math.max(conv.lastId, mark.lastId);
-    if (mark.readId >= newest) {
+  private countHeld(conv: Conversation, mark: ReadMark): boolean {
+    const newest = Math.max(conv.latestId, mark.lastId);
+    const base = mark.base;
+    if (base >= newest) {
       mark.unread = 0;
       mark.mentions = 0;
-      return;
+      return true;
     }
-    const after = conv.items.filter((i): i is MessageItem => i.kind === 'msg' && i.id > mark.readId);
-    if (after.length < newest - mark.readId) {
-      this.resync();
-      return;
-    }
+    const after = conv.items.filter((i): i is MessageItem => i.kind === 'msg' && i.id > base);
+    if (after.length < newest - base) return false;
     const others = after.filter((m) => !m.mine);
     mark.unread = others.length;
     mark.mentions = others.filter((m) => this.callsMe(conv, m)).length;
+    return true;
+  }
+
+  /**
+   * The counts were of what follows `from`; the mark has moved on to `mark.base`. Count again
+   * from the messages held, or take away those read in between; failing both (they are not
+   * held), the server counts once it has the READ.
+   */
+  private discount(conv: Conversation, mark: ReadMark, from: number): void {
+    if (this.countHeld(conv, mark)) return;
+    const to = mark.base;
+    const between = conv.items.filter((i): i is MessageItem => i.kind === 'msg' && i.id > from && i.id <= to);
+    if (between.length < to - from) {
+      // Once the server has the mark, its UNREAD counts from there.
+      if (mark.readId >= to) this.resync();
+      else mark.stale = true;
+      return;
+    }
+    const others = between.filter((m) => !m.mine);
+    mark.unread = Math.max(0, mark.unread - others.length);
+    mark.mentions = Math.max(0, mark.mentions - others.filter((m) => this.callsMe(conv, m)).length);
   }
 
   // ------------------------------------------------------------------ this page
 
   private onMessages(conv: Conversation, fresh: MessageItem[]): void {
     const mark = this.ensure(conv.key);
-    mark.lastId = Math.max(mark.lastId, conv.lastId);
-    if (this.conversations.isViewing(conv)) {
-      this.check();
-      return;
-    }
-    const others = fresh.filter((m) => !m.mine && m.id > mark.readId);
+    mark.lastId = Math.max(mark.lastId, ...fresh.map((m) => m.id));
+    // Unread until it has been on screen, in the conversation open too: the list says so
+    // at once when it shows it.
+    const others = fresh.filter((m) => !m.mine && m.id > mark.base);
     mark.unread += others.length;
     mark.mentions += others.filter((m) => this.callsMe(conv, m)).length;
+    this.apply();
   }
 
   /**
-   * Opened: the badge clears, and the "New" divider goes where the person left off; it stays
-   * while they look, and moves on next time they open it.
+   * Opened: the "New" divider goes where the person left off; it stays while they look, and
+   * moves on next time they open it. With something unread, and not left reading older
+   * messages, the conversation opens at the first unread message rather than the newest.
    */
   private onOpened(conv: Conversation, again: boolean): void {
     const mark = this.ensure(conv.key);
-    if (!again) mark.divider = mark.unread > 0 ? mark.readId : null;
-    mark.unread = 0;
-    mark.mentions = 0;
-    this.check();
+    if (!again) {
+      mark.divider = mark.unread > 0 ? mark.base : null;
+      if (mark.divider !== null && conv.jump === null && conv.scrollPlace === 'bottom') {
+        this.conversations.jumpTo(conv, { to: 'unread', after: mark.divider });
+      }
+    }
+    this.apply();
   }
 
   /** The page became visible again: what is on screen has been seen. */
@@ -219,22 +253,25 @@ export class ReadState {
     const conv = this.conversations.active;
     if (!conv || !this.conversations.isViewing(conv)) return;
     const mark = this.ensure(conv.key);
-    if (mark.unread > 0 && mark.divider === null) mark.divider = mark.readId;
-    mark.unread = 0;
-    mark.mentions = 0;
-    this.check();
+    if (mark.unread > 0 && mark.divider === null) mark.divider = mark.base;
+    this.apply();
   }
 
-  /** MessageList: whether the newest message of `key` is in view (at the bottom, or visible). */
-  setSeeing(key: string, seeing: boolean): void {
-    if (seeing) this.seeing = key;
-    else if (this.seeing === key) this.seeing = null;
-    this.check();
+  /** MessageList: `id` is the newest message of `key` in view now (0: none). */
+  showing(key: string, id: number): void {
+    this.onScreen = { key, id };
+    this.apply();
+  }
+
+  /** MessageList: the list of `key` is gone (another conversation opened, or none). */
+  leaving(key: string): void {
+    if (this.onScreen?.key === key) this.onScreen = null;
   }
 
   /** Esc: the conversation on screen is read, all of it, now. */
   markRead(conv: Conversation): void {
     const mark = this.ensure(conv.key);
+    mark.seen = Math.max(mark.seen, conv.latestId, mark.lastId);
     mark.unread = 0;
     mark.mentions = 0;
     mark.divider = null;
@@ -243,33 +280,51 @@ export class ReadState {
     void this.send(conv);
   }
 
-  /** The newest message held of the conversation on screen is in view: mark it read, soon. */
+  /** What is on screen in the conversation open, in a visible tab, has been read. */
+  private apply(): void {
+    const conv = this.conversations.active;
+    const shown = this.onScreen;
+    if (!conv || !shown || shown.key !== conv.key || !conv.loaded || !this.conversations.isViewing(conv)) return;
+    const mark = this.ensure(conv.key);
+    if (shown.id > mark.base) {
+      const from = mark.base;
+      mark.seen = shown.id;
+      this.discount(conv, mark, from);
+    }
+    this.check();
+  }
+
+  /** Something shown is not marked read yet: mark it, soon. */
   private check(): void {
     const conv = this.conversations.active;
-    if (!conv || !this.readable(conv) || this.seeing !== conv.key) return;
-    if (this.readTimer !== undefined) return; // one is due: it sends the newest id then
+    if (!conv || !this.readable(conv)) return;
+    if (this.readTimer !== undefined) return; // one is due: it sends the newest seen then
     this.readTimer = setTimeout(() => {
       this.readTimer = undefined;
       const now = this.conversations.active;
-      if (now && this.readable(now) && this.seeing === now.key) void this.send(now);
+      if (now && this.readable(now)) void this.send(now);
     }, READ_DELAY_MS);
   }
 
-  /** Is there something newer than the mark to send for `conv`, while it is on screen? */
+  /** Is there something shown and not yet marked read to send for `conv`, while it is on screen? */
   private readable(conv: Conversation): boolean {
     const mark = this.of(conv.key);
-    return this.session.ready && conv.loaded && this.conversations.isViewing(conv) && conv.lastId > Math.max(mark.readId, mark.sent);
+    return this.session.ready && conv.loaded && this.conversations.isViewing(conv) && mark.seen > Math.max(mark.readId, mark.sent);
   }
 
-  /** READ the newest id held: never one this page has not received. */
+  /** READ up to the newest message shown (or, after Esc, the newest there is). */
   private async send(conv: Conversation): Promise<void> {
     const mark = this.ensure(conv.key);
-    const id = conv.lastId;
+    const id = mark.seen;
     if (!this.session.ready || id <= Math.max(mark.readId, mark.sent)) return;
     mark.sent = id;
     try {
       await this.session.client.read(conv.name, id);
       mark.readId = Math.max(mark.readId, id);
+      if (mark.stale) {
+        mark.stale = false;
+        this.resync();
+      }
     } catch (e) {
       // Try again with the next message (a drop, or a server that did not store it).
       if (mark.sent === id) mark.sent = mark.readId;

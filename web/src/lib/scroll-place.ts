@@ -50,3 +50,40 @@ export function restorePlace(el: HTMLElement, place: ScrollPlace, last: string):
   el.scrollTop += row.getBoundingClientRect().top - el.getBoundingClientRect().top - place.offset;
   return !atBottom(el) && (place.newBelow || last !== place.last);
 }
+
+/**
+ * The id of the newest message that is on screen in `el` now: the lowest message row whose
+ * bottom edge is in view, or that fills the view from top to bottom. 0 when none is (or the
+ * list is hidden). Message rows are the children with a `data-id`.
+ */
+export function newestInView(el: HTMLElement): number {
+  if (el.clientHeight === 0) return 0;
+  const view = el.getBoundingClientRect();
+  const rows = el.querySelectorAll<HTMLElement>(':scope > [data-id]');
+  // The rows that start above the view's bottom edge: a binary search, cheap on every scroll.
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid].getBoundingClientRect().top < view.bottom) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo - 1; i >= 0; i--) {
+    const r = rows[i].getBoundingClientRect();
+    if (r.bottom <= view.top) return 0;
+    if (r.bottom <= view.bottom + 1 || r.top <= view.top) return Number(rows[i].dataset.id);
+  }
+  return 0;
+}
+
+/** Scroll `el` so that `target`'s top is `offset` pixels below the list's top edge (as far as it goes). */
+export function scrollToOffset(el: HTMLElement, target: Element, offset: number): void {
+  el.scrollTop += target.getBoundingClientRect().top - el.getBoundingClientRect().top - offset;
+}
+
+/** Whether `target` is at least partly inside `el`'s visible area. */
+export function partlyInView(el: HTMLElement, target: Element): boolean {
+  const view = el.getBoundingClientRect();
+  const r = target.getBoundingClientRect();
+  return r.bottom > view.top && r.top < view.bottom;
+}
