@@ -15,7 +15,7 @@ function connect() {
   const sent: Uint8Array[] = [];
   const client = new SlckClient((bytes) => sent.push(bytes.slice()));
   const events: Array<[keyof ClientEvents, unknown]> = [];
-  for (const name of ['hello', 'message', 'joined', 'left', 'online', 'offline', 'notice', 'read', 'bye', 'error'] as const) {
+  for (const name of ['hello', 'message', 'joined', 'left', 'online', 'offline', 'notice', 'read', 'pref', 'bye', 'error'] as const) {
     client.on(name, (e) => events.push([name, e]));
   }
   return {
@@ -147,6 +147,42 @@ describe('SlckClient: data replies', () => {
     const chns = client.chns();
     server('END CHNS 0\r\n');
     await expect(chns).resolves.toEqual([]);
+  });
+});
+
+describe('SlckClient: settings (PREFS, PREF)', () => {
+  it('reads the settings into a Map, sets and clears one', async () => {
+    const { client, server, commands, events } = connect();
+    const all = client.prefs();
+    const set = client.setPref('mute:#dev', '1');
+    const cleared = client.clearPref('mute:@bob');
+    const empty = client.setPref('theme', '');
+    expect(commands()).toEqual([
+      { type: 'PREFS' },
+      { type: 'PREF', key: 'mute:#dev', value: '1' },
+      { type: 'PREF', key: 'mute:@bob' },
+      { type: 'PREF', key: 'theme' },
+    ]);
+    server('PREF __proto__ x\r\nPREF theme dark, high contrast\r\nEND PREFS 2\r\nOK\r\nOK\r\nOK\r\n', 'bytes');
+    expect(await all).toEqual(new Map([['__proto__', 'x'], ['theme', 'dark, high contrast']]));
+    await expect(set).resolves.toBeUndefined();
+    await expect(cleared).resolves.toBeUndefined();
+    await expect(empty).resolves.toBeUndefined();
+    expect(events).toEqual([]);
+  });
+
+  it('a PREF from another device is an event; one that came before the PREFS reply began is one too', async () => {
+    const { client, server, events } = connect();
+    server('PREF mute:#dev 1\r\n');
+    expect(events).toEqual([['pref', { type: 'PREF', key: 'mute:#dev', value: '1' }]]);
+    const all = client.prefs();
+    server('PREF mute:#dev\r\nPREF theme dark\r\nEND PREFS 1\r\n');
+    expect(await all).toEqual(new Map([['theme', 'dark']]));
+    expect(events.slice(1)).toEqual([['pref', { type: 'PREF', key: 'mute:#dev', value: '' }]]);
+    const refused = outcome(client.prefs());
+    server('PREF a 1\r\nERR NOT_CLAIMED @kim is a guest handle: claim it with a password to keep settings on the server\r\n');
+    expect(await refused).toMatchObject({ ok: false, error: { code: 'NOT_CLAIMED' } });
+    expect(events.slice(2)).toEqual([['pref', { type: 'PREF', key: 'a', value: '1' }]]);
   });
 });
 

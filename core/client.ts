@@ -29,6 +29,8 @@ export type ClientEvents = {
   topic: ServerFrameOf<'TOPIC'>;
   /** This user read a conversation on another connection. */
   read: ServerFrameOf<'READ'>;
+  /** This user set (or, `value` empty, cleared) a setting on another connection. */
+  pref: ServerFrameOf<'PREF'>;
   bye: ServerFrameOf<'BYE'>;
   /** A frame the client could not read: the stream goes on. */
   error: ProtocolError;
@@ -206,6 +208,25 @@ export class SlckClient {
     return frames.flatMap((f) => (f.type === 'UNREAD' ? [{ target: f.target, unread: f.unread, mentions: f.mentions, readId: f.readId, lastId: f.lastId }] : []));
   }
 
+  /**
+   * The user's settings kept on the server (a claimed handle's only: a guest is refused with
+   * NOT_CLAIMED, and keeps its settings itself). Keys as set, in a Map: a key may be any name.
+   */
+  async prefs(): Promise<Map<string, string>> {
+    const frames = await this.request({ type: 'PREFS' });
+    return new Map(frames.flatMap((f) => (f.type === 'PREF' ? [[f.key, f.value] as [string, string]] : [])));
+  }
+
+  /** Keep a setting on the server; the user's other connections get a `pref` event. '' clears it. */
+  async setPref(key: string, value: string): Promise<void> {
+    await this.request(value === '' ? { type: 'PREF', key } : { type: 'PREF', key, value });
+  }
+
+  /** Clear a setting; the user's other connections get a `pref` event with an empty value. */
+  async clearPref(key: string): Promise<void> {
+    await this.request({ type: 'PREF', key });
+  }
+
   async time(): Promise<string> {
     const [f] = await this.request({ type: 'TIME' });
     return (f as ServerFrameOf<'TIME'>).time;
@@ -257,6 +278,8 @@ export class SlckClient {
         this.pending.shift();
         // A refused HISTORY sent no history: whatever it held arrived live.
         if (head.type === 'HISTORY') for (const m of head.items) this.emit('message', m as Delivery);
+        // A refused PREFS sent no settings: a PREF that came meanwhile was another device's.
+        if (head.type === 'PREFS') for (const p of head.items) this.emit('pref', p as ServerFrameOf<'PREF'>);
         head.reject(new ServerError(r.code, r.text));
         return;
       case 'CHN':
@@ -281,6 +304,11 @@ export class SlckClient {
         if (head.type === 'TOPIC') {
           const live = head.items.splice(0, Math.max(0, head.items.length - r.count));
           for (const t of live) this.emit('topic', t as ServerFrameOf<'TOPIC'>);
+        }
+        // Asking the settings: a PREF line before the last `count` came from another device.
+        if (head.type === 'PREFS') {
+          const live = head.items.splice(0, Math.max(0, head.items.length - r.count));
+          for (const p of live) this.emit('pref', p as ServerFrameOf<'PREF'>);
         }
         this.finish(r);
         return;
@@ -310,6 +338,10 @@ export class SlckClient {
         return this.emit('notice', r);
       case 'READ':
         return this.emit('read', r);
+      case 'PREF':
+        if (head?.type === 'PREFS') head.items.push(r);
+        else this.emit('pref', r);
+        return;
       case 'TOPIC':
         if (head?.type === 'TOPIC') head.items.push(r);
         else this.emit('topic', r);

@@ -200,6 +200,8 @@ export class CommandDecoder implements LineDecoder<Command> {
         return history(args);
       case 'READ':
         return read(args);
+      case 'PREF':
+        return pref(buf, start, end, args);
       case 'PING':
         if (args.length > 1) return syntax('PING [token]');
         if (args.length === 0) return { type: 'PING' };
@@ -215,6 +217,7 @@ export class CommandDecoder implements LineDecoder<Command> {
       case 'MUTE':
       case 'UNMUTE':
       case 'UNREAD':
+      case 'PREFS':
       case 'TOKEN':
       case 'TIME':
       case 'QUIT':
@@ -270,6 +273,33 @@ function topic(buf: Uint8Array, start: number, end: number, args: string[]): Com
   if (hasControl(text)) return err(ErrorCode.BAD_SYNTAX, 'A topic must be printable, on one line');
   if (utf8Length(text) > LIMITS.maxTopic) return err(ErrorCode.BAD_SYNTAX, `A topic is at most ${LIMITS.maxTopic} bytes`);
   return { type: 'TOPIC', channel: args[0], text };
+}
+
+const PREF_KEY = /^[A-Za-z0-9_.:#@-]+$/;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * `PREF <key> [value]`: the value is the rest of the line, spaces kept, UTF-8 without control
+ * characters (a setting is shown back, on terminals too), at most LIMITS.maxPrefValue bytes;
+ * none clears the setting.
+ */
+function pref(buf: Uint8Array, start: number, end: number, args: string[]): Command | ProtocolError {
+  if (args.length < 1) return syntax('PREF <key> [value]');
+  const key = args[0];
+  if (key.length > LIMITS.maxPrefKey || !PREF_KEY.test(key)) {
+    return err(ErrorCode.BAD_SYNTAX, `A setting's key is 1 to ${LIMITS.maxPrefKey} letters, digits or _ . : # @ -`);
+  }
+  if (args.length === 1) return { type: 'PREF', key };
+  const at = skipSpaces(buf, tokenEnd(buf, skipSpaces(buf, tokenEnd(buf, start, end), end), end), end);
+  if (end - at > LIMITS.maxPrefValue) return err(ErrorCode.BAD_SYNTAX, `A setting's value is at most ${LIMITS.maxPrefValue} bytes`);
+  let value: string;
+  try {
+    value = strictUtf8.decode(buf.subarray(at, end));
+  } catch {
+    return err(ErrorCode.BAD_SYNTAX, "A setting's value must be UTF-8 text");
+  }
+  if (hasControl(value)) return err(ErrorCode.BAD_SYNTAX, "A setting's value must be printable, on one line");
+  return { type: 'PREF', key, value };
 }
 
 /** A conversation's name, as HISTORY and READ take it: a channel or a user. */

@@ -146,6 +146,10 @@ function other(buf: Uint8Array, start: number, end: number): ServerFrame | Proto
       // UNREAD <target> <unread> <mentions> <read-id> <last-id>
       if (w.length !== 6 || !w.slice(2).every((n) => DIGITS.test(n))) return bad('UNREAD');
       return { type: 'UNREAD', target: w[1], unread: Number(w[2]), mentions: Number(w[3]), readId: Number(w[4]), lastId: Number(w[5]) };
+    case 'PREF':
+      // PREF <key> [value]: the value is the rest of the line, spaces kept.
+      if (w.length < 2 || w[1] === '') return bad('PREF');
+      return { type: 'PREF', key: w[1], value: rest(text, 2) };
     case 'INFO':
       return { type: 'INFO', text: rest(text, 1) };
     case 'NOTICE':

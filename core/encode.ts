@@ -128,6 +128,8 @@ export function encodeCommand(cmd: Command): Uint8Array {
       return line(cmd.token === undefined ? 'PING' : `PING ${cmd.token}`);
     case 'READ':
       return line(`READ ${cmd.target} ${cmd.id}`);
+    case 'PREF':
+      return line(cmd.value === undefined || cmd.value === '' ? `PREF ${cmd.key}` : `PREF ${cmd.key} ${cmd.value}`);
     case 'PASSWORD':
       return line(cmd.current === undefined ? `PASSWORD ${cmd.next}` : `PASSWORD ${cmd.current} ${cmd.next}`);
     case 'TOPIC':
@@ -147,6 +149,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
     case 'HELP':
     case 'TIME':
     case 'UNREAD':
+    case 'PREFS':
     case 'TOKEN':
     case 'QUIT':
       return line(cmd.type);
@@ -176,6 +179,8 @@ export function serverLine(frame: Exclude<ServerFrame, { type: 'MSG' }>): string
       return frame.text === '' ? `TOPIC ${frame.channel} ${frame.by}` : `TOPIC ${frame.channel} ${frame.by} ${oneLine(frame.text)}`;
     case 'READ':
       return `READ ${frame.target} ${frame.id}`;
+    case 'PREF':
+      return frame.value === '' ? `PREF ${frame.key}` : `PREF ${frame.key} ${oneLine(frame.value)}`;
     case 'UNREAD':
       return `UNREAD ${frame.target} ${frame.unread} ${frame.mentions} ${frame.readId} ${frame.lastId}`;
     case 'INFO':

@@ -28,6 +28,8 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** A JOIN past the number of channels one user may be in (`--max-channels-per-user`). */
   TOO_MANY_CHANNELS: 'TOO_MANY_CHANNELS',
+  /** A PREF that would keep more settings than one user may (LIMITS.maxPrefs): clear one first. */
+  TOO_MANY_PREFS: 'TOO_MANY_PREFS',
   NOT_MEMBER: 'NOT_MEMBER',
   NO_SUCH_CHANNEL: 'NO_SUCH_CHANNEL',
   NO_SUCH_USER: 'NO_SUCH_USER',

@@ -35,6 +35,10 @@ export type Command =
   | { type: 'READ'; target: string; id: number }
   /** Every conversation of the user with what is unread in it (spec: UNREAD). */
   | { type: 'UNREAD' }
+  /** The claimed user's settings kept on the server (spec: PREFS and PREF). */
+  | { type: 'PREFS' }
+  /** Set a setting (`value` given), or clear it. */
+  | { type: 'PREF'; key: string; value?: string }
   | { type: 'MUTE' }
   | { type: 'UNMUTE' }
   | { type: 'HELP' }
@@ -46,7 +50,7 @@ export type CommandType = Command['type'];
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
 export const COMMAND_TYPES: readonly CommandType[] = [
-  'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'PASSWORD', 'JOIN', 'LEAVE', 'TOPIC', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
+  'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'PASSWORD', 'JOIN', 'LEAVE', 'TOPIC', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'PREFS', 'PREF', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
 ];
 
 // ---------------------------------------------------------------- server -> client
@@ -86,6 +90,11 @@ export type ServerFrame =
    * conversation's newest id.
    */
   | { type: 'UNREAD'; target: string; unread: number; mentions: number; readId: number; lastId: number }
+  /**
+   * One of the user's settings, in a PREFS reply; or unasked, to a user's other connections
+   * when one of theirs set it (`value` empty: cleared).
+   */
+  | { type: 'PREF'; key: string; value: string }
   /** One line of HELP text. */
   | { type: 'INFO'; text: string }
   | { type: 'TIME'; time: string }

@@ -17,6 +17,12 @@ export const LIMITS = {
   maxTopic: 250,
   /** A session token (TOKEN, RESUME): what the server hands out is 43 characters. */
   maxToken: 128,
+  /** A setting's key, in characters (`[A-Za-z0-9_.:#@-]`). */
+  maxPrefKey: 64,
+  /** A setting's value, in bytes of UTF-8. */
+  maxPrefValue: 256,
+  /** Settings one user may keep. */
+  maxPrefs: 100,
   /** Most messages one HISTORY command returns. */
   maxHistory: 500,
   /** Messages HISTORY returns when no limit is given. */

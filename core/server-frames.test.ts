@@ -54,6 +54,10 @@ const canonical: Array<[wire: string, frame: ServerFrame]> = [
   ['UNREAD #dev 3 1 40 43\r\n', { type: 'UNREAD', target: '#dev', unread: 3, mentions: 1, readId: 40, lastId: 43 }],
   ['UNREAD @kim 0 0 7 7\r\n', { type: 'UNREAD', target: '@kim', unread: 0, mentions: 0, readId: 7, lastId: 7 }],
   ['END UNREAD 2\r\n', { type: 'END', of: 'UNREAD', count: 2 }],
+  ['PREF mute:#dev 1\r\n', { type: 'PREF', key: 'mute:#dev', value: '1' }],
+  ['PREF theme dark,  high contrast\r\n', { type: 'PREF', key: 'theme', value: 'dark,  high contrast' }],
+  ['PREF mute:@bob\r\n', { type: 'PREF', key: 'mute:@bob', value: '' }],
+  ['END PREFS 2\r\n', { type: 'END', of: 'PREFS', count: 2 }],
   [
     'INFO REG @handle [password]  register; a password claims the handle\r\n',
     { type: 'INFO', text: 'REG @handle [password]  register; a password claims the handle' },

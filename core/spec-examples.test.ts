@@ -27,7 +27,7 @@ const spec = readFileSync(SPEC_PATH, 'utf8').split('\n');
 const NARRATION = /^\(.*\)$/;
 /** Placeholders standing for lines the spec does not spell out. */
 const PLACEHOLDERS = new Set([
-  'S: INFO ...', // the rest of HELP's lines (END HELP 21 counts them all)
+  'S: INFO ...', // the rest of HELP's lines (END HELP 23 counts them all)
 ]);
 /** Spellings of bytes a transcript cannot show. */
 const translate = (s: string): string => s.replaceAll('<ESC>', '\x1b'); // PING's control-character example

@@ -12,21 +12,22 @@ import { WsGateway } from './transport/ws.ts';
 import { registerHttp } from './http/http.ts';
 import type { Store } from './store/store.ts';
 import { MemoryStore } from './store/memory-store.ts';
+import { redactUrl } from './store/redact-url.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
-import { openPostgresStore, redactUrl } from './store/postgres-store.ts';
 import type { Bus } from './bus/bus.ts';
-import { RedisBus } from './bus/redis-bus.ts';
 import type { Presence } from './presence/presence.ts';
 import { MemoryPresence } from './presence/memory-presence.ts';
-import { RedisPresence } from './presence/redis-presence.ts';
 import { ChatService } from './chat/service.ts';
 import { SignInLimits } from './limits/sign-in-limits.ts';
 import { FloodControl } from './limits/flood.ts';
-import { openRedisSignInLimits } from './limits/sign-in-limits-redis.ts';
 import { ServerMetrics, registerMetrics } from './http/metrics.ts';
 import { formatSummary, type SummaryRow } from './hub/summary.ts';
 
-export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+/** Set by the server build (scripts/build-server.mjs); from the sources, package.json says. */
+declare const __SLCK_VERSION__: string | undefined;
+export const VERSION: string = typeof __SLCK_VERSION__ === 'string'
+  ? __SLCK_VERSION__
+  : JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 export type SlckServer = {
   app: FastifyInstance;
@@ -58,7 +59,9 @@ export function makeLogger(config: Pick<Config, 'logLevel' | 'logFile'> & Partia
 }
 
 export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<Store> {
-  if (config.databaseUrl !== null) return openPostgresStore(config.databaseUrl);
+  // PostgreSQL and Redis clients are loaded only by the nodes that use them: a single node
+  // does not carry their code (about 30 MB of resident memory between them).
+  if (config.databaseUrl !== null) return (await import('./store/postgres-store.ts')).openPostgresStore(config.databaseUrl);
   return config.dataDir === null ? new MemoryStore() : openSqliteStore(config.dataDir);
 }
 
@@ -66,6 +69,7 @@ export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>)
 async function openCluster(config: Config): Promise<{ bus: Bus | null; presence: Presence }> {
   if (config.redisUrl === null) return { bus: null, presence: new MemoryPresence(config.presenceTtlMs) };
   const opts = { nodeId: config.nodeId };
+  const [{ RedisBus }, { RedisPresence }] = await Promise.all([import('./bus/redis-bus.ts'), import('./presence/redis-presence.ts')]);
   const [bus, presence] = await Promise.all([
     RedisBus.open(config.redisUrl, opts),
     RedisPresence.open(config.redisUrl, { ...opts, ttlMs: config.presenceTtlMs }),
@@ -94,7 +98,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
   // Failed-password counts are shared by every node, or an attacker gets a node's worth each.
   const signIn = config.redisUrl === null
     ? new SignInLimits({ claimsPerHour: config.claimsPerHour })
-    : await openRedisSignInLimits(config.redisUrl, { claimsPerHour: config.claimsPerHour, log: logger });
+    : await (await import('./limits/sign-in-limits-redis.ts')).openRedisSignInLimits(config.redisUrl, { claimsPerHour: config.claimsPerHour, log: logger });
   // One set of guards: the hub delays MSGs by it, the chat rules cap channels by it.
   const flood = new FloodControl(config);
   // HELLO names the version of the protocol spoken (docs/PROTOCOL.md), not of the package.

@@ -137,7 +137,7 @@ const OPTIONS = {
 } as const;
 
 export function usage(): string {
-  const lines = ['Usage: npm start -- [options]   (or: tsx gateway/main.ts [options])', '', 'Options (environment variable in brackets):'];
+  const lines = ['Usage: npm start -- [options]   (or, once built: node dist/server/main.js [options])', '', 'Options (environment variable in brackets):'];
   for (const [name, o] of Object.entries(OPTIONS)) {
     const flag = `--${name}${o.value ? ` ${o.value}` : ''}`;
     lines.push(`  ${flag.padEnd(34)} ${o.help} [${o.env}]`);

@@ -36,8 +36,8 @@ export type FanoutSpec = {
   settleMs?: number;
   /** The server under load: SLCK (default) or nats-server as a reference (TCP, memory only). */
   server?: Dialect;
-  /** SLCK only: run the server bundled, with plain node instead of tsx (server.ts, `bundle`). */
-  bundle?: boolean;
+  /** SLCK only: run gateway/main.ts through tsx instead of the built server (server.ts, `sources`). */
+  sources?: boolean;
   /** SLCK only: read the server's V8 heap (through the inspector) every 500 ms and keep the largest figures. */
   sampleHeap?: boolean;
 };
@@ -189,7 +189,7 @@ export async function runFanout(spec: FanoutSpec, opts: RunOptions = {}): Promis
   const server = dialect === 'nats'
     ? await startNats()
     : await startServer({
-      dataDir, cpuProfDir: opts.cpuProfDir && join(opts.cpuProfDir, 'server'), maxOutbound: spec.maxOutbound, inspect: spec.sampleHeap, bundle: spec.bundle,
+      dataDir, cpuProfDir: opts.cpuProfDir && join(opts.cpuProfDir, 'server'), maxOutbound: spec.maxOutbound, inspect: spec.sampleHeap, sources: spec.sources,
     });
   try {
     await sleep(Math.min(500, spec.settleMs ?? 500));

@@ -77,15 +77,16 @@ export function scenarios(mode: Mode): Scenario[] {
     // (s) saturation, side by side in one run: 1,000 members, 50 senders, each waiting for
     // its OK (SLCK) or its own message back (NATS) before the next, and no lag limit in the
     // generator, so whatever queues up is the server's to bound.
-    // The last SLCK row is the memory one again, bundled and run with plain node (no tsx).
-    ...(['memory', 'sqlite', 'bundled', 'nats'] as const).map((row) => ({
+    // The SLCK rows run the built server as `npm start` does (dist/server, plain node); the
+    // last one is the memory row again from the sources through tsx, for comparison.
+    ...(['memory', 'sqlite', 'sources', 'nats'] as const).map((row) => ({
       id: 's',
       spec: fanout(mode, {
-        name: `(s) saturation, ${{ memory: 'SLCK memory', sqlite: 'SLCK SQLite', bundled: 'SLCK memory, no tsx', nats: 'nats-server' }[row]}`,
+        name: `(s) saturation, ${{ memory: 'SLCK memory', sqlite: 'SLCK SQLite', sources: 'SLCK memory, sources (tsx)', nats: 'nats-server' }[row]}`,
         window: 1,
         maxLag: 0,
         persist: row === 'sqlite',
-        bundle: row === 'bundled',
+        sources: row === 'sources',
         server: row === 'nats' ? 'nats' : 'slck',
       }),
     })),

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 
 /** The repository root: the server runs from there, as `npm run serve` does. */
@@ -19,24 +18,20 @@ export type ServerOptions = {
   /** More node flags for the server process. */
   nodeArgs?: string[];
   /**
-   * Run gateway/main.ts bundled into one plain JavaScript file (esbuild, dependencies left
-   * as imports) with plain `node`, instead of through tsx: what the server costs without
-   * tsx's loader (25-30 MB of RSS on Node 20). Not how `npm start` runs it.
+   * Run gateway/main.ts from the sources through tsx, instead of the build that `npm start`
+   * runs (dist/server/main.js, plain node): what the loader costs.
    */
-  bundle?: boolean;
+  sources?: boolean;
 };
 
-/** Bundle the server for `bundle: true`, into node_modules/.cache so its imports resolve from there. */
-async function bundleServer(): Promise<string> {
-  const { buildSync } = await import('esbuild');
-  const out = resolve(ROOT, 'node_modules/.cache/slck-bench/main.mjs');
-  buildSync({
-    entryPoints: [resolve(ROOT, 'gateway/main.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external',
-    outfile: out, logLevel: 'warning',
-    // Every gateway file lives in gateway/: their relative URLs (../package.json) keep their meaning.
-    define: { 'import.meta.url': JSON.stringify(pathToFileURL(resolve(ROOT, 'gateway/app.ts')).href) },
-  });
-  return out;
+/** The server as `npm start` runs it: built once per harness run (scripts/build-server.mjs). */
+let built: string | null = null;
+function builtServer(): string {
+  if (built === null) {
+    execFileSync(process.execPath, ['scripts/build-server.mjs'], { cwd: ROOT, stdio: 'ignore' });
+    built = resolve(ROOT, 'dist/server/main.js');
+  }
+  return built;
 }
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 1/100 s). */
@@ -115,11 +110,11 @@ function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
  * and resolve once it says it is up. Its own process, so its memory can be read on its own.
  */
 export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
-  const entry = opts.bundle ? await bundleServer() : 'gateway/main.ts';
+  const entry = opts.sources ? 'gateway/main.ts' : builtServer();
   // --max-semi-space-size=2, as `npm start` and `npm run serve` run it (package.json): V8's
   // young generation otherwise grows to 32 MB (Node 20) or 128 MB (Node 24) under load, and
   // the write buffers it has not collected yet with it (docs/PERFORMANCE.md, saturation).
-  const nodeArgs = [...(opts.bundle ? [] : ['--import', 'tsx']), '--max-semi-space-size=2', ...(opts.nodeArgs ?? [])];
+  const nodeArgs = [...(opts.sources ? ['--import', 'tsx'] : []), '--max-semi-space-size=2', ...(opts.nodeArgs ?? [])];
   // For experiments: extra node flags for the server alone (e.g. --max-semi-space-size=16).
   if (process.env.SLCK_BENCH_SERVER_NODE_ARGS) nodeArgs.push(...process.env.SLCK_BENCH_SERVER_NODE_ARGS.split(' ').filter(Boolean));
   if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir);

@@ -1,5 +1,5 @@
 import type { Refusal } from '../sentences.ts';
-import type { ChannelTopic, ConversationState, HistoryQuery, KeptMessage, StoredMessage } from '../store/store.ts';
+import type { ChannelTopic, ConversationState, HistoryQuery, KeptMessage, StoredMessage, StoredPref } from '../store/store.ts';
 import type { ChatEvent, MessageEvent } from './events.ts';
 
 /** A signed-in user, as the chat rules know them: on this node, on one connection. */
@@ -52,6 +52,10 @@ export interface Chat {
   read(user: Caller, target: string, id: number): Refusal | Promise<Refusal | { target: string; id: number }>;
   /** The user's conversations, most recent first, with what is unread in each. */
   unread(user: Caller): Promise<ConversationState[]>;
+  /** PREFS: a claimed user's settings, by key. */
+  prefs(user: Caller): Promise<Refusal | StoredPref[]>;
+  /** PREF: keep (or, null, clear) a setting; the user's other connections are told. */
+  setPref(user: Caller, key: string, value: string | null): Promise<Refusal | null>;
   channels(limit: number, after?: string): ChannelPage;
   /** Offline messages about to be handed to the user's connection leave the queue: true once committed. */
   delivered(handle: string, messages: Array<{ conversation: string; id: number }>): Promise<boolean>;

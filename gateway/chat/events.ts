@@ -41,6 +41,11 @@ export type ChatEvent =
    * conversation) up to `id`, on the connection `via`: their other connections are told.
    */
   | { t: 'read'; user: string; target: string; id: number; via: string }
+  /**
+   * The user set a setting (or, null, cleared it) on the connection `via`: their other
+   * connections are told, so a mute on one device holds on the others at once.
+   */
+  | { t: 'pref'; user: string; key: string; value: string | null; via: string }
   /** A channel's topic was set (or, null, cleared). */
   | { t: 'topic'; channel: string; topic: ChannelTopic | null }
   /** The user signed out everywhere from the connection `via`: their other connections end. */

@@ -6,7 +6,7 @@ import type { FloodControl } from '../limits/flood.ts';
 import type { SignInLimits } from '../limits/sign-in-limits.ts';
 import { refuse, type Refusal } from '../sentences.ts';
 import { conversationOf, nameKey } from '../store/keys.ts';
-import type { ChannelTopic, ConversationState, HistoryQuery, StoredMessage, Store, StoreWrite } from '../store/store.ts';
+import type { ChannelTopic, ConversationState, HistoryQuery, StoredMessage, StoredPref, Store, StoreWrite } from '../store/store.ts';
 import { mentionsIn } from './mentions.ts';
 import type { Caller, ChannelPage, Chat, ChatHost, Posted, Registered } from './chat.ts';
 import { Directory } from './directory.ts';
@@ -16,6 +16,7 @@ import { Inbound, type RepairSource } from './inbound.ts';
 import { register } from './register.ts';
 import { issueToken, resume, signOut } from './sessions.ts';
 import { changePassword } from './password.ts';
+import { listPrefs, setPref } from './prefs.ts';
 
 /** What the service reports for /metrics (metrics.ts implements it). */
 export type ChatMetrics = {
@@ -300,6 +301,14 @@ export class ChatService implements Chat {
   async unread(user: Caller): Promise<ConversationState[]> {
     await this.commits.settled();
     return this.store.conversationsOf(user.handle, this.channelKeys(user.key));
+  }
+
+  prefs(user: Caller): Promise<Refusal | StoredPref[]> {
+    return listPrefs(this, user).catch(() => refuse.storeUnreachable('Could not read your settings'));
+  }
+
+  setPref(user: Caller, key: string, value: string | null): Promise<Refusal | null> {
+    return setPref(this, user, this.via(user), key, value).catch(() => refuse.storeUnreachable(`Could not keep the setting ${key}`));
   }
 
   channels(limit: number, after?: string): ChannelPage {

@@ -18,6 +18,8 @@ const HELP_LINES = [
   'HISTORY #channel|@user [limit] [before|after|around <id>]  replay stored messages',
   'UNREAD  your conversations: unread, mentions, read up to, newest id',
   'READ #channel|@user <id>  mark read up to message <id>',
+  'PREFS  your settings kept on the server (a claimed handle)',
+  'PREF <key> [value]  keep a setting, or without a value clear it',
   'MUTE / UNMUTE  hold back your messages, or stop holding them back',
   'TIME  the server time',
   'PING [token]  check the connection',

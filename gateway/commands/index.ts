@@ -19,6 +19,8 @@ import { quit } from './quit.ts';
 import { history } from './history.ts';
 import { read } from './read.ts';
 import { unread } from './unread.ts';
+import { prefs } from './prefs.ts';
+import { pref } from './pref.ts';
 
 /** Every command's handler, by verb. The type makes a missing command a compile error. */
 export const commands: CommandTable = {
@@ -36,6 +38,8 @@ export const commands: CommandTable = {
   HISTORY: history,
   READ: read,
   UNREAD: unread,
+  PREFS: prefs,
+  PREF: pref,
   MUTE: mute,
   UNMUTE: unmute,
   HELP: help,

@@ -149,12 +149,13 @@ export class Fanout implements ChatHost {
       case 'offline':
         this.toCoMembers(nameKey(e.user), e.channels, encodeServerFrame({ type: e.t === 'online' ? 'ONLINE' : 'OFFLINE', user: e.user }));
         return;
-      case 'read': {
-        // The user's other connections: the badge clears on every device.
+      case 'read':
+      case 'pref': {
+        // The user's other connections: the badge clears, the setting holds, on every device.
         const user = this.users.get(nameKey(e.user));
         if (user === undefined) return;
         const origin = this.originConn(e.via);
-        const frame = encodeServerFrame({ type: 'READ', target: e.target, id: e.id });
+        const frame = encodeServerFrame(e.t === 'read' ? { type: 'READ', target: e.target, id: e.id } : { type: 'PREF', key: e.key, value: e.value ?? '' });
         for (const c of user.conns) if (c !== origin) this.out.send(c, frame);
         return;
       }

@@ -1,4 +1,4 @@
-import { SESSIONS_PER_USER, UNREAD_CAP, aroundBefore, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
+import { PREFS_PER_USER, SESSIONS_PER_USER, UNREAD_CAP, aroundBefore, type StoredPref, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
 import { byRecent, conversationOf, dmPairKey, isDirectTarget, nameKey } from './keys.ts';
 
 type Channel = { name: string; memberKeys: Set<string>; topic: ChannelTopic | null };
@@ -32,6 +32,8 @@ export class MemoryStore implements Store {
   private readonly sessions = new Map<string, StoredSession & { user: string }>();
   /** user key -> the users they have direct conversations with: key -> display handle. */
   private readonly partners = new Map<string, Map<string, string>>();
+  /** user key -> setting key -> value. */
+  private readonly settings = new Map<string, Map<string, string>>();
 
   async getUser(handle: string): Promise<StoredUser | undefined> {
     const user = this.users.get(nameKey(handle));
@@ -120,6 +122,11 @@ export class MemoryStore implements Store {
     return s && { handle: this.users.get(s.user)?.handle ?? s.handle, expires: s.expires };
   }
 
+  async prefs(handle: string): Promise<StoredPref[]> {
+    const mine = this.settings.get(nameKey(handle)) ?? new Map<string, string>();
+    return [...mine.keys()].sort(compare).map((key) => ({ key, value: mine.get(key)! }));
+  }
+
   async close(): Promise<void> {}
 
   /** State writes in order, then the messages: the order the SQL stores apply a batch in. */
@@ -179,6 +186,9 @@ export class MemoryStore implements Store {
         case 'markRead':
           this.markRead(nameKey(w.handle), w.conversation, w.id, undo);
           break;
+        case 'setPref':
+          this.setPref(nameKey(w.handle), w.key, w.value, undo);
+          break;
         case 'setTopic': {
           const c = this.channels.get(nameKey(w.channel));
           if (c === undefined) throw new Error(`setTopic: no channel ${w.channel}`);
@@ -233,6 +243,17 @@ export class MemoryStore implements Store {
     const m = marks;
     m.set(conversation, id);
     undo.push(() => (old === undefined ? m.delete(conversation) : m.set(conversation, old)));
+  }
+
+  private setPref(user: string, key: string, value: string | null, undo: Array<() => void>): void {
+    if (!this.users.has(user)) throw new Error(`setPref: no user ${user}`);
+    let mine = this.settings.get(user);
+    if (mine === undefined) this.settings.set(user, (mine = new Map()));
+    const m = mine;
+    const old = m.get(key);
+    if (value === null) m.delete(key);
+    else if (old !== undefined || m.size < PREFS_PER_USER) m.set(key, value);
+    undo.push(() => (old === undefined ? m.delete(key) : m.set(key, old)));
   }
 
   private notePartners(a: string, b: string, undo: Array<() => void>): void {

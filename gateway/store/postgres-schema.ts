@@ -102,6 +102,15 @@ export const PG_MIGRATIONS: readonly string[] = [
       ON c.key IN (dp.user_key || ' ' || dp.partner_key, dp.partner_key || ' ' || dp.user_key)
     ON CONFLICT DO NOTHING;
   `,
+  // 3: each claimed user's settings (PREF): a key and a line of text.
+  `
+  CREATE TABLE prefs (
+    user_key text NOT NULL REFERENCES users (key),
+    key text NOT NULL,
+    value text NOT NULL,
+    PRIMARY KEY (user_key, key)
+  );
+  `,
 ];
 
 /** Any constant both nodes agree on: the key of the migration lock. */

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { startPostgres, type TestPostgres } from '../test/support/services.ts';
 import { openPostgresStore, type PostgresStore } from './postgres-store.ts';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
-import type { NewMessage, StoreWrite } from './store.ts';
+import { setPref } from './postgres-prefs.ts';
+import { PREFS_PER_USER, type NewMessage, type StoreWrite } from './store.ts';
 
 // What only the PostgreSQL store does, on a real PostgreSQL (initdb into a temporary
 // directory, fsync on), one fresh database per test: several nodes on one database, and the
@@ -45,6 +46,27 @@ const append = (target: string, from: string, body: string, offlineFor?: string)
 const users = (...handles: string[]): StoreWrite[] => handles.map((handle) => ({ op: 'addUser', handle }));
 
 describe('PostgresStore', () => {
+  it('two nodes adding settings at once, one short of the bound: the user\'s row lock counts them one after the other', async () => {
+    await store.commit([...users('@jane'), ...Array.from({ length: PREFS_PER_USER - 1 }, (_, i): StoreWrite => ({ op: 'setPref', handle: '@jane', key: `k${i}`, value: '1' }))]);
+    // Node A's transaction has added its key and not committed when node B's batch begins.
+    const nodeA = new pg.Client({ connectionString: url });
+    await nodeA.connect();
+    await nodeA.query('BEGIN');
+    await setPref(nodeA as unknown as pg.PoolClient, '@jane', 'from-a', '1');
+    let settled = false;
+    const nodeB = store.commit([{ op: 'setPref', handle: '@jane', key: 'from-b', value: '1' }]).finally(() => (settled = true));
+    // Until node B is waiting on a lock (or, were there none to wait on, has finished).
+    const db = url.slice(url.lastIndexOf('/') + 1);
+    const waiting = async () => Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [db])).rows[0].n);
+    while (!settled && (await waiting()) === 0) await new Promise((r) => setTimeout(r, 5));
+    await nodeA.query('COMMIT');
+    await nodeA.end();
+    expect(await nodeB).not.toBeNull();
+    const kept = await store.prefs('@jane');
+    expect(kept).toHaveLength(PREFS_PER_USER);
+    expect(kept.map((p) => p.key)).toContain('from-a');
+  });
+
   // The contract (store-contract.test.ts) accepts a refused batch as null or a rejection;
   // PostgreSQL reports every failure, a constraint too, as null with the reason.
   it('a batch that fails changes nothing, and the next one works', async () => {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { redactUrl } from './redact-url.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
 import { aroundBefore } from './store.ts';
 import type { CommitResult, ConversationState, StoredSession, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
@@ -253,16 +254,6 @@ function toKept(r: MessageRow): KeptMessage {
 
 const ignore = (): void => {};
 
-/** The URL without its password, for logs and errors. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the database URL';
-  }
-}
 
 /**
  * Connects, brings the schema up to date (one node at a time) and reads the epoch. Throws an

@@ -152,6 +152,15 @@ export const MIGRATIONS: readonly string[] = [
     SELECT dp.user_key, c.key, c.last_id FROM direct_partners dp JOIN conversations c
       ON c.key IN (dp.user_key || ' ' || dp.partner_key, dp.partner_key || ' ' || dp.user_key);
   `,
+  // 4: each claimed user's settings (PREF): a key and a line of text.
+  `
+  CREATE TABLE prefs (
+    user_key TEXT NOT NULL REFERENCES users(key),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (user_key, key)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

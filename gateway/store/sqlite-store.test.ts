@@ -134,12 +134,12 @@ describe('SqliteStore on a real file', () => {
     await openStore().close();
     const db = new Database(path.join(dir, 'slck.db'), { readonly: true });
     try {
-      expect(SCHEMA_VERSION).toBe(3);
+      expect(SCHEMA_VERSION).toBe(4);
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       expect(tables).toEqual([
-        'channels', 'conversations', 'direct_partners', 'members', 'mentions', 'messages', 'meta', 'offline', 'read_marks', 'sessions', 'users',
+        'channels', 'conversations', 'direct_partners', 'members', 'mentions', 'messages', 'meta', 'offline', 'prefs', 'read_marks', 'sessions', 'users',
       ]);
       expect(plan(db, 'SELECT * FROM messages WHERE conversation = ? AND id < ? ORDER BY id DESC LIMIT ?')).toMatch(
         /SEARCH messages USING INDEX \S+ \(conversation=\? AND id<\?\)/,

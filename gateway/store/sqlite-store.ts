@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { aroundBefore } from './store.ts';
-import type { CommitResult, ConversationState, StoredSession, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
+import type { CommitResult, ConversationState, StoredPref, StoredSession, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
 import { migrate, NewerSchemaError } from './sqlite-schema.ts';
 import { prepareReadState } from './sqlite-read-state.ts';
 import { prepareSessions } from './sqlite-sessions.ts';
+import { preparePrefs } from './sqlite-prefs.ts';
 
 export const DB_FILE_NAME = 'slck.db';
 
@@ -52,6 +53,7 @@ export class SqliteStore implements Store {
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly reads: ReturnType<typeof prepareReadState>;
   private readonly sessions: ReturnType<typeof prepareSessions>;
+  private readonly settings: ReturnType<typeof preparePrefs>;
 
   /** Use `openSqliteStore`. `db` is exposed for diagnostics and tests; the hub uses `Store`. */
   constructor(
@@ -62,6 +64,7 @@ export class SqliteStore implements Store {
     this.sql = prepareStatements(db);
     this.reads = prepareReadState(db);
     this.sessions = prepareSessions(db);
+    this.settings = preparePrefs(db);
     this.epoch = this.sql.epoch.pluck().get() as string;
   }
 
@@ -139,6 +142,10 @@ export class SqliteStore implements Store {
     return this.sessions.get(tokenHash);
   }
 
+  async prefs(handle: string): Promise<StoredPref[]> {
+    return this.settings.list(handle);
+  }
+
   /** Closes the file. A transaction left open on `db` is discarded, as a crash would. */
   async close(): Promise<void> {
     if (!this.db.open) return;
@@ -174,6 +181,9 @@ export class SqliteStore implements Store {
           break;
         case 'markRead':
           this.reads.markRead(w.handle, w.conversation, w.id);
+          break;
+        case 'setPref':
+          this.settings.set(w.handle, w.key, w.value);
           break;
         case 'setTopic':
           if (sql.setTopic.run(w.topic?.text ?? '', w.topic?.by ?? null, w.topic?.ts ?? null, nameKey(w.channel)).changes === 0) {

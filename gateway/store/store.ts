@@ -1,3 +1,5 @@
+import { LIMITS } from '../../core/index.ts';
+
 /**
  * What the server remembers: the source of truth behind every node. Every call is
  * asynchronous (PostgreSQL is a network away; SQLite and memory answer at once behind the
@@ -90,6 +92,11 @@ export type StoreWrite =
   | { op: 'revokeSession'; tokenHash: string }
   /** `except`: the one session to keep (a password change keeps the changer's). */
   | { op: 'revokeSessions'; handle: string; except?: string }
+  /**
+   * One of a user's settings (spec: PREF); null clears it. A new key past PREFS_PER_USER is
+   * not kept (the chat rules refuse it first; this is the bound when two devices race).
+   */
+  | { op: 'setPref'; handle: string; key: string; value: string | null }
   /** The user has read the conversation up to `id`: a mark only ever moves forward. */
   | { op: 'markRead'; handle: string; conversation: string; id: number }
   /** Offline messages handed over: exactly these leave the user's queue (not any queued since). */
@@ -97,6 +104,12 @@ export type StoreWrite =
 
 /** A user keeps at most this many sign-in sessions: a new one past it ends the oldest. */
 export const SESSIONS_PER_USER = 20;
+
+/** A user keeps at most this many settings (LIMITS.maxPrefs). */
+export const PREFS_PER_USER = LIMITS.maxPrefs;
+
+/** One of a user's settings. */
+export type StoredPref = { key: string; value: string };
 
 /** A stored session, found by its token's hash. */
 export type StoredSession = { handle: string; expires: string };
@@ -169,6 +182,9 @@ export interface Store {
    * with none last).
    */
   conversationsOf(handle: string, channels: string[]): Promise<ConversationState[]>;
+
+  /** The user's settings, by key (ordered by its bytes). */
+  prefs(handle: string): Promise<StoredPref[]>;
 
   /** The session of a token hash, expired or not (the caller compares `expires`). */
   session(tokenHash: string): Promise<StoredSession | undefined>;

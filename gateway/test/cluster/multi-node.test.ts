@@ -234,6 +234,20 @@ describe('three nodes, one chat', () => {
     await waitUntil(async () => (await asker.cmd('TOPIC #topics')).join('|') === 'TOPIC #topics @topical Cross-node topics|END TOPIC 1', 'node 3 to know the topic');
   });
 
+  it('a setting kept on one node reaches the user\'s connection on another at once, and PREFS agrees on a third', async () => {
+    const laptop = await tcpUser(0, '@settler s3cret-pass');
+    const phone = await wsUser(1, '@settler s3cret-pass');
+    expect(await laptop.ok('PREF mute:#dev 1')).toBe('OK');
+    const told = await phone.until(isType('PREF'));
+    expect(told).toEqual({ type: 'PREF', key: 'mute:#dev', value: '1' });
+    expect(await laptop.ok('PREF mute:#dev')).toBe('OK');
+    expect(await phone.until(isType('PREF'))).toEqual({ type: 'PREF', key: 'mute:#dev', value: '' });
+    expect(await phone.ok('PREF theme dark')).toBe('OK');
+    expect(await laptop.until(isType('PREF'))).toEqual({ type: 'PREF', key: 'theme', value: 'dark' });
+    const third = await tcpUser(2, '@settler s3cret-pass');
+    expect(await third.cmd('PREFS')).toEqual(['PREF theme dark', 'END PREFS 1']);
+  });
+
   it('CHNS is the same on every node', async () => {
     await tcpUser(0, '@maker', '#made-on-one');
     const listers = await Promise.all([0, 1, 2].map((i) => tcpUser(i, `@lister${i}`)));

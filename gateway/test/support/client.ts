@@ -282,15 +282,22 @@ export type ServerProcess = {
 };
 
 /**
- * Start `gateway/main.ts` as its own process. It runs as `node --import tsx`, which is what
+ * What a server process runs. `npm test` builds first and sets SLCK_TEST_SERVER=built, so
+ * the suite tests the server as `npm start` runs it (dist/server/main.js, plain node); a test
+ * file run by hand runs the sources through tsx, so an edit needs no build.
+ */
+const SERVER_ENTRY = process.env.SLCK_TEST_SERVER === 'built' ? ['dist/server/main.js'] : ['--import', 'tsx', 'gateway/main.ts'];
+
+/**
+ * Start the server as its own process. It runs as `node --import tsx`, which is what
  * `npx tsx` ends up running, minus the npm and tsx wrapper processes: those do not pass a
  * signal on (npx exits 143 on SIGTERM and leaves the server running), and a test must be
  * able to SIGTERM or SIGKILL the server itself.
  */
-export function runServer(args: string[]): Omit<ServerProcess, 'tcpPort' | 'httpPort'> & {
+export function runServer(args: string[], opts: { entry?: string[] } = {}): Omit<ServerProcess, 'tcpPort' | 'httpPort'> & {
   waitOutput(done: (stdout: string) => boolean, timeoutMs?: number): Promise<void>;
 } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts', '--host', '127.0.0.1', ...args], {
+  const proc = spawn(process.execPath, [...(opts.entry ?? SERVER_ENTRY), '--host', '127.0.0.1', ...args], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
