@@ -1,7 +1,7 @@
 import MarkdownIt, { type StateCore, type StateInline } from 'markdown-it';
 import DOMPurify, { type DOMPurify as Purifier } from 'dompurify';
-import { LIMITS } from '../../../core/limits.ts';
 import { nameKey } from '../../../core/names.ts';
+import { mentionAt, mentionsMe, TERMINAL_CODES } from '../../../core/mentions.ts';
 
 /**
  * Message bodies as the app shows them: a little Markdown (bold, italic, code, fenced blocks,
@@ -16,10 +16,6 @@ const SAFE_URL = /^(?:https?:\/\/|mailto:)/i;
 
 // --------------------------------------------------------------------- terminal codes
 
-// Terminal escape sequences: CSI (ESC [ params final), OSC (ESC ] ... BEL or ST, or to the
-// end when unterminated), the 8-bit CSI, and any other two-byte ESC sequence.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\|$)|\x9b[0-?]*[ -/]*[@-~]|\x1b[ -/]*[0-~]/g;
 // C0 controls other than tab and line feed, and DEL.
 // eslint-disable-next-line no-control-regex -- as above
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
@@ -31,7 +27,7 @@ const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
  */
 export function cleanControls(body: string): string {
   return body
-    .replace(ANSI, '')
+    .replace(TERMINAL_CODES, '')
     .replace(/\r\n/g, '\n')
     .replace(CONTROL, (c) => (c === '\x7f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0))));
 }
@@ -40,31 +36,16 @@ export function cleanControls(body: string): string {
 
 type Env = { me: string; mentioned: boolean };
 
-const HANDLE_CHAR = /[A-Za-z0-9_.-]/;
 /**
- * Before an `@` these make it part of something else: an e-mail address, a path, a handle.
- * Not `_`, which is more often emphasis (`_@alice_`) than part of a word.
- */
-const GLUED_BEFORE = /[A-Za-z0-9./@-]/;
-
-/**
- * `@name` as a token of its own (core/names.ts: `@` then 1 to 32 of letters, digits, `_`
- * `-` `.`). An inline rule, so a mention inside a code span or block is never seen. Full
- * stops at the end close the sentence rather than belong to the handle (so a handle that
- * ends in `.` is matched without it).
+ * `@name` as a token of its own, by the one mention rule (core/mentions.ts), which the
+ * server counts by too. An inline rule, so a mention inside a code span or block, or a
+ * link's address, is never seen.
  */
 function mentionRule(state: StateInline, silent: boolean): boolean {
-  const { src, pos } = state;
-  if (src.charCodeAt(pos) !== 0x40 || (pos > 0 && GLUED_BEFORE.test(src[pos - 1]))) return false;
-  let end = pos + 1;
-  while (end < state.posMax && HANDLE_CHAR.test(src[end])) end++;
-  while (end > pos + 1 && src[end - 1] === '.') end--;
-  // `_@alice_`: the last `_` closes the emphasis the first one opened.
-  if (pos > 0 && src[pos - 1] === '_' && end > pos + 2 && src[end - 1] === '_') end--;
-  const length = end - pos - 1;
-  if (length === 0 || length > LIMITS.maxName) return false;
-  if (!silent) state.push('mention', '', 0).content = src.slice(pos, end);
-  state.pos = end;
+  const m = mentionAt(state.src, state.pos, state.posMax);
+  if (!m) return false;
+  if (!silent) state.push('mention', '', 0).content = m.handle;
+  state.pos = m.end;
   return true;
 }
 
@@ -207,10 +188,10 @@ export function render(body: string, me: string): string {
 }
 
 /**
- * Whether the body calls for `me`: names them, @channel or @here, outside code. (For
- * notifications and badges too.) In the browser it shares render()'s cache; without a DOM
- * it parses the Markdown alone.
+ * Whether the body calls for `me`: names them, @channel or @here, outside code. For
+ * notifications and badges; the same rule (core/mentions.ts) as the highlight and as the
+ * server's mention counts.
  */
 export function mentions(body: string, me: string): boolean {
-  return typeof window === 'undefined' ? markup(body, me).mentioned : rendered(body, me).mentioned;
+  return mentionsMe(body, me);
 }
