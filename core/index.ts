@@ -6,5 +6,7 @@ export * from './parser.ts';
 export * from './decode-command.ts';
 export * from './decode-server.ts';
 export * from './encode.ts';
+export * from './kinds.ts';
+export * from './render-person.ts';
 export * from './client.ts';
 export { utf8, fromUtf8, utf8Length, concat, bytesEqual } from './bytes.ts';
