@@ -145,7 +145,7 @@ export class CommandDecoder implements LineDecoder<Command> {
     if (tStart === end || bodyStart === end) return syntax('SAY <#channel|@user> <text>');
     const target = this.target(buf, tStart, tEnd);
     if (typeof target !== 'string') return target;
-    return { type: 'MSG', target, body: buf.slice(bodyStart, end) };
+    return { type: 'MSG', target, body: buf.slice(bodyStart, end), said: true };
   }
 
   private other(buf: Uint8Array, start: number, end: number): Command | ProtocolError {
@@ -209,6 +209,12 @@ export class CommandDecoder implements LineDecoder<Command> {
         if (hasControl(args[0])) return err(ErrorCode.BAD_SYNTAX, 'PING token must be printable');
         // Cut at 64 characters, never inside one (a lone surrogate would come back as U+FFFD).
         return { type: 'PING', token: args[0].length <= 64 ? args[0] : Array.from(args[0]).slice(0, 64).join('') };
+      case 'MODE': {
+        if (args.length === 0) return { type: 'MODE' };
+        const mode = args[0].toLowerCase();
+        if (args.length !== 1 || (mode !== 'text' && mode !== 'exact')) return syntax('MODE [text|exact]');
+        return { type: 'MODE', mode };
+      }
       case 'HELP':
         // HELP ignores what follows it: a lost person typing "help me" still gets help.
         return { type: 'HELP' };

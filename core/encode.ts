@@ -128,6 +128,8 @@ export function encodeCommand(cmd: Command): Uint8Array {
       return line(cmd.token === undefined ? 'PING' : `PING ${cmd.token}`);
     case 'READ':
       return line(`READ ${cmd.target} ${cmd.id}`);
+    case 'MODE':
+      return line(cmd.mode === undefined ? 'MODE' : `MODE ${cmd.mode}`);
     case 'PREF':
       return line(cmd.value === undefined || cmd.value === '' ? `PREF ${cmd.key}` : `PREF ${cmd.key} ${cmd.value}`);
     case 'PASSWORD':

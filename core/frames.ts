@@ -22,7 +22,8 @@ export type Command =
   | { type: 'SIGNOUT'; all: boolean }
   | { type: 'JOIN'; channel: string }
   | { type: 'LEAVE'; channel: string }
-  | { type: 'MSG'; target: string; body: Uint8Array }
+  /** `said`: sent with SAY, the form a person types, which makes the connection a person's (spec: MODE). */
+  | { type: 'MSG'; target: string; body: Uint8Array; said?: true }
   /** A page of the channel list: `limit` names after `after` (spec: CHNS). */
   | { type: 'CHNS'; limit?: number; after?: string }
   | { type: 'USRS'; channel?: string }
@@ -41,6 +42,11 @@ export type Command =
   | { type: 'PREF'; key: string; value?: string }
   | { type: 'MUTE' }
   | { type: 'UNMUTE' }
+  /**
+   * How this connection is written to: `text` renders for a person at a terminal, `exact`
+   * is the wire byte for byte, for a program; without either, which it is (spec: MODE).
+   */
+  | { type: 'MODE'; mode?: 'text' | 'exact' }
   | { type: 'HELP' }
   | { type: 'TIME' }
   | { type: 'PING'; token?: string }
@@ -51,6 +57,7 @@ export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
 export const COMMAND_TYPES: readonly CommandType[] = [
   'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'PASSWORD', 'JOIN', 'LEAVE', 'TOPIC', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'PREFS', 'PREF', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
+  'MODE',
 ];
 
 // ---------------------------------------------------------------- server -> client

@@ -41,6 +41,8 @@ const rows: Array<[label: string, code: string, line: string]> = [
   ['REG without a handle', 'BAD_SYNTAX', 'REG'],
   ['SAY without text', 'BAD_SYNTAX', 'SAY #general'],
   ['SAY alone', 'BAD_SYNTAX', 'SAY'],
+  ['MODE of an unknown kind', 'BAD_SYNTAX', 'MODE loud'],
+  ['MODE with two words', 'BAD_SYNTAX', 'MODE text exact'],
   ['SAY to no one', 'BAD_TARGET', 'SAY general hello'],
   ['REG with three words', 'BAD_SYNTAX', 'REG @jane s3cret extra'],
   ['JOIN without a channel', 'BAD_SYNTAX', 'JOIN'],

@@ -13,6 +13,7 @@ const HELP_LINES = [
   'MSG #channel|@user <length>  then the body on the next line: send a message',
   'MSG #general 5\\r\\nHello  the same on one line',
   'SAY #channel|@user <text>  send one line, no length to count',
+  'MODE [text|exact]  others\' messages rendered for reading (text) or byte for byte (exact)',
   'CHNS [limit] [after #channel]  list channels and member counts, a page at a time',
   'USRS [#channel]  list users, online and offline',
   'HISTORY #channel|@user [limit] [before|after|around <id>]  replay stored messages',

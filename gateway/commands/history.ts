@@ -1,4 +1,4 @@
-import { LIMITS, encodeDelivery } from '../../core/index.ts';
+import { LIMITS, encodeFrameFor } from '../../core/index.ts';
 import type { Conn } from '../hub/conn.ts';
 import type { HistoryQuery, StoredMessage } from '../store/store.ts';
 import type { CommandContext, CommandHandler } from './types.ts';
@@ -45,7 +45,8 @@ function send(ctx: CommandContext, conn: Conn, messages: StoredMessage[], from: 
   let hi = from;
   const take = (i: number): boolean => {
     const m = messages[i];
-    const frame = encodeDelivery(m.target, m.from, m.id, m.ts, m.body);
+    // As live messages read on this connection: for a person, rendered for reading.
+    const frame = encodeFrameFor(conn.kind, { type: 'MSG', target: m.target, from: m.from, id: m.id, ts: m.ts, body: m.body }, conn.user?.handle);
     if (bytes > 0 && bytes + frame.length > budget) return false;
     frames[i] = frame;
     bytes += frame.length;

@@ -19,6 +19,7 @@ import { quit } from './quit.ts';
 import { history } from './history.ts';
 import { read } from './read.ts';
 import { unread } from './unread.ts';
+import { mode } from './mode.ts';
 import { prefs } from './prefs.ts';
 import { pref } from './pref.ts';
 
@@ -46,4 +47,5 @@ export const commands: CommandTable = {
   TIME: time,
   PING: ping,
   QUIT: quit,
+  MODE: mode,
 };

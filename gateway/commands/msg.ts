@@ -5,10 +5,13 @@ import type { CommandHandler } from './types.ts';
  * MSG <target> <len> + body. The OK waits for the commit that gives the message its id, but
  * holds only its own place: later commands run meanwhile, so a client may pipeline many
  * messages into one commit. Recipients get it from the chat rules once it has committed.
+ * SAY is the form a person types: it makes the connection a person's (spec: MODE), so what
+ * others write reaches them rendered for reading.
  */
 export const msg: CommandHandler<'MSG'> = {
   needsUser: true,
-  run(ctx, conn, { target, body }) {
+  run(ctx, conn, { target, body, said }) {
+    if (said) conn.looksLike('person');
     if (conn.muted) {
       conn.heldBack++;
       conn.mutedTotal++;

@@ -1,4 +1,4 @@
-import { encodeDelivery, nameKey } from '../../core/index.ts';
+import { encodeFrameFor, nameKey } from '../../core/index.ts';
 import type { Registered } from '../chat/chat.ts';
 import type { Conn } from '../hub/conn.ts';
 import type { Refusal } from '../sentences.ts';
@@ -29,7 +29,9 @@ export function signedIn(ctx: CommandContext, conn: Conn, r: Registered | Refusa
   // Mail kept for them leaves their queue first, then goes out: a node that dies in
   // between has handed over nothing, and the next sign-in hands it all over, once.
   const handed = ctx.chat.delivered(me.handle, r.offline.map((m) => ({ conversation: m.conversation, id: m.id })));
-  ctx.sendAfter(conn, handed, r.offline.map((m) => encodeDelivery(m.target, m.from, m.id, m.ts, m.body)), true);
+  // Worded as live ones are on this connection (MODE before REG makes them a person's).
+  const kept = r.offline.map((m) => encodeFrameFor(conn.kind, { type: 'MSG', target: m.target, from: m.from, id: m.id, ts: m.ts, body: m.body }, r.handle));
+  ctx.sendAfter(conn, handed, kept, true);
 }
 
 export function addressOf(conn: Conn): string {

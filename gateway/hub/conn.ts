@@ -1,4 +1,4 @@
-import type { Command, ProtocolError } from '../../core/index.ts';
+import type { Command, ProtocolError, ReaderKind } from '../../core/index.ts';
 import type { Session } from '../transport/session.ts';
 import type { ConnFlood } from '../limits/flood.ts';
 
@@ -37,6 +37,13 @@ export type Slot = { bytes: Uint8Array | null };
 /** The hub's state for one connection. */
 export class Conn {
   user: User | null = null;
+  /**
+   * Who reads it, which decides the bytes it is sent (core/kinds.ts): a program until it
+   * looks like a person or says which it is (spec: MODE).
+   */
+  kind: ReaderKind = 'program';
+  /** Set once MODE has said which it is: a sign seen after (telnet, SAY) changes nothing. */
+  kindChosen = false;
   muted = false;
   /** The hash of the session token this connection signed in with or was issued (SIGNOUT ends it). */
   tokenHash: string | null = null;
@@ -77,6 +84,20 @@ export class Conn {
   readonly session: Session;
   constructor(session: Session) {
     this.session = session;
+  }
+
+  /**
+   * A sign of who reads it: it spoke telnet, or used SAY (a person). Heeded unless MODE has
+   * chosen; never a way back, since a person's signs do not come and go.
+   */
+  looksLike(kind: ReaderKind): void {
+    if (!this.kindChosen) this.kind = kind;
+  }
+
+  /** MODE text / MODE exact: it says which it is, and that holds. */
+  choose(kind: ReaderKind): void {
+    this.kind = kind;
+    this.kindChosen = true;
   }
 }
 

@@ -1,5 +1,6 @@
-import { encodeDelivery, encodeServerFrame, nameKey } from '../../core/index.ts';
+import { encodeServerFrame, nameKey } from '../../core/index.ts';
 import { addOnline, removeOnline, type Channel, type Conn, type Departure, type User } from './conn.ts';
+import { FrameBytes } from './frame-bytes.ts';
 import type { ChatHost } from '../chat/chat.ts';
 import type { ChatEvent, MessageEvent } from '../chat/events.ts';
 import { farewell } from '../sentences.ts';
@@ -13,13 +14,16 @@ export type FanoutOutput = {
   /** Bytes queued now that leave only once `after` has settled (a delivered mark committed). */
   sendAfter(conn: Conn, after: Promise<unknown>, bytes: Uint8Array): void;
   delivered(handle: string, messages: Array<{ conversation: string; id: number }>): Promise<boolean>;
+  /** A person's connection was sent message `id` of `target` (as its user names it) live: it counts as read. */
+  shown(conn: Conn, target: string, id: number): void;
   readonly metrics?: { delivered(n: number): void };
 };
 
 /**
  * Who is signed in on this node and where they sit, and what they are told of what the chat
- * rules commit: messages (each frame encoded once, for every recipient here), joins, leaves
- * and presence. The chat rules know this node only as this `ChatHost`.
+ * rules commit: messages, joins, leaves, topics and presence, each frame encoded once per
+ * kind of reader among its recipients here (frame-bytes.ts), that one buffer written to every
+ * connection of the kind. The chat rules know this node only as this `ChatHost`.
  */
 export class Fanout implements ChatHost {
   /** Users signed in on this node, each with their connections here. */
@@ -81,9 +85,9 @@ export class Fanout implements ChatHost {
   }
 
   deliver(m: MessageEvent): void {
-    const frame = encodeDelivery(m.target, m.from, m.id, m.ts, m.body);
+    const frame = new FrameBytes({ type: 'MSG', target: m.target, from: m.from, id: m.id, ts: m.ts, body: m.body });
     // The connection that sent it has its OK; the sender's other connections get the message,
-    // so a conversation reads the same on every device.
+    // so a conversation reads the same on every device. A person shown it has read it.
     const origin = this.originConn(m.via);
     if (m.conv.charCodeAt(0) === 35) {
       const online = this.channels.get(m.conv)?.online ?? [];
@@ -91,7 +95,8 @@ export class Fanout implements ChatHost {
       for (let i = 0; i < online.length; i++) {
         const c = online[i];
         if (c !== origin && c.user !== null) {
-          this.out.send(c, frame);
+          this.out.send(c, frame.for(c));
+          if (c.kind === 'person') this.out.shown(c, m.target, m.id);
           n++;
         }
       }
@@ -102,19 +107,31 @@ export class Fanout implements ChatHost {
     const to = nameKey(m.target);
     if (this.users.has(from) || this.users.has(to)) this.noteDirect(from, to);
     const sender = this.users.get(from);
-    if (sender !== undefined) for (const c of sender.conns) if (c !== origin) this.out.send(c, frame);
+    if (sender !== undefined) {
+      for (const c of sender.conns) {
+        if (c === origin) continue;
+        this.out.send(c, frame.for(c));
+        if (c.kind === 'person') this.out.shown(c, m.target, m.id);
+      }
+    }
     const recipient = this.users.get(to);
     if (recipient === undefined || to === from) return;
     this.out.metrics?.delivered(1);
     if (!m.queued) {
-      for (const c of recipient.conns) this.out.send(c, frame);
+      for (const c of recipient.conns) {
+        this.out.send(c, frame.for(c));
+        if (c.kind === 'person') this.out.shown(c, m.from, m.id);
+      }
       return;
     }
     // Kept for the recipient too: taken out of their queue first, and only then handed over,
     // so a node that dies in between has not given it to them, and their next sign-in does,
     // once. (Dying after the mark and before the write leaves it to their HISTORY catch-up.)
     const marked = this.out.delivered(recipient.handle, [{ conversation: m.conv, id: m.id }]);
-    for (const c of recipient.conns) this.out.sendAfter(c, marked, frame);
+    for (const c of recipient.conns) {
+      this.out.sendAfter(c, marked, frame.for(c));
+      if (c.kind === 'person') this.out.shown(c, m.from, m.id);
+    }
   }
 
   lost(userKey: string, connId: string): void {
@@ -131,13 +148,13 @@ export class Fanout implements ChatHost {
           user.channels.add(ch);
           for (const c of user.conns) addOnline(ch, c);
         }
-        this.broadcast(ch, encodeServerFrame({ type: 'JOINED', channel: ch.name, user: e.user }));
+        this.broadcast(ch, new FrameBytes({ type: 'JOINED', channel: ch.name, user: e.user }));
         return;
       }
       case 'left': {
         const ch = this.channels.get(nameKey(e.channel));
         if (ch === undefined) return;
-        this.broadcast(ch, encodeServerFrame({ type: 'LEFT', channel: ch.name, user: e.user }));
+        this.broadcast(ch, new FrameBytes({ type: 'LEFT', channel: ch.name, user: e.user }));
         const user = this.users.get(nameKey(e.user));
         if (user !== undefined) {
           user.channels.delete(ch);
@@ -147,7 +164,7 @@ export class Fanout implements ChatHost {
       }
       case 'online':
       case 'offline':
-        this.toCoMembers(nameKey(e.user), e.channels, encodeServerFrame({ type: e.t === 'online' ? 'ONLINE' : 'OFFLINE', user: e.user }));
+        this.toCoMembers(nameKey(e.user), e.channels, new FrameBytes({ type: e.t === 'online' ? 'ONLINE' : 'OFFLINE', user: e.user }));
         return;
       case 'read':
       case 'pref': {
@@ -156,12 +173,14 @@ export class Fanout implements ChatHost {
         if (user === undefined) return;
         const origin = this.originConn(e.via);
         const frame = encodeServerFrame(e.t === 'read' ? { type: 'READ', target: e.target, id: e.id } : { type: 'PREF', key: e.key, value: e.value ?? '' });
-        for (const c of user.conns) if (c !== origin) this.out.send(c, frame);
+        // A person is not told of read marks: a terminal has no badge to clear, and their
+        // own live reading would print a READ line a second on their other terminals.
+        for (const c of user.conns) if (c !== origin && (c.kind === 'program' || e.t !== 'read')) this.out.send(c, frame);
         return;
       }
       case 'topic': {
         const ch = this.channels.get(nameKey(e.channel));
-        if (ch !== undefined) this.broadcast(ch, encodeServerFrame({ type: 'TOPIC', channel: ch.name, by: e.topic?.by ?? '-', text: e.topic?.text ?? '' }));
+        if (ch !== undefined) this.broadcast(ch, new FrameBytes({ type: 'TOPIC', channel: ch.name, by: e.topic?.by ?? '-', text: e.topic?.text ?? '' }));
         return;
       }
       case 'signedOut': {
@@ -182,19 +201,19 @@ export class Fanout implements ChatHost {
     return this.byId.get(via.slice(this.viaPrefix.length));
   }
 
-  /** One channel's online members here get the same bytes. */
-  private broadcast(ch: Channel, bytes: Uint8Array): void {
+  /** One channel's online members here get the same bytes, per kind. */
+  private broadcast(ch: Channel, frame: FrameBytes): void {
     const online = ch.online;
-    for (let i = 0; i < online.length; i++) this.out.send(online[i], bytes);
+    for (let i = 0; i < online.length; i++) this.out.send(online[i], frame.for(online[i]));
   }
 
   /** Everyone here who shares one of `channels` with the user, or has DMs with them, each once. */
-  private toCoMembers(userKey: string, channels: string[], bytes: Uint8Array): void {
+  private toCoMembers(userKey: string, channels: string[], frame: FrameBytes): void {
     const seen = new Set<Conn>(this.users.get(userKey)?.conns ?? []);
     const tell = (c: Conn) => {
       if (!seen.has(c)) {
         seen.add(c);
-        this.out.send(c, bytes);
+        this.out.send(c, frame.for(c));
       }
     };
     for (const key of channels) for (const c of this.channels.get(key)?.online ?? []) tell(c);

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import {
-  ProtocolError, encodeServerFrame,
-  type Command, type ServerFrame,
+  ProtocolError, encodeFrameFor,
+  type Command, type ReaderKind, type ServerFrame,
 } from '../../core/index.ts';
 import { Conn, type Departure, type Slot, type User } from './conn.ts';
 import type { Session } from '../transport/session.ts';
@@ -13,6 +13,7 @@ import type { FloodControl } from '../limits/flood.ts';
 import { ReplyBudget } from './reply-budget.ts';
 import { OverloadGovernor, type OverloadOptions } from './overload.ts';
 import { summaryRows, type SummaryRow } from './summary.ts';
+import { LiveReads } from './live-reads.ts';
 import { farewell, refuse } from '../sentences.ts';
 import type { Logger } from '../logger.ts';
 
@@ -44,6 +45,8 @@ export type HubOptions<C extends Chat = Chat> = {
   chat: (host: ChatHost) => C;
   /** When publishers are held for deep fan-out queues (overload.ts); defaults when absent. */
   overload?: Partial<OverloadOptions>;
+  /** How often, at most, what a person was shown live moves a read mark (live-reads.ts); 1 s when absent. */
+  liveReadMs?: number;
   metrics?: HubMetrics;
 };
 
@@ -71,6 +74,8 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
   readonly flood: FloodControl;
   readonly replies: ReplyBudget;
   readonly overload: OverloadGovernor;
+  /** What people were shown live, on its way to their read marks. */
+  readonly liveReads: LiveReads;
   /** Summary rows of connections that have ended (bounded). */
   readonly ended: SummaryRow[] = [];
   readonly metrics: HubMetrics | undefined;
@@ -93,9 +98,14 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
       end: (conn, how, bye) => this.end(conn, how, bye),
       sendAfter: (conn, after, bytes) => this.sendAfter(conn, after, [bytes]),
       delivered: (handle, messages) => this.chat.delivered(handle, messages),
+      shown: (conn, target, id) => this.liveReads.shown(conn, target, id),
       metrics: opts.metrics,
     }, opts.nodeId);
     this.chat = opts.chat(this.fanout);
+    this.liveReads = new LiveReads((user, target, id) => {
+      // A refusal (they left the channel meanwhile) leaves the mark where it was.
+      void Promise.resolve(this.chat.read(user, target, id)).catch((err: unknown) => this.log.warn({ err, user: user.handle }, 'live read mark not stored'));
+    }, opts.liveReadMs);
     this.flood = opts.flood;
     this.overload = new OverloadGovernor(opts.overload);
     this.replies = new ReplyBudget(opts.maxOutbound, this.flood.options.maxReplyMemory, this.flood.options.replyStallMs, (conn) => {
@@ -130,6 +140,14 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
     });
     this.log.info({ client: session.id, remote: session.remote, transport: session.transport }, 'connected');
     return conn;
+  }
+
+  /**
+   * A sign of who reads the connection (the TCP port saw telnet: `person`). It stays so:
+   * only MODE changes it back, and after MODE no sign changes it (spec: MODE).
+   */
+  setKind(conn: Conn, kind: ReaderKind): void {
+    conn.looksLike(kind);
   }
 
   /** A parsed command, or the error the parser found, in wire order. */
@@ -242,6 +260,8 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
     if (conn.departure === 'connected') conn.departure = how;
     const user = conn.user;
     if (user !== null) {
+      // What this person was shown is marked read now, not a second later from nowhere.
+      if (conn.kind === 'person') this.liveReads.flushUser(user.key);
       this.fanout.remove(conn);
       this.chat.signOff({ key: user.key, handle: user.handle, conn: conn.session.id });
     }
@@ -255,12 +275,12 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
     if (conn.closed || conn.ending !== null) return;
     conn.departure = how;
     if (conn.unfilled > 0) {
-      conn.ending = { how, bye: encodeServerFrame(bye) };
+      conn.ending = { how, bye: this.encode(conn, bye) };
       conn.inbox = [];
       conn.session.pause();
       return;
     }
-    this.close(conn, how, encodeServerFrame(bye));
+    this.close(conn, how, this.encode(conn, bye));
   }
 
   private close(conn: Conn, how: Departure, bye: Uint8Array): void {
@@ -278,7 +298,12 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
   }
 
   reply(conn: Conn, frame: ServerFrame): void {
-    this.send(conn, encodeServerFrame(frame), true);
+    this.send(conn, this.encode(conn, frame), true);
+  }
+
+  /** A frame's bytes for this connection's kind of reader (fan-out shares them per kind: frame-bytes.ts). */
+  encode(conn: Conn, frame: ServerFrame): Uint8Array {
+    return encodeFrameFor(conn.kind, frame, conn.user?.handle);
   }
 
   sendOwn(conn: Conn, bytes: Uint8Array): void {
@@ -293,7 +318,7 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
     this.slot(conn, true, answer.catch((e: unknown) => {
       this.log.error({ err: e, client: conn.session.id }, 'command failed');
       return refuse.serverBusy() as ServerFrame;
-    }).then(encodeServerFrame));
+    }).then((frame) => this.encode(conn, frame)));
   }
 
   sendAfter(conn: Conn, after: Promise<unknown>, frames: Uint8Array[], own = false): void {
@@ -419,6 +444,7 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
   /** Let pending commits finish, tell everyone, flush, close. Returns the summary rows. */
   async shutdown(): Promise<SummaryRow[]> {
     this.closing = true;
+    this.liveReads.flush();
     await Promise.race([this.chat.settled(), new Promise((r) => setTimeout(r, 5_000).unref())]);
     // The OKs of the last commit are filled on the turns after it settles.
     await new Promise((r) => setImmediate(r));
