@@ -43,5 +43,7 @@ export const MENTION_CASES: readonly MentionCase[] = [
   { what: 'a lone @', body: 'meet @ 5', handles: [] },
   { what: 'glued to another mention', body: '@alice@bob', handles: ['@alice'] },
   { what: 'in terminal colours', body: '\x1b[1m@alice\x1b[0m', handles: ['@alice'] },
+  { what: 'after a bidi override, shown as a mark', body: 'see\u202e@alice', handles: ['@alice'] },
+  { what: 'a bidi override ends a URL, as its mark does', body: 'https://example.com/a\u202e?to=@alice', handles: ['@alice'] },
   { what: 'CRLF line ends', body: '```\r\n@jane\r\n```\r\n@kim', handles: ['@kim'] },
 ];

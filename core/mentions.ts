@@ -50,8 +50,34 @@ export function mentionAt(text: string, pos: number, max = text.length): { handl
   return { handle: text.slice(pos, end), end };
 }
 
-/** The body as the app reads it for Markdown: terminal codes gone, CRLF a line feed. */
-export const displayText = (body: string): string => body.replace(TERMINAL_CODES, '').replace(/\r\n/g, '\n');
+/** Bidi controls by code point, shown by name (as the rendering for people does, core/render-person.ts). */
+const BIDI: Record<number, string> = {
+  0x061c: 'ALM', 0x200e: 'LRM', 0x200f: 'RLM',
+  0x202a: 'LRE', 0x202b: 'RLE', 0x202c: 'PDF', 0x202d: 'LRO', 0x202e: 'RLO',
+  0x2066: 'LRI', 0x2067: 'RLI', 0x2068: 'FSI', 0x2069: 'PDI',
+};
+/** C0 controls but tab and line feed, DEL, C1 controls, and the bidi controls. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ACTING = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function mark(c: string): string {
+  const code = c.charCodeAt(0);
+  if (code < 0x20) return String.fromCharCode(0x2400 + code); // ␇ for BEL, ␍ for a lone CR
+  if (code === 0x7f) return '\u2421'; // ␡
+  if (code <= 0x9f) return `\u27eaU+00${code.toString(16).toUpperCase()}\u27eb`; // ⟪U+0085⟫
+  return `\u27ea${BIDI[code]}\u27eb`; // ⟪RLO⟫
+}
+
+/**
+ * A body as the app shows it, before Markdown: terminal colour and cursor codes stripped (a
+ * telnet user's client may send them), CRLF a line break, and every other character that
+ * would act rather than show made visible: C0 controls as their Control Pictures (BEL as
+ * ␇), DEL as ␡, C1 controls as ⟪U+0085⟫, and the bidi controls by name, so that
+ * `invoice_⟪RLO⟫gnp.exe` cannot pass for "invoice_exe.png". Mentions are read in this text.
+ */
+export function displayText(body: string): string {
+  return body.replace(TERMINAL_CODES, '').replace(/\r\n/g, '\n').replace(ACTING, mark);
+}
 
 /** Every mention in `body`, in order, repeats included. */
 export function mentionList(body: string): string[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanControls, markup, mentions, render } from './render.ts';
+import { cleanControls, markup, mentions, render, topicMarkup } from './render.ts';
 
 // The Markdown stage runs here, in Node. DOMPurify needs a DOM, so the sanitised output of
 // render() is checked in real Chromium by e2e/rich-text.test.ts.
@@ -20,7 +20,20 @@ describe('markup', () => {
     ['https link', 'https://example.com/a?b=1', '<p><a href="https://example.com/a?b=1">https://example.com/a?b=1</a></p>'],
     ['www. linkified', 'www.x.com', '<p><a href="http://www.x.com">www.x.com</a></p>'],
     ['bare file names are not links', 'README.md setup.py', '<p>README.md setup.py</p>'],
-    ['Markdown link', '[docs](https://example.com)', '<p><a href="https://example.com">docs</a></p>'],
+    ['Markdown link, its host shown', '[docs](https://example.com)', '<p><a href="https://example.com">docs</a> <span class="link-host">(example.com)</span></p>'],
+    ['link text that is another address shows the real one', '[https://bank.example](https://evil.example)', '<p><a href="https://evil.example">https://evil.example</a></p>'],
+    ['link text that is another host shows the real address', '[bank.example/login](https://evil.example/x)', '<p><a href="https://evil.example/x">https://evil.example/x</a></p>'],
+    ['link text naming the host it leads to stays', '[https://example.com](https://example.com/a?b=1)', '<p><a href="https://example.com/a?b=1">https://example.com</a></p>'],
+    ['a subdomain trick is another host', '[bank.example](https://bank.example.evil.example)', '<p><a href="https://bank.example.evil.example">https://bank.example.evil.example</a></p>'],
+    ['a look-alike letter is another host', '[bаnk.example](https://xn--bnk-8cd.example)', '<p><a href="https://xn--bnk-8cd.example">https://xn--bnk-8cd.example</a></p>'],
+    ['mail link text that is another address', '[help@bank.example](mailto:x@evil.example)', '<p><a href="mailto:x@evil.example">mailto:x@evil.example</a></p>'],
+    ['mail link with words shows the address', '[write to us](mailto:help@example.com)', '<p><a href="mailto:help@example.com">write to us</a> <span class="link-host">(help@example.com)</span></p>'],
+    ['empty link text shows the address', '[](https://example.com)', '<p><a href="https://example.com">https://example.com</a></p>'],
+    ['shortcodes are emoji', ':smile: :+1: :tada:', '<p>😄 👍 🎉</p>'],
+    ['shortcodes in code stay text', '`:smile:`\n```\n:smile:\n```', '<p><code>:smile:</code></p>\n<pre><code>:smile:\n</code></pre>'],
+    ['unknown shortcodes and times stay text', ':nosuchemoji: 10:30:45 a:smile:', '<p>:nosuchemoji: 10:30:45 a:smile:</p>'],
+    ['shortcodes side by side', ':fire::fire:', '<p>🔥🔥</p>'],
+    ['a bidi override is shown as a mark', 'invoice_\u202egnp.exe', '<p>invoice_⟪RLO⟫gnp.exe</p>'],
     ['javascript: is text', 'javascript:alert(1)', '<p>javascript:alert(1)</p>'],
     ['javascript: link is text', '[x](javascript:alert(1))', '<p>[x](javascript:alert(1))</p>'],
     ['data: link is text', '[x](data:text/html,hi)', '<p>[x](data:text/html,hi)</p>'],
@@ -29,7 +42,7 @@ describe('markup', () => {
     ['autolink', '<https://example.com>', '<p><a href="https://example.com">https://example.com</a></p>'],
     ['img tag is text', '<img src=x onerror=alert(1)>', '<p>&lt;img src=x onerror=alert(1)&gt;</p>'],
     ['script tag is text', '<script>alert(1)</script>', '<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>'],
-    ['image syntax is text', '![x](https://example.com/a.png)', '<p>!<a href="https://example.com/a.png">x</a></p>'],
+    ['image syntax is text', '![x](https://example.com/a.png)', '<p>!<a href="https://example.com/a.png">x</a> <span class="link-host">(example.com)</span></p>'],
     ['heading is text', '# general', '<p># general</p>'],
     ['entity is shown as typed', '&amp; &lt;', '<p>&amp;amp; &amp;lt;</p>'],
     ['list', '- a\n- b', '<ul>\n<li>a</li>\n<li>b</li>\n</ul>'],
@@ -60,6 +73,8 @@ describe('cleanControls', () => {
     ['BEL, NUL, backspace, DEL', '\x07\x00\x08\x7f', '\u2407\u2400\u2408\u2421'],
     ['tab and line feed kept, CRLF is a line break', 'a\tb\r\nc\rd', 'a\tb\nc\u240dd'],
     ['a lone ESC is shown', 'x\x1b', 'x\u241b'],
+    ['bidi controls by name', 'a\u202ab\u202bc\u202cd\u202de\u202ef\u2066g\u2067h\u2068i\u2069j\u200ek\u200fl\u061cm', 'a⟪LRE⟫b⟪RLE⟫c⟪PDF⟫d⟪LRO⟫e⟪RLO⟫f⟪LRI⟫g⟪RLI⟫h⟪FSI⟫i⟪PDI⟫j⟪LRM⟫k⟪RLM⟫l⟪ALM⟫m'],
+    ['C1 controls by code', 'a\x85b\x9fc', 'a⟪U+0085⟫b⟪U+009F⟫c'],
   ])('%s', (_what, body, expected) => {
     expect(cleanControls(body)).toBe(expected);
   });
@@ -77,6 +92,19 @@ describe('mentions', () => {
     ['nobody', '@alice', false],
   ])('%s for %s: %s', (body, me, expected) => {
     expect(mentions(body, me)).toBe(expected);
+  });
+});
+
+describe('topicMarkup', () => {
+  it.each([
+    ['plain text', 'Release on *Friday*', 'Release on *Friday*'],
+    ['a URL is a link', 'Notes: https://example.com/notes.', 'Notes: <a href="https://example.com/notes">https://example.com/notes</a>.'],
+    ['www. too', 'see www.example.com', 'see <a href="http://www.example.com">www.example.com</a>'],
+    ['javascript: is text', 'javascript:alert(1)', 'javascript:alert(1)'],
+    ['markup is text', '<img src=x onerror=alert(1)>', '&lt;img src=x onerror=alert(1)&gt;'],
+    ['bidi override shown', 'see invoice_\u202egnp.exe', 'see invoice_⟪RLO⟫gnp.exe'],
+  ])('%s', (_what, text, expected) => {
+    expect(topicMarkup(text)).toBe(expected);
   });
 });
 

@@ -1,12 +1,15 @@
 import MarkdownIt, { type StateCore, type StateInline } from 'markdown-it';
 import DOMPurify, { type DOMPurify as Purifier } from 'dompurify';
 import { nameKey } from '../../../core/names.ts';
-import { mentionAt, mentionsMe, TERMINAL_CODES } from '../../../core/mentions.ts';
+import { displayText, mentionAt, mentionsMe } from '../../../core/mentions.ts';
+import { emojiRule, onEmojiTableGrown } from './emoji.ts';
+import { honestLinkText } from './link-text.ts';
 
 /**
  * Message bodies as the app shows them: a little Markdown (bold, italic, code, fenced blocks,
- * quotes, lists, links), @mentions picked out, and telnet users' terminal codes made
- * harmless. Two fences keep markup out: markdown-it never passes raw HTML through
+ * quotes, lists, links), @mentions picked out, `:smile:` shortcodes as emoji (emoji.ts),
+ * links that show where they lead (link-text.ts), and telnet users' terminal codes and
+ * bidi controls made harmless. Two fences keep markup out: markdown-it never passes raw HTML through
  * (`html: false`, so `<img onerror>` is escaped text), and DOMPurify then keeps only the few
  * tags markdown-it is configured to write. Links go to http(s) and mailto only.
  */
@@ -16,21 +19,13 @@ const SAFE_URL = /^(?:https?:\/\/|mailto:)/i;
 
 // --------------------------------------------------------------------- terminal codes
 
-// C0 controls other than tab and line feed, and DEL.
-// eslint-disable-next-line no-control-regex -- as above
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
-
 /**
  * Strip terminal colour and cursor codes (a telnet user's client may send them), and show
- * any other control character as its Unicode Control Picture (BEL as ␇, DEL as ␡) rather
- * than a missing-glyph box or nothing at all. CRLF counts as a line break.
+ * any other control character as a visible mark (BEL as ␇, DEL as ␡, U+202E as ⟪RLO⟫)
+ * rather than a missing-glyph box, nothing at all, or text reordered. CRLF counts as a line
+ * break. The same text the mention rule reads (core/mentions.ts).
  */
-export function cleanControls(body: string): string {
-  return body
-    .replace(TERMINAL_CODES, '')
-    .replace(/\r\n/g, '\n')
-    .replace(CONTROL, (c) => (c === '\x7f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0))));
-}
+export const cleanControls = displayText;
 
 // --------------------------------------------------------------------- Markdown
 
@@ -98,10 +93,14 @@ md.linkify.match = (text) => linkifyMatch(text)?.filter((m) => m.schema !== '' |
 md.inline.ruler.at('newline', lineBreak);
 md.inline.ruler.before('text', 'mention', mentionRule);
 md.core.ruler.after('inline', 'drop_empty_links', dropEmptyLinks);
+md.core.ruler.after('linkify', 'honest_link_text', honestLinkText);
+md.core.ruler.after('honest_link_text', 'emoji', emojiRule);
 // A bare <br>: paragraphs keep runs of spaces (white-space: pre-wrap), so the "\n" that
 // markdown-it writes after each <br> would show as a second line break.
 md.renderer.rules.softbreak = () => '<br>';
 md.renderer.rules.hardbreak = () => '<br>';
+md.renderer.rules.link_host = (tokens, idx) => ` <span class="link-host">(${escapeHtml(tokens[idx].content)})</span>`;
+md.renderer.rules.emoji = (tokens, idx) => escapeHtml(tokens[idx].content);
 md.renderer.rules.mention = (tokens, idx, _options, rawEnv) => {
   const name = tokens[idx].content;
   const env = rawEnv as Env | undefined;
@@ -124,6 +123,17 @@ export function markup(body: string, me: string): { html: string; mentioned: boo
   const html = md.render(cleanControls(body), env).trimEnd();
   return { html, mentioned: env.mentioned };
 }
+
+/**
+ * A channel topic's line: its text as typed (no Markdown: a topic is one short line that
+ * telnet users read as is), bare http(s) URLs as links, control and bidi characters shown as
+ * marks. Before sanitising; `renderTopic` sanitises.
+ */
+const topicMd = new MarkdownIt('zero', { linkify: true });
+topicMd.enable(['linkify']);
+topicMd.validateLink = md.validateLink;
+topicMd.linkify = md.linkify;
+export const topicMarkup = (text: string): string => topicMd.renderInline(cleanControls(text));
 
 // --------------------------------------------------------------------- sanitising
 
@@ -181,6 +191,14 @@ function rendered(body: string, me: string): Rendered {
   cache.set(body, hit);
   return hit;
 }
+
+/** A channel topic as sanitised HTML for `{@html}`: its URLs are links (rel="noopener noreferrer"). */
+export function renderTopic(text: string): string {
+  return getPurifier().sanitize(topicMarkup(text));
+}
+
+/** Another shortcode became known (emoji.ts loaded the full set): bodies render anew. */
+onEmojiTableGrown(() => cache.clear());
 
 /** A message body as sanitised HTML for `{@html}`; `me` is the signed-in handle. */
 export function render(body: string, me: string): string {

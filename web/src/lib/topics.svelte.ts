@@ -6,6 +6,7 @@ import { utf8Length } from '../../../core/bytes.ts';
 import type { Conversation } from './conversation.svelte.ts';
 import type { Conversations } from './conversations.svelte.ts';
 import type { Session } from './session.svelte.ts';
+import { cleanControls } from './render.ts';
 
 /** A channel's topic, and who set it. */
 export type Topic = { text: string; by: string };
@@ -86,7 +87,8 @@ export class Topics {
     const conv = this.conversations.get(key);
     if (!conv) return;
     const who = by === '-' ? 'Someone' : this.session.isMe(by) ? 'You' : by;
-    conv.addSystem(cleared ? `${who} cleared the topic` : `${who} set the topic: ${text}`);
+    // Shown as plain text: control and bidi characters as marks, so a topic cannot reorder the line.
+    conv.addSystem(cleared ? `${who} cleared the topic` : `${who} set the topic: ${cleanControls(text)}`);
   }
 
   /** Returns whether the channel now has no topic (`-` and no text mean none). */

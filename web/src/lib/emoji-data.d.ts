@@ -1,0 +1,5 @@
+// markdown-it-emoji ships its shortcode tables as plain ES modules without types.
+declare module 'markdown-it-emoji/lib/data/*.mjs' {
+  const shortcodes: Record<string, string>;
+  export default shortcodes;
+}
