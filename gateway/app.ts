@@ -72,7 +72,7 @@ async function openCluster(config: Config): Promise<{ bus: Bus | null; presence:
   const [{ RedisBus }, { RedisPresence }] = await Promise.all([import('./bus/redis-bus.ts'), import('./presence/redis-presence.ts')]);
   const [bus, presence] = await Promise.all([
     RedisBus.open(config.redisUrl, opts),
-    RedisPresence.open(config.redisUrl, { ...opts, ttlMs: config.presenceTtlMs }),
+    RedisPresence.open(config.redisUrl, { ...opts, ttlMs: config.presenceTtlMs, beatMs: config.presenceHeartbeatMs, nodeTtlMs: config.nodeTimeoutMs }),
   ]);
   return { bus, presence };
 }

@@ -86,6 +86,23 @@ describe('options', () => {
     expect(() => parseConfig(['--rate-exempt', '@bot,bot2'], {})).toThrow('--rate-exempt must be comma-separated @handles, not "bot2"');
   });
 
+  it('reads the presence clocks of several nodes: presence TTL, heartbeat, node timeout', () => {
+    expect(parseConfig([], {}).config).toMatchObject({ presenceTtlMs: 20_000, presenceHeartbeatMs: 500, nodeTimeoutMs: 2_500 });
+    const { config } = parseConfig(['--presence-ttl-ms', '60000', '--node-timeout-ms', '5000'], { SLCK_PRESENCE_HEARTBEAT_MS: '1000', SLCK_NODE_TIMEOUT_MS: '9000' });
+    expect(config).toMatchObject({ presenceTtlMs: 60_000, presenceHeartbeatMs: 1_000, nodeTimeoutMs: 5_000 });
+    for (const flag of ['--presence-ttl-ms', '--presence-heartbeat-ms', '--node-timeout-ms', '[SLCK_PRESENCE_TTL_MS]', '[SLCK_PRESENCE_HEARTBEAT_MS]', '[SLCK_NODE_TIMEOUT_MS]']) expect(usage()).toContain(flag);
+  });
+
+  it.each([
+    [['--node-timeout-ms', 'soon'], '--node-timeout-ms must be a positive whole number, not "soon"'],
+    [['--presence-ttl-ms', '0'], '--presence-ttl-ms must be a positive whole number, not "0"'],
+    [['--presence-heartbeat-ms', '10'], '--presence-heartbeat-ms must be at least 50, not 10'],
+    [['--presence-heartbeat-ms', '1000', '--node-timeout-ms', '1500'], '--node-timeout-ms (1500) must be at least twice --presence-heartbeat-ms (1000): one late heartbeat must not make a node count as dead'],
+    [['--presence-ttl-ms', '2000'], '--presence-ttl-ms (2000) must be at least --node-timeout-ms (2500): a slow node\'s users would show OFFLINE before it counts as dead'],
+  ])('refuses the presence clocks %j', (argv, message) => {
+    expect(() => parseConfig(argv, {})).toThrow(message);
+  });
+
   it('refuses an unknown flag', () => {
     expect(() => parseConfig(['--tcp'], {})).toThrow(/Unknown option '--tcp'/);
   });

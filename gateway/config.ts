@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { nameProblem } from '../core/names.ts';
 import { defaultMaxConnections } from './limits/admission.ts';
 import { GUARD_DEFAULTS } from './limits/flood.ts';
+import { PRESENCE_DEFAULTS } from './presence/presence.ts';
 
 export type Config = {
   host: string;
@@ -61,8 +62,12 @@ export type Config = {
   metrics: boolean;
   /** No guest handles: REG needs a password, which claims a new handle. */
   requirePasswords: boolean;
-  /** How long a node's presence entries live unrefreshed: a dead node's users go offline within it (no flag: tests shorten it). */
+  /** Several nodes: how long a user's presence entry lives unrefreshed; a dead node's users show OFFLINE once it runs out. */
   presenceTtlMs: number;
+  /** Several nodes: how often a node renews its heartbeat key and checks that Redis still holds its presence. */
+  presenceHeartbeatMs: number;
+  /** Several nodes: a node silent this long counts as dead, and its guest handles may be taken elsewhere. */
+  nodeTimeoutMs: number;
 };
 
 export const DEFAULTS: Config = {
@@ -97,7 +102,8 @@ export const DEFAULTS: Config = {
   nodeId: `${hostname()}-${process.pid}`,
   metrics: true,
   requirePasswords: false,
-  presenceTtlMs: 20_000,
+  // Presence clocks for several nodes: presence/presence.ts and docs/CLUSTER.md say what each trades.
+  ...PRESENCE_DEFAULTS,
 };
 
 /** Each option: its flag, the environment variable behind it, and what it does. */
@@ -132,6 +138,9 @@ const OPTIONS = {
   'database-url': { env: 'SLCK_DATABASE_URL', help: 'postgres://… shared by several nodes (with --redis-url)', value: 'URL' },
   'redis-url': { env: 'SLCK_REDIS_URL', help: 'redis://… for fan-out between nodes and presence (with --database-url)', value: 'URL' },
   'node-id': { env: 'SLCK_NODE_ID', help: 'this node\'s name among several (default: host-pid)', value: 'NAME' },
+  'presence-ttl-ms': { env: 'SLCK_PRESENCE_TTL_MS', help: 'several nodes: a user\'s presence lives this long unrefreshed; a dead node\'s users show OFFLINE after it', value: 'MS' },
+  'presence-heartbeat-ms': { env: 'SLCK_PRESENCE_HEARTBEAT_MS', help: 'several nodes: how often a node renews its heartbeat and checks Redis still has its presence', value: 'MS' },
+  'node-timeout-ms': { env: 'SLCK_NODE_TIMEOUT_MS', help: 'several nodes: a node silent this long counts as dead; its guest handles are free (docs/CLUSTER.md)', value: 'MS' },
   'require-passwords': { env: 'SLCK_REQUIRE_PASSWORDS', help: 'no guest handles: every REG needs a password (a new handle is claimed with it)', value: '' },
   metrics: { env: 'SLCK_METRICS', help: 'serve Prometheus metrics at /metrics: on or off (default on)', value: 'ON|OFF' },
 } as const;
@@ -222,6 +231,17 @@ function oneOf<T extends string>(text: string, name: string, allowed: readonly T
   return text as T;
 }
 
+/** The presence clocks must nest: several beats per node timeout, a node timeout within the presence TTL. */
+function checkPresenceClocks(c: Config): void {
+  if (c.presenceHeartbeatMs < 50) throw new Error(`--presence-heartbeat-ms must be at least 50, not ${c.presenceHeartbeatMs}`);
+  if (c.nodeTimeoutMs < 2 * c.presenceHeartbeatMs) {
+    throw new Error(`--node-timeout-ms (${c.nodeTimeoutMs}) must be at least twice --presence-heartbeat-ms (${c.presenceHeartbeatMs}): one late heartbeat must not make a node count as dead`);
+  }
+  if (c.presenceTtlMs < c.nodeTimeoutMs) {
+    throw new Error(`--presence-ttl-ms (${c.presenceTtlMs}) must be at least --node-timeout-ms (${c.nodeTimeoutMs}): a slow node's users would show OFFLINE before it counts as dead`);
+  }
+}
+
 export type Parsed = { config: Config; help: boolean; version: boolean };
 
 /** CLI flags win over environment variables, which win over the defaults. */
@@ -278,6 +298,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   }
   if (v('require-passwords') === 'true' || v('require-passwords') === '1') c.requirePasswords = true;
   if (v('node-id')) c.nodeId = nodeName(v('node-id')!);
+  if (v('presence-ttl-ms')) c.presenceTtlMs = positive(v('presence-ttl-ms')!, 'presence-ttl-ms');
+  if (v('presence-heartbeat-ms')) c.presenceHeartbeatMs = positive(v('presence-heartbeat-ms')!, 'presence-heartbeat-ms');
+  if (v('node-timeout-ms')) c.nodeTimeoutMs = positive(v('node-timeout-ms')!, 'node-timeout-ms');
+  checkPresenceClocks(c);
   if (v('metrics')) c.metrics = oneOf(v('metrics')!.toLowerCase(), 'metrics', ['on', 'off'] as const) === 'on';
   return { config: c, help: values.help === true, version: values.version === true };
 }

@@ -27,13 +27,30 @@ async function redisNode(): Promise<RedisPresence> {
   return p;
 }
 /** Nodes sharing one Redis keyspace. */
-async function redisNodes(n: number, nodeTtlMs?: number): Promise<RedisPresence[]> {
+async function redisNodes(n: number, nodeTtlMs?: number, opts: { ttlMs?: number; beatMs?: number } = {}): Promise<RedisPresence[]> {
   const prefix = `shared${++seq}:`;
-  const nodes = await Promise.all(Array.from({ length: n }, (_, i) => RedisPresence.open(redis.url, { nodeId: `s${seq}-${i}`, ttlMs: TTL, nodeTtlMs, prefix })));
+  const nodes = await Promise.all(Array.from({ length: n }, (_, i) => RedisPresence.open(redis.url, { nodeId: `s${seq}-${i}`, ttlMs: TTL, nodeTtlMs, prefix, ...opts })));
   open.push(...nodes);
   return nodes;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Look every 20 ms until `ok` holds, for at most `ms`; whether it came to hold. */
+async function within(ms: number, ok: () => Promise<boolean> | boolean): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await ok()) return true;
+    if (Date.now() > until) return false;
+    await sleep(20);
+  }
+}
+/** A plain client on the test Redis, for what an operator (or a fault) does behind the nodes' backs. */
+async function operator() {
+  const { createClient } = await import('redis');
+  const r = createClient({ url: redis.url });
+  await r.connect();
+  return r;
+}
+const internals = (p: RedisPresence) => p as unknown as { prefix: string; node: string };
 
 const implementations: Array<{ name: string; make: () => Promise<Presence> }> = [
   { name: 'MemoryPresence', make: async () => { const p = new MemoryPresence(TTL); open.push(p); return p; } },
@@ -133,16 +150,70 @@ describe('RedisPresence across nodes', () => {
     a.onLost = (user, conn) => lost.push(`${user} ${conn}`);
     expect(await a.hold('@jane', 'x')).toBe(true);
     // As a stall of Redis longer than the heartbeat would: a's heartbeat key is gone for a moment.
-    const prefix = (a as unknown as { prefix: string }).prefix;
-    const node = (a as unknown as { node: string }).node;
-    const { createClient } = await import('redis');
-    const r = createClient({ url: redis.url });
-    await r.connect();
+    const { prefix, node } = internals(a);
+    const r = await operator();
     await r.del(`${prefix}n:${node}`);
     await r.quit();
     expect(await c.hold('@jane', 'z')).toBe(true);
     await a.refresh();
     expect(lost).toEqual(['@jane x']);
     expect(await a.hold('@jane', 'x2')).toBe(false);
+  });
+
+  // The tests below give entries a long TTL, so the periodic refresh (every third of it)
+  // cannot be what puts things right: only reacting to Redis can.
+
+  it("a REG waits on a holder whose node went quiet, and gets the handle once that node's heartbeat expires", async () => {
+    const [a, c] = await redisNodes(2, 600, { ttlMs: 60_000, beatMs: 100 });
+    expect(await a.hold('@jane', 'x')).toBe(true);
+    await a.close(); // killed
+    await sleep(250); // two beats missed: quiet, not yet dead
+    // One call, no retry: it resolves once a's key has expired (600 ms after its last beat).
+    expect(await c.hold('@jane', 'z')).toBe(true);
+  });
+
+  it('a holder whose node beats is refused at once, however long the REG would wait for a dead one', async () => {
+    const [a, c] = await redisNodes(2, 600, { ttlMs: 60_000, beatMs: 100 });
+    expect(await a.hold('@jane', 'x')).toBe(true);
+    for (let i = 0; i < 5; i++) {
+      expect(await c.hold('@jane', 'z')).toBe(false);
+      await sleep(70);
+    }
+  });
+
+  it('after Redis restarts empty, each node puts its users and holds back as soon as it is connected again', async () => {
+    const [a, b] = await redisNodes(2, 600, { ttlMs: 60_000, beatMs: 100 });
+    await a.add('@jane', 'x');
+    expect(await a.hold('@jane', 'x')).toBe(true);
+    await redis.kill();
+    await redis.start();
+    expect(await within(2_000, async () => (await b.online(['@jane']).catch(() => new Set())).has('@jane'))).toBe(true);
+    expect(await b.hold('@jane', 'other')).toBe(false);
+  });
+
+  it('after Redis lost its keys behind a connected node (FLUSHALL), the node announces everything at its next heartbeat', async () => {
+    const [a, b] = await redisNodes(2, 600, { ttlMs: 60_000, beatMs: 100 });
+    await a.add('@jane', 'x');
+    expect(await a.hold('@jane', 'x')).toBe(true);
+    const r = await operator();
+    await r.flushAll();
+    await r.quit();
+    expect(await b.online(['@jane'])).toEqual(new Set());
+    expect(await within(2_000, async () => (await b.online(['@jane'])).has('@jane'))).toBe(true);
+    expect(await b.hold('@jane', 'other')).toBe(false);
+  });
+
+  it('a node silent past its timeout whose handle was taken meanwhile learns it at its next heartbeat', async () => {
+    const [a, c] = await redisNodes(2, 600, { ttlMs: 60_000, beatMs: 100 });
+    const lost: string[] = [];
+    a.onLost = (user, conn) => lost.push(`${user} ${conn}`);
+    expect(await a.hold('@jane', 'x')).toBe(true);
+    const { prefix, node } = internals(a);
+    const r = await operator();
+    await r.del(`${prefix}n:${node}`); // as a stall longer than the timeout would leave it
+    await r.quit();
+    expect(await c.hold('@jane', 'z')).toBe(true);
+    expect(await within(2_000, () => lost.length > 0)).toBe(true);
+    expect(lost).toEqual(['@jane x']);
   });
 });

@@ -16,7 +16,12 @@ export interface Presence {
   everyone(): Promise<string[]>;
   /** Users whose every connection has expired (their node died): each is reported once. */
   sweep(): Promise<string[]>;
-  /** Hold a handle for one connection: false when another connection holds it. */
+  /**
+   * Hold a handle for one connection: false when another live connection holds it. When the
+   * holder's node has gone quiet (missed heartbeats: killed, or stalled), waits until that
+   * node's heartbeat has expired or comes back, at most the node timeout: a user whose node
+   * died gets in as soon as it counts as dead, not a retry later.
+   */
   hold(user: string, conn: string): Promise<boolean>;
   release(user: string, conn: string): Promise<void>;
   /**
@@ -27,5 +32,24 @@ export interface Presence {
   close(): Promise<void>;
 }
 
-/** Keys are lower-cased handles; a connection is named by its node and its own id. */
-export const DEFAULT_PRESENCE_TTL_MS = 30_000;
+/**
+ * The clocks of presence (config.ts's defaults, and flags). Keys are lower-cased handles; a
+ * connection is named by its node and its own id.
+ *
+ * - `presenceTtlMs`: a user's online entry lives this long unrefreshed (refreshed every
+ *   third of it). A dead node's users are shown OFFLINE once it runs out (and the next
+ *   sweep). Long on purpose: a user whose node died is usually back on another within
+ *   seconds, and while the old entry lives nobody sees them go OFFLINE and come back.
+ * - `presenceHeartbeatMs`: how often a node renews its heartbeat key and checks that Redis
+ *   still has it (a key gone means Redis restarted empty or was flushed: the node announces
+ *   everything it holds at once).
+ * - `nodeTimeoutMs`: the heartbeat key's TTL. A node silent this long counts as dead: its
+ *   guest handles may be taken on another node, so its users get back in within it. A live
+ *   node silent as long (a stall of Redis or of the node) loses the handles someone takes
+ *   meanwhile: those connections get BYE ELSEWHERE. docs/CLUSTER.md weighs the two.
+ */
+export const PRESENCE_DEFAULTS = {
+  presenceTtlMs: 20_000,
+  presenceHeartbeatMs: 500,
+  nodeTimeoutMs: 2_500,
+};
