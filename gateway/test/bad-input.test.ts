@@ -68,8 +68,9 @@ describe('bad input', () => {
     await expectUnharmed();
   });
 
-  it('0xFF bytes (telnet IAC) and invalid UTF-8', async () => {
-    const replies = await send('\xff\xfb\x01\r\n\xff\xff\xff\xff\r\nREG \xc3\x28\r\n', 3);
+  it('0xFF bytes that are no telnet command, and invalid UTF-8', async () => {
+    // (An IAC command would make this a telnet connection: gateway/transport/telnet.test.ts.)
+    const replies = await send('\xff\x01\r\n\xff\xff\xff\xff\r\nREG \xc3\x28\r\n', 3);
     expect(replies[0]).toMatch(/^ERR UNKNOWN_COMMAND /);
     expect(replies[1]).toMatch(/^ERR UNKNOWN_COMMAND /);
     expect(replies[2]).toMatch(/^ERR BAD_HANDLE /);

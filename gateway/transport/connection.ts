@@ -16,6 +16,8 @@ export type Connection = {
   feed(chunk: Uint8Array): void;
   /** The parser holds the start of a line or body: a telnet Ctrl-C drops it. */
   discardPartial(): void;
+  /** How many of the bytes to come are the rest of a body (the telnet filter leaves a 0xFF in one alone). */
+  readonly bodyAhead: number;
   /** The transport's socket has gone; `how` says why, for the summary. */
   closed(how?: Departure): void;
 };
@@ -38,6 +40,9 @@ export function openConnection(hub: Hub, session: Session, timeouts: Timeouts, r
     discardPartial() {
       parser.reset();
       clock.fed();
+    },
+    get bodyAhead() {
+      return parser.bodyAhead;
     },
     closed(how = 'closed') {
       clock.stop();

@@ -2,7 +2,10 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Hub } from '../hub/hub.ts';
 import type { Session } from './session.ts';
 import { isRefusal, refusalBytes, type Admission, type Timeouts } from '../limits/admission.ts';
-import { openConnection } from './connection.ts';
+import { openConnection, type Connection } from './connection.ts';
+import type { Conn } from '../hub/conn.ts';
+import { encodeServerFrame } from '../../core/index.ts';
+import { escapeIac, TelnetFilter, WILL_TIMING_MARK } from './telnet.ts';
 
 /** How long a closing connection may take to drain before it is destroyed. */
 const CLOSE_GRACE_MS = 5_000;
@@ -13,6 +16,18 @@ const REFUSE_GRACE_MS = 2_000;
  * without a word, so refusing never takes the descriptors kept for everything else.
  */
 const MAX_REFUSING = 32;
+/**
+ * Past this much unsent to the peer, a telnet answer of ours (which its own bytes ask for)
+ * stops our reading until the peer has taken it: asking without reading cannot make us
+ * hold its output.
+ */
+const MAX_TELNET_BACKLOG = 64 * 1024;
+/** The answer to telnet's AYT (Are You There): what a PING without a token gets. */
+const PONG = encodeServerFrame({ type: 'PONG' });
+/** Why reading is stopped: the hub holds the commands; a timing mark is owed; telnet answers pile up. */
+const HUB = 1;
+const MARK = 2;
+const DRAIN = 4;
 
 class TcpSession implements Session {
   readonly transport = 'tcp' as const;
@@ -24,19 +39,46 @@ class TcpSession implements Session {
     this.id = id;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
   }
+  /** Set once the peer has spoken telnet: its client reads a 0xFF as IAC, so each is doubled. */
+  telnet = false;
   send(bytes: Uint8Array): void {
-    if (this.socket.writable) this.socket.write(bytes);
+    if (this.socket.writable) this.socket.write(this.telnet ? escapeIac(bytes) : bytes);
+  }
+  /** Telnet's own bytes (negotiation), not escaped. */
+  sendTelnet(bytes: Uint8Array): void {
+    const s = this.socket;
+    if (!s.writable) return;
+    s.write(bytes);
+    if (s.writableLength > MAX_TELNET_BACKLOG && (this.holds & DRAIN) === 0) {
+      this.hold(DRAIN);
+      s.once('drain', () => this.release(DRAIN));
+    }
   }
   get backlog(): number {
     return this.socket.writableLength;
   }
-  /** Set while the hub holds this connection's commands (a password check is running). */
-  paused = false;
+  /** Why reading is stopped (HUB, MARK, DRAIN); 0 while reading. */
+  private holds = 0;
+  /** True while the hub holds this connection's commands (a password check is running). */
+  get paused(): boolean {
+    return (this.holds & HUB) !== 0;
+  }
+  get reading(): boolean {
+    return this.holds === 0;
+  }
+  hold(why: number): void {
+    if (this.holds === 0) this.socket.pause();
+    this.holds |= why;
+  }
+  release(why: number): void {
+    if (this.holds === 0) return;
+    this.holds &= ~why;
+    if (this.holds === 0) this.socket.resume();
+  }
   /** What to do once the hub resumes reading: the peer's EOF came while it was paused. */
   afterResume: (() => void) | null = null;
   pause(): void {
-    this.paused = true;
-    this.socket.pause();
+    this.hold(HUB);
   }
   whenDrained(then: () => void): void {
     // Looked at on the next turn, after the hub has written this turn's output.
@@ -47,8 +89,7 @@ class TcpSession implements Session {
     });
   }
   resume(): void {
-    this.paused = false;
-    this.socket.resume();
+    this.release(HUB);
     const then = this.afterResume;
     this.afterResume = null;
     then?.();
@@ -94,22 +135,15 @@ export class TcpListener {
     if (isRefusal(ticket)) return this.refuse(socket, refusalBytes(ticket), ticket.code);
     this.sockets.add(socket);
     const session = new TcpSession(socket, hub.newConnId());
-    const connection = openConnection(hub, session, this.opts.timeouts, () => !session.paused);
+    const connection = openConnection(hub, session, this.opts.timeouts, () => session.reading);
     const conn = connection.conn;
-    socket.on('data', (chunk) => connection.feed(chunk));
-    socket.on('end', () => {
-      // Runs after the flush the last data scheduled: the replies go out, then our FIN.
-      const finish = () =>
-        hub.afterAnswers(conn, () => {
-          hub.disconnect(conn, 'closed');
-          socket.end();
-        });
-      // A paused socket still reports EOF. While a password check holds the commands sent
-      // before it, the peer is owed their replies: finish once the hub has run them, and
-      // once the MSGs among them have their OKs.
-      if (session.paused) session.afterResume = finish;
-      else finish();
-    });
+    const input = readTelnet(hub, connection, session);
+    socket.on('data', (chunk) => input.push(chunk));
+    // After the replies to everything the peer sent, our FIN.
+    socket.on('end', () => input.end(() => {
+      hub.disconnect(conn, 'closed');
+      socket.end();
+    }));
     socket.on('error', (err) => hub.log.info({ client: conn.session.id, err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.sockets.delete(socket);
@@ -157,4 +191,99 @@ export class TcpListener {
     for (const s of this.refusing) s.destroy();
     await closed;
   }
+}
+
+/**
+ * The TCP port's input: the telnet filter in front of the connection's parser, and what a
+ * telnet peer is answered. `end` runs `finish` once everything received has been answered.
+ */
+function readTelnet(hub: Hub, connection: Connection, session: TcpSession): { push(chunk: Uint8Array): void; end(finish: () => void): void } {
+  const conn = connection.conn;
+  const answered = new AfterAnswers(hub, conn, session);
+  /** The peer's EOF, held while a timing mark holds input that came before it. */
+  let finishLater: (() => void) | null = null;
+  /**
+   * A DO TIMING-MARK or an AYT: nothing more is read (the filter holds the rest of the chunk)
+   * until the answers before it are out; then `write` the answer and go on reading.
+   */
+  const holdFor = (write: () => void) => {
+    session.hold(MARK);
+    answered.then(() => {
+      write();
+      telnet.resume();
+      if (telnet.waiting) return;
+      session.release(MARK);
+      const finish = finishLater;
+      finishLater = null;
+      if (finish !== null) answered.then(finish);
+    });
+  };
+  const telnet: TelnetFilter = new TelnetFilter({
+    data: (bytes) => connection.feed(bytes),
+    bodyAhead: () => connection.bodyAhead,
+    spokeTelnet: () => {
+      session.telnet = true;
+      // PERSON: the one call site that makes a telnet peer a "person" connection.
+      hub.setKind(conn, 'person');
+    },
+    discardLine: () => connection.discardPartial(),
+    areYouThere: () => holdFor(() => session.send(PONG)),
+    timingMark: () => holdFor(() => session.sendTelnet(WILL_TIMING_MARK)),
+    reply: (bytes) => session.sendTelnet(bytes),
+  });
+  return {
+    push: (chunk) => telnet.push(chunk),
+    end(finish) {
+      if (telnet.waiting) finishLater = finish;
+      else answered.then(finish);
+    },
+  };
+}
+
+/**
+ * What must follow the answers to every command received before it: telnet's WILL
+ * TIMING-MARK (its meaning: all before it is done) and AYT's PONG, and our FIN after the
+ * peer's EOF. It waits while the hub holds the connection's commands (a password check; a
+ * paused socket still reports EOF), then for the MSGs among them to have their OKs, then for
+ * the hub's flush. What is asked while one wait runs waits for the next. Bounded: nothing is
+ * read after a DO TIMING-MARK or an AYT until it is answered, and EOF comes once.
+ */
+class AfterAnswers {
+  private next: Array<() => void> = [];
+  private waiting: Array<() => void> | null = null;
+  private readonly hub: Hub;
+  private readonly conn: Conn;
+  private readonly session: TcpSession;
+
+  constructor(hub: Hub, conn: Conn, session: TcpSession) {
+    this.hub = hub;
+    this.conn = conn;
+    this.session = session;
+  }
+
+  then(run: () => void): void {
+    this.next.push(run);
+    this.start();
+  }
+
+  private start(): void {
+    if (this.waiting !== null || this.next.length === 0) return;
+    this.waiting = this.next;
+    this.next = [];
+    this.wait();
+  }
+
+  private readonly wait = (): void => {
+    if (this.session.paused) {
+      this.session.afterResume = this.wait;
+      return;
+    }
+    this.hub.afterAnswers(this.conn, () => {
+      if (this.session.paused) return this.wait();
+      const due = this.waiting!;
+      this.waiting = null;
+      for (const run of due) run();
+      this.start();
+    });
+  };
 }

@@ -44,7 +44,11 @@ function run(chunks: Uint8Array[]): Run {
     reply: (bytes) => events.push(`reply ${hex(bytes)}`),
   };
   const filter = new TelnetFilter(host);
-  for (const c of chunks) filter.push(c);
+  for (const c of chunks) {
+    filter.push(c);
+    // The port answers a timing mark on a later turn; here, at once.
+    while (filter.waiting) filter.resume();
+  }
   expect(filter.hasSpokenTelnet).toBe(spoke);
   return { events, data, spoke, dataCalls };
 }
@@ -113,6 +117,32 @@ describe('once the peer speaks telnet', () => {
   it('Ctrl-C (IAC IP IAC DO TIMING-MARK) drops the line being typed and asks for the timing mark', () => {
     const r = everySplit(raw('SAY #general oops\xff\xf4\xff\xfd\x06SAY #general after ctrl-c\r\n'));
     expect(r.events).toEqual(['spoke telnet', DO_BINARY, 'discard line', 'timing mark', say('#general', 'after ctrl-c')]);
+  });
+
+  it('hands nothing after a DO TIMING-MARK on until resumed, and keeps what is pushed meanwhile', () => {
+    const events: string[] = [];
+    const filter = new TelnetFilter({
+      data: (b) => events.push(`data ${Buffer.from(b).toString('latin1')}`),
+      bodyAhead: () => 0,
+      spokeTelnet: () => {},
+      discardLine: () => events.push('discard line'),
+      areYouThere: () => events.push('AYT'),
+      timingMark: () => events.push('timing mark'),
+      reply: () => {},
+    });
+    filter.push(raw('a\xff\xf4\xff\xfd\x06b\xff\xfd\x06c'));
+    expect(events).toEqual(['data a', 'discard line', 'timing mark']);
+    expect(filter.waiting).toBe(true);
+    filter.push(raw('d\xff\xf6'));
+    expect(events).toHaveLength(3);
+    filter.resume();
+    expect(events).toEqual(['data a', 'discard line', 'timing mark', 'data b', 'timing mark']);
+    filter.resume();
+    expect(events.slice(5)).toEqual(['data cd', 'AYT']);
+    // AYT holds too: its PONG goes before the answers to what follows.
+    expect(filter.waiting).toBe(true);
+    filter.resume();
+    expect(filter.waiting).toBe(false);
   });
 
   it('AO, EL and BRK drop the line too; AYT is passed on; EC, NOP, GA, DM, SE and non-commands are dropped', () => {
@@ -243,7 +273,10 @@ describe('properties', () => {
           timingMark: () => events.push('timing mark'),
           reply: (b) => events.push(`reply ${hex(b)}`),
         });
-        for (const c of cut(input, at)) filter.push(c);
+        for (const c of cut(input, at)) {
+          filter.push(c);
+          while (filter.waiting) filter.resume();
+        }
         expect(got).toEqual(data);
         expect(events).toEqual(replies);
       }),

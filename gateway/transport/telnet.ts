@@ -13,7 +13,8 @@
  * Options: the server asks for BINARY once the peer has spoken telnet (without it, netkit
  * and inetutils `telnet` strip the 8th bit when looking for their special keys, so the UTF-8
  * bytes 0x83, 0x9C, 0x9D of `✓` or `”` act as Ctrl-C, Ctrl-\ or the escape key). It agrees
- * to DO TIMING-MARK (the host answers once the output of what came before is out), and
+ * to DO TIMING-MARK (the host answers once the output of what came before is out, and the
+ * filter hands nothing after it on until then), and
  * refuses every other option: DO x gets WONT x, WILL x gets DONT x, and a refusal (DONT,
  * WONT) is never answered, so two peers cannot loop.
  *
@@ -56,9 +57,14 @@ export interface TelnetHost {
   spokeTelnet(): void;
   /** IP (Ctrl-C), AO, EL or BRK: drop the line (or body) being typed. */
   discardLine(): void;
-  /** AYT: show the person some sign of life. */
+  /** AYT: show the person some sign of life; held as a timing mark is (below). */
   areYouThere(): void;
-  /** DO TIMING-MARK: write `WILL_TIMING_MARK` once the output of everything before it is out. */
+  /**
+   * DO TIMING-MARK. The filter hands nothing more on until `resume()`: the host writes
+   * `WILL_TIMING_MARK` once the output of everything before it is out, then resumes. (So the
+   * answer to a command typed after Ctrl-C, which the client would hide until the mark, never
+   * goes before it.) The host stops reading meanwhile; anything pushed anyway is kept.
+   */
   timingMark(): void;
   /** Negotiation to write now, as is (never escaped). */
   reply(bytes: Uint8Array): void;
@@ -88,6 +94,9 @@ export class TelnetFilter {
   /** DO, DONT, WILL or WONT, while its option byte is awaited. */
   private verb = 0;
   private binary = Binary.No;
+  /** Input after a DO TIMING-MARK, until `resume()`. */
+  private held: Uint8Array | null = null;
+  private marking = false;
   private readonly host: TelnetHost;
 
   constructor(host: TelnetHost) {
@@ -99,10 +108,30 @@ export class TelnetFilter {
     return this.spoken;
   }
 
+  /** True from a DO TIMING-MARK or an AYT until `resume()`. */
+  get waiting(): boolean {
+    return this.marking;
+  }
+
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    if (this.marking) {
+      // The host stopped reading, but a chunk was on its way: kept, in order (one copy).
+      const held = this.held;
+      this.held = held === null ? chunk.slice() : concat(held, chunk);
+      return;
+    }
     if (this.spoken) this.filter(chunk, 0);
     else this.watch(chunk);
+  }
+
+  /** The timing mark (or AYT) is answered: go on with what came after it. */
+  resume(): void {
+    if (!this.marking) return;
+    this.marking = false;
+    const held = this.held;
+    this.held = null;
+    if (held !== null) this.filter(held, 0);
   }
 
   /** Before the peer has spoken telnet: hand everything on, and look out for its first IAC command. */
@@ -188,6 +217,7 @@ export class TelnetFilter {
       if (state === State.Option) {
         this.state = State.Data;
         run = pos;
+        if (this.verb === DO && b === TIMING_MARK) return this.hold(chunk, pos, this.host.timingMark);
         this.negotiate(this.verb, b);
         continue;
       }
@@ -200,6 +230,7 @@ export class TelnetFilter {
         // open): end the subnegotiation and read it as the command it is, as BSD telnetd does.
         this.state = State.Data;
         run = pos;
+        if (b === AYT) return this.hold(chunk, pos, this.host.areYouThere);
         if (b !== SE) this.command(b);
         continue;
       }
@@ -212,9 +243,20 @@ export class TelnetFilter {
       }
       this.state = State.Data;
       run = pos;
+      if (b === AYT) return this.hold(chunk, pos, this.host.areYouThere);
       this.command(b);
     }
     if (this.state === State.Data && run < n) host.data(run === 0 ? chunk : chunk.subarray(run, n));
+  }
+
+  /**
+   * A DO TIMING-MARK or an AYT at `chunk[pos - 1]`: keep the rest (a view: a socket never
+   * reuses a chunk) until the host has answered it and calls `resume`, then tell the host.
+   */
+  private hold(chunk: Uint8Array, pos: number, tell: () => void): void {
+    this.marking = true;
+    if (pos < chunk.length) this.held = chunk.subarray(pos);
+    tell.call(this.host);
   }
 
   /** The byte after an IAC (not IAC itself). Leaves the state for what follows. */
@@ -236,9 +278,7 @@ export class TelnetFilter {
       case BRK:
         this.host.discardLine();
         return;
-      case AYT:
-        this.host.areYouThere();
-        return;
+      // (AYT never gets here: `filter` holds the input for it.)
       // EC: line-mode clients edit the line themselves and never send it; NOP and GA mean
       // nothing here; DM marks the end of a Synch, whose urgent data Node does not show us,
       // and everything before it has been read in order anyway; SE outside SB is stray.
@@ -257,8 +297,8 @@ export class TelnetFilter {
     const host = this.host;
     switch (verb) {
       case DO:
-        if (option === TIMING_MARK) host.timingMark();
-        else host.reply(Uint8Array.of(IAC, WONT, option));
+        // (DO TIMING-MARK never gets here: `filter` holds the input for it.)
+        host.reply(Uint8Array.of(IAC, WONT, option));
         return;
       case WILL:
         if (option !== BINARY) host.reply(Uint8Array.of(IAC, DONT, option));
@@ -277,6 +317,13 @@ export class TelnetFilter {
       // DONT: we do nothing, so there is nothing to stop or to confirm.
     }
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /**
