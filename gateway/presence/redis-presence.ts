@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { PRESENCE_DEFAULTS, type Presence } from './presence.ts';
 
@@ -110,7 +111,9 @@ export class RedisPresence implements Presence {
     this.nodeTtl = opts.nodeTtlMs ?? Math.min(PRESENCE_DEFAULTS.nodeTimeoutMs, this.ttl);
     this.beatMs = opts.beatMs ?? Math.max(10, Math.min(PRESENCE_DEFAULTS.presenceHeartbeatMs, Math.floor(this.nodeTtl / 5)));
     this.prefix = opts.prefix ?? 'slck:';
-    this.node = opts.nodeId;
+    // This run of the node: a node restarted under the same --node-id (systemd brings a
+    // crashed one back within a second) must not keep its dead predecessor's holds alive.
+    this.node = `${opts.nodeId}~${randomBytes(4).toString('hex')}`;
     this.timer = setInterval(() => void this.refresh().catch(() => {}), Math.max(10, Math.floor(this.ttl / 3)));
     this.timer.unref();
     this.beat = setInterval(() => void this.heartbeat(), this.beatMs);
