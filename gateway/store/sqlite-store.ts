@@ -7,6 +7,7 @@ import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
 import { migrate, NewerSchemaError } from './sqlite-schema.ts';
 import { prepareReadState } from './sqlite-read-state.ts';
 import { prepareSessions } from './sqlite-sessions.ts';
+import { backupDatabase } from './sqlite-backup.ts';
 import { preparePrefs } from './sqlite-prefs.ts';
 
 export const DB_FILE_NAME = 'slck.db';
@@ -144,6 +145,14 @@ export class SqliteStore implements Store {
 
   async prefs(handle: string): Promise<StoredPref[]> {
     return this.settings.list(handle);
+  }
+
+  /**
+   * A whole copy of the store at `file` (absolute), taken while it serves: resolves with its
+   * size in bytes, or rejects with a BackupError sentence (sqlite-backup.ts).
+   */
+  backup(file: string, signal?: AbortSignal): Promise<number> {
+    return backupDatabase(this.db, this.file, file, signal);
   }
 
   /** Closes the file. A transaction left open on `db` is discarded, as a crash would. */
