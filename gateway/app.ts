@@ -10,6 +10,7 @@ import { HostCheck } from './transport/admission-host.ts';
 import { TcpListener } from './transport/tcp.ts';
 import { WsGateway } from './transport/ws.ts';
 import { registerHttp } from './http/http.ts';
+import { registerControl } from './control/control-server.ts';
 import type { Store } from './store/store.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import { redactUrl } from './store/redact-url.ts';
@@ -169,6 +170,8 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
 
   registerMetrics(app, metrics, { enabled: config.metrics });
   await registerHttp(app, config.webRoot);
+  // SQLite: the control socket in the data dir, through which `npm run backup` asks for a copy.
+  registerControl(app, store);
 
   app.addHook('onReady', async () => {
     const addr = await tcp.listen(config.host, config.tcpPort);
