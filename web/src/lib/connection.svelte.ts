@@ -10,9 +10,21 @@ export type LinkState = 'connecting' | 'open' | 'waiting' | 'stopped';
 
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 15_000;
-/** A client-side heartbeat notices a dead link that the browser would not report for minutes. */
+/**
+ * A link can die without the browser noticing for minutes (a Wi-Fi that drops, a NAT that
+ * forgets): bytes go out and nothing comes back. So the page watches: a command unanswered,
+ * with nothing heard from the server, for ANSWER_WAIT_MS asks `PING`; nothing heard for
+ * PROBE_TIMEOUT_MS after that means the link is dead, and the page reconnects at once. An
+ * idle link is asked every HEARTBEAT_MS, and whenever the tab comes back to the foreground
+ * or the browser says it is online again.
+ */
+const ANSWER_WAIT_MS = 3_000;
+const PROBE_TIMEOUT_MS = 4_000;
 const HEARTBEAT_MS = 25_000;
-const HEARTBEAT_TIMEOUT_MS = 10_000;
+/** A socket still opening after this long is given up on: a dead route would keep it opening for minutes. */
+const CONNECT_TIMEOUT_MS = 8_000;
+/** Why a link the page gave up on was closed, for people. */
+export const NOT_ANSWERING = 'The server stopped answering';
 /**
  * After `BYE SHUTDOWN` the server is restarting (a deploy, say) and is usually back within
  * seconds: try again every 200 to 1,000 ms (random, so a server's worth of clients does not
@@ -49,6 +61,10 @@ export class Connection {
   retryAt = $state<number | null>(null);
   /** Why the last socket closed, for people. */
   lastProblem = $state('');
+  /** The server has not answered for a while: a `PING` is out to find out whether the link lives. */
+  checking = $state(false);
+  /** A socket that was open has closed or been given up on: the next one is a reconnect. */
+  dropped = $state(false);
 
   readonly client: SlckClient;
   private readonly url: string;
@@ -58,6 +74,12 @@ export class Connection {
   private restartUntil = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Armed while commands wait for their answers (see ANSWER_WAIT_MS). */
+  private answerTimer: ReturnType<typeof setTimeout> | undefined;
+  private probeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the server was last heard from on this socket (epoch ms). */
+  private lastHeard = 0;
   private readonly openListeners = new Set<() => void>();
   private readonly closeListeners = new Set<() => void>();
 
@@ -68,6 +90,16 @@ export class Connection {
       this.lastProblem = bye.reason === 'QUIT' ? '' : bye.text;
       if (bye.reason === 'SHUTDOWN') this.restartUntil = Date.now() + RESTART_WINDOW_MS;
     });
+    // Back from the background, or the network is back (or gone): is the link still alive?
+    if (typeof document !== 'undefined') {
+      document.addEventListener('visibilitychange', () => {
+        if (document.visibilityState === 'visible') this.probe();
+      });
+    }
+    if (typeof window !== 'undefined') {
+      window.addEventListener('online', () => (this.state === 'waiting' ? this.retryNow() : this.probe()));
+      window.addEventListener('offline', () => this.probe());
+    }
   }
 
   get isOpen(): boolean {
@@ -111,10 +143,27 @@ export class Connection {
     this.restartUntil = 0;
   }
 
-  /** Close this socket and try again after the backoff delay. */
+  /** Give this socket up and try again after the backoff delay, without waiting for it to close. */
   reconnect(problem: string): void {
-    this.lastProblem = problem;
-    this.ws?.close();
+    this.abandon(problem);
+  }
+
+  /**
+   * Ask the server whether the link still works (`PING`), unless an answer is awaited already:
+   * nothing heard from it within PROBE_TIMEOUT_MS, and the socket is given up on.
+   */
+  probe(): void {
+    if (this.state !== 'open' || this.probeTimer !== undefined || !this.ws) return;
+    const ws = this.ws;
+    const askedAt = Date.now();
+    this.checking = true;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      if (this.ws !== ws) return;
+      if (this.lastHeard >= askedAt) this.checking = false;
+      else this.abandon(NOT_ANSWERING);
+    }, PROBE_TIMEOUT_MS);
+    this.client.ping('alive?').catch(() => {});
   }
 
   private open(): void {
@@ -130,15 +179,21 @@ export class Connection {
     }
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    this.connectTimer = setTimeout(() => {
+      if (this.ws === ws && ws.readyState === WebSocket.CONNECTING) this.abandon('Could not reach the server');
+    }, CONNECT_TIMEOUT_MS);
     ws.onopen = () => {
       if (this.ws !== ws) return;
+      clearTimeout(this.connectTimer);
       this.state = 'open';
       this.lastProblem = '';
+      this.lastHeard = Date.now();
       this.startHeartbeat();
       for (const fn of this.openListeners) fn();
     };
     ws.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
       if (this.ws !== ws) return;
+      this.heard();
       const data = ev.data;
       this.client.receive(typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data));
     };
@@ -149,8 +204,36 @@ export class Connection {
     };
   }
 
+  /** Any byte from the server shows the link works. */
+  private heard(): void {
+    this.lastHeard = Date.now();
+    if (this.probeTimer === undefined) return;
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    this.checking = false;
+  }
+
+  /** Give the socket up now: a dead link's close can take minutes to be reported. */
+  private abandon(problem: string): void {
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = null;
+    try {
+      ws.close();
+    } catch {
+      // Closing a socket that never opened may throw in some browsers: it is dropped either way.
+    }
+    this.afterClose(problem);
+  }
+
   private afterClose(problem: string): void {
     clearInterval(this.heartbeatTimer);
+    clearTimeout(this.connectTimer);
+    clearTimeout(this.answerTimer);
+    clearTimeout(this.probeTimer);
+    this.answerTimer = this.probeTimer = undefined;
+    this.checking = false;
+    if (this.state === 'open') this.dropped = true;
     this.client.reset(problem);
     this.lastProblem = problem;
     for (const fn of this.closeListeners) fn();
@@ -176,17 +259,25 @@ export class Connection {
   private startHeartbeat(): void {
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = setInterval(() => {
-      // Only when idle: a queue of replies already shows the link is alive or is about to.
-      if (this.state !== 'open' || this.client.inFlight > 0) return;
-      const ws = this.ws;
-      const timeout = setTimeout(() => {
-        if (this.ws === ws) this.reconnect('The server stopped answering');
-      }, HEARTBEAT_TIMEOUT_MS);
-      this.client.ping('hb').then(
-        () => clearTimeout(timeout),
-        () => clearTimeout(timeout),
-      );
+      // Only when idle: a command waiting for its answer is watched already (watchAnswers).
+      if (this.client.inFlight === 0 && Date.now() - this.lastHeard >= HEARTBEAT_MS) this.probe();
     }, HEARTBEAT_MS);
+  }
+
+  /**
+   * A command went out: unless the server is heard from within ANSWER_WAIT_MS while answers
+   * are still awaited, ask whether the link is alive.
+   */
+  private watchAnswers(): void {
+    if (this.answerTimer !== undefined) return;
+    const check = () => {
+      this.answerTimer = undefined;
+      if (this.client.inFlight === 0 || !this.ws) return;
+      const quiet = Date.now() - this.lastHeard;
+      if (quiet >= ANSWER_WAIT_MS) this.probe();
+      else this.answerTimer = setTimeout(check, ANSWER_WAIT_MS - quiet);
+    };
+    this.answerTimer = setTimeout(check, ANSWER_WAIT_MS);
   }
 
   /**
@@ -197,6 +288,7 @@ export class Connection {
     const ws = this.ws;
     if (ws && ws.readyState === WebSocket.OPEN) {
       ws.send(bytes);
+      this.watchAnswers();
       return;
     }
     queueMicrotask(() => this.client.reset('Not connected to the server'));
