@@ -78,7 +78,7 @@ describe('mentions and notifications', () => {
     await menuBadge.filter({ hasText: /^1$/ }).waitFor();
     const plainColour = await background(page, 'menu-unread');
     expect(await menuBadge.getAttribute('data-calls')).toBe('false');
-    await until(async () => (await page.title()) === '(1) SLCK', 'the title to count 1 unread');
+    await until(async () => (await page.title()) === '(1) #general · SLCK', 'the title to count 1 unread');
 
     await nia.client.msg('#side', '@mia can you check the build?');
     await menuBadge.filter({ hasText: /^@1$/ }).waitFor();
@@ -86,7 +86,7 @@ describe('mentions and notifications', () => {
     expect(await background(page, 'menu-unread')).not.toBe(plainColour);
     const menu = page.getByRole('button', { name: 'Show channels and people' });
     expect(await menu.getAttribute('aria-label')).toBe('Show channels and people, 2 unread, 1 mention');
-    await until(async () => (await page.title()) === '(@1 · 2) SLCK', 'the title to show the mention first');
+    await until(async () => (await page.title()) === '(@1 · 2) #general · SLCK', 'the title to show the mention first');
     // The favicon carries a badge too, drawn on a canvas.
     expect(await page.locator('link[rel~="icon"]').getAttribute('href')).toMatch(/^data:image\/png;base64,/);
     await screenshot(page, 'mention-phone-menu');
@@ -103,7 +103,7 @@ describe('mentions and notifications', () => {
     await side.click();
     await seeMessage(page, '@mia can you check the build?');
     await menuBadge.waitFor({ state: 'detached' });
-    await until(async () => (await page.title()) === 'SLCK', 'the title to clear');
+    await until(async () => (await page.title()) === '#side · SLCK', 'the title to clear');
     expect(await page.locator('link[rel~="icon"]').getAttribute('href')).toBe('/favicon.svg');
     expect(problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
     await page.context().close();
@@ -145,7 +145,7 @@ describe('mentions and notifications', () => {
     await quiet.filter({ hasText: /^1$/ }).waitFor();
     expect(await quiet.getAttribute('data-muted')).toBe('true');
     expect(await channelItem(page, '#quiet').getByTestId('mentions').count()).toBe(0);
-    await until(async () => (await page.title()) === '(@2 · 3) SLCK', 'the title without #quiet');
+    await until(async () => (await page.title()) === '(@2 · 3) #general · SLCK', 'the title without #quiet');
 
     // Clicking the direct message's notification opens that conversation.
     await page.evaluate(() => (window as unknown as NotifyWindow).__noteObjects[1].dispatchEvent(new Event('click')));

@@ -39,7 +39,7 @@ async function expectBadges(page: Page): Promise<void> {
   // Most recent first: Uma wrote after Tom.
   expect(await page.getByTestId('dm-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))).toEqual(['@uma', '@tom']);
   // Three messages call for her (the mention, two direct messages) of seven unread.
-  await until(async () => (await page.title()) === '(@3 · 7) SLCK', 'the tab title to count 3 calls of 7 unread');
+  await until(async () => (await page.title()) === '(@3 · 7) #general · SLCK', 'the tab title to count 3 calls of 7 unread');
 }
 
 // Issue item 2: the server keeps what each user has read, so unread counts survive signing
@@ -108,7 +108,7 @@ describe('read state kept by the server', () => {
     await channelItem(laptop.page, '#alpha').getByTestId('unread').waitFor({ state: 'detached' });
     expect(await badges(laptop.page, channelItem(laptop.page, '#beta'))).toEqual({ unread: '3', mentions: '@1', red: true });
     await until(async () => (await laptop.page.getByTestId('menu-button').getAttribute('aria-label'))?.includes('5 unread'), 'the laptop to count 5 unread');
-    await until(async () => (await laptop.page.title()) === '(@3 · 5) SLCK', 'the laptop title to drop #alpha');
+    await until(async () => (await laptop.page.title()) === '(@3 · 5) #general · SLCK', 'the laptop title to drop #alpha');
 
     // The divider stays while she looks; new messages do not move it.
     await tom.client.msg('#alpha', 'alpha four');

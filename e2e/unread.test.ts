@@ -29,13 +29,13 @@ describe('unread counts', () => {
     await badge.filter({ hasText: /^3$/ }).waitFor();
     // The channel in view does not count as unread.
     expect(await channelItem(page, '#general').getByTestId('unread').count()).toBe(0);
-    await until(async () => (await page.title()) === '(3) SLCK', 'the tab title to count 3 unread');
+    await until(async () => (await page.title()) === '(3) #general · SLCK', 'the tab title to count 3 unread');
     await screenshot(page, '06-unread');
 
     await channelItem(page, '#ops').click();
     await seeMessage(page, 'ops update 3');
     await badge.waitFor({ state: 'detached' });
-    expect(await page.title()).toBe('SLCK');
+    expect(await page.title()).toBe('#ops · SLCK');
 
     // A message to the channel in view leaves it read.
     await fred.client.msg('#ops', 'ops update 4');

@@ -10,6 +10,12 @@ describe('the tab title', () => {
     // Every unread message calls for you (a direct message, say): one number says it all.
     expect(titleFor(1, 1)).toBe('(@1) SLCK');
   });
+
+  it('names the conversation open after the counts', () => {
+    expect(titleFor(5, 2, '#general')).toBe('(@2 · 5) #general · SLCK');
+    expect(titleFor(0, 0, '@bob')).toBe('@bob · SLCK');
+    expect(titleFor(3, 0, '#dev')).toBe('(3) #dev · SLCK');
+  });
 });
 
 describe('a notification preview', () => {

@@ -6,14 +6,15 @@ import { cleanControls } from './render.ts';
 const PREVIEW_CHARS = 160;
 
 /**
- * The tab title: `(@2 · 5) SLCK` when 2 of 5 unread messages call for you (they mention you,
- * @channel or @here, or are direct messages), `(@2) SLCK` when all of them do, `(5) SLCK`
- * when none do, and `SLCK` when nothing is unread. Mentions come first: a narrow tab shows
- * only its start. Muted conversations do not count.
+ * The tab title: `(@2 · 5) #general · SLCK` when 2 of 5 unread messages call for you (they
+ * mention you, @channel or @here, or are direct messages), `(@2) …` when all of them do,
+ * `(5) …` when none do, and no count when nothing is unread; then the conversation open, if
+ * any. Mentions come first: a narrow tab shows only its start. Muted conversations do not count.
  */
-export function titleFor(unread: number, calls: number): string {
-  if (calls > 0) return calls >= unread ? `(@${calls}) SLCK` : `(@${calls} · ${unread}) SLCK`;
-  return unread > 0 ? `(${unread}) SLCK` : 'SLCK';
+export function titleFor(unread: number, calls: number, open?: string): string {
+  const name = open ? `${open} · SLCK` : 'SLCK';
+  if (calls > 0) return calls >= unread ? `(@${calls}) ${name}` : `(@${calls} · ${unread}) ${name}`;
+  return unread > 0 ? `(${unread}) ${name}` : name;
 }
 
 /** A message's text for a notification: controls made visible, whitespace folded, cut short. */

@@ -4,6 +4,7 @@ import { Notifications } from './notifications.svelte.ts';
 import { Outbox } from './outbox.svelte.ts';
 import { People } from './people.svelte.ts';
 import { ReadState } from './read-state.svelte.ts';
+import { Router } from './router.svelte.ts';
 import { Session } from './session.svelte.ts';
 import { Settings } from './settings.svelte.ts';
 import { Topics } from './topics.svelte.ts';
@@ -17,6 +18,7 @@ export type AppState = {
   notifications: Notifications;
   outbox: Outbox;
   topics: Topics;
+  router: Router;
 };
 
 /**
@@ -34,9 +36,10 @@ export function createAppState(connection: Connection = new Connection()): AppSt
   const notifications = new Notifications(session, conversations, reads, settings);
   const outbox = new Outbox(session, conversations, reads);
   const topics = new Topics(session, conversations);
+  const router = new Router(session, conversations);
   // A direct conversation opened: is its person a guest (the composer warns)?
   conversations.on('opened', (conv) => {
     if (conv.kind === 'dm') void people.checkGuest(conv.name);
   });
-  return { settings, session, people, conversations, reads, notifications, outbox, topics };
+  return { settings, session, people, conversations, reads, notifications, outbox, topics, router };
 }

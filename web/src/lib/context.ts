@@ -4,6 +4,7 @@ import type { Notifications } from './notifications.svelte.ts';
 import type { Outbox } from './outbox.svelte.ts';
 import type { People } from './people.svelte.ts';
 import type { ReadState } from './read-state.svelte.ts';
+import type { Router } from './router.svelte.ts';
 import type { Session } from './session.svelte.ts';
 import type { Settings } from './settings.svelte.ts';
 import type { Topics } from './topics.svelte.ts';
@@ -34,3 +35,6 @@ export const [getOutbox, setOutbox] = createContext<Outbox>();
 
 /** Channel topics. */
 export const [getTopics, setTopics] = createContext<Topics>();
+
+/** The address: each conversation and message has one; Back and Forward move between them. */
+export const [getRouter, setRouter] = createContext<Router>();

@@ -53,6 +53,8 @@ export class Conversations {
   private directoryTimer: ReturnType<typeof setTimeout> | undefined;
   /** A channel appeared while not ready: read the channel list once ready. */
   private directoryStale = false;
+  /** The router: open what the address names, after signing in; false if it names nothing. */
+  openFromAddress: (() => boolean) | undefined;
   /** Hands out `activity`: a larger number is more recent. */
   private activitySeq = 0;
   private readonly listeners: { [K in keyof Listeners]: Listeners[K][] } = { messages: [], opened: [], dropped: [], loaded: [] };
@@ -101,8 +103,9 @@ export class Conversations {
       this.directoryStale = false;
       void this.refreshDirectory();
     }
-    if (!this.active) this.openDefault();
-    else this.load(this.active);
+    if (!this.active) {
+      if (!this.openFromAddress?.()) this.openDefault();
+    } else this.load(this.active);
   }
 
   /** Fetch what `conv` needs for the screen: the page its pending jump goes to, or the latest. */
@@ -249,6 +252,12 @@ export class Conversations {
     this.load(conv);
   }
 
+  /** Show no conversation (the address names a channel we are not in). */
+  showNone(): void {
+    this.view = 'conversation';
+    this.activeKey = null;
+  }
+
   openDefault(): void {
     const savedName = this.session.savedActive;
     const saved = savedName ? this.all.get(nameKey(savedName)) : undefined;
@@ -257,12 +266,12 @@ export class Conversations {
     else this.activeKey = null;
   }
 
-  /** Open the direct conversation with `user`, starting it (at the top of the list) if new. */
-  openDm(user: string): void {
+  /** Open the direct conversation with `user` (at message `at`), starting it (at the top of the list) if new. */
+  openDm(user: string, at?: number): void {
     const known = this.all.has(nameKey(user));
     const conv = this.ensureDm(user);
     if (!known) this.touch(conv);
-    this.open(conv.key);
+    this.open(conv.key, at);
   }
 
   browse(): void {

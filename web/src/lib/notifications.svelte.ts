@@ -20,7 +20,7 @@ const notificationsSupported = (): boolean => typeof window !== 'undefined' && '
  */
 export class Notifications {
   permission = $state<Permission>(notificationsSupported() ? Notification.permission : 'unsupported');
-  title = $derived.by(() => titleFor(this.reads.totals.unread, this.reads.totals.calls));
+  title = $derived.by(() => titleFor(this.reads.totals.unread, this.reads.totals.calls, this.conversations.view === 'conversation' ? this.conversations.active?.name : undefined));
 
   private audio: AudioContext | undefined;
   private readonly session: Session;
