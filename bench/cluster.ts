@@ -12,6 +12,12 @@
  *   3   cross-node delivery latency: n1 -> 100 receivers on n2 at 100 msgs/s (and on n1)
  *   4   a 5 s Redis stall (SIGSTOP) under a 50 msgs/s n1 -> n2 stream
  *   5   failover: kill -9 a node holding 100 clients; they come back on the other
+ *   6   presence after Redis restarts empty, and after FLUSHALL: 201 users on 3 nodes, how
+ *       soon USRS on another node shows them all online again
+ *   7   a browser (Chromium, the built web app, through a balancer) whose node is killed:
+ *       how soon it is online elsewhere and caught up; needs `npm run build` first
+ *
+ * `--only 4,5,6,7` runs the outage and failover parts alone.
  *
  * Options: --only 1,3,...      scenarios to run (default all)
  *          --rounds N          rounds of (1)+(1r) and of (2a)+(2b), each pair run alternately (2)
@@ -35,6 +41,8 @@ import { durableRows, runDurable, type DurableResult } from './cluster/durable.t
 import { fanoutRows, latencyRows, runFanout, runLatency, type FanoutRun } from './cluster/fanout.ts';
 import { SLCK_ROOT } from './cluster/nodes.ts';
 import { failoverRows, runFailover, runStall, stallRows, type FailoverResult, type StallResult } from './cluster/outages.ts';
+import { presenceRows, runPresence, type PresenceResult } from './cluster/presence.ts';
+import { browserRows, runBrowser, type BrowserResult } from './cluster/browser.ts';
 import { fsType, startPostgres, stopAllServices } from './cluster/services.ts';
 
 const { values } = parseArgs({
@@ -108,6 +116,8 @@ const results: {
   latency?: { cross: FanoutRun; same: FanoutRun };
   stall?: StallResult;
   failover?: FailoverResult;
+  presence?: PresenceResult;
+  browser?: BrowserResult;
 } = { durable: [], fanout: [] };
 const failures: string[] = [];
 
@@ -181,6 +191,22 @@ try {
       if (f.check.text) log(`(5) checker:\n${f.check.text}`);
     });
   }
+  if (wanted('6')) {
+    await attempt('(6)', async () => {
+      const p = await runPresence(ctx);
+      results.presence = p;
+      rows.push(...presenceRows(p));
+      show(presenceRows(p));
+    });
+  }
+  if (wanted('7')) {
+    await attempt('(7)', async () => {
+      const b = await runBrowser(ctx);
+      results.browser = b;
+      rows.push(...browserRows(b));
+      show(browserRows(b));
+    });
+  }
 } finally {
   await stopAllServices();
 }
@@ -198,7 +224,7 @@ console.log(
     `${machine.memGiB} GiB, Linux ${machine.kernel}, node ${machine.node}, ${machine.postgres} (fsync on, data on ${machine.tmpFs}), ` +
     `Redis ${machine.redis}; load average ${machine.loadAtStart.toFixed(2)} at start` +
     `\nserver: ${machine.root}` + (machine.commit !== '?' ? ` (git ${machine.commit}${machine.modified ? `, ${machine.modified} files of gateway/ and core/ modified` : ''})` : '') +
-    `\n(1): MSG -> OK latency; (2), (3): delivery latency (send -> receive); (4), (5): ms; lost/dup: lost/duplicated[/damaged]\n`,
+    `\n(1): MSG -> OK latency; (2), (3): delivery latency (send -> receive); (4)-(7): ms; lost/dup: lost/duplicated[/damaged]\n`,
 );
 console.log(table(rows));
 if (failures.length) console.log(`\nFailed: ${failures.join(', ')}`);

@@ -22,6 +22,8 @@ export type NodeOptions = {
   store: NodeStore;
   /** Write V8 CPU profiles of the node into a directory of its own (`<id>-<n>`) under this one when it stops. */
   cpuProfDir?: string;
+  /** More flags, after the bench's own (`--web-root`, say). */
+  extraArgs?: string[];
 };
 
 export type SlckNode = {
@@ -57,7 +59,7 @@ export function startNode(opts: NodeOptions): Promise<SlckNode> {
   if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProfDir, `${opts.id}-${++launched}`));
   const args = [
     ...nodeArgs, 'gateway/main.ts', '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn',
-    '--msg-rate', '0', '--node-id', opts.id, ...store,
+    '--msg-rate', '0', '--node-id', opts.id, ...store, ...(opts.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, { cwd: SLCK_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
@@ -121,9 +123,9 @@ export function startNode(opts: NodeOptions): Promise<SlckNode> {
 }
 
 /** `count` nodes n1, n2, … sharing one PostgreSQL database and one Redis, started together. */
-export async function startNodes(count: number, store: NodeStore, cpuProfDir?: string): Promise<SlckNode[]> {
+export async function startNodes(count: number, store: NodeStore, cpuProfDir?: string, extraArgs?: string[]): Promise<SlckNode[]> {
   const started = await Promise.allSettled(
-    Array.from({ length: count }, (_, i) => startNode({ id: `n${i + 1}`, store, cpuProfDir })),
+    Array.from({ length: count }, (_, i) => startNode({ id: `n${i + 1}`, store, cpuProfDir, extraArgs })),
   );
   const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));

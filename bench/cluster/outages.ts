@@ -229,7 +229,7 @@ export type FailoverResult = {
   reconnected: Spread;
   registered: Spread;
   caughtUp: Spread;
-  /** REGs answered HANDLE_TAKEN, all clients together, and per client at most. */
+  /** REGs answered HANDLE_TAKEN, all clients together, and per client at most (a REG may also wait, unanswered, for a quiet node to time out). */
   handleTaken: number;
   handleTakenMax: number;
   failedReconnects: number;
@@ -338,15 +338,19 @@ async function drainIds(sender: LoggedClient, clients: CatchUpClient[], timeoutM
 /**
  * Right after the kill, how long Redis will keep what stops another node from taking the
  * dead node's handles: each handle's hold (`slck:h:<handle>`, the presence TTL), and the
- * dead node's heartbeat key (`slck:n:<node>`) in servers that let a hold of a node whose
- * heartbeat has expired be taken over (NaN when there is none). In ms.
+ * dead node's heartbeat key (`slck:n:<node>`, or `slck:n:<node>~<run>` since each run of a
+ * node holds under a name of its own: read from a hold's value, `<that name>/<conn>`) in
+ * servers that let a hold of a node whose heartbeat has expired be taken over (NaN when
+ * there is none). In ms.
  */
 async function holdsLeft(url: string, handles: string[], node: string): Promise<{ min: number; max: number; nodeBeat: number }> {
   const redis = createClient({ url });
   redis.on('error', () => {});
   await redis.connect();
   try {
-    const [beat, ...ttls] = await Promise.all([redis.pTTL(`slck:n:${node}`), ...handles.map((h) => redis.pTTL(`slck:h:${h.toLowerCase()}`))]);
+    const holder = await redis.get(`slck:h:${handles[0].toLowerCase()}`);
+    const holderNode = holder?.slice(0, holder.lastIndexOf('/')) || node;
+    const [beat, ...ttls] = await Promise.all([redis.pTTL(`slck:n:${holderNode}`), ...handles.map((h) => redis.pTTL(`slck:h:${h.toLowerCase()}`))]);
     const live = ttls.filter((t) => t >= 0);
     return { min: live.length ? Math.min(...live) : NaN, max: live.length ? Math.max(...live) : NaN, nodeBeat: beat >= 0 ? beat : NaN };
   } finally {
