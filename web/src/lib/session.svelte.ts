@@ -331,6 +331,7 @@ export class Session {
     const claimed = this.claimed;
     const client = this.client;
     this.forgetToken();
+    storage.forgetDrafts(this.me);
     this.registeredOnSocket = false;
     void this.signOut();
     if (!registered) return;

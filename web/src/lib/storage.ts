@@ -85,3 +85,34 @@ export function loadOutbox(): SavedOutbox | null {
   return { handle: v.handle, items: v.items.filter(ok) };
 }
 export const saveOutbox = (o: SavedOutbox | null): void => write(session(), OUTBOX, o);
+
+/**
+ * Unsent text, per handle and conversation (Composer.svelte), so a reload or a closed tab
+ * does not lose a half-written message. In localStorage: every tab of the browser shares
+ * them. At most MAX_DRAFTS per handle, the least recently written dropped first; an explicit
+ * Sign out forgets them (a shared computer keeps nothing of what was typed).
+ */
+const MAX_DRAFTS = 50;
+const draftsKey = (handle: string) => `slck.drafts.${nameKey(handle)}`;
+
+function loadDrafts(handle: string): Record<string, string> {
+  const v = read<Record<string, unknown>>(local(), draftsKey(handle));
+  const out: Record<string, string> = {};
+  if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, t] of Object.entries(v)) if (typeof t === 'string') out[k] = t;
+  return out;
+}
+
+export const loadDraft = (handle: string, key: string): string => (handle === '' ? '' : (loadDrafts(handle)[key] ?? ''));
+
+export function saveDraft(handle: string, key: string, text: string): void {
+  if (handle === '') return;
+  const drafts = loadDrafts(handle);
+  if ((drafts[key] ?? '') === text) return;
+  delete drafts[key];
+  if (text !== '') drafts[key] = text;
+  const keys = Object.keys(drafts);
+  for (const old of keys.slice(0, Math.max(0, keys.length - MAX_DRAFTS))) delete drafts[old];
+  write(local(), draftsKey(handle), Object.keys(drafts).length === 0 ? null : drafts);
+}
+
+export const forgetDrafts = (handle: string): void => write(local(), draftsKey(handle), null);
