@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
@@ -8,6 +9,7 @@ import { Hub } from './hub/hub.ts';
 import { Admission } from './limits/admission.ts';
 import { HostCheck } from './transport/admission-host.ts';
 import { TcpListener } from './transport/tcp.ts';
+import { loadTls, type LoadedTls } from './transport/tls.ts';
 import { WsGateway } from './transport/ws.ts';
 import { registerHttp } from './http/http.ts';
 import { registerControl } from './control/control-server.ts';
@@ -37,9 +39,16 @@ export type SlckServer = {
   store: Store;
   bus: Bus | null;
   tcp: TcpListener;
+  /** The SLCK protocol over TLS, with a certificate; null without. */
+  tlsTcp: TcpListener | null;
   ws: WsGateway;
-  /** Bind both ports. Resolves with the ports actually bound (useful with port 0). */
-  listen(): Promise<{ httpPort: number; tcpPort: number }>;
+  /** Bind the ports. Resolves with the ports actually bound (useful with port 0). */
+  listen(): Promise<{ httpPort: number; tcpPort: number; tlsTcpPort: number | null }>;
+  /**
+   * Read the certificate and key again and use them for new connections, HTTPS and the TLS
+   * port alike; open connections keep going (SIGHUP). Throws, changing nothing, on a bad file.
+   */
+  reloadTls(): LoadedTls;
   /** Graceful stop: BYE to everyone, close, and the per-user summary. */
   close(): Promise<SummaryRow[]>;
 };
@@ -78,6 +87,9 @@ async function openCluster(config: Config): Promise<{ bus: Bus | null; presence:
   return { bus, presence };
 }
 
+/** What the log says of a certificate: enough to tell a renewed one from the old. */
+const certificateLog = (t: LoadedTls) => ({ subject: t.subject, validTo: t.validTo, sha256: t.fingerprint });
+
 /**
  * Build the whole server without listening: Fastify app, hub, TCP listener and WebSocket
  * gateway. Fastify's lifecycle starts the TCP listener (onReady) and stops everything
@@ -85,17 +97,25 @@ async function openCluster(config: Config): Promise<{ bus: Bus | null; presence:
  */
 export async function buildApp(config: Config, deps: { logger?: Logger; store?: Store } = {}): Promise<SlckServer> {
   const logger = deps.logger ?? makeLogger(config);
+  const tlsFiles = config.tlsCert === null || config.tlsKey === null ? null : { cert: config.tlsCert, key: config.tlsKey };
+  // Read before anything is opened: a missing or bad file stops the start, by name.
+  const tlsAtStart = tlsFiles === null ? null : loadTls(tlsFiles);
   const store = deps.store ?? (await openStore(config));
   const { bus, presence } = await openCluster(config).catch(async (err: Error) => {
     await store.close();
     throw new Error(`Cannot use Redis at ${config.redisUrl === null ? '' : redactUrl(config.redisUrl)} (${err.message})`, { cause: err });
   });
   const metrics = new ServerMetrics({ nodeId: config.nodeId, busHealthy: bus === null ? undefined : () => bus.healthy });
-  const app: FastifyInstance = Fastify({
+  const fastifyOptions = {
     loggerInstance: logger as unknown as FastifyBaseLogger, forceCloseConnections: true,
     // One log line per HTTP request is noise for a chat server; connections are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
-  });
+  };
+  // With a certificate the HTTP port speaks HTTPS (and so WSS) only. Routes and hooks do not
+  // care which: the instance is typed as the plain one.
+  const app: FastifyInstance = tlsAtStart === null
+    ? Fastify(fastifyOptions)
+    : (Fastify({ ...fastifyOptions, https: tlsAtStart.options }) as unknown as FastifyInstance);
   // Failed-password counts are shared by every node, or an attacker gets a node's worth each.
   const signIn = config.redisUrl === null
     ? new SignInLimits({ claimsPerHour: config.claimsPerHour })
@@ -117,6 +137,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
   const admission = new Admission(config);
   const timeouts = { registerTimeoutMs: config.registerTimeoutMs, lineTimeoutMs: config.lineTimeoutMs };
   const tcp = new TcpListener(hub, { admission, timeouts });
+  const tlsTcp = tlsAtStart === null ? null : new TcpListener(hub, { admission, timeouts, tls: tlsAtStart.options });
   const ws = new WsGateway(hub, {
     // The page people open is at the public URL, whatever Host a proxy in front passes on.
     allowedOrigins: config.publicUrl === null ? config.allowedOrigins : [...config.allowedOrigins, new URL(config.publicUrl).origin],
@@ -143,7 +164,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     bus: bus === null ? 'none (one node)' : bus.healthy ? 'healthy' : 'reconnecting',
     node: config.nodeId,
     users: hub.users.size,
-    connections: { tcp: tcp.connections, ws: ws.connections, max: config.maxConnections },
+    connections: { tcp: tcp.connections, ...(tlsTcp && { tls: tlsTcp.connections }), ws: ws.connections, max: config.maxConnections },
     uptimeSeconds: Math.round(process.uptime()),
   });
   // A store across a network is asked at most once a second, however often /healthz is.
@@ -176,12 +197,16 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
   app.addHook('onReady', async () => {
     const addr = await tcp.listen(config.host, config.tcpPort);
     app.log.info({ tcpPort: addr.port }, `SLCK TCP listening on ${addr.address}:${addr.port}`);
+    if (tlsTcp !== null) {
+      const tlsAddr = await tlsTcp.listen(config.host, config.tlsTcpPort);
+      app.log.info({ tlsTcpPort: tlsAddr.port, certificate: certificateLog(tlsAtStart!) }, `SLCK TLS TCP listening on ${tlsAddr.address}:${tlsAddr.port}`);
+    }
     app.log.info({ ...details(), maxConnectionsPerAddress: config.maxConnectionsPerAddress }, 'SLCK ready');
   });
   app.addHook('preClose', async () => {
     stopping = true;
     summary = await hub.shutdown();
-    await Promise.all([tcp.close(), ws.close()]);
+    await Promise.all([tcp.close(), tlsTcp?.close(), ws.close()]);
     app.log.info(`connection summary\n${formatSummary(summary)}`);
   });
   app.addHook('onClose', async () => {
@@ -191,12 +216,21 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
   });
 
   return {
-    app, hub, chat, store, bus, tcp, ws,
+    app, hub, chat, store, bus, tcp, tlsTcp, ws,
     async listen() {
       await app.listen({ host: config.host, port: config.httpPort });
       const http = app.server.address();
       const httpPort = typeof http === 'object' && http ? http.port : config.httpPort;
-      return { httpPort, tcpPort: tcp.address!.port };
+      return { httpPort, tcpPort: tcp.address!.port, tlsTcpPort: tlsTcp?.address?.port ?? null };
+    },
+    reloadTls() {
+      if (tlsFiles === null || tlsTcp === null) throw new Error('TLS is off (no --tls-cert and --tls-key): there is nothing to reload');
+      const next = loadTls(tlsFiles);
+      // Both take the same checked options, so neither can refuse what the other took.
+      (app.server as unknown as HttpsServer).setSecureContext(next.options);
+      tlsTcp.setSecureContext(next.options);
+      app.log.info({ certificate: certificateLog(next) }, 'TLS certificate reloaded');
+      return next;
     },
     async close() {
       await app.close();

@@ -86,6 +86,24 @@ describe('options', () => {
     expect(() => parseConfig(['--rate-exempt', '@bot,bot2'], {})).toThrow('--rate-exempt must be comma-separated @handles, not "bot2"');
   });
 
+  it('reads TLS: the certificate and key turn it on, the TLS TCP port defaults to 8082', () => {
+    expect(parseConfig([], {}).config).toMatchObject({ tlsCert: null, tlsKey: null, tlsTcpPort: 8082 });
+    expect(parseConfig(['--tls-cert', 'c.pem', '--tls-key', 'k.pem'], {}).config).toMatchObject({ tlsCert: 'c.pem', tlsKey: 'k.pem', tlsTcpPort: 8082 });
+    const { config } = parseConfig(['--tls-tcp-port', '0', '--tls-key', '/etc/k.pem'], { SLCK_TLS_CERT: '/etc/c.pem', SLCK_TLS_KEY: 'env.pem', SLCK_TLS_TCP_PORT: '6697' });
+    expect(config).toMatchObject({ tlsCert: '/etc/c.pem', tlsKey: '/etc/k.pem', tlsTcpPort: 0 });
+    expect(parseConfig([], { SLCK_TLS_CERT: 'c.pem', SLCK_TLS_KEY: 'k.pem', SLCK_TLS_TCP_PORT: '6697' }).config.tlsTcpPort).toBe(6697);
+    for (const flag of ['--tls-cert', '--tls-key', '--tls-tcp-port', '[SLCK_TLS_CERT]', '[SLCK_TLS_KEY]', '[SLCK_TLS_TCP_PORT]']) expect(usage()).toContain(flag);
+  });
+
+  it.each([
+    [['--tls-cert', 'c.pem'], '--tls-cert and --tls-key go together: TLS needs the certificate and its private key'],
+    [['--tls-key', 'k.pem'], '--tls-cert and --tls-key go together: TLS needs the certificate and its private key'],
+    [['--tls-tcp-port', '6697'], '--tls-tcp-port needs --tls-cert and --tls-key'],
+    [['--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-tcp-port', 'tls'], '--tls-tcp-port must be a port number from 0 to 65535, not "tls"'],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseConfig(argv, {})).toThrow(message);
+  });
+
   it('reads the presence clocks of several nodes: presence TTL, heartbeat, node timeout', () => {
     expect(parseConfig([], {}).config).toMatchObject({ presenceTtlMs: 20_000, presenceHeartbeatMs: 500, nodeTimeoutMs: 2_500 });
     const { config } = parseConfig(['--presence-ttl-ms', '60000', '--node-timeout-ms', '5000'], { SLCK_PRESENCE_HEARTBEAT_MS: '1000', SLCK_NODE_TIMEOUT_MS: '9000' });

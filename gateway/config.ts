@@ -62,6 +62,11 @@ export type Config = {
   metrics: boolean;
   /** No guest handles: REG needs a password, which claims a new handle. */
   requirePasswords: boolean;
+  /** PEM certificate (chain) and key: with both, HTTPS and WSS on the HTTP port and a TLS TCP port. */
+  tlsCert: string | null;
+  tlsKey: string | null;
+  /** The SLCK protocol over TLS; a second port beside the plain one (IRC's 6667/6697), used only with a certificate. */
+  tlsTcpPort: number;
   /** Several nodes: how long a user's presence entry lives unrefreshed; a dead node's users show OFFLINE once it runs out. */
   presenceTtlMs: number;
   /** Several nodes: how often a node renews its heartbeat key and checks that Redis still holds its presence. */
@@ -104,6 +109,9 @@ export const DEFAULTS: Config = {
   requirePasswords: false,
   // Presence clocks for several nodes: presence/presence.ts and docs/CLUSTER.md say what each trades.
   ...PRESENCE_DEFAULTS,
+  tlsCert: null,
+  tlsKey: null,
+  tlsTcpPort: 8082,
 };
 
 /** Each option: its flag, the environment variable behind it, and what it does. */
@@ -142,6 +150,9 @@ const OPTIONS = {
   'presence-heartbeat-ms': { env: 'SLCK_PRESENCE_HEARTBEAT_MS', help: 'several nodes: how often a node renews its heartbeat and checks Redis still has its presence', value: 'MS' },
   'node-timeout-ms': { env: 'SLCK_NODE_TIMEOUT_MS', help: 'several nodes: a node silent this long counts as dead; its guest handles are free (docs/CLUSTER.md)', value: 'MS' },
   'require-passwords': { env: 'SLCK_REQUIRE_PASSWORDS', help: 'no guest handles: every REG needs a password (a new handle is claimed with it)', value: '' },
+  'tls-cert': { env: 'SLCK_TLS_CERT', help: 'PEM certificate (full chain): HTTPS and WSS, and TLS on --tls-tcp-port (with --tls-key); SIGHUP reloads it', value: 'FILE' },
+  'tls-key': { env: 'SLCK_TLS_KEY', help: 'PEM private key of --tls-cert', value: 'FILE' },
+  'tls-tcp-port': { env: 'SLCK_TLS_TCP_PORT', help: `the SLCK protocol over TLS (default ${DEFAULTS.tlsTcpPort} with a certificate); 0 picks a free one`, value: 'PORT' },
   metrics: { env: 'SLCK_METRICS', help: 'serve Prometheus metrics at /metrics: on or off (default on)', value: 'ON|OFF' },
 } as const;
 
@@ -302,6 +313,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (v('presence-heartbeat-ms')) c.presenceHeartbeatMs = positive(v('presence-heartbeat-ms')!, 'presence-heartbeat-ms');
   if (v('node-timeout-ms')) c.nodeTimeoutMs = positive(v('node-timeout-ms')!, 'node-timeout-ms');
   checkPresenceClocks(c);
+  if (v('tls-cert')) c.tlsCert = v('tls-cert')!;
+  if (v('tls-key')) c.tlsKey = v('tls-key')!;
+  if ((c.tlsCert === null) !== (c.tlsKey === null)) {
+    throw new Error('--tls-cert and --tls-key go together: TLS needs the certificate and its private key');
+  }
+  if (v('tls-tcp-port')) {
+    if (c.tlsCert === null) throw new Error('--tls-tcp-port needs --tls-cert and --tls-key');
+    c.tlsTcpPort = port(v('tls-tcp-port')!, 'tls-tcp-port');
+  }
   if (v('metrics')) c.metrics = oneOf(v('metrics')!.toLowerCase(), 'metrics', ['on', 'off'] as const) === 'on';
   return { config: c, help: values.help === true, version: values.version === true };
 }

@@ -29,18 +29,31 @@ async function main(): Promise<void> {
     console.error(`slck: cannot start: ${(e as Error).message}`);
     process.exit(1);
   }
-  const { httpPort, tcpPort } = await server.listen().catch((e: Error) => {
+  const { httpPort, tcpPort, tlsTcpPort } = await server.listen().catch((e: Error) => {
     console.error(`slck: cannot listen: ${e.message}`);
     process.exit(1);
   });
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const tcpHost = shown === 'localhost' ? '127.0.0.1' : shown;
   console.log(
     `SLCK ${VERSION} is up.\n` +
-      `  web app:  http://${shown}:${httpPort}\n` +
-      `  telnet:   telnet ${shown === 'localhost' ? '127.0.0.1' : shown} ${tcpPort}\n` +
+      `  web app:  http${tlsTcpPort === null ? '' : 's'}://${shown}:${httpPort}\n` +
+      `  telnet:   telnet ${tcpHost} ${tcpPort}\n` +
+      (tlsTcpPort === null ? '' : `  telnet over TLS: openssl s_client -quiet -connect ${tcpHost}:${tlsTcpPort}\n`) +
       `  store:    ${server.store.description}\n` +
       `Press Ctrl-C to stop.`,
   );
+  if (tlsTcpPort !== null) {
+    // A renewed certificate (Let's Encrypt's deploy hook) is taken without a restart; open
+    // connections keep the one they began with. Without TLS, SIGHUP keeps its usual meaning.
+    process.on('SIGHUP', () => {
+      try {
+        server.reloadTls();
+      } catch (e) {
+        logger.error({ err: (e as Error).message }, 'SIGHUP: TLS certificate not reloaded, the current one stays');
+      }
+    });
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,4 +1,5 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
+import tls, { type SecureContextOptions } from 'node:tls';
 import type { Hub } from '../hub/hub.ts';
 import type { Session } from './session.ts';
 import { isRefusal, refusalBytes, type Admission, type Timeouts } from '../limits/admission.ts';
@@ -104,17 +105,29 @@ class TcpSession implements Session {
   }
 }
 
-/** Who may connect (shared with the WebSocket side) and how long a connection may idle half-way. */
-export type TcpOptions = { admission: Admission; timeouts: Timeouts };
+/**
+ * Who may connect (shared with the WebSocket side), how long a connection may idle half-way,
+ * and, for the TLS port, the certificate (transport/tls.ts).
+ */
+export type TcpOptions = { admission: Admission; timeouts: Timeouts; tls?: SecureContextOptions };
+
+/**
+ * A TLS handshake must finish within this: until it does, a connection is not yet admitted
+ * (no address cap counts it), so this is what bounds how long a silent one is held.
+ */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
  * The raw TCP front door: one SLCK parser per connection, straight into the hub. Keepalive
- * finds dead peers; Nagle is off so a reply is not held back waiting for more.
+ * finds dead peers; Nagle is off so a reply is not held back waiting for more. With `tls`
+ * it is the TLS port: the same door once the handshake is done.
  */
 export class TcpListener {
-  private readonly server: net.Server;
+  private readonly server: net.Server | tls.Server;
   private readonly sockets = new Set<Socket>();
   private readonly refusing = new Set<Socket>();
+  /** The TLS port's TCP connections, handshake done or not: shutdown ends those still in it. */
+  private readonly underTls = new Set<Socket>();
   private readonly hub: Hub;
   private readonly opts: TcpOptions;
 
@@ -123,8 +136,36 @@ export class TcpListener {
     this.opts = opts;
     // allowHalfOpen: a client that sends its commands and then shuts its side still gets
     // every reply; we end our side once they are written.
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 });
-    this.server.on('connection', (socket) => this.accept(socket));
+    const socketOptions = { allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 };
+    if (opts.tls === undefined) {
+      this.server = net.createServer(socketOptions);
+      this.server.on('connection', (socket) => this.accept(socket));
+    } else {
+      // Past the handshake a TLS socket is a TCP socket to everything here (telnet-over-TLS
+      // clients exist, so the telnet filter applies too); HELLO goes out once it is secure.
+      // Half-open only once secure: a peer gone mid-handshake is closed at once, not held
+      // until the handshake timeout.
+      const server = tls.createServer({ ...socketOptions, allowHalfOpen: false, ...opts.tls, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS });
+      server.on('connection', (raw: Socket) => {
+        this.underTls.add(raw);
+        raw.once('close', () => this.underTls.delete(raw));
+      });
+      server.on('secureConnection', (socket) => {
+        socket.allowHalfOpen = true;
+        this.accept(socket);
+      });
+      // A failed handshake (an old TLS version, a plain-text client, a scanner) is closed by
+      // Node; the line says why a client could not get in, as a refusal's does.
+      server.on('tlsClientError', (err, socket) =>
+        hub.log.info({ remote: `${socket.remoteAddress}:${socket.remotePort}`, err: err.message }, 'TLS handshake failed'));
+      this.server = server;
+    }
+  }
+
+  /** A new certificate for the connections to come; those open keep theirs (SIGHUP). */
+  setSecureContext(options: SecureContextOptions): void {
+    if (!(this.server instanceof tls.Server)) throw new Error('this TCP listener does not speak TLS');
+    this.server.setSecureContext(options);
   }
 
   private accept(socket: Socket): void {
@@ -189,6 +230,7 @@ export class TcpListener {
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const s of this.sockets) s.destroy();
     for (const s of this.refusing) s.destroy();
+    for (const s of this.underTls) s.destroy();
     await closed;
   }
 }
