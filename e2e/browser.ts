@@ -12,7 +12,8 @@ import type { ServerFrame } from '../core/frames.ts';
 
 export const RESULTS_DIR = resolve(import.meta.dirname, '../test-results');
 
-export function launchBrowser(): Promise<Browser> {
+/** Chromium as every spec runs it; `extraArgs` for the one spec that needs more (tls: `--ignore-certificate-errors`). */
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -24,6 +25,7 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }
