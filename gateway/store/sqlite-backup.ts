@@ -46,11 +46,12 @@ export async function backupDatabase(db: Database.Database, storeFile: string, d
       },
     });
     if (signal?.aborted) throw new BackupError(ABANDONED);
-    fs.chmodSync(temp, 0o600); // SQLite may have recreated it under the umask's mode
-    fsyncPath(temp, 'r+');
-    fs.renameSync(temp, dest);
-    fsyncPath(path.dirname(dest), 'r');
-    return fs.statSync(dest).size;
+    // Asynchronous from here: an fsync of megabytes would hold up the event loop.
+    await fs.promises.chmod(temp, 0o600); // SQLite may have recreated it under the umask's mode
+    await fsyncPath(temp, 'r+');
+    await fs.promises.rename(temp, dest);
+    await fsyncPath(path.dirname(dest), 'r');
+    return (await fs.promises.stat(dest)).size;
   } catch (err) {
     for (const f of [temp, ...SIDE_FILES.map((s) => temp + s)]) fs.rmSync(f, { force: true });
     throw asBackupError(err, dest);
@@ -98,12 +99,12 @@ function realpathOrSelf(file: string): string {
   }
 }
 
-function fsyncPath(file: string, flags: 'r' | 'r+'): void {
-  const fd = fs.openSync(file, flags);
+async function fsyncPath(file: string, flags: 'r' | 'r+'): Promise<void> {
+  const handle = await fs.promises.open(file, flags);
   try {
-    fs.fsyncSync(fd);
+    await handle.sync();
   } finally {
-    fs.closeSync(fd);
+    await handle.close();
   }
 }
 

@@ -114,6 +114,13 @@ function askSocket(socketPath: string, data: string, lines: number): Promise<{ t
   });
 }
 
+/** Resolves once `done()` holds; a condition, not a time: the timeout only ends a hung test. */
+async function until(done: () => boolean, what: string, server: ServerProcess): Promise<void> {
+  for (const deadline = Date.now() + 20_000; !done(); await new Promise((ok) => setTimeout(ok, 20))) {
+    if (Date.now() > deadline) throw new Error(`no ${what}\nstdout:\n${server.stdout()}\nstderr:\n${server.stderr()}`);
+  }
+}
+
 const BACKED_UP = /^Backed up (\S+) to (\S+): (\d+) bytes \([\d.]+ MB\), by (.+), in [\d.]+ s\.\n$/;
 
 describe('npm run backup', () => {
@@ -272,7 +279,7 @@ describe('the control socket', () => {
   it('cannot bind under a data directory whose path is too long: the server serves without it, and the command says why', async () => {
     const dataDir = join(tempDir(), 'd'.repeat(100));
     const server = await start(dataDir);
-    expect(server.stdout()).toContain('no online backups: The control socket');
+    await until(() => server.stdout().includes('no online backups: The control socket'), 'the log line', server); // the log is written asynchronously
     expect(existsSync(join(dataDir, 'control.sock'))).toBe(false);
     const jane = await connect(server, 'REG @jane');
     expect(await jane.ok('JOIN #general')).toBe('OK');
