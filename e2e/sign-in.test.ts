@@ -29,7 +29,7 @@ describe('signing in', () => {
     await signIn(page, 'pia', 'opensesame');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Handle').waitFor();
-    expect(await attempt(page, 'pia')).toBe('@pia is claimed: REG @pia <password>');
+    expect(await attempt(page, 'pia')).toBe('@pia is claimed: enter its password');
     expect(await attempt(page, 'pia', 'guess')).toBe('Wrong password for @pia');
     await signIn(page, 'pia', 'opensesame');
 

@@ -27,6 +27,15 @@ export function passwordProblem(password: string): string {
   return '';
 }
 
+/**
+ * What a refused sign-in says on the form: the server's sentence, except where that is
+ * written for a terminal (`@alice is claimed: REG @alice <password>`).
+ */
+export function signInProblem(e: ServerError, handle: string): string {
+  if (e.code !== 'PASSWORD_REQUIRED') return e.message;
+  return /guest/i.test(e.message) ? `This server has no guest handles: choose a password to claim ${handle}` : `${handle} is claimed: enter its password`;
+}
+
 /** A step of signing in, run after every successful REG (first time and reconnects alike). */
 type Step = () => Promise<void>;
 
@@ -41,6 +50,8 @@ export class Session {
   phase = $state<Phase>('signed-out');
   me = $state('');
   signInError = $state('');
+  /** The sign-in field the error is about, to focus and mark. */
+  signInErrorField = $state<'handle' | 'password'>('handle');
   /** Registered on the current socket and caught up: commands may be sent. */
   ready = $state(false);
   /** While signed in but not ready: what is happening, for people. */
@@ -148,6 +159,7 @@ export class Session {
 
   signIn(handle: string, password: string): void {
     const problem = nameProblem(handle, 'handle');
+    this.signInErrorField = problem ? 'handle' : 'password';
     if (problem) {
       this.signInError = problem.message;
       return;
@@ -212,12 +224,13 @@ export class Session {
         this.regTimer = setTimeout(() => void this.register(), Math.min(backoffDelay(this.regAttempt++), REG_RETRY_MAX_MS));
         return;
       }
+      this.signInErrorField = e.code === 'PASSWORD_REQUIRED' || e.code === 'WRONG_PASSWORD' ? 'password' : 'handle';
       if (this.phase === 'signed-in' || this.resuming) {
-        await this.signOut(e.message);
+        await this.signOut(signInProblem(e, this.me));
         return;
       }
       this.phase = 'signed-out';
-      this.signInError = e.message;
+      this.signInError = signInProblem(e, this.me);
       return;
     }
     this.registeredOnSocket = true;
