@@ -161,6 +161,28 @@ describe('opening at the first unread message', () => {
     await until(() => inView(page, '[data-testid="new-divider"]'), 'the New line in view after jumping back');
     expect(await page.getByTestId('new-divider').evaluate((d) => d.nextElementSibling?.querySelector('[data-testid="message-body"]')?.textContent)).toBe(line(141));
 
+    // A fresh page (a reload) holds nothing of #dev. Away, 200 more arrive; opening #dev holds
+    // the page around its first unread and fetches newer pages only as the reader nears them,
+    // so five more, arriving now, are counted but not shown. Esc reads everything; coming
+    // back, #dev opens at its newest message.
+    await open(page, '#general');
+    await Promise.all(Array.from({ length: 200 }, (_, i) => bob.client.msg('#dev', line(201 + i))));
+    await dev.getByTestId('unread').filter({ hasText: /^200$/ }).waitFor();
+    await page.reload();
+    await open(page, '#dev');
+    await until(() => inView(page, '[data-testid="new-divider"]'), 'the New line in view after the reload');
+    const shownBefore = await badgeCountsBelow(page, dev, 400);
+    await Promise.all(Array.from({ length: 5 }, (_, i) => bob.client.msg('#dev', line(401 + i))));
+    await until(async () => (await unreadCount(dev)) === shownBefore + 5, 'the five new ones counted');
+    expect(await page.locator('[data-id="405"]').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await until(() => reads.includes(405), 'Esc to mark read up to the newest, not held');
+    await dev.getByTestId('unread').waitFor({ state: 'detached' });
+    await open(page, '#general');
+    await open(page, '#dev');
+    await until(() => inView(page, '[data-id="405"]'), 'the newest message in view on coming back');
+    expect(await page.getByTestId('new-divider').count()).toBe(0);
+
     expect(problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
     await Promise.all([bob.quit(), aliceTcp.quit()]);
   });

@@ -249,6 +249,8 @@ export class Conversations {
       conv.jump = at === undefined ? null : { to: 'message', id: at };
     }
     for (const fn of this.listeners.opened) fn(conv, again);
+    // Nothing unread, and what is held stops short of the newest (Esc read it all): the newest.
+    if (!again && !conv.jump && conv.hasNewer) conv.jump = { to: 'latest' };
     this.load(conv);
   }
 
