@@ -119,6 +119,26 @@ describe('a server with a certificate', () => {
   });
 });
 
+describe('the TLS port\'s admission', () => {
+  it('counts with the plain port against one cap per address; the next one is refused over TLS', async () => {
+    const server = await startServer({ tlsCert: first.cert, tlsKey: first.key, tlsTcpPort: 0, maxConnectionsPerAddress: 2, connectionCapExempt: [] });
+    const tlsPort = server.server.tlsTcp!.address!.port;
+    const plain = await TestClient.tcp(server.tcpPort);
+    const secure = await Terminal.tls(tlsPort, { ca: first.pem });
+    try {
+      await plain.next();
+      await secure.see(HELLO);
+      const third = await Terminal.tls(tlsPort, { ca: first.pem });
+      await third.whenClosed();
+      expect(third.shown).toMatch(/^ERR TOO_MANY_CONNECTIONS Too many connections from 127\.0\.0\.1 \(the limit is 2\); [^\n]*\r\n$/);
+    } finally {
+      plain.destroy();
+      secure.close();
+      await server.close();
+    }
+  });
+});
+
 /** The SHA-256 fingerprint a new TLS connection to `port` is shown. */
 function certificateSeen(port: number): Promise<string> {
   return new Promise((ok, fail) => {
