@@ -9,6 +9,10 @@
  * `OK` and the `HISTORY` arrives first, and catching up from it would skip everything the
  * client missed while it was away. (chat-log.ts's `LoggedClient.reconnect` does that: see
  * the bench's report in docs/PERFORMANCE.md.)
+ *
+ * It is caught up once it holds every id up to the newest it has seen, live or by history,
+ * as a person's app is: paging on "until a page is empty" would chase a sender that keeps
+ * writing whenever a page takes longer than the gap between two of its messages.
  */
 import { encodeCommand, fromUtf8, nameKey, type Delivery, type ServerFrame } from '../../core/index.ts';
 import type { ClientLog, Via } from '../../gateway/test/cluster/chat-log.ts';
@@ -35,6 +39,7 @@ export class CatchUpClient {
   /** Every id received (live or history), to find the end of the run without a hole. */
   private readonly ids = new Set<number>();
   private contiguous = 0;
+  private newest = 0;
   /** While a HISTORY is the command awaiting its reply, MSG frames wait here: END tells history from live. */
   private held: Delivery[] | null = null;
   private closedWaiters: Array<() => void> = [];
@@ -103,6 +108,8 @@ export class CatchUpClient {
       historyPages++;
       if (page.length === 0) break;
       after = page[page.length - 1].id;
+      // A short page holds everything committed when it was read; what came later comes live.
+      if (page.length < PAGE && this.contiguous >= this.newest) break;
     }
     return { connectedAt, registeredAt, caughtUpAt: Date.now(), handleTaken, historyPages };
   }
@@ -168,6 +175,7 @@ export class CatchUpClient {
     const conversation = nameKey(f.target);
     if (conversation === this.conversation) {
       this.ids.add(f.id);
+      if (f.id > this.newest) this.newest = f.id;
       while (this.ids.has(this.contiguous + 1)) this.contiguous++;
     }
     this.log.entries.push({ kind: 'got', target: conversation, from: f.from, id: f.id, ts: f.ts, body: fromUtf8(f.body), via, at: Date.now() });

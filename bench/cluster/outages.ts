@@ -245,7 +245,8 @@ export type FailoverResult = {
  * (5): `@s` on n2 sends 20 msgs/s to `#fo`; 100 clients on n1 are in `#fo`. After 3 s n1 is
  * killed (SIGKILL); each client at once reconnects to n2, REGs (retrying HANDLE_TAKEN every
  * 200 ms, until the cluster lets go of the dead node's hold on its handle), and pages
- * `HISTORY #fo 500 after <end of its ids without a hole>` until a page is empty
+ * `HISTORY #fo 500 after <end of its ids without a hole>` until it holds every id up to the
+ * newest it has seen (or a page is empty)
  * (catch-up-client.ts). The sender goes on 2 s after the last client is back.
  */
 export async function runFailover(ctx: Context): Promise<FailoverResult> {

@@ -27,7 +27,7 @@ import { LoggedClient, committedKey, dmKey, type LogEntry } from './chat-log.ts'
 import { assertClean, check } from './checker.ts';
 import { startCluster, type Cluster, type ClusterNode } from './test-cluster.ts';
 
-/** config.ts's presenceTtlMs (no flag sets it) and the service's sweep interval. */
+/** config.ts's presenceTtlMs (the default of --presence-ttl-ms) and the service's sweep interval. */
 const PRESENCE_TTL_MS = 20_000;
 const SWEEP_MS = 5_000;
 /** The Redis channel the bus carries events on (the bus's default prefix + the service's topic). */
@@ -310,7 +310,8 @@ describe('faults in the middle of a pipelined burst (3 nodes, PostgreSQL + Redis
     await n1.kill9();
 
     // Its clients come back on the other nodes as soon as the cluster lets go of their handles
-    // (REG answers HANDLE_TAKEN until the dead node's heartbeat expires; the presence TTL bounds it).
+    // (REG answers HANDLE_TAKEN, or waits, until the dead node's heartbeat key expires:
+    // --node-timeout-ms; the presence TTL bounds it).
     const back = (h: string, to: ClusterNode) =>
       client(w, h).reconnect(to.tcpPort, { handleTakenRetryMs: PRESENCE_TTL_MS + 10_000 }).then(() => {
         w.nodeOf.set(h, to);
