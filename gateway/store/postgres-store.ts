@@ -2,10 +2,11 @@ import pg from 'pg';
 import { redactUrl } from './redact-url.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
 import { aroundBefore } from './store.ts';
-import type { CommitResult, ConversationState, StoredSession, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
+import type { CommitResult, ConversationState, StoredPref, StoredSession, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
 import { migratePostgres } from './postgres-schema.ts';
 import * as reads from './postgres-read-state.ts';
 import * as sessions from './postgres-sessions.ts';
+import * as settings from './postgres-prefs.ts';
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 const COLUMNS = 'conversation, id, target, sender, ts, body';
@@ -124,6 +125,10 @@ export class PostgresStore implements Store {
     return sessions.session(this.pool, tokenHash);
   }
 
+  prefs(handle: string): Promise<StoredPref[]> {
+    return settings.prefs(this.pool, handle);
+  }
+
   async probe(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
@@ -189,6 +194,9 @@ async function runBatch(client: pg.PoolClient, writes: StoreWrite[]): Promise<nu
         break;
       case 'markRead':
         await reads.markRead(client, w.handle, w.conversation, w.id);
+        break;
+      case 'setPref':
+        await settings.setPref(client, w.handle, w.key, w.value);
         break;
       case 'setTopic': {
         const r = await client.query('UPDATE channels SET topic = $1, topic_by = $2, topic_ts = $3 WHERE key = $4',
