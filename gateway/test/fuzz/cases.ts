@@ -7,7 +7,8 @@
  * these. Each is sent with its padding (model.ts) and the sentinel PING, split at random
  * points, so every parser state is met at a chunk boundary.
  */
-import { MAX_BODY, MAX_LINE, WireModel } from './model.ts';
+import { MAX_BODY, MAX_LINE, WireModel, freshSession, type Session } from './model.ts';
+import { TelnetInput } from './model-telnet.ts';
 
 /** sfc32, seeded through splitmix32: small, fast, and the same on every platform. */
 export class Rng {
@@ -233,7 +234,7 @@ function randomBytes(r: Rng): Buffer {
   return out;
 }
 
-const SNIPPETS = ['\r\n', '\n', '\r', ' ', '\t', '\\r\\n', 'MSG ', '#general ', '5', '0', '00000', '\x00', '\xff', '1048576', '65537', 'PING ', ' 7\r\n', 'msg #general 3\n'].map(b);
+const SNIPPETS = ['\r\n', '\n', '\r', ' ', '\t', '\\r\\n', 'MSG ', '#general ', '5', '0', '00000', '\x00', '\xff', '1048576', '65537', 'PING ', ' 7\r\n', 'msg #general 3\n', '\xff\xf4', '\xff\xff', '\xff\xfd\x06', '\xff\xf6'].map(b);
 
 /** Small edits of a valid or tricky sequence: bytes changed, inserted, deleted, repeated. */
 function mutate(r: Rng, input: Buffer): Buffer {
@@ -261,6 +262,65 @@ function mutate(r: Rng, input: Buffer): Buffer {
   return x;
 }
 
+const TELNET_OPTIONS = [0, 1, 3, 6, 6, 24, 31, 34, 39, 200, 255];
+
+/** One telnet sequence a client may send (docs/PROTOCOL.md section 1, "Telnet"). */
+function iac(r: Rng): Buffer {
+  switch (r.int(8)) {
+    case 0: return b(r.pick(['\xff\xf1', '\xff\xf9', '\xff\xf2', '\xff\xf7', '\xff\xf0', '\xff\x41', '\xff\x00'])); // no effect, or no command
+    case 1: return b(r.pick(['\xff\xf4', '\xff\xf5', '\xff\xf8', '\xff\xf3'])); // IP AO EL BRK: the line is dropped
+    case 2: return b('\xff\xf4\xff\xfd\x06'); // Ctrl-C, as telnet sends it
+    case 3: return b('\xff\xf6'); // AYT
+    case 4: return Buffer.from([0xff, r.pick([0xfb, 0xfc, 0xfd, 0xfe]), r.pick(TELNET_OPTIONS)]);
+    case 5: { // subnegotiation, a 0xFF in it doubled; now and then ended by a command, not SE
+      const inner = Array.from({ length: r.range(0, 12) }, () => r.pick([0, 1, 24, 0x41, 0xff, 0xf0]));
+      const content = Buffer.from(inner.flatMap((x) => (x === 0xff ? [0xff, 0xff] : [x])));
+      return Buffer.concat([b('\xff\xfa'), Buffer.from([r.pick([24, 31, 32])]), content, b(r.chance(0.8) ? '\xff\xf0' : '\xff\xf4')]);
+    }
+    default: return b('\xff\xff'); // a 0xFF, escaped
+  }
+}
+
+/** How many bytes of `bytes` are data once telnet is spoken (what a body's length counts). */
+function dataAfterTelnet(bytes: Uint8Array): number {
+  let n = 0;
+  new TelnetInput('on', { data: (d) => (n += d.length), inBody: () => false, spoke: () => {}, discard: () => {}, ayt: () => {} }).feed(bytes);
+  return n;
+}
+
+/** Commands with telnet among them; the first IAC command makes the connection speak it. */
+function telnetCase(r: Rng): Buffer {
+  const parts: Buffer[] = [];
+  if (r.chance(0.7)) parts.push(iac(r));
+  for (let k = r.range(1, 4); k > 0; k--) {
+    switch (r.int(6)) {
+      case 0:
+        parts.push(iac(r));
+        break;
+      case 1: // a half line, a telnet command, then the rest (✓ typed before BINARY: `\xe2` BRK `\x93`)
+        parts.push(b(r.pick(['PING oops', 'PING ab', 'MSG #general 5', 'JOIN #gen', 'PING \xe2'])), iac(r), r.chance(0.4) ? b('\x93 done\r\n') : validCommand(r));
+        break;
+      case 2: { // a body with telnet in it, its length counted after telnet is removed (or not)
+        const text = Buffer.concat(Array.from({ length: r.range(1, 5) }, () => (r.chance(0.5) ? iac(r) : body(r, r.range(1, 8)))));
+        const len = r.pick([dataAfterTelnet(text), dataAfterTelnet(text), text.length, r.range(1, 20)]) || 1;
+        parts.push(line(r, 'MSG', target(r), String(len)), text, b(afterBody(r)));
+        break;
+      }
+      case 3: { // Ctrl-C in the middle of a body
+        const len = r.range(5, 40);
+        parts.push(line(r, 'MSG', target(r), String(len)), body(r, r.range(0, len - 1)), iac(r), validCommand(r));
+        break;
+      }
+      default: { // a command with a telnet sequence somewhere in it
+        const cmd = validCommand(r);
+        const at = r.int(Math.min(cmd.length, 200) + 1);
+        parts.push(cmd.subarray(0, at), iac(r), cmd.subarray(at));
+      }
+    }
+  }
+  return Buffer.concat(parts);
+}
+
 const sequence = (r: Rng, gen: (r: Rng) => Buffer, n: number) => Buffer.concat(Array.from({ length: n }, () => gen(r)));
 const mixed = (r: Rng) => (r.chance(0.5) ? validCommand(r) : tricky(r));
 
@@ -280,9 +340,12 @@ function splitPoints(r: Rng, wire: Buffer): number[] {
   return [...pts].filter((x) => x > 0 && x < wire.length).sort((a, c) => a - c);
 }
 
-/** The bytes that bring a stream back to a line boundary; null if that needs a QUIT. */
-export function padFor(bytes: Uint8Array): Uint8Array | null {
-  const m = new WireModel().feed(bytes);
+/**
+ * The bytes that bring a stream back to a line boundary (and out of a telnet sequence) on a
+ * connection in `session`'s state; null if that needs a QUIT.
+ */
+export function padFor(bytes: Uint8Array, session: Session = freshSession()): Uint8Array | null {
+  const m = new WireModel(session).feed(bytes);
   const pads: Uint8Array[] = [];
   for (let next = m.closingBytes(); next !== null && pads.length < 16; next = m.closingBytes()) {
     pads.push(next);
@@ -302,14 +365,16 @@ export function makeCase(seed: number, index: number): Case {
   // QUIT would end the connection: a case that turns out to hold one is drawn again.
   for (;;) {
     const p = r.int(100);
-    const kind = p < 35 ? 'valid' : p < 65 ? 'tricky' : p < 90 ? 'mutated' : 'random';
+    const kind = p < 33 ? 'valid' : p < 60 ? 'tricky' : p < 82 ? 'mutated' : p < 92 ? 'telnet' : 'random';
     const bytes =
       kind === 'valid' ? sequence(r, validCommand, r.range(1, 6))
       : kind === 'tricky' ? sequence(r, mixed, r.range(1, 4))
-      : kind === 'mutated' ? mutate(r, sequence(r, mixed, r.range(1, 4)))
+      : kind === 'mutated' ? mutate(r, r.chance(0.8) ? sequence(r, mixed, r.range(1, 4)) : telnetCase(r))
+      : kind === 'telnet' ? telnetCase(r)
       : randomBytes(r);
     const pad = padFor(bytes);
-    if (pad === null) continue;
+    // The same bytes read otherwise where telnet is spoken, or is not spoken at all (a WebSocket).
+    if (pad === null || padFor(bytes, { ...freshSession(), telnet: 'on' }) === null || padFor(bytes, { ...freshSession(), telnet: 'off' }) === null) continue;
     const wire = Buffer.concat([bytes, pad, sentinelBytes(index)]);
     return { seed, index, kind, bytes, pad, splits: splitPoints(r, wire), textFrames: r.chance(0.3) };
   }

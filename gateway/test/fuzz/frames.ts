@@ -9,6 +9,8 @@
  *   deliveries unless they are the last <n> frames before `END HISTORY <n>`.
  */
 
+import { TelnetOutput } from './model-telnet.ts';
+
 export type Frame = {
   kind: 'reply' | 'data' | 'event';
   type: string;
@@ -100,9 +102,21 @@ export class ServerReader {
   private buf: Buffer = Buffer.alloc(0);
   private body: { frame: Frame; len: number } | null = null;
   private readonly emit: (f: Frame) => void;
+  /**
+   * On the TCP port: a 0xFF where a frame would start is the server's first telnet (its
+   * `IAC DO BINARY` to a client that spoke telnet), and from there on telnet is undone.
+   */
+  private readonly telnetPort: boolean;
+  private telnet: TelnetOutput | null = null;
 
-  constructor(emit: (f: Frame) => void) {
+  constructor(emit: (f: Frame) => void, telnetPort = false) {
     this.emit = emit;
+    this.telnetPort = telnetPort;
+  }
+
+  /** True once the server speaks telnet to this connection. */
+  get speaksTelnet(): boolean {
+    return this.telnet !== null;
   }
 
   get pending(): number {
@@ -110,9 +124,16 @@ export class ServerReader {
   }
 
   push(chunk: Buffer): void {
+    if (this.telnet !== null) chunk = this.telnet.undo(chunk);
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     let pos = 0;
     for (;;) {
+      if (this.body === null && this.telnetPort && this.telnet === null && this.buf[pos] === 0xff) {
+        const telnet = new TelnetOutput((what) => this.emit({ kind: 'event', type: '?', line: what, keys: [], bad: 'telnet the server may not send' }));
+        this.telnet = telnet;
+        this.buf = Buffer.concat([this.buf.subarray(0, pos), telnet.undo(this.buf.subarray(pos))]);
+        continue;
+      }
       if (this.body !== null) {
         const { frame, len } = this.body;
         if (this.buf.length - pos < len + 2) break;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../support/server.ts';
 import { WireModel, freshSession } from './model.ts';
+import { ServerReader, type Frame } from './frames.ts';
 import { caseOf, escapeBytes, makeCase } from './cases.ts';
 import { SERVER_OVERRIDES, Wire, fuzz, runCase } from './harness.ts';
 
@@ -64,6 +65,66 @@ describe('the wire model', () => {
   it('stops at QUIT: nothing after it is read', () => {
     const m = new WireModel().feed(L('QUIT\r\nPING x\r\n'));
     expect([m.quit, m.expects.map((e) => e.allow[0])]).toEqual([true, ['BYE:QUIT']]);
+  });
+});
+
+/** Telnet (section 1), on the TCP port: input, the replies the model owes, the telnet state after. */
+const TELNET: [string, string, string[], string][] = [
+  ['a 0xFF in a body before telnet is data', 'MSG #general 3\r\n\xff\xf4x\r\nPING a\r\n', ['OK-MSG', 'PONG:a'], 'ready'],
+  ['a 0xFF not before a command, IAC IAC: data', 'PING a\xff\x41\xff\xff\xf4\r\n', ['PONG'], 'ready'],
+  ['IAC commands are removed once spoken', '\xff\xf1PING a\xff\xf1b\xff\xfb\x18c\r\n', ['PONG:abc'], 'on'],
+  ['IAC IAC is one 0xFF, and a length counts after telnet is removed', '\xff\xf1MSG #general 3\r\na\xff\xffb\r\nPING x\r\n', ['OK-MSG', 'PONG:x'], 'on'],
+  ['Ctrl-C drops the half line', 'PING a\xff\xf4\xff\xfd\x06PING b\r\n', ['PONG:b'], 'on'],
+  ['Ctrl-C in a body drops the message and its reply', '\xff\xf1MSG #general 9\r\nabc\xff\xf4PING b\r\n', ['PONG:b'], 'on'],
+  ['Ctrl-C in a refused body: its ERR is out already', '\xff\xf1MSG nobody 9\r\nabc\xff\xf4PING b\r\n', ['ERR:BAD_TARGET', 'PONG:b'], 'on'],
+  ['Ctrl-C in an over-long line: its ERR is out already', `\xff\xf1${'a'.repeat(5000)}\xff\xf4PING b\r\n`, ['ERR:LINE_TOO_LONG', 'PONG:b'], 'on'],
+  ['AYT is answered PONG, in order', 'PING a\r\n\xff\xf6PING b\r\n', ['PONG:a', 'PONG:', 'PONG:b'], 'on'],
+  ['subnegotiation is skipped, 0xFF and all', '\xff\xfa\x18\x00x\xff\xff\xff\xf0PING a\r\n', ['PONG:a'], 'on'],
+  ['an IAC command in a subnegotiation ends it', '\xff\xfa\x18ab\xff\xf4PING a\r\n', ['PONG:a'], 'on'],
+];
+
+describe('the wire model, telnet', () => {
+  it.each(TELNET)('%s', (_, input, replies, after) => {
+    const m = new WireModel().feed(L(input));
+    expect(m.expects.map((e) => e.allow.join('|'))).toEqual(replies);
+    expect(m.session.telnet).toBe(after);
+    // Split anywhere, the same.
+    for (let cut = 1; cut < input.length; cut += 7) {
+      expect(new WireModel().feed(L(input.slice(0, cut))).feed(L(input.slice(cut))).expects).toEqual(m.expects);
+    }
+  });
+
+  it('reads no telnet on a WebSocket', () => {
+    const m = new WireModel({ ...freshSession(), telnet: 'off' }).feed(L('\xff\xf1PING a\r\n'));
+    expect(m.expects.map((e) => e.allow[0])).toEqual(['ERR:UNKNOWN_COMMAND']);
+  });
+
+  it('pads an unfinished telnet sequence, then the line', () => {
+    for (const [input, pad] of [['PING a\xff\xfa\x18', '"\\xff\\xf0\\n"'], ['\xff\xf1PING a\xff', '"\\xf1\\n"'], ['PING a\xff', '"\\n"'], ['\xff\xf1\xff\xfd', '"\\x01"']]) {
+      const m = new WireModel().feed(L(input));
+      const pads: Uint8Array[] = [];
+      for (let p = m.closingBytes(); p !== null; p = m.closingBytes()) {
+        pads.push(p);
+        m.feed(p);
+      }
+      expect(escapeBytes(Buffer.concat(pads))).toBe(pad);
+    }
+  });
+
+  it('the frame reader undoes the server\'s telnet from its first IAC at a frame start', () => {
+    const frames: Frame[] = [];
+    const reader = new ServerReader((f) => frames.push(f), true);
+    reader.push(L('PONG a\r\nMSG #general @x 1 2026-01-01T00:00:00.000Z 2\r\n\xff\xfd\r\n\xff\xfd\x00PONG b\r\n\xff\xfb\x06MSG #general @x 2 2026-01-01T00:00:00.000Z 1\r\n\xff'));
+    reader.push(L('\xff\r\n\xff\xfa'));
+    expect(frames.map((f) => [f.line, f.body === undefined ? null : Array.from(f.body), f.bad ?? null])).toEqual([
+      ['PONG a', null, null],
+      ['MSG #general @x 1 2026-01-01T00:00:00.000Z 2', [0xff, 0xfd], null],
+      ['PONG b', null, null],
+      // (reported as the chunk it is in is undone, before the body that chunk completes)
+      ['IAC fa', null, 'telnet the server may not send'],
+      ['MSG #general @x 2 2026-01-01T00:00:00.000Z 1', [0xff], null],
+    ]);
+    expect(reader.speaksTelnet).toBe(true);
   });
 });
 

@@ -13,7 +13,7 @@ import type { Config } from '../../config.ts';
 import type { TestServer } from '../support/server.ts';
 import { ServerReader, type Frame } from './frames.ts';
 import { WireModel, freshSession, type Expect, type Session } from './model.ts';
-import { escapeBytes, makeCase, sentinelBytes, sentinelToken, type Case } from './cases.ts';
+import { escapeBytes, makeCase, padFor, sentinelBytes, sentinelToken, type Case } from './cases.ts';
 
 /**
  * Server options every fuzz server runs with: rate limits off, because a delayed or refused
@@ -49,12 +49,16 @@ export class Wire {
   bad: string[] = [];
   closed = false;
   private wake: (() => void) | null = null;
-  private readonly reader = new ServerReader((f) => this.onFrame(f));
+  private readonly reader: ServerReader;
   private constructor(
     readonly transport: Transport,
     private readonly out: (chunk: Uint8Array, text: boolean) => Promise<void>,
     readonly destroy: () => void,
-  ) {}
+  ) {
+    // Telnet is the TCP port's only (docs/PROTOCOL.md section 1).
+    this.reader = new ServerReader((f) => this.onFrame(f), transport === 'tcp');
+    this.session.telnet = transport === 'tcp' ? 'ready' : 'off';
+  }
 
   static async open(transport: Transport, server: TestServer, handle: string): Promise<Wire> {
     const wire = await (transport === 'tcp' ? Wire.tcp(server.tcpPort) : Wire.ws(server.wsUrl));
@@ -62,7 +66,9 @@ export class Wire {
       wire.destroy();
       throw new Error(`no HELLO on a new ${transport} connection: ${wire.since.map((f) => f.line).join(' | ')}`);
     }
-    for (const cmd of [`REG ${handle}`, 'JOIN #general']) {
+    // MODE exact: the wire byte for byte, also once a case has spoken telnet (which would make
+    // the connection a person's, rendered for reading: not what this fuzzer checks).
+    for (const cmd of [`REG ${handle}`, 'JOIN #general', 'MODE exact']) {
       await wire.out(Buffer.from(`${cmd}\r\n`), false);
       if (!(await wire.waitFor(() => wire.replies.length > 0, 5000)) || wire.replies[0].line !== 'OK') {
         wire.destroy();
@@ -175,12 +181,15 @@ const fits = (reply: Frame, e: Expect) => reply.keys.some((k) => e.allow.include
 
 /** Run one case on `wire`: null when the server did just what the model says. */
 export async function runCase(wire: Wire, c: Case, timeoutMs: number): Promise<Failure | null> {
-  const model = new WireModel(wire.session).feed(c.bytes).feed(c.pad);
+  // The case's pad closes it on a TCP connection that has not spoken telnet. With a 0xFF in
+  // it, one that has (or a WebSocket, which never does) may read it otherwise: its own pad.
+  const pad = wire.session.telnet !== 'ready' && c.bytes.includes(0xff) ? padFor(c.bytes, wire.session) ?? c.pad : c.pad;
+  const model = new WireModel(wire.session).feed(c.bytes).feed(pad);
   const token = `PONG:${sentinelToken(c.index)}`;
   const stray = wire.replies.length;
   wire.watch = token;
   wire.watchAt = -1;
-  const bytes = Buffer.concat([c.bytes, c.pad, sentinelBytes(c.index)]);
+  const bytes = Buffer.concat([c.bytes, pad, sentinelBytes(c.index)]);
   await wire.send(bytes, c.splits, c.textFrames);
   const answered = await wire.waitFor(() => wire.watchAt !== -1, timeoutMs);
   const got = wire.replies;
@@ -221,7 +230,7 @@ export async function runCase(wire: Wire, c: Case, timeoutMs: number): Promise<F
     `outcome: ${outcome}`,
     `replies: ${answered ? at : got.length} before the sentinel, the model expects ${expects.length}${answered ? '' : ' (no sentinel PONG)'}`,
     `input:  ${escapeBytes(c.bytes)}`,
-    `pad:    ${escapeBytes(c.pad, 200)}  (model state after the input: ${new WireModel(freshSession()).feed(c.bytes).state})`,
+    `pad:    ${escapeBytes(pad, 200)}  (model state after the input: ${new WireModel(wire.session).feed(c.bytes).state}; telnet ${wire.session.telnet} before it)`,
     `splits: [${c.splits.slice(0, 30).join(', ')}${c.splits.length > 30 ? ', …' : ''}]${wire.transport === 'ws' ? (c.textFrames ? ' as text messages' : ' as binary messages') : ''}`,
     ...table,
     ...(rows > 40 ? [`  … ${rows - 40} more rows`] : []),
@@ -264,6 +273,13 @@ export async function fuzz(opts: FuzzOptions, progress: (ran: number, failures: 
       const c = makeCase(opts.seed, next++);
       const failure = await runCase(wire, c, opts.timeoutMs);
       ran++;
+      // A connection that spoke telnet stays so: now and then a fresh one, so that most
+      // cases meet a connection that has not.
+      const recycle = failure === null && wire.session.telnet === 'on' && c.index % 3 === 0;
+      if (recycle) {
+        wire.destroy();
+        wire = await open();
+      }
       if (failure !== null) {
         failures.push(failure);
         wire.destroy();

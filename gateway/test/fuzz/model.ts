@@ -13,6 +13,7 @@
  */
 
 import { chatReplies } from './model-chat.ts';
+import { TelnetInput, type TelnetState } from './model-telnet.ts';
 
 /** Spec section 7 limits, restated here on purpose (not imported from core/limits.ts). */
 export const MAX_LINE = 4096;
@@ -24,10 +25,13 @@ const CR = 13;
 const SP = 32;
 const TAB = 9;
 
-/** What the model knows of the connection's own state, for the replies that depend on it. */
-export type Session = { registered: boolean; joined: Set<string>; muted: boolean };
-export const freshSession = (): Session => ({ registered: true, joined: new Set(['#general']), muted: false });
-const copySession = (s: Session): Session => ({ registered: s.registered, joined: new Set(s.joined), muted: s.muted });
+/**
+ * What the model knows of the connection's own state, for the replies that depend on it.
+ * `telnet`: whether it is the TCP port's and has spoken telnet (model-telnet.ts).
+ */
+export type Session = { registered: boolean; joined: Set<string>; muted: boolean; telnet: TelnetState };
+export const freshSession = (): Session => ({ registered: true, joined: new Set(['#general']), muted: false, telnet: 'ready' });
+const copySession = (s: Session): Session => ({ registered: s.registered, joined: new Set(s.joined), muted: s.muted, telnet: s.telnet });
 
 /** One reply the server owes: `label` names the rule that predicted it, for reports. */
 export type Expect = { label: string; cmd: string; allow: string[] };
@@ -108,9 +112,21 @@ export class WireModel {
   private partial: Uint8Array[] = [];
   private partialLen = 0;
   private bodyLeft = 0;
+  /** The reply of the MSG whose body is being read, if it waits for the body (-1: it came at once). */
+  private bodyReply = -1;
+  private readonly telnet: TelnetInput;
 
   constructor(session: Session = freshSession()) {
     this.session = copySession(session);
+    this.telnet = new TelnetInput(this.session.telnet, {
+      data: (bytes) => this.frame(bytes),
+      inBody: () => this.mode === 'body',
+      spoke: () => {
+        this.session.telnet = 'on';
+      },
+      discard: () => this.discard(),
+      ayt: () => this.ayt(),
+    });
   }
 
   /** Body bytes the server still expects (announced by a MSG line and not yet sent). */
@@ -134,12 +150,46 @@ export class WireModel {
    * new body, so the harness asks again until null.
    */
   closingBytes(): Uint8Array | null {
+    const telnet = this.mode === 'closed' ? null : this.telnet.closing();
+    if (telnet !== null) return telnet;
     if (this.idle) return null;
     if (this.mode === 'body') return new Uint8Array(this.bodyLeft).fill(46); // '.'
     return Uint8Array.of(LF);
   }
 
+  /** Client bytes, through telnet (model-telnet.ts) to the framing. */
   feed(chunk: Uint8Array): this {
+    if (this.mode !== 'closed') this.telnet.feed(chunk);
+    return this;
+  }
+
+  /**
+   * Telnet's IP, AO, EL or BRK: the half line is dropped; inside a body the message is, and
+   * its reply with it unless the line was refused at once (its ERR is out).
+   */
+  private discard(): void {
+    if (this.mode === 'closed') return;
+    if (this.mode === 'body' && this.bodyReply !== -1) this.expects.splice(this.bodyReply, 1);
+    this.mode = 'line';
+    this.partial = [];
+    this.partialLen = 0;
+    this.bodyLeft = 0;
+  }
+
+  /**
+   * Telnet's AYT: a PONG, after the replies to what came before it. Inside the body of a MSG
+   * whose reply waits for the body, that reply comes after the PONG.
+   */
+  private ayt(): void {
+    if (this.mode === 'closed') return;
+    if (this.mode === 'body' && this.bodyReply !== -1) {
+      this.expects.splice(this.bodyReply, 0, { label: 'AYT', cmd: '(IAC AYT)', allow: ['PONG:'] });
+      this.bodyReply++;
+    } else this.push('AYT', '(IAC AYT)', ['PONG:']);
+  }
+
+  /** Bytes after telnet: lines and bodies (section 1). */
+  private frame(chunk: Uint8Array): void {
     let pos = 0;
     const n = chunk.length;
     while (pos < n && this.mode !== 'closed') {
@@ -170,7 +220,6 @@ export class WireModel {
           else {
             pos = lf + 1;
             this.mode = 'line';
-            this.push('LINE_TOO_LONG', '(over-long line)', ['ERR:LINE_TOO_LONG']);
           }
           break;
         }
@@ -185,6 +234,8 @@ export class WireModel {
             this.partial = [];
             this.partialLen = 0;
             this.mode = 'toolong';
+            // Answered as soon as it is too long (before an AYT that comes in the rest of it).
+            this.push('LINE_TOO_LONG', '(over-long line)', ['ERR:LINE_TOO_LONG']);
             if (lf !== -1) pos = end; // let 'toolong' see this LF
           } else if (lf !== -1) {
             let line: Uint8Array = this.partial.length === 1 ? this.partial[0] : Buffer.concat(this.partial);
@@ -198,7 +249,6 @@ export class WireModel {
         }
       }
     }
-    return this;
   }
 
   private push(label: string, cmd: string, allow: string[]): void {
@@ -312,6 +362,8 @@ export class WireModel {
       if (k >= 2) problems.push(...targetProblems(args[0]));
       if (last > MAX_BODY) problems.push('ERR:BODY_TOO_LARGE');
       this.msgReply(`MSG announcing a body (${wordCount(k)})`, cmd, args[0], problems);
+      // A refused line is answered at once; an accepted one once its body is in.
+      this.bodyReply = problems.length ? -1 : this.expects.length - 1;
       this.mode = 'body';
       this.bodyLeft = last;
       return;
