@@ -30,6 +30,8 @@ export type AppState = {
 export function createAppState(connection: Connection = new Connection()): AppState {
   const settings = new Settings();
   const session = new Session(connection);
+  // A claimed handle's mutes and notification choices are kept on the server: read first.
+  settings.follow(session);
   const people = new People(session);
   const conversations = new Conversations(session, people);
   const reads = new ReadState(session, conversations, settings);
