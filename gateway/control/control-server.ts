@@ -53,7 +53,8 @@ export class ControlServer {
     const problem = socketPathProblem(file);
     if (problem !== null) throw new Error(problem);
     await removeStaleSocket(file);
-    const server = net.createServer((socket) => this.accept(socket));
+    // Half-open: a client that sends its request and shuts its side still gets the answer.
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     // The socket is created under this umask, so it is never open to others, not even
     // between bind() and the chmod below; listen() binds synchronously.
     const umask = process.umask(0o177);
@@ -94,17 +95,23 @@ export class ControlServer {
     socket.on('error', () => {}); // a peer gone mid-answer is not the server's problem
     let buffered: Buffer = Buffer.alloc(0);
     let busy = false;
+    // The peer has sent all it will (`echo … | socat`): answer what came, then close.
+    let ended = false;
     socket.setTimeout(IDLE_MS, () => {
       if (!busy) socket.destroy();
     });
     const pump = async () => {
       while (!busy && !socket.destroyed) {
-        const end = buffered.indexOf(0x0a);
+        let end = buffered.indexOf(0x0a);
+        if (end < 0 && ended && buffered.length > 0) end = buffered.length; // a last line without its \n
         if (end < 0 ? buffered.length > MAX_REQUEST_BYTES : end > MAX_REQUEST_BYTES) {
           socket.end(answerLine({ ok: false, text: `A request is one line of at most ${MAX_REQUEST_BYTES} bytes.` }));
           return;
         }
-        if (end < 0) return;
+        if (end < 0) {
+          if (ended) socket.end();
+          return;
+        }
         const line = buffered.subarray(0, end);
         buffered = buffered.subarray(end + 1);
         // One request at a time: nothing more is read until this one is answered.
@@ -119,6 +126,10 @@ export class ControlServer {
     };
     socket.on('data', (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      void pump();
+    });
+    socket.on('end', () => {
+      ended = true;
       void pump();
     });
   }

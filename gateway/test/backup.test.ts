@@ -96,20 +96,18 @@ function restoreInto(backup: string): string {
   return dir;
 }
 
-/** Raw lines on the control socket: writes `data`, returns what came back once it closed or `lines` lines arrived. */
-function askSocket(socketPath: string, data: string, lines: number): Promise<{ text: string; closed: boolean }> {
+/**
+ * Raw lines on the control socket, as `echo … | socat - UNIX-CONNECT:…` sends them: writes
+ * `data`, shuts this side, and returns everything that came back before the server closed.
+ */
+function askSocket(socketPath: string, data: string): Promise<string> {
   return new Promise((ok, fail) => {
     const s = net.connect(socketPath);
     let text = '';
     s.setEncoding('utf8');
-    s.on('connect', () => s.write(data));
-    s.on('data', (chunk: string) => {
-      text += chunk;
-      if (text.split('\n').length <= lines) return; // fewer than `lines` whole lines yet
-      s.destroy();
-      ok({ text, closed: false });
-    });
-    s.on('close', () => ok({ text, closed: true }));
+    s.on('connect', () => s.end(data));
+    s.on('data', (chunk: string) => (text += chunk));
+    s.on('close', () => ok(text));
     s.on('error', fail);
   });
 }
@@ -258,18 +256,17 @@ describe('the control socket', () => {
     const socket = join(dataDir, 'control.sock');
     expect(statSync(socket).mode & 0o777).toBe(0o600);
     const file = join(tempDir(), 'by-hand.db');
-    // Several requests on one connection, answered one by one, in order.
-    const session = await askSocket(socket, `HELLO\nBACKUP relative.db\nBACKUP \nBACKUP ${file}\n`, 4);
-    const answers = session.text.split('\n');
-    expect(answers.slice(0, 3)).toEqual([
+    // Several requests on one connection, answered one by one, in order, the last after the
+    // client has shut its side (and without its line end).
+    const answers = (await askSocket(socket, `HELLO\nBACKUP relative.db\nBACKUP \nBACKUP ${file}`)).split('\n');
+    expect(answers).toEqual([
       'ERR Unknown request; the one request is BACKUP <absolute path>.',
       'ERR The backup file must be an absolute path, not relative.db.',
       'ERR Unknown request; the one request is BACKUP <absolute path>.',
+      `OK ${statSync(file).size}`,
+      '',
     ]);
-    expect(answers[3]).toBe(`OK ${statSync(file).size}`);
-
-    const long = await askSocket(socket, `BACKUP /${'a'.repeat(5000)}`, 2); // one answer, then closed
-    expect(long).toEqual({ text: 'ERR A request is one line of at most 4200 bytes.\n', closed: true });
+    expect(await askSocket(socket, `BACKUP /${'a'.repeat(5000)}\nBACKUP ${file}\n`)).toBe('ERR A request is one line of at most 4200 bytes.\n');
 
     // The chat goes on.
     const jane = await connect(server, 'REG @jane');
