@@ -1,6 +1,7 @@
 /**
  * How long `npm run backup` takes on a store of 100,000 messages, with the server running
- * and with it stopped, and how long the running server's PING answers wait meanwhile.
+ * and with it stopped; how long the running server's PING answers wait meanwhile; and, in
+ * this process, the copy alone and the longest turn of the event loop while it runs.
  *
  *   npx tsx bench/backup.ts [--messages 100000] [--body-bytes 120]
  */
@@ -79,6 +80,27 @@ try {
     server.proc.kill('SIGTERM');
     await server.exited;
   }
+  // In this process: the copy alone, and the longest the event loop waited between two turns
+  // meanwhile, without a second process starting up beside it.
+  const store = openSqliteStore(dataDir);
+  for (let i = 0; i < 3; i++) {
+    let last = performance.now();
+    let longest = 0;
+    let on = true;
+    const turn = () => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      if (on) setImmediate(turn);
+    };
+    setImmediate(turn);
+    t = performance.now();
+    await store.backup(path.join(dir, `in-process-${i}.db`));
+    on = false;
+    console.log(`in process: copy ${(performance.now() - t).toFixed(0)} ms, longest event-loop turn meanwhile ${longest.toFixed(1)} ms`);
+  }
+  await store.close();
+
   const offline = await backup(path.join(dir, 'offline.db'));
   console.log(`stopped server: command ${(offline.ms / 1000).toFixed(2)} s end to end (exit ${offline.code})`);
   console.log(`  ${offline.stdout.trim()}`);
