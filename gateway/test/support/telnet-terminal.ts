@@ -33,11 +33,16 @@ export class TelnetTerminal {
   /** `telnet 127.0.0.1 <port>` in a fresh terminal, once it shows the server's HELLO. */
   static async open(port: number, name = 'telnet'): Promise<TelnetTerminal> {
     const socket = `slck-test-${process.pid}-${++serial}`;
-    // The pane stays after telnet exits, so a test can still read why it ended.
-    await tmux(socket, 'start-server', ';', 'set-option', '-g', 'remain-on-exit', 'on', ';',
-      'new-session', '-d', '-x', '200', '-y', '50', `telnet 127.0.0.1 ${port}`);
+    // The pane stays a minute after telnet exits, so a test can still read why it ended; then
+    // tmux exits by itself, even if the test process died before `close`.
+    await tmux(socket, 'new-session', '-d', '-x', '200', '-y', '50', `telnet 127.0.0.1 ${port}; sleep 60`);
     const t = new TelnetTerminal(name, socket);
-    await t.waitFor(/^HELLO /m);
+    try {
+      await t.waitFor(/^HELLO /m);
+    } catch (e) {
+      await t.close();
+      throw e;
+    }
     return t;
   }
 
