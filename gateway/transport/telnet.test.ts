@@ -178,6 +178,21 @@ describe('once the peer speaks telnet', () => {
     ]);
   });
 
+  it('puts back a UTF-8 byte a client not yet in BINARY sent as a key: ✓ typed first arrives whole', () => {
+    // inetutils/netkit telnet strips the 8th bit looking for its keys: the 0x9C of ✓ (E2 9C 93)
+    // is Ctrl-\\ (IAC BRK, then IAC DO TIMING-MARK), the 0x83 of ă (C4 83) Ctrl-C (IAC IP).
+    const r = everySplit(raw('SAY #general tick \xe2\xff\xf3\xff\xfd\x06\x93 done \xc4\xff\xf4\r\n'));
+    expect(r.events).toEqual(['spoke telnet', DO_BINARY, 'timing mark', { type: 'MSG', target: '#general', body: Array.from(Buffer.from('tick ✓ done ă')), said: true }]);
+  });
+
+  it('reads IAC BRK and IAC IP between characters, or once BINARY is agreed, as the keys they are', () => {
+    const between = everySplit(raw('SAY #general ok \xe2\x9c\x93\xff\xf3PING\r\n'));
+    expect(between.events).toEqual(['spoke telnet', DO_BINARY, 'discard line', { type: 'PING' }]);
+    // WILL BINARY agreed: the client sends 8-bit bytes as they are, so a BRK is Ctrl-\\ itself.
+    const binary = everySplit(raw('\xff\xfb\x00SAY #general \xe2\xff\xf3PING\r\n'));
+    expect(binary.events).toEqual(['spoke telnet', DO_BINARY, 'discard line', { type: 'PING' }]);
+  });
+
   it('asks once for BINARY from the peer; its WILL needs no answer, its WONT after a WILL gets DONT', () => {
     const r = everySplit(raw('\xff\xfb\x00\xff\xfb\x00\xff\xfc\x00\xff\xfc\x00\xff\xfb\x00PING\r\n'));
     expect(r.events).toEqual([

@@ -42,6 +42,25 @@ const SE = 0xf0;
 const BINARY = 0;
 const TIMING_MARK = 6;
 
+/** The commands a client sends for a UTF-8 continuation byte it read as a key: the byte. */
+const STRIPPED = new Map([[IP, 0x83], [BRK, 0x9c], [AO, 0x8f]]);
+
+/**
+ * Continuation bytes still owed after `bytes`, given `owed` before them: the end of the run
+ * is looked at (a character is at most 4 bytes), so the cost does not grow with the run.
+ */
+export function utf8Owed(bytes: Uint8Array, owed: number): number {
+  const n = bytes.length;
+  for (let back = 1; back <= 4 && back <= n; back++) {
+    const b = bytes[n - back];
+    if ((b & 0xc0) === 0x80) continue;
+    const len = b < 0xc2 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : b < 0xf5 ? 4 : 1;
+    return len > back ? len - back : 0;
+  }
+  // Continuation bytes only: those of a character begun before them.
+  return n < 4 ? Math.max(0, owed - n) : 0;
+}
+
 /** Answer to DO TIMING-MARK. */
 export const WILL_TIMING_MARK = Uint8Array.of(IAC, WILL, TIMING_MARK);
 /** A lone 0xFF data byte, for an IAC that turned out to be data once the next chunk came. */
@@ -94,6 +113,8 @@ export class TelnetFilter {
   /** DO, DONT, WILL or WONT, while its option byte is awaited. */
   private verb = 0;
   private binary = Binary.No;
+  /** UTF-8 continuation bytes the data handed on so far still owes (see `stripped`). */
+  private utf8Need = 0;
   /** Input after a DO TIMING-MARK, until `resume()`. */
   private held: Uint8Array | null = null;
   private marking = false;
@@ -147,7 +168,7 @@ export class TelnetFilter {
       this.state = State.Data;
       const b = chunk[0];
       if (b >= SE && b !== IAC) return this.begin(chunk, 0);
-      host.data(ONE_FF);
+      this.give(ONE_FF);
       // IAC IAC is an escaped pair in telnet, never the start of a command: both are data.
       at = b === IAC ? 1 : 0;
     }
@@ -155,7 +176,7 @@ export class TelnetFilter {
       const i = chunk.indexOf(IAC, at);
       if (i === -1) break;
       if (i > start) {
-        host.data(chunk.subarray(start, i));
+        this.give(chunk.subarray(start, i));
         start = i;
       }
       const body = host.bodyAhead();
@@ -174,7 +195,7 @@ export class TelnetFilter {
       if (b >= SE && b !== IAC) return this.begin(chunk, i + 1);
       at = b === IAC ? i + 2 : i + 1;
     }
-    if (start < n) host.data(start === 0 ? chunk : chunk.subarray(start, n));
+    if (start < n) this.give(start === 0 ? chunk : chunk.subarray(start, n));
   }
 
   /** The peer speaks telnet: `chunk[pos]` is the command byte of its first IAC. */
@@ -189,7 +210,6 @@ export class TelnetFilter {
 
   /** Once the peer speaks telnet: remove IAC sequences and act on them. */
   private filter(chunk: Uint8Array, pos: number): void {
-    const host = this.host;
     const n = chunk.length;
     /** The first byte of the data run not yet handed on (meaningful in State.Data). */
     let run = pos;
@@ -197,11 +217,8 @@ export class TelnetFilter {
       const state = this.state;
       if (state === State.Data) {
         const i = chunk.indexOf(IAC, pos);
-        if (i === -1) {
-          pos = n;
-          break;
-        }
-        if (i > run) host.data(chunk.subarray(run, i));
+        if (i === -1) break;
+        if (i > run) this.give(chunk.subarray(run, i));
         this.state = State.Iac;
         pos = i + 1;
         continue;
@@ -246,7 +263,7 @@ export class TelnetFilter {
       if (b === AYT) return this.hold(chunk, pos, this.host.areYouThere);
       this.command(b);
     }
-    if (this.state === State.Data && run < n) host.data(run === 0 ? chunk : chunk.subarray(run, n));
+    if (this.state === State.Data && run < n) this.give(run === 0 ? chunk : chunk.subarray(run, n));
   }
 
   /**
@@ -259,8 +276,22 @@ export class TelnetFilter {
     tell.call(this.host);
   }
 
+  /** Data for the parser, noting whether it ends inside a UTF-8 character. */
+  private give(bytes: Uint8Array): void {
+    this.utf8Need = utf8Owed(bytes, this.utf8Need);
+    this.host.data(bytes);
+  }
+
   /** The byte after an IAC (not IAC itself). Leaves the state for what follows. */
   private command(b: number): void {
+    if (this.utf8Need > 0 && this.binary !== Binary.Yes && STRIPPED.has(b)) {
+      // Not a key the person pressed: a client not yet in BINARY strips the 8th bit when it
+      // looks for its special keys, so the 0x9C inside ✓ (E2 9C 93) reads as Ctrl-\ and is
+      // sent as IAC BRK (0x83 as Ctrl-C: IAC IP; 0x8F as Ctrl-O: IAC AO). Nobody can press a
+      // key in the middle of a character, so it is that byte, put back.
+      this.give(Uint8Array.of(STRIPPED.get(b)!));
+      return;
+    }
     switch (b) {
       case DO:
       case DONT:
