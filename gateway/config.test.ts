@@ -104,6 +104,28 @@ describe('options', () => {
     expect(() => parseConfig(argv, {})).toThrow(message);
   });
 
+  it('reads the trusted proxies: addresses and CIDRs, IPv4 and IPv6, from the flag or SLCK_TRUSTED_PROXIES', () => {
+    expect(parseConfig([], {}).config.trustedProxies).toEqual([]);
+    expect(parseConfig(['--trusted-proxies', '10.0.0.0/8, 192.0.2.7,fd00::/8,::1'], {}).config.trustedProxies)
+      .toEqual(['10.0.0.0/8', '192.0.2.7', 'fd00::/8', '::1']);
+    expect(parseConfig([], { SLCK_TRUSTED_PROXIES: '127.0.0.1/32' }).config.trustedProxies).toEqual(['127.0.0.1/32']);
+    expect(parseConfig(['--trusted-proxies', 'none'], { SLCK_TRUSTED_PROXIES: '127.0.0.1' }).config.trustedProxies).toEqual([]);
+    expect(usage()).toContain('--trusted-proxies LIST');
+    expect(usage()).toContain('[SLCK_TRUSTED_PROXIES]');
+  });
+
+  it.each([
+    ['proxy.lan'],
+    ['10.0.0.0/33'],
+    ['fd00::/129'],
+    ['10.0.0.0/'],
+    ['10.0.0.0/8/8'],
+    ['10.0.0.0/-1'],
+  ])('refuses the trusted proxy %j', (entry) => {
+    expect(() => parseConfig(['--trusted-proxies', `127.0.0.1,${entry}`], {}))
+      .toThrow(`--trusted-proxies must be a comma-separated list of IP addresses or CIDRs (10.0.0.0/8, fd00::/8), or none, not "${entry}"`);
+  });
+
   it('reads the presence clocks of several nodes: presence TTL, heartbeat, node timeout', () => {
     expect(parseConfig([], {}).config).toMatchObject({ presenceTtlMs: 20_000, presenceHeartbeatMs: 500, nodeTimeoutMs: 2_500 });
     const { config } = parseConfig(['--presence-ttl-ms', '60000', '--node-timeout-ms', '5000'], { SLCK_PRESENCE_HEARTBEAT_MS: '1000', SLCK_NODE_TIMEOUT_MS: '9000' });

@@ -42,6 +42,11 @@ export type Config = {
   maxConnectionsPerAddress: number;
   /** IPs the per-address cap does not apply to: gateways that everyone comes through. */
   connectionCapExempt: string[];
+  /**
+   * Proxies (addresses or CIDRs) whose word on the client is taken: X-Forwarded-For and
+   * X-Forwarded-Proto on HTTP and /ws, the PROXY protocol on the TCP ports. Nobody else's.
+   */
+  trustedProxies: string[];
   /** Close a connection that has not registered after this long; 0: never. */
   registerTimeoutMs: number;
   /** Close a connection that leaves a line or body unfinished this long; 0: never. */
@@ -95,6 +100,8 @@ export const DEFAULTS: Config = {
   maxConnectionsPerAddress: 50,
   // A proxy on this machine brings everyone from loopback; a proxy elsewhere is added by hand.
   connectionCapExempt: ['127.0.0.1', '::1'],
+  // None by default: a forwarded address from a peer nobody named is a claim anyone can make.
+  trustedProxies: [],
   registerTimeoutMs: 60_000,
   lineTimeoutMs: 30_000,
   publicUrl: null,
@@ -138,6 +145,7 @@ const OPTIONS = {
   'max-connections': { env: 'SLCK_MAX_CONNECTIONS', help: 'chat connections in all (default: ulimit -n less room for HTTP and files)', value: 'N' },
   'max-connections-per-address': { env: 'SLCK_MAX_CONNECTIONS_PER_ADDRESS', help: 'chat connections from one IP address; 0: no cap', value: 'N' },
   'connection-cap-exempt': { env: 'SLCK_CONNECTION_CAP_EXEMPT', help: 'comma-separated IPs without a per-address cap (proxies), or none', value: 'LIST' },
+  'trusted-proxies': { env: 'SLCK_TRUSTED_PROXIES', help: 'comma-separated proxy addresses or CIDRs whose X-Forwarded-For/-Proto (HTTP, /ws) and PROXY protocol (TCP ports, then required) name the client', value: 'LIST' },
   'register-timeout-ms': { env: 'SLCK_REGISTER_TIMEOUT_MS', help: 'close a connection that has not sent REG by then; 0: never', value: 'MS' },
   'line-timeout-ms': { env: 'SLCK_LINE_TIMEOUT_MS', help: 'close a connection that leaves a line or body unfinished that long; 0: never', value: 'MS' },
   'public-url': { env: 'SLCK_PUBLIC_URL', help: 'the URL people open; its host and origin may use /ws', value: 'URL' },
@@ -193,6 +201,22 @@ function ips(text: string, name: string): string[] {
   const all = list(text);
   const bad = all.find((a) => isIP(a) === 0);
   if (bad !== undefined) throw new Error(`--${name} must be a comma-separated list of IP addresses (or none), not "${bad}"`);
+  return all;
+}
+
+/** Addresses or CIDRs (`10.0.0.0/8`, `fd00::/8`), checked as `net.BlockList` will take them. */
+function cidrs(text: string, name: string): string[] {
+  if (text.trim().toLowerCase() === 'none') return [];
+  const all = list(text);
+  for (const entry of all) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const max = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new Error(`--${name} must be a comma-separated list of IP addresses or CIDRs (10.0.0.0/8, fd00::/8), or none, not "${entry}"`);
+    }
+  }
   return all;
 }
 
@@ -297,6 +321,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (v('max-connections')) c.maxConnections = positive(v('max-connections')!, 'max-connections');
   if (v('max-connections-per-address')) c.maxConnectionsPerAddress = count(v('max-connections-per-address')!, 'max-connections-per-address');
   if (v('connection-cap-exempt')) c.connectionCapExempt = ips(v('connection-cap-exempt')!, 'connection-cap-exempt');
+  if (v('trusted-proxies')) c.trustedProxies = cidrs(v('trusted-proxies')!, 'trusted-proxies');
   if (v('register-timeout-ms')) c.registerTimeoutMs = count(v('register-timeout-ms')!, 'register-timeout-ms');
   if (v('line-timeout-ms')) c.lineTimeoutMs = count(v('line-timeout-ms')!, 'line-timeout-ms');
   if (v('public-url')) c.publicUrl = httpUrl(v('public-url')!, 'public-url');
