@@ -142,13 +142,13 @@ describe('client commands: lines that are ignored', () => {
 
 describe('the spec transcript of section 1', () => {
   it('reads every command the client sends, in order', () => {
-    const sent = 'REG @jane\r\nMSG #general 5\r\nHello\r\njoin #general\r\nMSG #general 5\\r\\nHello\r\n';
+    const sent = 'REG @jane\r\nMSG #dev 5\r\nHello\r\njoin #dev\r\nMSG #dev 5\\r\\nHello\r\n';
     expect(plain(parseCommands(sent))).toEqual(
       plain([
         { type: 'REG', handle: '@jane' },
-        { type: 'MSG', target: '#general', body: body('Hello') },
-        { type: 'JOIN', channel: '#general' },
-        { type: 'MSG', target: '#general', body: body('Hello') },
+        { type: 'MSG', target: '#dev', body: body('Hello') },
+        { type: 'JOIN', channel: '#dev' },
+        { type: 'MSG', target: '#dev', body: body('Hello') },
       ]),
     );
   });

@@ -8,7 +8,8 @@ import type { GroupCommit } from './group-commit.ts';
 import type { Logger } from '../logger.ts';
 import type { Presence } from '../presence/presence.ts';
 import type { SignInLimits } from '../limits/sign-in-limits.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, StoreWrite } from '../store/store.ts';
+import { DEFAULT_CHANNEL } from '../../core/index.ts';
 
 /** What signing in needs of the chat service (service.ts passes itself). */
 export type RegisterDeps = {
@@ -44,7 +45,7 @@ export async function register(chat: RegisterDeps, req: Request): Promise<Regist
   }
   if (!stored?.passwordHash && req.password === undefined) {
     // A known guest handle changes nothing stored; a new one is stored before the OK.
-    return hold(chat, req, stored?.handle ?? req.handle, () => (stored === undefined ? store(chat, req.handle, null) : stillGuest(chat, key)));
+    return hold(chat, req, stored?.handle ?? req.handle, () => (stored === undefined ? store(chat, req.handle, null, true) : stillGuest(chat, key)));
   }
   const wait = await chat.signIn.wait(key, req.address);
   if (wait > 0) return refuse.tooManyAttempts(wait);
@@ -68,7 +69,7 @@ export async function register(chat: RegisterDeps, req: Request): Promise<Regist
   return hold(chat, req, stored?.handle ?? req.handle, async () => {
     const now = await chat.store.getUser(key);
     if (now?.passwordHash) return refuse.handleJustClaimed(now.handle);
-    const failed = await store(chat, now?.handle ?? req.handle, hash);
+    const failed = await store(chat, now?.handle ?? req.handle, hash, now === undefined);
     if (failed === null) await chat.signIn.claimed(req.address, key);
     return failed;
   });
@@ -119,15 +120,22 @@ async function hold(
   }
 }
 
-/** A new handle, or a claim: stored first, and only once that has committed is the user in. */
-async function store(chat: RegisterDeps, handle: string, hash: string | null): Promise<Refusal | null> {
-  const writes = hash === null
-    ? [{ op: 'addUser' as const, handle }]
-    : [{ op: 'addUser' as const, handle }, { op: 'setPassword' as const, handle, passwordHash: hash }];
+/**
+ * A new handle, or a claim: stored first, and only once that has committed is the user in.
+ * A new handle (`isNew`) is put in #general in the same commit, as a JOIN would: a new user
+ * has somewhere to talk at once, as the banner says. Only then: one who leaves #general is
+ * not put back at the next sign-in.
+ */
+async function store(chat: RegisterDeps, handle: string, hash: string | null, isNew: boolean): Promise<Refusal | null> {
+  const writes: StoreWrite[] = [{ op: 'addUser', handle }];
+  if (hash !== null) writes.push({ op: 'setPassword', handle, passwordHash: hash });
+  const general = chat.directory.channel(DEFAULT_CHANNEL)?.name ?? DEFAULT_CHANNEL;
+  if (isNew) writes.push({ op: 'addChannel', name: general }, { op: 'addMember', channel: general, handle });
   if ((await chat.commits.stage(writes)) === null) {
     return refuse.notStored(`Could not ${hash === null ? 'register' : 'claim'} ${handle}`);
   }
   chat.emit({ t: 'user', handle, claimed: hash !== null });
+  if (isNew) chat.emit({ t: 'joined', channel: general, user: handle });
   return null;
 }
 

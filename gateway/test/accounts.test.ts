@@ -52,7 +52,8 @@ describe('accounts', () => {
     expect(await later.cmd('REG @jane')).toEqual(['ERR PASSWORD_REQUIRED @Jane is claimed: REG @Jane <password>']);
     expect(await later.cmd('REG @jane hunter3-wrong')).toEqual(['ERR WRONG_PASSWORD Wrong password for @Jane']);
     expect(await later.cmd('REG @JANE hunter2-correct')).toEqual(['OK']);
-    expect(await later.cmd('PING')).toEqual(['PONG']);
+    // She was put in #general when she registered: signing in again seats her there.
+    expect(await later.cmd('PING')).toEqual(['JOINED #general @Jane', 'PONG']);
     expect(everything()).not.toMatch(/hunter/);
   });
 

@@ -43,6 +43,8 @@ describe('REG', () => {
     await jane.lines(1);
     expect(await jane.cmd('REG jane')).toEqual(['ERR BAD_HANDLE Handle must begin with @']);
     expect(await jane.cmd('REG @jane')).toEqual(['OK']);
+    // A new user is put in #general (spec: REG).
+    expect(await jane.lines(1)).toEqual(['JOINED #general @jane']);
     expect(await jane.cmd('REG @jane')).toEqual(['ERR ALREADY_REGISTERED You are already @jane']);
     const other = await connect();
     await other.lines(1);
@@ -82,12 +84,14 @@ describe('JOIN and LEAVE', () => {
     expect(await jane.cmd('LEAVE #nowhere')).toEqual(['ERR NO_SUCH_CHANNEL #nowhere does not exist']);
     expect(await jane.cmd('LEAVE #random')).toEqual(['LEFT #random @jane', 'OK']);
     expect(await jane.cmd('LEAVE #random')).toEqual(['ERR NOT_MEMBER You are not in #random']);
-    expect(await jane.cmd('CHNS')).toEqual(['CHN #general 0', 'CHN #random 0', 'END CHNS 2']);
+    expect(await jane.cmd('CHNS')).toEqual(['CHN #general 1', 'CHN #random 0', 'END CHNS 2']);
   });
 
   it('tell every member, the joiner included', async () => {
     const jane = await user('@jane', '#random');
     const john = await user('@john');
+    // John arriving in #general, where both were put, is read past.
+    await jane.settle();
     expect(await john.cmd('JOIN #random')).toEqual(['JOINED #random @john', 'OK']);
     expect(await jane.settle()).toEqual(['JOINED #random @john']);
     expect(await john.cmd('LEAVE #random')).toEqual(['LEFT #random @john', 'OK']);
@@ -97,9 +101,12 @@ describe('JOIN and LEAVE', () => {
 
 describe('MSG', () => {
   it('follows the spec transcript, the one-line seed form included', async () => {
+    await user('@kim', '#dev');
     const jane = await user('@jane');
-    expect(await jane.cmd('MSG #general 5\r\nHello')).toEqual(['ERR NOT_MEMBER Join #general before posting to it']);
-    expect(await jane.cmd('join #general')).toEqual(['JOINED #general @jane', 'OK']);
+    expect(await jane.cmd('MSG #dev 5\r\nHello')).toEqual(['ERR NOT_MEMBER Join #dev before posting to it']);
+    expect(await jane.cmd('join #dev')).toEqual(['JOINED #dev @jane', 'OK']);
+    expect((await jane.cmd('MSG #dev 5\\r\\nHello')).map(okId)).toEqual(['OK 1 <ts>']);
+    // A new user is in #general: the banner's SAY #general works at once.
     expect((await jane.cmd('MSG #general 5\\r\\nHello')).map(okId)).toEqual(['OK 1 <ts>']);
     expect(await jane.cmd('MSG @nobody 2\r\nHi')).toEqual(['ERR NO_SUCH_USER @nobody has never registered']);
     expect(await jane.cmd('MSG #random 2\r\nHi')).toEqual(['ERR NO_SUCH_CHANNEL #random does not exist']);
@@ -108,6 +115,7 @@ describe('MSG', () => {
     ]);
     const john = await user('@john');
     expect(await john.cmd('JOIN #random')).toEqual(['JOINED #random @john', 'OK']);
+    await jane.settle();
     expect(await jane.cmd('MSG #random 2\r\nHi')).toEqual(['ERR NOT_MEMBER Join #random before posting to it']);
   });
 
@@ -144,6 +152,7 @@ describe('MSG', () => {
   it('delivers a direct message as MSG @recipient @sender', async () => {
     const jane = await user('@jane');
     const john = await user('@John');
+    await jane.settle();
     const [ok] = await jane.cmd('MSG @john 3\r\nHey');
     const [, id, ts] = ok.split(' ');
     expect(await john.lines(1)).toEqual([`MSG @John @jane ${id} ${ts} 3\nHey`]);
@@ -160,9 +169,11 @@ describe('CHNS and USRS', () => {
     await john.waitClosed();
     await jane.until((f) => 'type' in f && f.type === 'OFFLINE');
     const zed = await user('@zed');
-    expect(await jane.cmd('CHNS')).toEqual(['CHN #general 2', 'CHN #random 0', 'END CHNS 2']);
+    await jane.settle();
+    // Zed, new, is in #general too.
+    expect(await jane.cmd('CHNS')).toEqual(['CHN #general 3', 'CHN #random 0', 'END CHNS 2']);
     expect(await jane.cmd('USRS')).toEqual(['USR @jane online guest', 'USR @zed online guest', 'USR @john offline guest', 'END USRS 3']);
-    expect(await zed.cmd('USRS #general')).toEqual(['USR @jane online guest', 'USR @john offline guest', 'END USRS 2']);
+    expect(await zed.cmd('USRS #general')).toEqual(['USR @jane online guest', 'USR @zed online guest', 'USR @john offline guest', 'END USRS 3']);
     expect(await zed.cmd('USRS #random')).toEqual(['END USRS 0']);
     expect(await zed.cmd('USRS #nowhere')).toEqual(['ERR NO_SUCH_CHANNEL #nowhere does not exist']);
   });

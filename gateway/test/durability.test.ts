@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './support/server.ts';
 import type { SqliteStore } from '../store/sqlite-store.ts';
-import { TestClient, msg, runServer, spawnServer, type ServerProcess } from './support/client.ts';
+import { TestClient, msg, runServer, show, spawnServer, type ServerProcess } from './support/client.ts';
 
 // `OK <id> <ts>` means stored: it survives kill -9, a full disk refuses a message instead of
 // acknowledging it, and a data directory that cannot be used stops the server at start-up.
@@ -83,8 +83,9 @@ describe('durability', () => {
     expect(acked.filter((a) => !storedSet.has(a))).toEqual([]);
     // Nothing is stored twice or out of order (unacknowledged messages may or may not be).
     expect(stored.slice(0, acked.length)).toEqual(acked);
+    // Signing in hands over the kept message (user() reads past what sign-in sends).
     const bobAgain = await user(child.tcpPort, '@bob');
-    expect(await bobAgain.settle()).toEqual([`MSG @bob @jane ${dm.split(' ')[1]} ${dm.split(' ')[2]} 12\nkept for bob`]);
+    expect(bobAgain.msgs.map(show)).toEqual([`MSG @bob @jane ${dm.split(' ')[1]} ${dm.split(' ')[2]} 12\nkept for bob`]);
   });
 
   it('a full disk: the sender gets STORE_FAILED, nobody gets the message, and the server carries on', async () => {

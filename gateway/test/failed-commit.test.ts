@@ -107,6 +107,8 @@ describe('a failed commit', () => {
     const other = await connect(server.tcpPort);
     expect(await other.cmd('REG @newbie')).toEqual(['ERR PASSWORD_REQUIRED @newbie is claimed: REG @newbie <password>']);
     expect(await other.cmd('USRS')).toEqual(['USR @newbie offline', 'END USRS 1']);
+    // And in #general, where it was put in the same commit; the refused @guest nowhere.
+    expect(await other.cmd('USRS #general')).toEqual(['USR @newbie offline', 'END USRS 1']);
   });
 
   it('refuses a JOIN and a LEAVE it could not store: nobody hears of them, and nothing changes', async () => {
@@ -120,7 +122,7 @@ describe('a failed commit', () => {
     expect(await jane.cmd('LEAVE #disk')).toEqual(['ERR STORE_FAILED Could not leave #disk: the server could not store it; try again']);
     expect(await john.cmd('JOIN #new')).toEqual(['ERR STORE_FAILED Could not join #new: the server could not store it; try again']);
     expect(await john.settle()).toEqual([]);
-    expect(await jane.cmd('CHNS')).toEqual(['CHN #disk 2', 'CHN #general 0', 'END CHNS 2']);
+    expect(await jane.cmd('CHNS')).toEqual(['CHN #disk 2', 'CHN #general 2', 'END CHNS 2']);
     restore();
     // Jane is still in #disk: she gets John's message.
     await john.ok('MSG #disk 5\r\nstill');
@@ -132,6 +134,7 @@ describe('a failed commit', () => {
     server = await startServer({ dataDir });
     const again = await connect(server.tcpPort);
     expect(await again.cmd('REG @jane')).toEqual(['OK']);
-    expect(await again.settle()).toEqual(['JOINED #disk @jane', 'JOINED #new @jane']);
+    // After a restart a user's channels come in name order.
+    expect(await again.settle()).toEqual(['JOINED #disk @jane', 'JOINED #general @jane', 'JOINED #new @jane']);
   });
 });

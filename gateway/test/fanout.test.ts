@@ -27,6 +27,8 @@ const user = async (handle: string, ...channels: string[]) => (await users(1, ()
 const is = (type: string, text?: string) => (f: Received) =>
   !(f instanceof ProtocolError) && f.type === type && (text === undefined || show(f) === text);
 const bodyOf = (m: { body: Uint8Array }) => Buffer.from(m.body).toString();
+/** The JOINED lines a connection got: at sign-in, one for each of the user's channels. */
+const joinedLines = (c: TestClient) => c.frames.map(show).filter((l) => l.startsWith('JOINED'));
 
 /** Each sender writes `count` messages in one go (pipelined), then waits for every OK. */
 async function sendAll(sender: TestClient, target: string, count: number, body: (k: number) => string): Promise<void> {
@@ -109,14 +111,17 @@ describe('direct messages, LEAVE and disconnects', () => {
     john.end();
     await john.waitClosed();
     const again = await user('@john');
-    expect(show(again.frames[again.at])).toBe('JOINED #room @john');
+    expect(joinedLines(again)).toEqual(['JOINED #general @john', 'JOINED #room @john']);
     expect(await jane.settle()).toEqual(['OFFLINE @john', 'ONLINE @john']);
   });
 
   it('people who have exchanged a direct message, in no channel together, see each other come and go', async () => {
     server = await startServer(FAST);
+    // Out of #general, where every new user is put: no channel in common.
     const jane = await user('@jane');
+    await jane.ok('LEAVE #general');
     const solo = await TestClient.user(server.tcpPort, '@solo');
+    await solo.ok('LEAVE #general');
     await solo.ok('MSG @jane 2\r\nhi');
     await jane.until(is('MSG'));
     solo.end();
@@ -126,6 +131,7 @@ describe('direct messages, LEAVE and disconnects', () => {
     await jane.until(is('ONLINE', 'ONLINE @solo'));
     // Someone who never wrote to @jane hears nothing of her.
     const stranger = await user('@stranger');
+    await stranger.ok('LEAVE #general');
     await stranger.settle();
     jane.end();
     await jane.waitClosed();
@@ -140,7 +146,7 @@ describe('direct messages, LEAVE and disconnects', () => {
     john.destroy();
     await jane.until(is('OFFLINE', 'OFFLINE @john'));
     const again = await user('@john');
-    expect(await again.settle()).toEqual(['JOINED #room @john']);
+    expect(joinedLines(again)).toEqual(['JOINED #general @john', 'JOINED #room @john']);
     expect(await jane.settle()).toEqual(['ONLINE @john']);
   });
 });

@@ -33,6 +33,9 @@ afterEach(async () => {
 
 async function user(handle: string, ...channels: string[]): Promise<TestClient> {
   const c = await TestClient.user(server!.tcpPort, handle, ...channels);
+  // Out of #general, where every new user is put: its comings and goings are not the traffic
+  // under test, and would reach the readers that have stopped reading.
+  await c.ok('LEAVE #general');
   clients.push(c);
   return c;
 }

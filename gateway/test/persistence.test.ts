@@ -58,6 +58,8 @@ describe('a restart on the same data directory', () => {
     const john = await user('@john', '#general');
     const kim = await user('@kim', '#dev');
     expect(await kim.cmd('LEAVE #dev')).toEqual(['LEFT #dev @kim', 'OK']);
+    // Kim leaves #general too, where she was put when she registered.
+    expect(await kim.cmd('LEAVE #general')).toEqual(['LEFT #general @kim', 'OK']);
     const general: string[] = [];
     for (const [c, from, body] of [[jane, '@Jane', 'one'], [john, '@john', 'two'], [jane, '@Jane', 'three']] as const) {
       general.push(sent(await c.ok(msg('#general', body)), '#general', from, body));
@@ -72,7 +74,8 @@ describe('a restart on the same data directory', () => {
     expect(await visitor.cmd('CHNS')).toEqual(['CHN #dev 1', 'CHN #general 2', 'END CHNS 2']);
     expect(await visitor.cmd('USRS #general')).toEqual(['USR @Jane offline guest', 'USR @john offline guest', 'END USRS 2']);
     expect(await visitor.cmd('USRS #dev')).toEqual(['USR @Jane offline guest', 'END USRS 1']);
-    // @kim left #dev before the restart: back with no channels.
+    // @kim left #dev and #general before the restart: back with no channels (not put in
+    // #general again: that is for a new user only).
     const kimBack = await anon();
     expect(await kimBack.cmd('REG @kim')).toEqual(['OK']);
     expect(await kimBack.settle()).toEqual([]);
@@ -117,14 +120,15 @@ describe('offline delivery', () => {
       }
       const back = await anon();
       expect(await back.cmd('REG @bob')).toEqual(['OK']);
-      expect(await back.lines(3)).toEqual(expected);
+      // His channel (#general, where he was put when new), then what was kept for him.
+      expect(await back.lines(4)).toEqual(['JOINED #general @bob', ...expected]);
       expect(await back.settle()).toEqual([]);
       // Handed over once: the next registration owes nothing.
       back.end();
       await back.waitClosed();
       const again = await anon();
       expect(await again.cmd('REG @bob')).toEqual(['OK']);
-      expect(await again.settle()).toEqual([]);
+      expect(await again.settle()).toEqual(['JOINED #general @bob']);
       expect(await again.cmd('HISTORY @alice')).toEqual([...expected, 'END HISTORY 3']);
     });
   }
@@ -138,7 +142,7 @@ describe('offline delivery', () => {
     const kept = sent(await alice.ok(msg('@bob', 'while you were out')), '@bob', '@alice', 'while you were out');
     const back = await anon();
     expect(await back.cmd('REG @bob')).toEqual(['OK']);
-    expect(await back.lines(2)).toEqual(['JOINED #team @bob', kept]);
+    expect(await back.lines(3)).toEqual(['JOINED #general @bob', 'JOINED #team @bob', kept]);
     expect(await alice.settle()).toEqual(['ONLINE @bob']);
   });
 });

@@ -33,6 +33,9 @@ describe('PREFS and PREF', () => {
     const laptop = await user('@jane s3cret-pass');
     const phone = await user('@jane s3cret-pass');
     const kim = await user('@kim k1m-pass');
+    // Kim arriving in #general is read past.
+    await laptop.settle();
+    await phone.settle();
     expect(await laptop.cmd('PREF mute:#dev 1')).toEqual(['OK']);
     expect(await laptop.cmd('PREF mute:#dev')).toEqual(['OK']);
     expect(await events(phone)).toEqual(['PREF mute:#dev 1', 'PREF mute:#dev']);

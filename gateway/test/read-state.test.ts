@@ -45,6 +45,7 @@ describe('UNREAD and READ', () => {
   it('refuses a READ of what you cannot read, clearly', async () => {
     const jane = await user('@jane');
     await user('@kim', '#secret');
+    await jane.settle();
     expect(await jane.cmd('READ #secret 1')).toEqual(['ERR NOT_MEMBER Join #secret to read its history']);
     expect(await jane.cmd('READ #nowhere 1')).toEqual(['ERR NO_SUCH_CHANNEL #nowhere does not exist']);
     expect(await jane.cmd('READ @nobody 1')).toEqual(['ERR NO_SUCH_USER @nobody has never registered']);
@@ -64,7 +65,7 @@ describe('a claimed handle on several connections', () => {
     const phone = await user('@jane s3cret-pass');
     // The phone sits in jane's channels at once.
     await phone.settle();
-    expect(phone.frames.map(show).filter((l) => l.startsWith('JOINED'))).toEqual(['JOINED #dev @jane']);
+    expect(phone.frames.map(show).filter((l) => l.startsWith('JOINED'))).toEqual(['JOINED #general @jane', 'JOINED #dev @jane']);
 
     await say(watcher, '#dev', 'to the channel');
     await say(watcher, '@jane', 'to jane');

@@ -55,6 +55,7 @@ describe('session tokens', () => {
     const phone = await connect();
     const phoneToken = await tokenOf(await user('@jane s3cret-pass'));
     expect(await phone.cmd(`RESUME @jane ${phoneToken}`)).toEqual(['OK']);
+    expect(await phone.lines(1)).toEqual(['JOINED #general @jane']);
     const tablet = await user('@jane s3cret-pass');
 
     // The phone signs out: its token stops working, the laptop's still works.

@@ -36,6 +36,7 @@ describe('PASSWORD', () => {
   it('a guest claims the handle it is signed in as, without signing out', async () => {
     const guest = await user('@jane');
     const watcher = await user('@kim');
+    await guest.settle();
     expect(await watcher.cmd('USRS')).toEqual(['USR @jane online guest', 'USR @kim online guest', 'END USRS 2']);
     expect(await guest.cmd('PASSWORD n3w-secret')).toEqual(['OK']);
     expect(await watcher.cmd('USRS')).toEqual(['USR @jane online', 'USR @kim online guest', 'END USRS 2']);
@@ -45,6 +46,7 @@ describe('PASSWORD', () => {
     const taker = await connect();
     expect(await taker.cmd('REG @jane')).toEqual(['ERR PASSWORD_REQUIRED @jane is claimed: REG @jane <password>']);
     expect(await taker.cmd('REG @jane n3w-secret')).toEqual(['OK']);
+    expect(await taker.lines(1)).toEqual(['JOINED #general @jane']);
     expect(await taker.cmd('PASSWORD again')).toEqual(['ERR PASSWORD_REQUIRED Give your current password first: PASSWORD <current> <new>']);
   });
 

@@ -50,7 +50,7 @@ describe('WebSocket /ws', () => {
     expect((await c.lines(1))[0]).toMatch(/^HELLO slck 1 c\d+ /);
     // Two commands in one WebSocket message, then one frame split over three.
     c.write('REG @wes\r\nJOIN #ws-only\r\n');
-    expect(await c.lines(3)).toEqual(['OK', 'JOINED #ws-only @wes', 'OK']);
+    expect(await c.lines(4)).toEqual(['OK', 'JOINED #general @wes', 'JOINED #ws-only @wes', 'OK']);
     c.write('MSG #ws-only 5\r\nHe');
     c.write('l');
     c.write('lo\r\nPING done\r\n');
@@ -90,7 +90,8 @@ describe('WebSocket /ws', () => {
     await browser.ok('JOIN #mixed');
     const telnet = await TestClient.user(server.tcpPort, '@telnet', '#mixed');
     clients.push(telnet);
-    expect(await browser.settle()).toEqual(['JOINED #mixed @telnet']);
+    // Both are new, so both are in #general too: the browser sees the telnet user arrive there.
+    expect(await browser.settle()).toEqual(['JOINED #general @telnet', 'ONLINE @telnet', 'JOINED #mixed @telnet']);
     await telnet.ok(msg('#mixed', 'from telnet'));
     await browser.ok(msg('#mixed', 'from browser'));
     await browser.ok(msg('@telnet', 'hi'));

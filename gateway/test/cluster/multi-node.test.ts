@@ -47,6 +47,17 @@ async function wsUser(i: number, handle: string, ...channels: string[]): Promise
   return c;
 }
 
+/**
+ * An UNREAD reply without its #general line, which every new user has (they are put there)
+ * and which must read as read: where it sorts depends on what earlier tests said there.
+ */
+function withoutGeneral(lines: string[]): string[] {
+  const general = lines.filter((l) => l.startsWith('UNREAD #general '));
+  expect(general).toHaveLength(1);
+  expect(general[0]).toMatch(/^UNREAD #general 0 0 (\d+) \1$/);
+  return lines.filter((l) => !l.startsWith('UNREAD #general '));
+}
+
 const bodies = (c: TestClient, target: string) => c.msgs.filter((m) => m.target === target).map((m) => Buffer.from(m.body).toString());
 
 describe('three nodes, one chat', () => {
@@ -197,12 +208,12 @@ describe('three nodes, one chat', () => {
     for (const i of [0, 1, 2]) {
       const c = i === 0 ? laptop : i === 1 ? phone : await tcpUser(2, '@multi s3cret-pass');
       c.drain();
-      expect(await c.cmd('UNREAD')).toEqual(['UNREAD @kimiko 0 0 0 1', 'UNREAD #devices 1 1 0 2', 'END UNREAD 2']);
+      expect(withoutGeneral(await c.cmd('UNREAD'))).toEqual(['UNREAD @kimiko 0 0 0 1', 'UNREAD #devices 1 1 0 2', 'END UNREAD 3']);
     }
     // Read on the phone (node 2): the laptop on node 1 is told, through the bus.
     await phone.ok(`READ #devices ${id}`);
     await laptop.until((f) => isType('READ')(f));
-    expect(await laptop.cmd('UNREAD')).toEqual(['UNREAD @kimiko 0 0 0 1', `UNREAD #devices 0 0 ${id} 2`, 'END UNREAD 2']);
+    expect(withoutGeneral(await laptop.cmd('UNREAD'))).toEqual(['UNREAD @kimiko 0 0 0 1', `UNREAD #devices 0 0 ${id} 2`, 'END UNREAD 3']);
   });
 
   it('a session token from one node signs in on another; SIGNOUT ALL ends the user\'s connections on every node', async () => {

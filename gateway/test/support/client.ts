@@ -106,11 +106,16 @@ export class TestClient {
     });
   }
 
-  /** Connect, read the banner, REG (and JOIN these channels); throws unless each says OK. */
+  /**
+   * Connect, read the banner, REG (and JOIN these channels); throws unless each says OK. What
+   * signing in sent after its OK (a new user's `JOINED #general`, a returning one's channels
+   * and kept mail) is read past: tests that look at it sign in with `cmd('REG …')`.
+   */
   static async user(port: number, handle: string, ...channels: string[]): Promise<TestClient> {
     const c = await TestClient.tcp(port);
     await c.until((f) => !(f instanceof ProtocolError) && f.type === 'HELLO');
     await c.ok(`REG ${handle}`);
+    await c.settle('signed-in');
     for (const ch of channels) await c.ok(`JOIN ${ch}`);
     return c;
   }
