@@ -2,15 +2,17 @@ import { ErrorCode, ProtocolError } from './errors.ts';
 import type { Command } from './frames.ts';
 import { COMMAND_LIMITS, LIMITS, type Limits } from './limits.ts';
 import { skipBody, type LineDecoder } from './parser.ts';
-import { SP, TAB, announcedLength, hasControl, readLength, readName, skipSpaces, tokenEnd, verbOf, words, oneLine } from './tokens.ts';
+import { SP, TAB, announcedLength, hasControl, readLength, readName, skipSpaces, tokenEnd, verbOf, words } from './tokens.ts';
 import { nameProblem } from './names.ts';
 import { fromUtf8, utf8Length } from './bytes.ts';
+import { nearestVerb } from './suggest.ts';
 
 type MsgCommand = Extract<Command, { type: 'MSG' }>;
 
 const EMPTY = new Uint8Array(0);
 /** The literal four characters `\r\n` of the seed's one-line MSG form. */
 const BS = 92;
+const SLASH = 47;
 
 const err = (code: ProtocolError['code'], text: string) => new ProtocolError(code, text);
 const syntax = (usage: string) => err(ErrorCode.BAD_SYNTAX, `Usage: ${usage}`);
@@ -36,6 +38,8 @@ export class CommandDecoder implements LineDecoder<Command> {
     const lineEnd = end;
     while (end > start && (buf[end - 1] === SP || buf[end - 1] === TAB)) end--;
     if (start === end) return null;
+    // IRC and Slack habits: `/join #dev` is JOIN #dev. (A lone `/` stays: an unknown command.)
+    if (buf[start] === SLASH && start + 1 < end && buf[start + 1] !== SP && buf[start + 1] !== TAB) start++;
     // MSG: match the verb byte by byte, case-insensitively ("| 32" lower-cases ASCII letters).
     if (
       end - start > 4 &&
@@ -232,9 +236,22 @@ export class CommandDecoder implements LineDecoder<Command> {
       case 'MSG':
         return syntax('MSG <#channel|@user> <length>, then the body on the next line');
       default:
-        return err(ErrorCode.UNKNOWN_COMMAND, `Unknown command ${oneLine(verb.slice(0, 16))}; type HELP for the list`);
+        return unknownCommand(buf, start, end);
     }
   }
+}
+
+/**
+ * `ERR UNKNOWN_COMMAND`, naming the word as typed (UTF-8, its first 16 characters, upper-cased
+ * as verbs are) and the nearest command when one is close. The word is echoed to a terminal,
+ * so a control character (C0, DEL, C1) or a bidi control in it is shown as U+FFFD, never sent.
+ */
+function unknownCommand(buf: Uint8Array, start: number, end: number): ProtocolError {
+  const typed = Array.from(fromUtf8(buf.subarray(start, Math.min(tokenEnd(buf, start, end), start + 64)))).slice(0, 16).join('');
+  // eslint-disable-next-line no-control-regex
+  const word = typed.toUpperCase().replace(/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+  const near = nearestVerb(typed);
+  return err(ErrorCode.UNKNOWN_COMMAND, near === null ? `Unknown command ${word}; type HELP for the list` : `Unknown command ${word}; did you mean ${near}?`);
 }
 
 function findLiteralCrLf(buf: Uint8Array, from: number, end: number): number {

@@ -31,6 +31,9 @@ const rows: Array<[label: string, code: string, line: string]> = [
   ['a huge length', 'BODY_TOO_LARGE', 'MSG #general 999999999999999999999999999999'],
   ['a huge one-line length', 'BODY_TOO_LARGE', 'MSG #general 70000\\r\\nHello'],
   ['an unknown verb', 'UNKNOWN_COMMAND', 'FOO bar'],
+  ['a lone /', 'UNKNOWN_COMMAND', '/ join #dev'],
+  ['two slashes', 'UNKNOWN_COMMAND', '//join #dev'],
+  ['an unknown verb after /', 'UNKNOWN_COMMAND', '/jion #dev'],
   ['a server verb', 'UNKNOWN_COMMAND', 'HELLO there'],
   ['a verb glued to MSG', 'UNKNOWN_COMMAND', 'MSGS #general 5'],
   ['garbage', 'UNKNOWN_COMMAND', '@#!$%^&*()'],
@@ -196,6 +199,50 @@ describe('malformed commands', () => {
     expect(parseCommands('MSG #general 70000\r\n')[0]).toMatchObject({
       message: 'Body of 70000 bytes is over the 65536-byte limit; its bytes are skipped',
     });
+  });
+});
+
+describe('UNKNOWN_COMMAND names the word and the nearest command', () => {
+  const sentence = (line: string): string => {
+    const [e] = parseCommands(raw(line + '\r\n'));
+    expect(e).toBeInstanceOf(ProtocolError);
+    expect((e as ProtocolError).code).toBe('UNKNOWN_COMMAND');
+    return (e as ProtocolError).message;
+  };
+  const utf8Line = (s: string): string => String.fromCharCode(...utf8(s));
+
+  it.each([
+    ['jion #dev', 'Unknown command JION; did you mean JOIN?'],
+    ['/jion #dev', 'Unknown command JION; did you mean JOIN?'],
+    ['histroy #dev', 'Unknown command HISTROY; did you mean HISTORY?'],
+    ['pign', 'Unknown command PIGN; did you mean PING?'],
+    ['msgs #general 5', 'Unknown command MSGS; did you mean MSG?'],
+    ['levae #dev', 'Unknown command LEVAE; did you mean LEAVE?'],
+    ['sya #general hi', 'Unknown command SYA; did you mean SAY?'],
+    ['/part #dev', 'Unknown command PART; did you mean LEAVE?'],
+    ['/list', 'Unknown command LIST; did you mean CHNS?'],
+    ['/nick @jane', 'Unknown command NICK; did you mean REG?'],
+    ['FOO bar', 'Unknown command FOO; type HELP for the list'],
+    ['xyzzy', 'Unknown command XYZZY; type HELP for the list'],
+    ['/', 'Unknown command /; type HELP for the list'],
+  ])('%s: %s', (line, message) => {
+    expect(sentence(line)).toBe(message);
+  });
+
+  it('repeats a non-ASCII word as the UTF-8 it is, not byte by byte', () => {
+    expect(sentence(utf8Line('bé'))).toBe('Unknown command BÉ; type HELP for the list');
+    expect(sentence(utf8Line('/jöin #dev'))).toBe('Unknown command JÖIN; did you mean JOIN?');
+    expect(sentence(utf8Line('日本語 hello'))).toBe('Unknown command 日本語; type HELP for the list');
+    // Cut at 16 characters, never inside one.
+    expect(sentence(utf8Line('😀'.repeat(20)))).toBe(`Unknown command ${'😀'.repeat(16)}; type HELP for the list`);
+  });
+
+  it('never echoes a control character a terminal would act on: each shows as U+FFFD', () => {
+    expect(sentence('a\x1b[2J')).toBe('Unknown command A\ufffd[2J; type HELP for the list');
+    expect(sentence('\x07\x07')).toBe('Unknown command \ufffd\ufffd; type HELP for the list');
+    expect(sentence(utf8Line('x\u009b2J'))).toBe('Unknown command X\ufffd2J; type HELP for the list');
+    expect(sentence(utf8Line('evil\u202egnp'))).toBe('Unknown command EVIL\ufffdGNP; type HELP for the list');
+    expect(sentence('\xff\xfe')).toBe('Unknown command \ufffd\ufffd; type HELP for the list');
   });
 });
 
