@@ -7,9 +7,10 @@
  * - server -> client: deliveries (`MSG <target> <from> <id> <ts> <len>` + body) built by
  *   encodeDelivery, fed to Parser + ServerFrameDecoder the same way.
  * - encodeDelivery on its own, ops/s.
- * - for reference, a plain JS line splitter over the client stream.
+ * - the baseline: a plain JS line splitter over the same client chunks (splitterRow).
  *
- * Each figure is the best of several timed runs after a warm-up; MB is 10^6 bytes.
+ * The rows are warmed up, then timed in turns, several runs each; each figure is the median
+ * with the range beside it. MB is 10^6 bytes. `--client` runs the client parse and the baselines only.
  */
 import { performance } from 'node:perf_hooks';
 import { Parser, type LineDecoder } from '../core/parser.ts';
@@ -22,8 +23,8 @@ import { concat, utf8 } from '../core/bytes.ts';
 const CHUNK = 1460;
 const FRAME = 64;
 const WARMUP_MS = 1000;
-const RUN_MS = 1000;
-const RUNS = 5;
+const RUN_MS = 500;
+const RUNS = 9;
 
 /** The text every message carries, cut so a client MSG frame is exactly FRAME bytes. */
 function body(n: number): Uint8Array {
@@ -77,19 +78,10 @@ function timed(ms: number, round: () => void, bytesPerRound: number, unitsPerRou
   };
 }
 
-const share = (r: Result): string => `process CPU ${Math.round(r.cpu * 100)}%`;
+/** One line of the report: what it measures, and how to do one round of it. */
+type Row = { label: string; unit: string; frameSize: number; bytesPerRound: number; unitsPerRound: number; round: () => void };
 
-function best(round: () => void, bytesPerRound: number, unitsPerRound: number): Result {
-  timed(WARMUP_MS, round, bytesPerRound, unitsPerRound);
-  let top: Result = { mbPerSec: 0, perSec: 0, cpu: 0 };
-  for (let i = 0; i < RUNS; i++) {
-    const r = timed(RUN_MS, round, bytesPerRound, unitsPerRound);
-    if (r.perSec > top.perSec) top = r;
-  }
-  return top;
-}
-
-function benchParse<F>(label: string, stream: { bytes: Uint8Array; frameSize: number }, decoder: LineDecoder<F>, limits: Limits): void {
+function parseRow<F>(label: string, stream: { bytes: Uint8Array; frameSize: number }, decoder: LineDecoder<F>, limits: Limits): Row {
   const parts = chunks(stream.bytes);
   const expected = stream.bytes.length / stream.frameSize;
   let frames = 0;
@@ -105,14 +97,10 @@ function benchParse<F>(label: string, stream: { bytes: Uint8Array; frameSize: nu
   if (frames !== expected || errors !== 0 || !parser.idle) {
     throw new Error(`${label}: parsed ${frames} frames and ${errors} errors, expected ${expected} frames`);
   }
-  const r = best(round, stream.bytes.length, expected);
-  console.log(
-    `${label}: ${r.mbPerSec.toFixed(1)} MB/s, ${(r.perSec / 1e6).toFixed(2)} M frames/s ` +
-      `(${stream.frameSize}-byte frames, ${CHUNK}-byte chunks, best of ${RUNS} x ${RUN_MS} ms, ${share(r)})`,
-  );
+  return { label, unit: 'frames', frameSize: stream.frameSize, bytesPerRound: stream.bytes.length, unitsPerRound: expected, round };
 }
 
-function benchEncode(): void {
+function encodeRow(): Row {
   const b = body(45);
   const perRound = 10000;
   let id = 1;
@@ -120,40 +108,107 @@ function benchEncode(): void {
   const round = (): void => {
     for (let i = 0; i < perRound; i++) sink += encodeDelivery('#general', '@jane', id++, '2026-11-22T10:00:00.000Z', b).length;
   };
-  const frameSize = encodeDelivery('#general', '@jane', 1000000, '2026-11-22T10:00:00.000Z', b).length;
-  const r = best(round, perRound * frameSize, perRound);
-  console.log(
-    `encodeDelivery: ${(r.perSec / 1e6).toFixed(2)} M ops/s, ${r.mbPerSec.toFixed(1)} MB/s ` +
-      `(~${frameSize}-byte frames, best of ${RUNS} x ${RUN_MS} ms, ${share(r)})`,
-  );
+  round();
   if (sink === 0) throw new Error('encoder produced nothing');
+  const frameSize = encodeDelivery('#general', '@jane', 1000000, '2026-11-22T10:00:00.000Z', b).length;
+  return { label: 'encodeDelivery', unit: 'ops', frameSize, bytesPerRound: perRound * frameSize, unitsPerRound: perRound, round };
 }
 
 /**
- * The floor to compare with: split the client stream into lines with indexOf and nothing
- * else (no frames, no bodies). On a shared machine it shows how fast this box is right now.
+ * The baseline: what a hand-written JavaScript line protocol does with the same chunks. Find
+ * each LF with indexOf, take the line as a subarray (a line cut by a chunk boundary is
+ * copied into a carry buffer, as it must be), drop a CR, and decode the line's first word
+ * (latin1: one TextDecoder call, or String.fromCharCode; a row each) to dispatch on. It knows nothing of bodies, so each frame is
+ * two lines to it, and it checks no limits: a floor the codec should not be slower than.
  */
-function benchSplitter(stream: { bytes: Uint8Array; frameSize: number }): void {
+function splitterRow(stream: { bytes: Uint8Array; frameSize: number }, how: 'TextDecoder' | 'fromCharCode'): Row {
   const parts = chunks(stream.bytes);
+  const latin1 = new TextDecoder('latin1');
+  // The other way to get a short ASCII word: String.fromCharCode byte by byte, no call into
+  // the runtime (cheaper than TextDecoder for a word of a few bytes).
+  const byChar = (w: Uint8Array): string => {
+    let s = '';
+    for (let i = 0; i < w.length; i++) s += String.fromCharCode(w[i]);
+    return s;
+  };
+  const decodeWord = how === 'TextDecoder' ? (w: Uint8Array): string => latin1.decode(w) : byChar;
+  let carry = new Uint8Array(4096);
+  let carryLen = 0;
   let lines = 0;
+  let verbs = 0;
+  const onLine = (line: Uint8Array): void => {
+    let end = line.length;
+    if (end > 0 && line[end - 1] === 13) end--;
+    const sp = line.indexOf(32);
+    const verb = decodeWord(line.subarray(0, sp === -1 || sp > end ? end : sp));
+    lines++;
+    if (verb === 'MSG') verbs++;
+  };
   const round = (): void => {
     for (let i = 0; i < parts.length; i++) {
       const c = parts[i];
-      for (let pos = 0; ; ) {
+      let pos = 0;
+      for (;;) {
         const lf = c.indexOf(10, pos);
         if (lf === -1) break;
-        lines++;
+        if (carryLen > 0) {
+          carry.set(c.subarray(0, lf), carryLen);
+          onLine(carry.subarray(0, carryLen + lf));
+          carryLen = 0;
+        } else onLine(c.subarray(pos, lf));
         pos = lf + 1;
+      }
+      if (pos < c.length) {
+        if (carryLen + c.length - pos > carry.length) {
+          const grown = new Uint8Array((carryLen + c.length - pos) * 2);
+          grown.set(carry.subarray(0, carryLen));
+          carry = grown;
+        }
+        carry.set(c.subarray(pos), carryLen);
+        carryLen += c.length - pos;
       }
     }
   };
-  const r = best(round, stream.bytes.length, stream.bytes.length / stream.frameSize);
-  console.log(`reference, plain JS line splitter on the client stream: ${r.mbPerSec.toFixed(1)} MB/s (${share(r)})`);
-  if (lines === 0) throw new Error('splitter found no lines');
+  const expected = stream.bytes.length / stream.frameSize;
+  round();
+  if (verbs !== expected || lines !== 2 * expected || carryLen !== 0) {
+    throw new Error(`splitter: ${lines} lines, ${verbs} MSG, expected ${expected} frames`);
+  }
+  return { label: `baseline: plain JS line splitter (indexOf, subarray, ${how}), same client stream`, unit: 'frames', frameSize: stream.frameSize, bytesPerRound: stream.bytes.length, unitsPerRound: expected, round };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * Warm every row up, then time them in turns (row 1, row 2, ..., row 1, ...), so whatever
+ * else the shared machine does lands on all rows alike; report each row's median and range.
+ */
+function runInterleaved(rows: Row[]): void {
+  for (const row of rows) timed(WARMUP_MS, row.round, row.bytesPerRound, row.unitsPerRound);
+  const results: Result[][] = rows.map(() => []);
+  for (let i = 0; i < RUNS; i++) {
+    rows.forEach((row, r) => results[r].push(timed(RUN_MS, row.round, row.bytesPerRound, row.unitsPerRound)));
+  }
+  console.log(`median of ${RUNS} interleaved ${RUN_MS} ms runs per row (range min-max), ${CHUNK}-byte chunks, MB = 10^6 bytes`);
+  rows.forEach((row, r) => {
+    const mb = results[r].map((x) => x.mbPerSec);
+    const per = results[r].map((x) => x.perSec);
+    const cpu = median(results[r].map((x) => x.cpu));
+    console.log(
+      `${row.label}: ${median(mb).toFixed(1)} MB/s (${Math.min(...mb).toFixed(0)}-${Math.max(...mb).toFixed(0)}), ` +
+        `${(median(per) / 1e6).toFixed(2)} M ${row.unit}/s (${row.frameSize}-byte frames, process CPU ${Math.round(cpu * 100)}%)`,
+    );
+  });
 }
 
 // ~1.4 MB streams: big enough to leave the caches honest, small enough to build quickly.
-benchParse('client MSG parse (Parser + CommandDecoder)', clientStream(22000), new CommandDecoder(), COMMAND_LIMITS);
-benchParse('server MSG parse (Parser + ServerFrameDecoder)', serverStream(14000), new ServerFrameDecoder(), SERVER_FRAME_LIMITS);
-benchEncode();
-benchSplitter(clientStream(22000));
+// `--client`: only the client parse and the baseline (for quick before/after runs).
+const client = clientStream(22000);
+const rows = [parseRow('client MSG parse (Parser + CommandDecoder)', client, new CommandDecoder(), COMMAND_LIMITS), splitterRow(client, 'TextDecoder'), splitterRow(client, 'fromCharCode')];
+if (!process.argv.includes('--client')) {
+  rows.push(parseRow('server MSG parse (Parser + ServerFrameDecoder)', serverStream(14000), new ServerFrameDecoder(), SERVER_FRAME_LIMITS), encodeRow());
+}
+runInterleaved(rows);
