@@ -11,6 +11,7 @@ import { HostCheck } from './transport/admission-host.ts';
 import { TcpListener } from './transport/tcp.ts';
 import { loadTls, type LoadedTls } from './transport/tls.ts';
 import { WsGateway } from './transport/ws.ts';
+import { TrustedProxies } from './transport/trusted-proxies.ts';
 import { registerHttp } from './http/http.ts';
 import { registerControl } from './control/control-server.ts';
 import type { Store } from './store/store.ts';
@@ -105,11 +106,15 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     await store.close();
     throw new Error(`Cannot use Redis at ${config.redisUrl === null ? '' : redactUrl(config.redisUrl)} (${err.message})`, { cause: err });
   });
+  // One matcher for every door: Fastify (request.ip, request.protocol), /ws, the PROXY protocol.
+  const trusted = new TrustedProxies(config.trustedProxies);
   const metrics = new ServerMetrics({ nodeId: config.nodeId, busHealthy: bus === null ? undefined : () => bus.healthy });
   const fastifyOptions = {
     loggerInstance: logger as unknown as FastifyBaseLogger, forceCloseConnections: true,
     // One log line per HTTP request is noise for a chat server; connections are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // X-Forwarded-For and -Proto count from the trusted proxies only (proxy-addr walks the hops).
+    trustProxy: (address: string) => trusted.trusts(address),
   };
   // With a certificate the HTTP port speaks HTTPS (and so WSS) only. Routes and hooks do not
   // care which: the instance is typed as the plain one.
@@ -136,7 +141,9 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
   // would be twice the cap.
   const admission = new Admission(config);
   const timeouts = { registerTimeoutMs: config.registerTimeoutMs, lineTimeoutMs: config.lineTimeoutMs };
-  const tcp = new TcpListener(hub, { admission, timeouts });
+  // The plain port reads a trusted proxy's PROXY preamble; the TLS port does not (its first
+  // bytes are a TLS handshake: a proxy in front of it terminates TLS, or sends to the plain port).
+  const tcp = new TcpListener(hub, { admission, timeouts, trusted });
   const tlsTcp = tlsAtStart === null ? null : new TcpListener(hub, { admission, timeouts, tls: tlsAtStart.options });
   const ws = new WsGateway(hub, {
     // The page people open is at the public URL, whatever Host a proxy in front passes on.
@@ -145,6 +152,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     hosts: new HostCheck(config.allowedHosts, config.publicUrl),
     admission,
     timeouts,
+    trusted,
   });
   let summary: SummaryRow[] = [];
   let stopping = false;

@@ -7,6 +7,8 @@ import { openConnection, type Connection } from './connection.ts';
 import type { Conn } from '../hub/conn.ts';
 import { encodeServerFrame } from '../../core/index.ts';
 import { escapeIac, TelnetFilter, WILL_TIMING_MARK } from './telnet.ts';
+import { ProxyPreamble } from './proxy-protocol.ts';
+import type { TrustedProxies } from './trusted-proxies.ts';
 
 /** How long a closing connection may take to drain before it is destroyed. */
 const CLOSE_GRACE_MS = 5_000;
@@ -35,10 +37,11 @@ class TcpSession implements Session {
   readonly id: string;
   readonly remote: string;
   private readonly socket: Socket;
-  constructor(socket: Socket, id: string) {
+  /** `remote`: the client a trusted proxy named (PROXY protocol), else the socket's peer. */
+  constructor(socket: Socket, id: string, remote: string) {
     this.socket = socket;
     this.id = id;
-    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.remote = remote;
   }
   /** Set once the peer has spoken telnet: its client reads a 0xFF as IAC, so each is doubled. */
   telnet = false;
@@ -109,7 +112,19 @@ class TcpSession implements Session {
  * Who may connect (shared with the WebSocket side), how long a connection may idle half-way,
  * and, for the TLS port, the certificate (transport/tls.ts).
  */
-export type TcpOptions = { admission: Admission; timeouts: Timeouts; tls?: SecureContextOptions };
+export type TcpOptions = {
+  admission: Admission;
+  timeouts: Timeouts;
+  tls?: SecureContextOptions;
+  /** Peers that must open with a PROXY protocol preamble naming the client (plain port only). */
+  trusted?: TrustedProxies;
+};
+
+/**
+ * How long a trusted proxy may take to send its PROXY preamble. HAProxy writes it with the
+ * connection, so this only bounds a proxy (or a person on the proxy's host) that never does.
+ */
+export const PREAMBLE_TIMEOUT_MS = 5_000;
 
 /**
  * A TLS handshake must finish within this: until it does, a connection is not yet admitted
@@ -126,6 +141,8 @@ export class TcpListener {
   private readonly server: net.Server | tls.Server;
   private readonly sockets = new Set<Socket>();
   private readonly refusing = new Set<Socket>();
+  /** Trusted peers' connections whose PROXY preamble is still being read: not yet admitted. */
+  private readonly preambles = new Set<Socket>();
   /** The TLS port's TCP connections, handshake done or not: shutdown ends those still in it. */
   private readonly underTls = new Set<Socket>();
   private readonly hub: Hub;
@@ -169,16 +186,62 @@ export class TcpListener {
   }
 
   private accept(socket: Socket): void {
-    const hub = this.hub;
     // No address: the peer is already gone.
     if (socket.remoteAddress === undefined) return void socket.destroy();
-    const ticket = this.opts.admission.admit(socket.remoteAddress);
-    if (isRefusal(ticket)) return this.refuse(socket, refusalBytes(ticket), ticket.code);
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (this.opts.trusted?.trusts(socket.remoteAddress)) return this.readPreamble(socket, peer);
+    // From anyone else a PROXY line is only bytes: the parser answers it as an unknown command.
+    this.open(socket, socket.remoteAddress, peer, null);
+  }
+
+  /**
+   * A trusted proxy's connection: nothing is said and nobody is admitted until its PROXY
+   * preamble names the client, so the per-address cap counts the client, not the proxy. A
+   * malformed or missing preamble closes it with a line in the log (the proxy is misconfigured).
+   */
+  private readPreamble(socket: Socket, peer: string): void {
+    const preamble = new ProxyPreamble();
+    this.preambles.add(socket);
+    const stop = (why: string | null) => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      this.preambles.delete(socket);
+      if (why !== null) {
+        this.hub.log.warn({ remote: peer, why }, 'PROXY preamble refused: connection closed');
+        socket.destroy();
+      }
+    };
+    const timer = setTimeout(() => stop(`no PROXY protocol preamble within ${PREAMBLE_TIMEOUT_MS / 1000} s`), PREAMBLE_TIMEOUT_MS);
+    timer.unref();
+    const onData = (chunk: Buffer) => {
+      const r = preamble.push(chunk);
+      if (r.state === 'more') return;
+      if (r.state === 'bad') return stop(r.reason);
+      stop(null);
+      socket.pause();
+      const client = r.source;
+      // LOCAL / UNKNOWN: the proxy speaks for itself (a health check).
+      if (client === null) this.open(socket, socket.remoteAddress!, peer, r.rest);
+      else this.open(socket, client.address, `${client.address}:${client.port}`, r.rest, peer);
+      socket.resume();
+    };
+    socket.on('data', onData);
+    socket.on('error', () => {});
+    socket.once('close', () => stop(null));
+  }
+
+  /** Admit a connection from `address` and start its session; `first`: bytes read already. */
+  private open(socket: Socket, address: string, remote: string, first: Uint8Array | null, via?: string): void {
+    const hub = this.hub;
+    const ticket = this.opts.admission.admit(address);
+    if (isRefusal(ticket)) return this.refuse(socket, refusalBytes(ticket), ticket.code, remote);
     this.sockets.add(socket);
-    const session = new TcpSession(socket, hub.newConnId());
+    const session = new TcpSession(socket, hub.newConnId(), remote);
+    if (via !== undefined) hub.log.info({ client: session.id, remote, via }, 'client named by a trusted proxy (PROXY protocol)');
     const connection = openConnection(hub, session, this.opts.timeouts, () => session.reading);
     const conn = connection.conn;
     const input = readTelnet(hub, connection, session);
+    if (first !== null && first.length > 0) input.push(first);
     socket.on('data', (chunk) => input.push(chunk));
     // After the replies to everything the peer sent, our FIN.
     socket.on('end', () => input.end(() => {
@@ -194,8 +257,8 @@ export class TcpListener {
   }
 
   /** One ERR line instead of HELLO, then close; what the peer sends meanwhile is dropped. */
-  private refuse(socket: Socket, err: Uint8Array, code: string): void {
-    this.hub.log.info({ remote: `${socket.remoteAddress}:${socket.remotePort}`, code }, 'connection refused');
+  private refuse(socket: Socket, err: Uint8Array, code: string, remote: string): void {
+    this.hub.log.info({ remote, code }, 'connection refused');
     if (this.refusing.size >= MAX_REFUSING) return void socket.destroy();
     this.refusing.add(socket);
     socket.on('error', () => {});
@@ -230,6 +293,7 @@ export class TcpListener {
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const s of this.sockets) s.destroy();
     for (const s of this.refusing) s.destroy();
+    for (const s of this.preambles) s.destroy();
     for (const s of this.underTls) s.destroy();
     await closed;
   }

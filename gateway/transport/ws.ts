@@ -7,6 +7,7 @@ import type { Session } from './session.ts';
 import { openConnection, type Connection } from './connection.ts';
 import { isRefusal, refusalBytes, type Admission, type Timeouts } from '../limits/admission.ts';
 import type { HostCheck } from './admission-host.ts';
+import { forwardedClient, TrustedProxies, type ForwardedClient } from './trusted-proxies.ts';
 
 const CLOSE_GRACE_MS = 5_000;
 const DRAIN_POLL_MS = 5;
@@ -79,6 +80,8 @@ export type WsOptions = {
   hosts: HostCheck;
   admission: Admission;
   timeouts: Timeouts;
+  /** Proxies whose X-Forwarded-For and X-Forwarded-Proto name the client; none if absent. */
+  trusted?: TrustedProxies;
 };
 
 /**
@@ -92,10 +95,12 @@ export class WsGateway {
   private readonly sessions = new Map<WsSession, Connection>();
   private readonly heartbeat: NodeJS.Timeout;
   private refusing = 0;
+  private readonly trusted: TrustedProxies;
 
   constructor(hub: Hub, opts: WsOptions) {
     this.hub = hub;
     this.opts = opts;
+    this.trusted = opts.trusted ?? new TrustedProxies([]);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_WS_MESSAGE,
@@ -109,14 +114,21 @@ export class WsGateway {
     this.heartbeat.unref();
   }
 
-  /** Whether a page at `origin` may open a session on a server reached as `host`. */
-  originAllowed(origin: string | undefined, host: string | undefined): boolean {
+  /**
+   * Whether a page at `origin` may open a session on a server reached as `host`. `proto` is
+   * the scheme the browser used when it is known (a TLS socket, or a trusted proxy's
+   * X-Forwarded-Proto): then the page must have come over the same scheme, so a page served
+   * over plain http cannot open a session on a site that is https. Unknown (a plain socket:
+   * perhaps a TLS proxy nobody listed), only the host is compared, as before.
+   */
+  originAllowed(origin: string | undefined, host: string | undefined, proto: 'http' | 'https' | null = null): boolean {
     // Browsers always send Origin; programs (nc-like tools, the load generator) need not.
     if (origin === undefined) return true;
     if (this.opts.allowedOrigins.includes('*') || this.opts.allowedOrigins.includes(origin)) return true;
     try {
       // Compared as URL hosts: case and a default port (`:443` on https) do not matter.
       const o = new URL(origin);
+      if (proto !== null && o.protocol !== `${proto}:`) return false;
       return host !== undefined && o.host === new URL(`${o.protocol}//${host}`).host;
     } catch {
       return false;
@@ -126,6 +138,8 @@ export class WsGateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const { host, origin } = req.headers;
     if (socket.destroyed) return;
+    // Who the client is: from a trusted proxy, the one its X-Forwarded-For names.
+    const client = forwardedClient(req, this.trusted);
     if (host === undefined || host === '') {
       refuseUpgrade(socket, '400 Bad Request', 'A WebSocket upgrade needs a Host header.');
       return;
@@ -137,15 +151,15 @@ export class WsGateway {
         'This server does not answer to that name. Its operator can add the name with --allowed-hosts or --public-url.');
       return;
     }
-    if (!this.originAllowed(origin, host)) {
-      this.hub.log.warn({ origin }, 'websocket refused: foreign origin');
+    if (!this.originAllowed(origin, host, client.proto)) {
+      this.hub.log.warn({ origin, remote: client.remote, proto: client.proto }, 'websocket refused: foreign origin');
       refuseUpgrade(socket, '403 Forbidden',
         'This page\'s origin may not open a chat session. Its operator can allow it with --allowed-origins or --public-url.');
       return;
     }
-    const ticket = this.opts.admission.admit(req.socket.remoteAddress ?? '');
+    const ticket = this.opts.admission.admit(client.address);
     if (isRefusal(ticket)) {
-      this.hub.log.info({ remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`, code: ticket.code }, 'connection refused');
+      this.hub.log.info({ remote: client.remote, code: ticket.code }, 'connection refused');
       if (this.refusing >= MAX_REFUSING) {
         refuseUpgrade(socket, '503 Service Unavailable', ticket.text);
         return;
@@ -163,13 +177,15 @@ export class WsGateway {
     }
     // The socket, not the WebSocket: a handshake that fails never makes one.
     socket.once('close', () => ticket.release());
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, client));
   }
 
-  private accept(ws: WebSocket, req: IncomingMessage): void {
+  private accept(ws: WebSocket, req: IncomingMessage, client: ForwardedClient): void {
     const hub = this.hub;
-    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    const session = new WsSession(ws, hub.newConnId(), remote);
+    const session = new WsSession(ws, hub.newConnId(), client.remote);
+    if (client.remote !== `${req.socket.remoteAddress}:${req.socket.remotePort}`) {
+      hub.log.info({ client: session.id, remote: client.remote, via: `${req.socket.remoteAddress}:${req.socket.remotePort}` }, 'client named by a trusted proxy (X-Forwarded-For)');
+    }
     const connection = openConnection(hub, session, this.opts.timeouts, () => !ws.isPaused);
     this.sessions.set(session, connection);
     ws.on('message', (data: RawData) => {
