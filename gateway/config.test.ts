@@ -86,6 +86,15 @@ describe('options', () => {
     expect(() => parseConfig(['--rate-exempt', '@bot,bot2'], {})).toThrow('--rate-exempt must be comma-separated @handles, not "bot2"');
   });
 
+  it('reads the read rate: HISTORY, USRS, CHNS and UNREAD per connection, 20 a second after a burst of 100', () => {
+    expect(parseConfig([], {}).config).toMatchObject({ readRate: 20, readBurst: 100 });
+    expect(parseConfig(['--read-rate', '0', '--read-burst', '500'], { SLCK_READ_RATE: '7' }).config).toMatchObject({ readRate: 0, readBurst: 500 });
+    expect(parseConfig([], { SLCK_READ_RATE: '7', SLCK_READ_BURST: '30' }).config).toMatchObject({ readRate: 7, readBurst: 30 });
+    for (const flag of ['--read-rate', '--read-burst', '[SLCK_READ_RATE]', '[SLCK_READ_BURST]']) expect(usage()).toContain(flag);
+    expect(() => parseConfig(['--read-rate', 'fast'], {})).toThrow('--read-rate must be a whole number (0 turns it off), not "fast"');
+    expect(() => parseConfig(['--read-burst', 'many'], {})).toThrow('--read-burst must be a whole number (0 turns it off), not "many"');
+  });
+
   it('reads TLS: the certificate and key turn it on, the TLS TCP port defaults to 8082', () => {
     expect(parseConfig([], {}).config).toMatchObject({ tlsCert: null, tlsKey: null, tlsTcpPort: 8082 });
     expect(parseConfig(['--tls-cert', 'c.pem', '--tls-key', 'k.pem'], {}).config).toMatchObject({ tlsCert: 'c.pem', tlsKey: 'k.pem', tlsTcpPort: 8082 });

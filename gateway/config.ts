@@ -25,6 +25,10 @@ export type Config = {
   msgRate: number;
   /** MSGs one connection may send at once before the rate applies; 0: no limit. */
   msgBurst: number;
+  /** HISTORY, USRS, CHNS and UNREAD per second one connection may ask once its burst is spent; 0: no limit. */
+  readRate: number;
+  /** Those reads one connection may ask at once before the rate applies; 0: no limit. */
+  readBurst: number;
   /** Claimed handles (with a password) not held to the message and channel-creation rates. */
   rateExempt: string[];
   /** Channels one user may be in; 0: no limit. */
@@ -137,7 +141,9 @@ const OPTIONS = {
   'claims-per-hour': { env: 'SLCK_CLAIMS_PER_HOUR', help: 'new claimed (password) handles per address per hour; 0: no limit', value: 'N' },
   'msg-rate': { env: 'SLCK_MSG_RATE', help: 'messages per second per connection after its burst (more wait); 0: no limit', value: 'N' },
   'msg-burst': { env: 'SLCK_MSG_BURST', help: 'messages a connection may send at once before --msg-rate applies; 0: no limit', value: 'N' },
-  'rate-exempt': { env: 'SLCK_RATE_EXEMPT', help: 'comma-separated claimed @handles (bots) without message or channel-creation rates', value: 'LIST' },
+  'read-rate': { env: 'SLCK_READ_RATE', help: 'HISTORY, USRS, CHNS and UNREAD per second per connection after its burst (more wait); 0: no limit', value: 'N' },
+  'read-burst': { env: 'SLCK_READ_BURST', help: 'those reads a connection may ask at once before --read-rate applies; 0: no limit', value: 'N' },
+  'rate-exempt': { env: 'SLCK_RATE_EXEMPT', help: 'comma-separated claimed @handles (bots) without message, read or channel-creation rates', value: 'LIST' },
   'max-channels-per-user': { env: 'SLCK_MAX_CHANNELS_PER_USER', help: 'channels one user may be in; 0: no limit', value: 'N' },
   'channel-create-rate': { env: 'SLCK_CHANNEL_CREATE_RATE', help: 'new channels one user may create per hour; 0: no limit', value: 'N' },
   'max-reply-memory': { env: 'SLCK_MAX_REPLY_MEMORY', help: 'bytes of replies held for slow readers in all, past which HISTORY waits; 0: no limit', value: 'BYTES' },
@@ -313,6 +319,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (v('claims-per-hour')) c.claimsPerHour = count(v('claims-per-hour')!, 'claims-per-hour');
   if (v('msg-rate')) c.msgRate = count(v('msg-rate')!, 'msg-rate');
   if (v('msg-burst')) c.msgBurst = count(v('msg-burst')!, 'msg-burst');
+  if (v('read-rate')) c.readRate = count(v('read-rate')!, 'read-rate');
+  if (v('read-burst')) c.readBurst = count(v('read-burst')!, 'read-burst');
   if (v('rate-exempt')) c.rateExempt = handles(v('rate-exempt')!, 'rate-exempt');
   if (v('max-channels-per-user')) c.maxChannelsPerUser = count(v('max-channels-per-user')!, 'max-channels-per-user');
   if (v('channel-create-rate')) c.channelCreateRate = count(v('channel-create-rate')!, 'channel-create-rate');

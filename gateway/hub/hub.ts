@@ -9,7 +9,7 @@ import type { Caller, Chat, ChatHost, Registered } from '../chat/chat.ts';
 import { Fanout } from './fanout.ts';
 import { commands } from '../commands/index.ts';
 import type { CommandContext } from '../commands/types.ts';
-import type { FloodControl } from '../limits/flood.ts';
+import { EXPENSIVE_READS, type FloodControl } from '../limits/flood.ts';
 import { ReplyBudget } from './reply-budget.ts';
 import { OverloadGovernor, type OverloadOptions } from './overload.ts';
 import { summaryRows, type SummaryRow } from './summary.ts';
@@ -53,6 +53,15 @@ export type HubOptions<C extends Chat = Chat> = {
 const EMPTY = new Uint8Array(0);
 /** MSGs one connection may have awaiting their commit before it is read from no more. */
 const MAX_UNFILLED = 256;
+/**
+ * Fair service: what one connection's commands may do in one event-loop turn, in commands and
+ * in bytes of their own replies. The rest wait in its inbox (not read from meanwhile) until
+ * the next turn, so the other connections' input is read and run in between: a pipeline of
+ * a hundred HISTORY once ran whole before a bystander's PING. Counted per command, never per
+ * delivery.
+ */
+const TURN_COMMANDS = 16;
+const TURN_REPLY_BYTES = 64 * 1024;
 
 /**
  * This node's connections: their output queues, the channels they sit in here, and the
@@ -85,6 +94,13 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
   private closing = false;
   /** The connection whose command is running: what is queued for it answers it. */
   private answering: Conn | null = null;
+  /** The event-loop turn, for fair service: moved on by a setImmediate armed when commands run. */
+  private turn = 0;
+  private turnArmed = false;
+  private readonly nextTurn = (): void => {
+    this.turn++;
+    this.turnArmed = false;
+  };
 
   constructor(opts: HubOptions<C>) {
     this.log = opts.log;
@@ -157,17 +173,43 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
       conn.inbox.push(input);
       return;
     }
+    if (this.spent(conn)) return this.defer(conn, [input]);
     this.run(conn, input);
   }
 
+  /** Whether the connection has had its share of this turn (fair service); counts a new turn. */
+  private spent(conn: Conn): boolean {
+    if (conn.turnAt !== this.turn) {
+      conn.turnAt = this.turn;
+      conn.turnRuns = 0;
+      conn.turnBytes = 0;
+      if (!this.turnArmed) {
+        this.turnArmed = true;
+        setImmediate(this.nextTurn);
+      }
+      return false;
+    }
+    return conn.turnRuns >= TURN_COMMANDS || conn.turnBytes >= TURN_REPLY_BYTES;
+  }
+
+  /** Its share of this turn is spent: `waiting` runs on a later turn, after others' input. */
+  private defer(conn: Conn, waiting: (Command | ProtocolError)[]): void {
+    conn.inbox = waiting;
+    conn.session.pause();
+    setImmediate(() => this.drainInbox(conn));
+  }
+
   private run(conn: Conn, input: Command | ProtocolError): void {
+    conn.turnRuns++;
     if (input instanceof ProtocolError) {
       this.metrics?.command('other', false);
       this.error(conn, input);
       return;
     }
     // Flood control (flood.ts): a MSG with no token due waits, and so does all after it.
-    const wait = input.type === 'MSG' ? this.flood.msgWait(conn, (key) => this.chat.isExempt(key)) : 0;
+    // Expensive reads draw on a bucket of their own the same way.
+    const wait = input.type === 'MSG' ? this.flood.msgWait(conn, this.isExempt)
+      : EXPENSIVE_READS.has(input.type) ? this.flood.readWait(conn, this.isExempt) : 0;
     if (wait > 0) return this.hold(conn, input, (go) => setTimeout(go, wait).unref());
     // Overload (overload.ts): while many recipients' queues are deep, publishers wait.
     if (input.type === 'MSG' && this.overload.engaged) return this.hold(conn, input, (go) => this.overload.hold(go));
@@ -230,11 +272,14 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
     after(() => this.drainInbox(conn));
   }
 
+  private readonly isExempt = (key: string): boolean => this.chat.isExempt(key);
+
   private drainInbox(conn: Conn): void {
     const waiting = conn.inbox ?? [];
     conn.inbox = null;
     if (conn.closed || conn.ending !== null) return;
     for (let i = 0; i < waiting.length; i++) {
+      if (this.spent(conn)) return this.defer(conn, i === 0 ? waiting : waiting.slice(i));
       this.run(conn, waiting[i]);
       const inbox = conn.inbox as (Command | ProtocolError)[] | null;
       if (inbox !== null) {
@@ -375,7 +420,10 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
     if (conn.closed) return;
     conn.queue.push(bytes);
     conn.queued += bytes.length;
-    if (own || conn === this.answering) conn.ownQueued += bytes.length;
+    if (own || conn === this.answering) {
+      conn.ownQueued += bytes.length;
+      conn.turnBytes += bytes.length;
+    }
     this.markDirty(conn);
   }
 

@@ -7,7 +7,9 @@ import { refuse, type Refusal } from '../sentences.ts';
  * from a token bucket; when it is empty the MSG is not refused but delayed, as Ergo's
  * fakelag does: it and every command after it wait, in order, and the connection is not
  * read from until a token is due. Nothing is lost and replies keep their order; a person
- * never notices, a flood is spread out to the rate.
+ * never notices, a flood is spread out to the rate. Expensive reads (HISTORY, USRS, CHNS,
+ * UNREAD) draw on a second bucket the same way: a pipeline of a hundred HISTORY once kept a
+ * bystander's PING waiting 300 ms.
  *
  * Channels are capped as well: how many one user may be in, and how many new ones one user
  * may create an hour (each channel is kept for good, and listed by CHNS).
@@ -18,7 +20,14 @@ export type GuardOptions = {
   msgRate: number;
   /** MSGs one connection may send at once (the bucket's size); 0: no limit. */
   msgBurst: number;
-  /** Claimed handles (with a password) whose connections have no message or creation rate. */
+  /**
+   * Expensive reads (HISTORY, USRS, CHNS, UNREAD) per second one connection may ask once its
+   * burst is spent; 0: no limit. Like MSG, one past the burst is delayed, never refused.
+   */
+  readRate: number;
+  /** Expensive reads one connection may ask at once (the read bucket's size); 0: no limit. */
+  readBurst: number;
+  /** Claimed handles (with a password) whose connections have no message, read or creation rate. */
   rateExempt: readonly string[];
   /** Channels one user may belong to; 0: no limit. */
   maxChannelsPerUser: number;
@@ -37,6 +46,9 @@ export type GuardOptions = {
 export const GUARD_DEFAULTS: GuardOptions = {
   msgRate: 10,
   msgBurst: 50,
+  // A web app catching up on every conversation at sign-in fits in the burst.
+  readRate: 20,
+  readBurst: 100,
   rateExempt: [],
   maxChannelsPerUser: 200,
   channelCreateRate: 10,
@@ -87,8 +99,14 @@ export class TokenBucket {
   }
 }
 
-/** A connection's message bucket, and whether its user is exempt (decided once per user). */
-export type ConnFlood = { bucket: TokenBucket; user: object | null; exempt: boolean };
+/**
+ * A connection's message and read buckets (each made on first use), and whether its user is
+ * exempt (decided once per user).
+ */
+export type ConnFlood = { bucket: TokenBucket | null; reads: TokenBucket | null; user: object | null; exempt: boolean };
+
+/** The commands that cost the server a read of many rows (a store query, a list of everyone). */
+export const EXPENSIVE_READS: ReadonlySet<string> = new Set(['HISTORY', 'USRS', 'CHNS', 'UNREAD']);
 
 /** What flood control reads and keeps on a connection (conn.ts's Conn has both). */
 export type FloodedConn = { flood: ConnFlood | null; user: { key: string } | null };
@@ -113,14 +131,34 @@ export class FloodControl {
   msgWait(conn: FloodedConn, isExempt: (userKey: string) => boolean): number {
     const { msgRate, msgBurst } = this.options;
     if (msgRate === 0 || msgBurst === 0) return 0;
+    const f = this.connFlood(conn, isExempt);
+    if (f === null) return 0;
+    f.bucket ??= new TokenBucket(msgRate, msgBurst, this.now());
+    return f.bucket.take(this.now());
+  }
+
+  /**
+   * Before an expensive read (EXPENSIVE_READS) runs: 0 if it may run now, else the
+   * milliseconds to hold it and everything after it, as for a MSG.
+   */
+  readWait(conn: FloodedConn, isExempt: (userKey: string) => boolean): number {
+    const { readRate, readBurst } = this.options;
+    if (readRate === 0 || readBurst === 0) return 0;
+    const f = this.connFlood(conn, isExempt);
+    if (f === null) return 0;
+    f.reads ??= new TokenBucket(readRate, readBurst, this.now());
+    return f.reads.take(this.now());
+  }
+
+  /** The connection's buckets, or null when its user is exempt from rates. */
+  private connFlood(conn: FloodedConn, isExempt: (userKey: string) => boolean): ConnFlood | null {
     let f = conn.flood;
-    if (f === null) conn.flood = f = { bucket: new TokenBucket(msgRate, msgBurst, this.now()), user: null, exempt: false };
+    if (f === null) conn.flood = f = { bucket: null, reads: null, user: null, exempt: false };
     if (this.exempt.size > 0 && conn.user !== null && f.user !== conn.user) {
       f.user = conn.user;
       f.exempt = isExempt(conn.user.key);
     }
-    if (f.exempt && f.user === conn.user) return 0;
-    return f.bucket.take(this.now());
+    return f.exempt && f.user === conn.user ? null : f;
   }
 
   /**

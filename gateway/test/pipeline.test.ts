@@ -9,8 +9,9 @@ let server: TestServer;
 const clients: TestClient[] = [];
 
 beforeEach(async () => {
-  // 10,000 commands in one write, a sixth of them MSGs: the message rate is off (flood.test.ts).
-  server = await startServer({ msgRate: 0 });
+  // 10,000 commands in one write, a sixth of them MSGs and half of them reads: the message
+  // and read rates are off (flood.test.ts, fair.test.ts).
+  server = await startServer({ msgRate: 0, readRate: 0 });
 });
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();

@@ -19,7 +19,7 @@ import { escapeBytes, makeCase, padFor, sentinelBytes, sentinelToken, type Case 
  * Server options every fuzz server runs with: rate limits off, because a delayed or refused
  * command is not what is under test (the model predicts framing, not flood control).
  */
-export const SERVER_OVERRIDES: Partial<Config> = { msgRate: 0, channelCreateRate: 0, maxChannelsPerUser: 0 };
+export const SERVER_OVERRIDES: Partial<Config> = { msgRate: 0, readRate: 0, channelCreateRate: 0, maxChannelsPerUser: 0 };
 
 export type Transport = 'tcp' | 'ws';
 
