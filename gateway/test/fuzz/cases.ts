@@ -89,10 +89,12 @@ const eol = (r: Rng) => (r.chance(0.7) ? '\r\n' : '\n');
 const afterBody = (r: Rng) => r.pick(['', '\r\n', '\r\n', '\r\n', '\n', '\r']);
 
 function verb(r: Rng, v: string): string {
+  // Now and then with IRC's and Slack's leading `/`, which the server drops.
+  const slash = r.chance(0.1) ? '/' : '';
   const p = r.int(10);
-  if (p < 7) return v;
-  if (p < 9) return v.toLowerCase();
-  return Array.from(v, (c) => (r.chance(0.5) ? c.toLowerCase() : c)).join('');
+  if (p < 7) return slash + v;
+  if (p < 9) return slash + v.toLowerCase();
+  return slash + Array.from(v, (c) => (r.chance(0.5) ? c.toLowerCase() : c)).join('');
 }
 
 /** A command line: the verb in some case, its words apart by spaces or tabs, a line end. */
@@ -147,7 +149,7 @@ function validCommand(r: Rng): Buffer {
     case 2:
       return line(r, 'USRS', ...(r.chance(0.5) ? [r.pick(CHANNELS)] : []));
     case 3:
-      return line(r, 'HISTORY', target(r), ...(r.chance(0.7) ? [String(r.range(1, 5))] : []), ...(r.chance(0.3) ? [r.pick(['before', 'after']), String(r.range(0, 99))] : []));
+      return line(r, 'HISTORY', target(r), ...(r.chance(0.7) ? [String(r.range(1, 5))] : []), ...(r.chance(0.4) ? [r.pick(['before', 'after', 'around']), String(r.range(0, 99))] : []));
     case 4:
       return line(r, r.pick(['JOIN', 'LEAVE']), r.pick(CHANNELS));
     case 5:
@@ -169,9 +171,18 @@ function validCommand(r: Rng): Buffer {
   }
 }
 
-/** The chat-feature commands (UNREAD, READ, TOKEN, SIGNOUT, TOPIC), valid and not. */
+const PREF_KEYS = ['mute:#general', 'mute:@fz1r0', 'theme', 'k', 'a.b-c_d:#@', 'K'.repeat(64), 'K'.repeat(65), 'mute/#x', 'caf\xc3\xa9', '\xff'];
+const PREF_VALUES = ['1', '0', 'dark, high contrast', '  spaced  out  ', 'caf\xc3\xa9 \xe2\x9c\x93', 'caf\xe9', 'red \x1b[31m', 'a\x7fb', '\xc2\x9b2J'];
+
+/** The chat-feature commands (UNREAD, READ, TOKEN, SIGNOUT, TOPIC, PREFS, PREF), valid and not. */
 function chatCommand(r: Rng): Buffer {
-  switch (r.int(5)) {
+  switch (r.int(7)) {
+    case 5:
+      return line(r, 'PREFS', ...(r.chance(0.15) ? ['all'] : []));
+    case 6: {
+      const value = r.chance(0.1) ? 'v'.repeat(r.range(250, 262)) : r.pick(PREF_VALUES);
+      return line(r, 'PREF', ...(r.chance(0.95) ? [r.pick(PREF_KEYS)] : []), ...(r.chance(0.7) ? [value] : []));
+    }
     case 0:
       return line(r, 'UNREAD', ...(r.chance(0.2) ? ['#general'] : []));
     case 1:
@@ -192,7 +203,8 @@ function tricky(r: Rng): Buffer {
   const n = r.range(1, 12);
   const bytes = (len: number) => Buffer.concat([body(r, len), b(afterBody(r))]);
   const commands = () => Buffer.concat([line(r, 'PING', 'after'), validCommand(r)]);
-  switch (r.int(22)) {
+  switch (r.int(23)) {
+    case 22: return b(r.pick(['/\r\n', '/ join #general\r\n', '//join #general\r\n', '/ping a\r\n', '/\tPING b\r\n', '/MSG #general 3\r\nabc\r\n', '/jion #general\r\n', 'b\xc3\xa9\r\n']));
     case 0: return Buffer.concat([line(r, 'MSG', '#general', String(n), String(n + 1)), bytes(n + 1)]); // a word too many
     case 1: return Buffer.concat([line(r, 'MSG', String(n)), bytes(n)]); // no target
     case 2: return Buffer.concat([line(r, 'MSG', r.pick(['bob', '#bad!', '@', '#', '@x'.repeat(20), '\xff']), String(n)), bytes(n)]);

@@ -5,8 +5,9 @@
  *
  * - `reply`: ends a command's answer (OK, ERR, END, TIME, PONG, BYE);
  * - `data`: CHN, USR, INFO, UNREAD lines, only ever just before their END;
- * - `event`: JOINED, LEFT, ONLINE, OFFLINE, NOTICE, HELLO, TOPIC, READ, and MSG frames, which are live
- *   deliveries unless they are the last <n> frames before `END HISTORY <n>`.
+ * - `event`: JOINED, LEFT, ONLINE, OFFLINE, NOTICE, HELLO, TOPIC, READ, PREF, and MSG frames, which are live
+ *   deliveries unless they are the last <n> frames before `END HISTORY <n>` (a PREF line is
+ *   news from another device, or one of the last <n> before `END PREFS <n>`).
  */
 
 import { TelnetOutput } from './model-telnet.ts';
@@ -33,7 +34,7 @@ const CODES = new Set([
   'LINE_TOO_LONG', 'BAD_LENGTH', 'BODY_TOO_LARGE', 'UNKNOWN_COMMAND', 'BAD_SYNTAX', 'BAD_HANDLE', 'BAD_CHANNEL',
   'BAD_TARGET', 'BAD_PASSWORD', 'NOT_REGISTERED', 'ALREADY_REGISTERED', 'HANDLE_TAKEN', 'PASSWORD_REQUIRED',
   'WRONG_PASSWORD', 'RATE_LIMITED', 'TOO_MANY_CHANNELS', 'NOT_MEMBER', 'NO_SUCH_CHANNEL', 'NO_SUCH_USER',
-  'STORE_FAILED', 'SERVER_BUSY', 'TOO_MANY_CONNECTIONS', 'SERVER_FULL', 'BAD_TOKEN', 'NOT_CLAIMED',
+  'STORE_FAILED', 'SERVER_BUSY', 'TOO_MANY_CONNECTIONS', 'SERVER_FULL', 'BAD_TOKEN', 'NOT_CLAIMED', 'TOO_MANY_PREFS',
 ]);
 
 /** Each frame's line, by its first word. The text after the fixed words is free. */
@@ -41,7 +42,7 @@ const SHAPES: Record<string, { kind: Frame['kind']; re: RegExp }> = {
   HELLO: { kind: 'event', re: /^HELLO [^ ]+ 1 [^ ]+ .+$/ },
   OK: { kind: 'reply', re: new RegExp(`^OK( ${ID} ${TS}| MUTED [1-9]\\d*| [A-Za-z0-9_-]{43} ${TS})?$`) },
   ERR: { kind: 'reply', re: /^ERR ([A-Z_]+) [^ ].*$/ },
-  END: { kind: 'reply', re: new RegExp(`^END (CHNS|USRS|HISTORY|HELP|UNREAD) (0|[1-9]\\d*)$|^END TOPIC 1$|^END CHNS (0|[1-9]\\d*) MORE ${CH}$`) },
+  END: { kind: 'reply', re: new RegExp(`^END (CHNS|USRS|HISTORY|HELP|UNREAD|PREFS) (0|[1-9]\\d*)$|^END TOPIC 1$|^END CHNS (0|[1-9]\\d*) MORE ${CH}$`) },
   TIME: { kind: 'reply', re: new RegExp(`^TIME ${TS}$`) },
   PONG: { kind: 'reply', re: /^PONG( [^ ]+)?$/ },
   BYE: { kind: 'reply', re: /^BYE [A-Z_]+ .+$/ },
@@ -52,6 +53,8 @@ const SHAPES: Record<string, { kind: Frame['kind']; re: RegExp }> = {
   // A topic answers TOPIC, and is news when a member sets it: either way no reply of its own.
   TOPIC: { kind: 'event', re: new RegExp(`^TOPIC ${CH} (${USER}|-)( [^ ].*)?$`) },
   READ: { kind: 'event', re: new RegExp(`^READ (${CH}|${USER}) (0|[1-9]\\d*)$`) },
+  // A setting: a line of a PREFS reply, or news from another of the user's connections.
+  PREF: { kind: 'event', re: /^PREF [A-Za-z0-9_.:#@-]{1,64}( [^ ].*)?$/ },
   JOINED: { kind: 'event', re: new RegExp(`^JOINED ${CH} ${USER}$`) },
   LEFT: { kind: 'event', re: new RegExp(`^LEFT ${CH} ${USER}$`) },
   ONLINE: { kind: 'event', re: new RegExp(`^ONLINE ${USER}$`) },

@@ -36,6 +36,10 @@ const TABLE: [string, string, string[], number][] = [
   ['a PING token with ESC', 'PING \x1b[31m\r\n', ['ERR:BAD_SYNTAX'], 0],
   ['CHNS paging', 'CHNS 0\r\nCHNS 2 after #x\r\n', ['ERR:BAD_SYNTAX', 'END:CHNS'], 0],
   ['a channel not joined', 'MSG #random 2\r\nhi', ['ERR:NOT_MEMBER|ERR:NO_SUCH_CHANNEL|OK-MSG'], 0],
+  ['a leading / is dropped, MSG keeps its body', '/ping a\r\n/msg #general 3\r\nabc\r\n/\r\n//join #x\r\n', ['PONG:a', 'OK-MSG', 'ERR:UNKNOWN_COMMAND', 'ERR:UNKNOWN_COMMAND'], 0],
+  ['HISTORY around an id, not 0', 'HISTORY #general 5 around 9\r\nHISTORY #general around 0\r\n', ['END:HISTORY', 'ERR:BAD_SYNTAX'], 0],
+  ['PREFS and PREF', 'PREFS\r\nPREF mute:#general 1\r\nPREF theme\r\n', ['END:PREFS|ERR:NOT_CLAIMED', 'OK|ERR:NOT_CLAIMED', 'OK|ERR:NOT_CLAIMED'], 0],
+  ['PREF refused: a bad key, a value too long, not UTF-8, a control', `PREF a/b 1\r\nPREF k ${'v'.repeat(257)}\r\nPREF k caf\xe9\r\nPREF k \x1b[2J\r\n`, ['ERR:BAD_SYNTAX', 'ERR:BAD_SYNTAX', 'ERR:BAD_SYNTAX', 'ERR:BAD_SYNTAX'], 0],
 ];
 
 describe('the wire model', () => {

@@ -1,6 +1,6 @@
 /**
  * The model's rules for the chat-feature commands (docs/PROTOCOL.md section 2: UNREAD and
- * READ, TOKEN and SIGNOUT, TOPIC), kept apart from model.ts so each stays readable. Like the
+ * READ, TOKEN and SIGNOUT, TOPIC, PREFS and PREF), kept apart from model.ts so each stays readable. Like the
  * rest of the model they are written from the spec text, not from core/: for a command, the
  * replies the spec allows, given what the model knows of the session (whether it has
  * registered, the channels it joined). A syntax error may come before or after
@@ -61,7 +61,31 @@ export function chatReplies(verb: string, args: Uint8Array[], rest: Uint8Array, 
       if (!ascii) return needsReg([], ['ERR:BAD_SYNTAX', ...member]);
       return needsReg(rest.length > 250 ? ['ERR:BAD_SYNTAX'] : [], member);
     }
+    case 'PREFS':
+      // The fuzzer's user may be a guest (who keeps no settings) or claimed.
+      return needsReg(args.length ? ['ERR:BAD_SYNTAX'] : [], ['END:PREFS', 'ERR:NOT_CLAIMED']);
+    case 'PREF': {
+      if (args.length === 0 || args[0].length > 64 || !args[0].every(isPrefKeyByte)) return needsReg(['ERR:BAD_SYNTAX'], []);
+      if (args.length === 1) return needsReg([], ['OK', 'ERR:NOT_CLAIMED']);
+      // A value: UTF-8 text of at most 256 bytes, no byte under 32, no DEL.
+      if (rest.length > 256 || rest.some((b) => b < 32 || b === 127) || !isUtf8(rest)) return needsReg(['ERR:BAD_SYNTAX'], []);
+      // The fuzzer keeps a few keys, never the 100 a user may have.
+      return needsReg([], ['OK', 'ERR:NOT_CLAIMED']);
+    }
     default:
       return null;
+  }
+}
+
+/** A setting's key: ASCII letters, digits and `_ . : # @ -`. */
+const isPrefKeyByte = (b: number) => isNameByte(b) || b === 58 || b === 35 || b === 64;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+function isUtf8(b: Uint8Array): boolean {
+  try {
+    strictUtf8.decode(b);
+    return true;
+  } catch {
+    return false;
   }
 }

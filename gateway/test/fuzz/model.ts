@@ -260,6 +260,8 @@ export class WireModel {
     const ws = words(line);
     if (ws.length === 0) return; // blank, or only spaces and tabs
     const w = ws.map((x) => line.subarray(x.start, x.end));
+    // A leading `/` (IRC and Slack habits) is dropped from the verb; a lone `/` is a word.
+    if (w[0][0] === 47 && w[0].length > 1) w[0] = w[0].subarray(1);
     const verb = upperAscii(w[0]);
     const args = w.slice(1);
     const cmd = shortEscape(line);
@@ -423,7 +425,7 @@ function chnsReplies(args: Uint8Array[]): string[] {
   return latin1(args[i]) === 'after' ? ok : [...ok, 'ERR:BAD_SYNTAX'];
 }
 
-/** `HISTORY <#channel|@user> [limit] [before <id>|after <id>]`: syntax codes, or none. */
+/** `HISTORY <#channel|@user> [limit] [before <id>|after <id>|around <id>]`: syntax codes, or none. */
 function historySyntax(args: Uint8Array[]): string[] {
   if (args.length < 1 || args.length > 4) return ['ERR:BAD_SYNTAX'];
   const bad = targetProblems(args[0]);
@@ -437,7 +439,9 @@ function historySyntax(args: Uint8Array[]): string[] {
   if (i === args.length) return [];
   const dir = latin1(args[i]);
   const id = i + 1 < args.length ? digitsValue(args[i + 1]) : null;
-  if (i + 2 !== args.length || id === null || !/^(before|after)$/i.test(dir)) return ['ERR:BAD_SYNTAX'];
+  if (i + 2 !== args.length || id === null || !/^(before|after|around)$/i.test(dir)) return ['ERR:BAD_SYNTAX'];
+  // There is no message 0 to stand around.
+  if (/^around$/i.test(dir) && id === 0) return ['ERR:BAD_SYNTAX'];
   // The spec names the words in lower case and says nothing of huge ids: allow both readings.
   if (dir !== dir.toLowerCase() || args[i + 1].length > 15) return ['either'];
   return [];
