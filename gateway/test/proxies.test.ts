@@ -184,6 +184,36 @@ describe('HAProxy in TCP mode with send-proxy-v2, in front of the TCP port', () 
   });
 });
 
+describe('HAProxy in TCP mode with send-proxy (v1), and the sign-in limits', () => {
+  let slck: Running;
+  let haproxy: TestProxy;
+  beforeAll(async () => {
+    slck = await startBehindProxy({ claimsPerHour: 1, maxConnectionsPerAddress: 50 });
+    haproxy = await startHaproxy('tcp-v1', slck.tcpPort);
+  });
+  afterAll(async () => {
+    await haproxy?.close();
+    await slck?.close();
+  });
+
+  /** REG with a password through the proxy from `from`, claiming the handle; what it answered. */
+  async function claim(from: string, handle: string): Promise<string> {
+    const p = await Peer.tcp(haproxy.port, from);
+    await p.see(HELLO);
+    p.send(`REG ${handle} correct-horse-battery\r\n`);
+    await p.see(/\r\n(OK|ERR [^\r]*)\r\n/);
+    return /\r\n(OK|ERR [^\r]*)\r\n/.exec(p.text)![1];
+  }
+
+  it('counts new claims per client address: one client at its limit does not stop another', async () => {
+    expect(await claim('127.0.0.2', '@ann')).toBe('OK');
+    expect(await claim('127.0.0.2', '@abe')).toMatch(/^ERR RATE_LIMITED Too many new claims from your address; wait /);
+    // Through the same proxy, another address has its own claim.
+    expect(await claim('127.0.0.3', '@bob')).toBe('OK');
+    expect(connectedFrom(slck)).toEqual(['127.0.0.2', '127.0.0.2', '127.0.0.3']);
+  });
+});
+
 describe('HAProxy in HTTP mode with option forwardfor, in front of the web port', () => {
   let slck: Running;
   let haproxy: TestProxy;

@@ -74,15 +74,16 @@ function canConnect(port: number): Promise<boolean> {
 
 /**
  * HAProxy with one frontend and one backend server. `mode: 'tcp'` sends the PROXY protocol
- * v2 header (`send-proxy-v2`); `mode: 'http'` adds X-Forwarded-For (`option forwardfor`) and
- * passes WebSocket upgrades through.
+ * v2 header (`send-proxy-v2`), `tcp-v1` the v1 line (`send-proxy`); `mode: 'http'` adds
+ * X-Forwarded-For (`option forwardfor`) and passes WebSocket upgrades through.
  */
-export async function startHaproxy(mode: 'tcp' | 'http', backendPort: number): Promise<TestProxy> {
+export async function startHaproxy(kind: 'tcp' | 'tcp-v1' | 'http', backendPort: number): Promise<TestProxy> {
+  const mode = kind === 'http' ? 'http' : 'tcp';
   ensureInstalled([{ file: HAPROXY, pkg: 'haproxy' }]);
   const dir = mkdtempSync(join(tmpdir(), 'slck-haproxy-'));
   const port = await freePort();
   const backend = mode === 'tcp'
-    ? `  mode tcp\n  server slck 127.0.0.1:${backendPort} send-proxy-v2\n`
+    ? `  mode tcp\n  server slck 127.0.0.1:${backendPort} ${kind === 'tcp-v1' ? 'send-proxy' : 'send-proxy-v2'}\n`
     : `  mode http\n  option forwardfor\n  http-request set-header X-Forwarded-Proto http\n  server slck 127.0.0.1:${backendPort}\n`;
   const cfg = `global
   pidfile ${join(dir, 'haproxy.pid')}
