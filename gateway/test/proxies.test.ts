@@ -173,6 +173,21 @@ describe('HAProxy in TCP mode with send-proxy-v2, in front of the TCP port', () 
     expect(JSON.stringify(slck.log())).not.toContain('203.0.113.9');
   });
 
+  it('takes a v1 preamble for an IPv6 client with the first command in the same packet, password check and all', async () => {
+    const direct = await Peer.tcp(slck.tcpPort, '127.0.0.1');
+    direct.send('PROXY TCP6 2001:db8::9 ::1 4000 8081\r\nREG @zed zed-password-1\r\nPING\r\n');
+    await direct.see(/^HELLO slck [^\n]*\n(?:[^\n]*\n)*OK\r\n(?:[^\n]*\n)*PONG/);
+    expect(slck.log().filter((l) => l.msg === 'connected').map((l) => l.remote)).toContain('2001:db8::9:4000');
+  });
+
+  it('closes a trusted peer\'s connection whose PROXY preamble is malformed, saying why in the log', async () => {
+    const direct = await Peer.tcp(slck.tcpPort, '127.0.0.1');
+    direct.send('PROXY TCP4 203.0.113.9 127.0.0.1 99999 8081\r\nREG @x\r\n');
+    await direct.whenClosed();
+    expect(direct.text).toBe('');
+    expect(slck.log().filter((l) => l.msg === 'PROXY preamble refused: connection closed').map((l) => l.why)).toContain('PROXY v1 ports are not 0 to 65535');
+  });
+
   it('closes a trusted peer\'s connection that does not open with a PROXY preamble, with a log line', async () => {
     const direct = await Peer.tcp(slck.tcpPort, '127.0.0.1');
     direct.send('REG @mallory\r\n');

@@ -218,12 +218,12 @@ export class TcpListener {
       if (r.state === 'more') return;
       if (r.state === 'bad') return stop(r.reason);
       stop(null);
-      socket.pause();
       const client = r.source;
-      // LOCAL / UNKNOWN: the proxy speaks for itself (a health check).
+      // LOCAL / UNKNOWN: the proxy speaks for itself (a health check). What came after the
+      // preamble in this chunk is the client's first bytes; the socket flows on as it was
+      // (the session may already have paused it for a password check among those bytes).
       if (client === null) this.open(socket, socket.remoteAddress!, peer, r.rest);
       else this.open(socket, client.address, `${client.address}:${client.port}`, r.rest, peer);
-      socket.resume();
     };
     socket.on('data', onData);
     socket.on('error', () => {});
