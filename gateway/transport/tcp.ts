@@ -125,6 +125,12 @@ export type TcpOptions = {
  * connection, so this only bounds a proxy (or a person on the proxy's host) that never does.
  */
 export const PREAMBLE_TIMEOUT_MS = 5_000;
+/**
+ * Trusted connections still owing their preamble. HAProxy sends it with the connection, so
+ * few are ever waiting; past this many (a proxy gone wrong) the next is closed at once, so
+ * they cannot take the descriptors the admitted connections need.
+ */
+const MAX_PENDING_PREAMBLES = 256;
 
 /**
  * A TLS handshake must finish within this: until it does, a connection is not yet admitted
@@ -200,6 +206,10 @@ export class TcpListener {
    * malformed or missing preamble closes it with a line in the log (the proxy is misconfigured).
    */
   private readPreamble(socket: Socket, peer: string): void {
+    if (this.preambles.size >= MAX_PENDING_PREAMBLES) {
+      this.hub.log.warn({ remote: peer, waiting: this.preambles.size }, 'PROXY preamble refused: too many trusted connections owe theirs');
+      return void socket.destroy();
+    }
     const preamble = new ProxyPreamble();
     this.preambles.add(socket);
     const stop = (why: string | null) => {
