@@ -5,7 +5,9 @@
  * - `TelnetInput`: what the server makes of a client's bytes before framing them. Until the
  *   connection has spoken telnet every byte is data; it speaks telnet with its first IAC
  *   followed by 0xF0..0xFE outside a body. From then on IAC sequences go, `IAC IAC` is a
- *   0xFF, IP/AO/EL/BRK drop the line (or body) being typed, and AYT is answered PONG.
+ *   0xFF, IP/AO/EL/BRK drop the line (or body) being typed, and AYT is answered PONG; but
+ *   until the client has said WILL BINARY, an IP, AO or BRK while the data so far ends inside
+ *   a UTF-8 character is that character's byte (0x83, 0x8F, 0x9C), put back.
  * - `TelnetOutput`: the server's bytes to a connection that spoke telnet, undone for the
  *   frame reader: `IAC IAC` is one 0xFF, the server's negotiation is dropped, and anything
  *   the spec does not let the server send is reported.
@@ -27,6 +29,8 @@ const IP = 0xf4;
 const BRK = 0xf3;
 const SE = 0xf0;
 const LF = 10;
+/** The keys a client not in BINARY sends for a UTF-8 byte whose low 7 bits are that key. */
+const PUT_BACK = new Map([[IP, 0x83], [AO, 0x8f], [BRK, 0x9c]]);
 
 /** What the framing model is told, in input order. */
 export type TelnetSink = {
@@ -48,10 +52,25 @@ export class TelnetInput {
   /** `ready`: a 0xFF outside a body ended the last bytes; the next byte decides what it is. */
   private undecided = false;
   private readonly sink: TelnetSink;
+  /** The verb of the option negotiation being read. */
+  private verb = 0;
+  /** The client has said WILL BINARY (and not WONT since). */
+  private binary = false;
+  /** Continuation bytes the data so far still owes its last UTF-8 character. */
+  private owed = 0;
 
   constructor(state: TelnetState, sink: TelnetSink) {
     this.state = state;
-    this.sink = sink;
+    this.sink = {
+      ...sink,
+      data: (bytes) => {
+        for (const b of bytes) {
+          if (b >= 0x80 && b <= 0xbf) this.owed = Math.max(0, this.owed - 1);
+          else this.owed = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+        }
+        sink.data(bytes);
+      },
+    };
   }
 
   feed(bytes: Uint8Array): void {
@@ -109,6 +128,8 @@ export class TelnetInput {
           break;
         case 'option':
           this.sub = 'data';
+          if (b === 0 && this.verb === WILL) this.binary = true;
+          if (b === 0 && this.verb === WONT) this.binary = false;
           break;
         case 'sb':
           if (b === IAC) this.sub = 'sbIac';
@@ -147,6 +168,12 @@ export class TelnetInput {
   }
 
   private command(b: number): void {
+    const byte = PUT_BACK.get(b);
+    if (byte !== undefined && !this.binary && this.owed > 0) {
+      this.sink.data(Uint8Array.of(byte));
+      return;
+    }
+    this.verb = b;
     if (b === DO || b === DONT || b === WILL || b === WONT) this.sub = 'option';
     else if (b === SB) this.sub = 'sb';
     else if (b === IP || b === AO || b === EL || b === BRK) this.sink.discard();
