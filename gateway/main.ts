@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   );
   if (tlsTcpPort !== null) {
     // A renewed certificate (Let's Encrypt's deploy hook) is taken without a restart; open
-    // connections keep the one they began with. Without TLS, SIGHUP keeps its usual meaning.
+    // connections keep the one they began with. Without TLS, SIGHUP keeps its usual meaning
+    // (the terminal has gone), with the same graceful stop as SIGTERM (below).
     process.on('SIGHUP', () => {
       try {
         server.reloadTls();
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (tlsTcpPort === null) process.on('SIGHUP', () => void stop('SIGHUP'));
 }
 
 void main();

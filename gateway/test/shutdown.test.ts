@@ -19,8 +19,8 @@ afterEach(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** One server run: two users talk, then SIGTERM. Returns what the process printed. */
-async function oneRun(): Promise<string> {
+/** One server run: two users talk, then `stopWith`. Returns what the process printed. */
+async function oneRun(stopWith: NodeJS.Signals = 'SIGTERM'): Promise<string> {
   child = await spawnServer(['--memory', '--tcp-port', '0', '--http-port', '0', '--log-file', logFile]);
   const jane = await TestClient.user(child.tcpPort, '@jane', '#general');
   const john = await TestClient.user(child.tcpPort, '@john', '#general');
@@ -32,7 +32,7 @@ async function oneRun(): Promise<string> {
   await john.waitFor(() => john.msgs.length === 3, 'three messages');
   await jane.waitFor(() => jane.msgs.length === 1, 'one message');
 
-  child.proc.kill('SIGTERM');
+  child.proc.kill(stopWith);
   for (const c of [jane, john]) {
     const bye = await c.until((f) => 'type' in f && f.type === 'BYE');
     expect(bye).toMatchObject({ type: 'BYE', reason: 'SHUTDOWN', text: 'Server is shutting down' });
@@ -58,5 +58,10 @@ describe('graceful shutdown', () => {
     expect(bothLogs.startsWith(firstLog)).toBe(true);
     expect(bothLogs.match(/connection summary/g)).toHaveLength(2);
     expect(bothLogs.match(/signal received, shutting down/g)).toHaveLength(2);
+  });
+
+  it('a terminal hanging up (SIGHUP, without TLS to reload) stops it the same graceful way', async () => {
+    const out = await oneRun('SIGHUP');
+    expect(out).toMatch(/^c\d+ +127\.0\.0\.1:\d+ +tcp +@jane +3 +0 +shutdown$/m);
   });
 });
