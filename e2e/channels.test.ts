@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { TestServer } from '../gateway/test/support/server.ts';
-import { channelItem, member, openApp, screenshot, signIn, until, useServerAndBrowser } from './browser.ts';
+import { channelItem, dmItem, member, openApp, screenshot, signIn, TcpUser, until, useServerAndBrowser } from './browser.ts';
 
 const directoryItem = (page: Page, name: string) => page.locator(`[data-testid="directory-item"][data-name="${name}"]`);
 
@@ -59,5 +59,24 @@ describe('channels: create, join, leave', () => {
     await directoryItem(cleo.page, '#design').getByRole('button', { name: 'Join' }).waitFor();
 
     for (const p of [cleo, dan]) expect(p.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
+  });
+
+  it('one who left #general is not put back by signing in from a new browser', async () => {
+    // A new handle starts in #general (the server puts it there); Gina leaves it over telnet.
+    const gina = await TcpUser.as(server.tcpPort, '@gina');
+    await gina.client.password('gina-pass-1');
+    await gina.client.leave('#general');
+    await gina.quit();
+    const hal = await TcpUser.as(server.tcpPort, '@hal');
+
+    const { page, problems } = await openApp(browser, server.httpUrl);
+    await signIn(page, 'gina', 'gina-pass-1');
+    // Once a DM sent after her sign-in shows, the page has done what signing in does.
+    await hal.client.msg('@gina', 'still around?');
+    await dmItem(page, '@hal').waitFor();
+    expect(await channelItem(page, '#general').count()).toBe(0);
+    expect(hal.events.filter((e) => e.type === 'JOINED' && e.user === '@gina')).toEqual([]);
+    expect(problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
+    await hal.quit();
   });
 });

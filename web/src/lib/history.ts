@@ -1,9 +1,7 @@
-import { DEFAULT_CHANNEL } from '../../../core/names.ts';
 import { LIMITS } from '../../../core/limits.ts';
 import { ServerError } from '../../../core/client.ts';
 import type { Conversations } from './conversations.svelte.ts';
 import { toItem, type Conversation } from './conversation.svelte.ts';
-import * as storage from './storage.ts';
 
 /** Messages per page when opening a conversation or scrolling back. */
 const PAGE = 50;
@@ -247,14 +245,8 @@ export async function catchUp(convs: Conversations): Promise<void> {
     // The server says we are no longer in these (left from elsewhere): trust it.
     for (const conv of notRestored) convs.drop(conv.key);
   }
-  // The first time this handle signs in from this browser, and the server has put it
-  // nowhere, start it off in #general.
-  if (convs.channels.length === 0 && !storage.hasSignedIn(convs.session.me)) {
-    await client.join(DEFAULT_CHANNEL).catch((e) => {
-      if (e instanceof ServerError && e.code === 'DISCONNECTED') throw e;
-    });
-  }
-  storage.markSignedIn(convs.session.me);
+  // A new handle is put in #general by the server (spec: REG); one that left it stays out,
+  // whichever browser it signs in from next.
 
   await Promise.all(convs.channels.map((c) => convs.loadMembers(c)));
   for (const conv of [...convs.all.values()]) {

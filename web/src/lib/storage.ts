@@ -64,10 +64,6 @@ export function loadToken(): SavedToken | null {
 export const saveToken = (t: SavedToken | null): void => write(local(), TOKEN_KEY, t);
 
 /** Handles that have signed in from this browser before (a first sign-in joins #general). */
-const signedInKey = (handle: string) => `slck.signedIn.${nameKey(handle)}`;
-export const hasSignedIn = (handle: string): boolean => read<boolean>(local(), signedInKey(handle)) === true;
-export const markSignedIn = (handle: string): void => write(local(), signedInKey(handle), true);
-
 /**
  * What this tab had sent and not yet seen stored (outbox.svelte.ts), so a reload during an
  * outage does not lose it. Per tab, like the session: another tab does not send it too.
