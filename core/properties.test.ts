@@ -222,3 +222,51 @@ describe('(c) arbitrary bytes never throw; a LF brings the parser back to a line
     hostileProperty(() => new ServerFrameDecoder(), SERVER_FRAME_LIMITS, 'PONG ok\r\n', { type: 'PONG', token: 'ok' });
   });
 });
+
+// ------------------------------------------------------------------ (d) the MSG fast path
+
+/** Mostly `usual`, what a program writes; sometimes one of the others. */
+const mostly = <T,>(usual: fc.Arbitrary<T>, ...others: T[]) => fc.oneof({ weight: 3, arbitrary: usual }, fc.constantFrom(...others));
+
+/** MSG lines near the fast path's edges: most pieces as a program writes them, one or two not. */
+const msgLine = fc
+  .record({
+    verb: mostly(fc.constant('MSG'), 'msg', 'Msg', '/MSG'),
+    gap1: mostly(fc.constant(' '), '  ', '\t'),
+    target: mostly(target, '#', '@', 'general', '#a b', '#é', '@x\\r\\n', `#${'a'.repeat(LIMITS.maxName + 1)}`),
+    gap2: mostly(fc.constant(' '), '  ', '\t', ''),
+    length: mostly(
+      fc.integer({ min: 1, max: 999 }).map(String),
+      '0', '00', '007', String(LIMITS.maxBody), String(LIMITS.maxBody + 1), String(LIMITS.maxSkip + 1), '99999999999999999999', '5\\r\\nHello', '4\\r\\nabc', '1x', '-1', '',
+    ),
+    tail: mostly(fc.constant(''), ' ', '\t', ' extra 5', ' 5'),
+  })
+  .map((p) => `${p.verb}${p.gap1}${p.target}${p.gap2}${p.length}${p.tail}`);
+
+/** What the decoder makes of one line: the frame or error, and the body it announces. */
+function decodeLine(line: string): unknown {
+  const decoder = new CommandDecoder();
+  const bytes = utf8(line);
+  const result = decoder.decode(bytes, 0, bytes.length);
+  return { frame: result === null ? null : plain([result])[0], bodyLength: decoder.bodyLength };
+}
+
+describe('(d) the MSG fast path reads a line as the full reading does', () => {
+  // A line that starts with a space never takes the fast path (it wants `MSG` at the very
+  // start), and a leading space changes nothing else: so the two must always agree.
+  it('the same frame or error, and the same announced body, for lines near its edges', () => {
+    fc.assert(
+      fc.property(msgLine, (line) => {
+        expect(decodeLine(line)).toEqual(decodeLine(` ${line}`));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('takes what programs write, and hands over the announced body', () => {
+    expect(decodeLine('MSG #general 45')).toEqual({ frame: { type: 'MSG', target: '#general', body: [] }, bodyLength: 45 });
+    expect(decodeLine(`MSG @jane ${LIMITS.maxBody}`)).toMatchObject({ bodyLength: LIMITS.maxBody });
+    // Over the limit: refused, and the announced bytes are still skipped (spec §7).
+    expect(decodeLine(`MSG @jane ${LIMITS.maxBody + 1}`)).toMatchObject({ frame: { error: 'BODY_TOO_LARGE' }, bodyLength: -1 - (LIMITS.maxBody + 1) });
+  });
+});
