@@ -152,7 +152,7 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
     }
     this.reply(conn, {
       type: 'HELLO', server: this.serverName, version: this.version, clientId: session.id,
-      text: 'Welcome to SLCK. REG @handle to start, SAY #general <text> to talk, HELP for commands.',
+      text: 'Welcome to SLCK. REG @handle to start, SAY #general <text> to talk, MODE text at a terminal, HELP for commands.',
     });
     this.log.info({ client: session.id, remote: session.remote, transport: session.transport }, 'connected');
     return conn;

@@ -33,7 +33,7 @@ describe('connection', () => {
   it('greets with the HELLO banner first', async () => {
     const c = await connect();
     const [hello] = await c.lines(1);
-    expect(hello).toMatch(/^HELLO slck 1 c\d+ Welcome to SLCK\. REG @handle to start, SAY #general <text> to talk, HELP for commands\.$/);
+    expect(hello).toMatch(/^HELLO slck 1 c\d+ Welcome to SLCK\. REG @handle to start, SAY #general <text> to talk, MODE text at a terminal, HELP for commands\.$/);
   });
 });
 
