@@ -10,9 +10,12 @@
  * - the baseline: a plain JS line splitter over the same client chunks (splitterRow).
  *
  * The rows are warmed up, then timed in turns, several runs each; each figure is the median
- * with the range beside it. MB is 10^6 bytes. `--client` runs the client parse and the baselines only.
+ * with the range beside it. MB is 10^6 bytes. `--client` runs the client parse and the baselines only;
+ * `--against <dir>` adds the client parse of another checkout, for before/after figures.
  */
 import { performance } from 'node:perf_hooks';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Parser, type LineDecoder } from '../core/parser.ts';
 import { CommandDecoder } from '../core/decode-command.ts';
 import { ServerFrameDecoder } from '../core/decode-server.ts';
@@ -81,12 +84,12 @@ function timed(ms: number, round: () => void, bytesPerRound: number, unitsPerRou
 /** One line of the report: what it measures, and how to do one round of it. */
 type Row = { label: string; unit: string; frameSize: number; bytesPerRound: number; unitsPerRound: number; round: () => void };
 
-function parseRow<F>(label: string, stream: { bytes: Uint8Array; frameSize: number }, decoder: LineDecoder<F>, limits: Limits): Row {
+function parseRow<F>(label: string, stream: { bytes: Uint8Array; frameSize: number }, decoder: LineDecoder<F>, limits: Limits, ParserClass: typeof Parser = Parser): Row {
   const parts = chunks(stream.bytes);
   const expected = stream.bytes.length / stream.frameSize;
   let frames = 0;
   let errors = 0;
-  const parser = new Parser<F>(decoder, limits, (r) => {
+  const parser = new ParserClass<F>(decoder, limits, (r) => {
     if (r instanceof Error) errors++;
     else frames++;
   });
@@ -197,17 +200,31 @@ function runInterleaved(rows: Row[]): void {
     const mb = results[r].map((x) => x.mbPerSec);
     const per = results[r].map((x) => x.perSec);
     const cpu = median(results[r].map((x) => x.cpu));
+    // Per CPU second: on a shared machine, what a run did with the core time it was given.
+    const perCpu = results[r].map((x) => x.mbPerSec / x.cpu);
     console.log(
       `${row.label}: ${median(mb).toFixed(1)} MB/s (${Math.min(...mb).toFixed(0)}-${Math.max(...mb).toFixed(0)}), ` +
-        `${(median(per) / 1e6).toFixed(2)} M ${row.unit}/s (${row.frameSize}-byte frames, process CPU ${Math.round(cpu * 100)}%)`,
+        `${(median(per) / 1e6).toFixed(2)} M ${row.unit}/s; ${median(perCpu).toFixed(0)} MB per CPU second ` +
+        `(${Math.min(...perCpu).toFixed(0)}-${Math.max(...perCpu).toFixed(0)}) (${row.frameSize}-byte frames, process CPU ${Math.round(cpu * 100)}%)`,
     );
   });
 }
 
 // ~1.4 MB streams: big enough to leave the caches honest, small enough to build quickly.
 // `--client`: only the client parse and the baseline (for quick before/after runs).
+// `--against <dir>`: also the client parse of another checkout (a git worktree of an older
+// commit), timed in the same turns, for a before/after that shares the machine's load.
 const client = clientStream(22000);
-const rows = [parseRow('client MSG parse (Parser + CommandDecoder)', client, new CommandDecoder(), COMMAND_LIMITS), splitterRow(client, 'TextDecoder'), splitterRow(client, 'fromCharCode')];
+const rows = [parseRow('client MSG parse (Parser + CommandDecoder)', client, new CommandDecoder(), COMMAND_LIMITS)];
+const against = process.argv.indexOf('--against');
+if (against !== -1) {
+  const dir = resolve(process.argv[against + 1]);
+  const other = (await import(pathToFileURL(join(dir, 'core/parser.ts')).href)) as typeof import('../core/parser.ts');
+  const otherDecoder = (await import(pathToFileURL(join(dir, 'core/decode-command.ts')).href)) as typeof import('../core/decode-command.ts');
+  const parse = parseRow(`client MSG parse, ${dir}`, client, new otherDecoder.CommandDecoder(), COMMAND_LIMITS, other.Parser);
+  rows.push(parse);
+}
+rows.push(splitterRow(client, 'TextDecoder'), splitterRow(client, 'fromCharCode'));
 if (!process.argv.includes('--client')) {
   rows.push(parseRow('server MSG parse (Parser + ServerFrameDecoder)', serverStream(14000), new ServerFrameDecoder(), SERVER_FRAME_LIMITS), encodeRow());
 }
