@@ -16,7 +16,9 @@
  * Reports the bystander's round trips (p50/p99/max) per phase and command. The target: PING
  * and HISTORY #general 5 p99 <= 30 ms under both attacks.
  *
- * Options: --before DIR --rounds 2 --idle 2 --seconds-a 15 --seconds-b 10
+ * Options: --before DIR --rounds 2 --idle 2 --seconds-a 15 --seconds-b 10 --phases idle,A,B
+ * --no-read-rate-0 (leaves out the row of this checkout with --read-rate 0)
+ * --server-args "..." (flags for every server, before and after)
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -35,7 +37,9 @@ const { values: opts } = parseArgs({
     idle: { type: 'string', default: '2' },
     'seconds-a': { type: 'string', default: '15' },
     'seconds-b': { type: 'string', default: '10' },
-    'read-rate-0': { type: 'boolean', default: true },
+    'no-read-rate-0': { type: 'boolean', default: false },
+    phases: { type: 'string', default: 'idle,A,B' },
+    'server-args': { type: 'string', default: '' },
   },
 });
 const ROUNDS = Number(opts.rounds);
@@ -47,7 +51,7 @@ const ATTACKER = '127.0.0.2';
 type Server = { port: number; stop(): Promise<void> };
 
 async function startServer(root: string, extra: string[], dataDir: string): Promise<Server> {
-  const args = ['--import', 'tsx', 'gateway/main.ts', '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0',
+  const args = ['--import', 'tsx', 'gateway/main.ts', ...opts['server-args'].split(' ').filter(Boolean), '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0',
     '--log-level', 'warn', '--data-dir', dataDir, '--rate-exempt', '@seed', ...extra];
   const proc: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const orphan = () => proc.kill('SIGKILL');
@@ -239,7 +243,7 @@ async function phase(name: string, root: string, extra: string[], what: 'idle' |
 const servers: Array<{ name: string; root: string; extra: string[]; phases: Array<'idle' | 'A' | 'B'> }> = [];
 if (opts.before !== undefined) servers.push({ name: 'before', root: path.resolve(opts.before), extra: [], phases: ['idle', 'A', 'B'] });
 servers.push({ name: 'after', root: HERE, extra: [], phases: ['idle', 'A', 'B'] });
-if (opts['read-rate-0']) servers.push({ name: 'after, --read-rate 0', root: HERE, extra: ['--read-rate', '0'], phases: ['B'] });
+if (!opts['no-read-rate-0']) servers.push({ name: 'after, --read-rate 0', root: HERE, extra: ['--read-rate', '0'], phases: ['B'] });
 
 const rows: Row[] = [];
 const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`).padStart(10);
@@ -250,7 +254,7 @@ const show = (r: Row) =>
 console.log(`fair bench: a bystander (127.0.0.1) PINGs, every eighth time HISTORY #general 5, 10 ms after each answer; attackers from ${ATTACKER}; default limits; SQLite in a temp dir; ${os.cpus().length} CPUs`);
 console.log(`${'round'.padEnd(6)}${'server'.padEnd(22)}${'phase'.padEnd(20)}${'pings'.padStart(6)}${'p50'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}${'hists'.padStart(7)}${'p50'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`);
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const what of ['idle', 'A', 'B'] as const) {
+  for (const what of opts.phases.split(',') as Array<'idle' | 'A' | 'B'>) {
     for (const s of servers) {
       if (!s.phases.includes(what)) continue;
       const row = { ...(await phase(s.name, s.root, s.extra, what)), round };
