@@ -81,9 +81,9 @@ export class Conn {
   flood: ConnFlood | null = null;
   /** At most this many bytes of HISTORY replies are still unsent (reply-budget.ts). */
   replyHeld = 0;
-  /** The hub's turn these counts are of (hub.ts, fair service): commands run, and bytes of their replies. */
+  /** The hub's turn these are of (hub.ts, fair service): when its first command ran, and bytes of their replies. */
   turnAt = -1;
-  turnRuns = 0;
+  turnFrom = 0;
   turnBytes = 0;
   readonly session: Session;
   constructor(session: Session) {
