@@ -6,6 +6,7 @@ import {
 import { Conn, type Departure, type Slot, type User } from './conn.ts';
 import type { Session } from '../transport/session.ts';
 import type { Caller, Chat, ChatHost, Registered } from '../chat/chat.ts';
+import { TurnShares } from './turn-shares.ts';
 import { Fanout } from './fanout.ts';
 import { commands } from '../commands/index.ts';
 import type { CommandContext } from '../commands/types.ts';
@@ -53,18 +54,6 @@ export type HubOptions<C extends Chat = Chat> = {
 const EMPTY = new Uint8Array(0);
 /** MSGs one connection may have awaiting their commit before it is read from no more. */
 const MAX_UNFILLED = 256;
-/**
- * Fair service: what one connection's commands may take of one event-loop turn, in time and
- * in bytes of their own replies. The rest wait in its inbox (not read from meanwhile) until
- * the next turn, so the other connections' input is read and run in between: a pipeline of
- * a hundred HISTORY once ran whole before a bystander's PING. Counted per command, never per
- * delivery. Time rather than a count of commands: 16 commands a turn cut a pipeline of MSGs
- * from 34,000 a second to 7,300 (a commit and a socket pause per 16).
- */
-const TURN_MS = 2;
-const TURN_REPLY_BYTES = 64 * 1024;
-/** Milliseconds of deferred shares one turn runs before the rest wait for the next (`resumeDeferred`). */
-const TURN_DEFERRED_MS = 4;
 
 /**
  * This node's connections: their output queues, the channels they sit in here, and the
@@ -97,16 +86,8 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
   private closing = false;
   /** The connection whose command is running: what is queued for it answers it. */
   private answering: Conn | null = null;
-  /** The event-loop turn, for fair service: moved on by a setImmediate armed when commands run. */
-  private turn = 0;
-  private turnArmed = false;
-  /** The turn in which deferred shares last ran, and when the first of them began. */
-  private deferredTurn = -1;
-  private deferredFrom = 0;
-  private readonly nextTurn = (): void => {
-    this.turn++;
-    this.turnArmed = false;
-  };
+  /** Each connection's share of an event-loop turn (fair service, turn-shares.ts). */
+  private readonly shares = new TurnShares();
 
   constructor(opts: HubOptions<C>) {
     this.log = opts.log;
@@ -179,23 +160,8 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
       conn.inbox.push(input);
       return;
     }
-    if (this.spent(conn)) return this.defer(conn, [input]);
+    if (this.shares.spent(conn)) return this.defer(conn, [input]);
     this.run(conn, input);
-  }
-
-  /** Whether the connection has had its share of this turn (fair service); counts a new turn. */
-  private spent(conn: Conn): boolean {
-    if (conn.turnAt !== this.turn) {
-      conn.turnAt = this.turn;
-      conn.turnFrom = performance.now();
-      conn.turnBytes = 0;
-      if (!this.turnArmed) {
-        this.turnArmed = true;
-        setImmediate(this.nextTurn);
-      }
-      return false;
-    }
-    return conn.turnBytes >= TURN_REPLY_BYTES || performance.now() - conn.turnFrom >= TURN_MS;
   }
 
   /** Its share of this turn is spent: `waiting` runs on a later turn, after others' input. */
@@ -205,27 +171,10 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
     setImmediate(() => this.resumeDeferred(conn));
   }
 
-  /**
-   * A deferred connection's next share, unless this turn's deferred shares have already run
-   * TURN_DEFERRED_MS: then it goes round again, after the next read of everyone's input. One
-   * HISTORY of 500 takes milliseconds, so four pipeliners' shares back to back once made a
-   * bystander's PING wait 15-60 ms.
-   */
+  /** A deferred connection's next share, when this turn's deferred shares leave room for it. */
   private resumeDeferred(conn: Conn): void {
-    const now = performance.now();
-    if (this.deferredTurn !== this.turn) {
-      this.deferredTurn = this.turn;
-      this.deferredFrom = now;
-    } else if (now - this.deferredFrom > TURN_DEFERRED_MS) {
-      // The turn moves on first, so this share finds a fresh one.
-      if (!this.turnArmed) {
-        this.turnArmed = true;
-        setImmediate(this.nextTurn);
-      }
-      setImmediate(() => this.resumeDeferred(conn));
-      return;
-    }
-    this.drainInbox(conn);
+    if (this.shares.deferredMayRun()) this.drainInbox(conn);
+    else setImmediate(() => this.resumeDeferred(conn));
   }
 
   private run(conn: Conn, input: Command | ProtocolError): void {
@@ -307,7 +256,7 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
     conn.inbox = null;
     if (conn.closed || conn.ending !== null) return;
     for (let i = 0; i < waiting.length; i++) {
-      if (this.spent(conn)) return this.defer(conn, i === 0 ? waiting : waiting.slice(i));
+      if (this.shares.spent(conn)) return this.defer(conn, i === 0 ? waiting : waiting.slice(i));
       this.run(conn, waiting[i]);
       const inbox = conn.inbox as (Command | ProtocolError)[] | null;
       if (inbox !== null) {
