@@ -37,9 +37,9 @@ function upgrade(port: number, headers: { host: string | null; origin?: string }
       const head = end < 0 ? text : text.slice(0, end);
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
       let body = end < 0 ? '' : text.slice(end + 4);
-      // After a 101 the body is WebSocket frames: the server's first (HELLO, shorter than 126
-      // bytes) has a two-byte header.
-      if (status === 101) body = body.slice(2);
+      // After a 101 the body is WebSocket frames: the server's first (HELLO, unmasked) has a
+      // two-byte header, and two more bytes of length when it is 126 bytes or longer.
+      if (status === 101) body = body.slice((body.charCodeAt(1) & 0x7f) === 126 ? 4 : 2);
       resolve({ status, head, body });
       socket.destroy();
     };
