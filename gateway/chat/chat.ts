@@ -77,4 +77,9 @@ export interface ChatHost {
   deliver(message: MessageEvent): void;
   /** The user's handle was taken over by a connection on another node: this one must go. */
   lost(userKey: string, conn: string): void;
+  /**
+   * Someone asked for the user's guest handle, held here: check that its connections are
+   * still there (a link that died silently holds a handle until its heartbeat fails).
+   */
+  probe(userKey: string): void;
 }

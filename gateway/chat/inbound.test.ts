@@ -29,6 +29,7 @@ async function setup(messages: number, conv = '#room') {
     apply: () => {},
     deliver: (m) => delivered.push(`${m.id}:${new TextDecoder().decode(m.body)}`),
     lost: () => {},
+    probe: () => {},
   };
   const inbound = new Inbound(store, host, (n, source) => repairs.push([n, source]));
   return { store, events, delivered, inbound, repairs, stopInterest: () => (interested = false) };

@@ -22,6 +22,8 @@ export type RegisterDeps = {
   /** --require-passwords: no guest handles; every handle is claimed with a password. */
   readonly requirePasswords: boolean;
   emit(event: ChatEvent): void;
+  /** A guest handle asked for is held: let its holder be checked, if it is on this node. */
+  probeHolder(userKey: string): void;
 };
 
 type Request = { conn: string; address: string; handle: string; password?: string };
@@ -98,7 +100,12 @@ async function hold(
       chat.log.warn({ err, user: handle }, 'presence unreachable: sign-in refused');
       return refuse.serverBusy();
     }
-    if (!held) return refuse.handleOnline(handle);
+    if (!held) {
+      // Still refused now; but a holder whose link has died is found out within seconds, so
+      // the person asking again (a page reconnecting after its network came back) gets in.
+      chat.probeHolder(key);
+      return refuse.handleOnline(handle);
+    }
   }
   try {
     const refused = await then();

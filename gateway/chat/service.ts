@@ -319,6 +319,10 @@ export class ChatService implements Chat {
     return { page: page.map((c) => ({ name: c.name, members: c.members.size })), more };
   }
 
+  probeHolder(userKey: string): void {
+    if (this.host.isHere(userKey)) this.host.probe(userKey);
+  }
+
   delivered(handle: string, messages: Array<{ conversation: string; id: number }>): Promise<boolean> {
     if (messages.length === 0) return Promise.resolve(true);
     // If this commit fails the messages stay queued and come again at the next sign-in.

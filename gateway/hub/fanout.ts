@@ -134,6 +134,10 @@ export class Fanout implements ChatHost {
     }
   }
 
+  probe(userKey: string): void {
+    for (const c of this.users.get(userKey)?.conns ?? []) c.session.probe?.();
+  }
+
   lost(userKey: string, connId: string): void {
     const conn = this.byId.get(connId);
     if (conn !== undefined && conn.user?.key === userKey) this.out.end(conn, 'closed', farewell.elsewhere(conn.user!.handle));

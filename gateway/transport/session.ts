@@ -18,6 +18,11 @@ export interface Session {
   resume(): void;
   /** Call `then` once, on a later turn, when everything written has been taken by the peer. */
   whenDrained(then: () => void): void;
+  /**
+   * Check that the peer is still there: one that does not answer within a few seconds is
+   * closed (`timeout`). Optional: a transport with no way to ask (TCP) leaves it out.
+   */
+  probe?(): void;
   /** Write `last` (if given) and what is pending, then close. Gives up after a few seconds. */
   close(last?: Uint8Array): void;
 }

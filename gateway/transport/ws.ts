@@ -33,12 +33,18 @@ function refuseUpgrade(socket: Duplex, status: string, text: string): void {
   );
 }
 
+/** How long a probed peer (its guest handle asked for elsewhere) has to answer a ping. */
+const PROBE_MS = 3_000;
+
 class WsSession implements Session {
   readonly transport = 'ws' as const;
   readonly id: string;
   readonly remote: string;
   readonly ws: WebSocket;
   alive = true;
+  /** Set by the gateway: what to do with a peer that did not answer a probe. */
+  onDead: () => void = () => {};
+  private probing: NodeJS.Timeout | null = null;
   constructor(ws: WebSocket, id: string, remote: string) {
     this.ws = ws;
     this.id = id;
@@ -64,6 +70,20 @@ class WsSession implements Session {
       else setTimeout(check, DRAIN_POLL_MS).unref();
     };
     setImmediate(check);
+  }
+  probe(): void {
+    if (this.probing !== null || this.ws.readyState !== 1) return;
+    this.ws.ping();
+    this.probing = setTimeout(() => {
+      this.probing = null;
+      this.onDead();
+    }, PROBE_MS).unref();
+  }
+  /** A pong: the peer is there (for the heartbeat, and for a probe). */
+  ponged(): void {
+    this.alive = true;
+    if (this.probing !== null) clearTimeout(this.probing);
+    this.probing = null;
   }
   close(last?: Uint8Array): void {
     if (last) this.send(last);
@@ -192,9 +212,12 @@ export class WsGateway {
       if (Array.isArray(data)) for (const d of data) connection.feed(d);
       else connection.feed(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
     });
-    ws.on('pong', () => {
-      session.alive = true;
-    });
+    ws.on('pong', () => session.ponged());
+    session.onDead = () => {
+      if (!this.sessions.delete(session)) return;
+      connection.closed('timeout');
+      session.ws.terminate();
+    };
     ws.on('error', (err) => hub.log.info({ client: session.id, err: err.message }, 'websocket error'));
     ws.on('close', () => {
       this.sessions.delete(session);

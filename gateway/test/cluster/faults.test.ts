@@ -557,7 +557,7 @@ describe('Inbound gap repair (the messages lost across nodes after a bus outage)
       },
     } as unknown as Store;
     const delivered: number[] = [];
-    const host: ChatHost = { isHere: () => true, interested: () => true, apply: () => {}, lost: () => {}, deliver: (m) => void delivered.push(m.id) };
+    const host: ChatHost = { isHere: () => true, interested: () => true, apply: () => {}, lost: () => {}, probe: () => {}, deliver: (m) => void delivered.push(m.id) };
     const inbound = new Inbound(store, host);
     const event = (id: number): MessageEvent => ({ t: 'msg', conv, ...stored[id - 1], queued: false });
     inbound.watch(conv, 1);
