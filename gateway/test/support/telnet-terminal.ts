@@ -72,7 +72,7 @@ export class TelnetTerminal {
   async waitFor(what: RegExp | string | ((screen: string) => boolean), timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
     const test = typeof what === 'function' ? what : typeof what === 'string' ? (s: string) => s.includes(what) : (s: string) => what.test(s);
     const deadline = Date.now() + timeoutMs;
-    let screen = '';
+    let screen: string;
     for (;;) {
       screen = await this.screen();
       if (test(screen)) return screen;
