@@ -1,10 +1,12 @@
 import { PREFS_PER_USER, SESSIONS_PER_USER, UNREAD_CAP, aroundBefore, type StoredPref, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
 import { byRecent, conversationOf, dmPairKey, isDirectTarget, nameKey } from './keys.ts';
+import { applyWrites, type WriteHandlers } from './writes.ts';
 
 type Channel = { name: string; memberKeys: Set<string>; topic: ChannelTopic | null };
 /** `mentions`: by message id, the user keys it names (`*`: everyone). */
 type Conversation = { lastId: number; messages: KeptMessage[]; mentions: Map<number, string[]> };
 type Append = Extract<StoreWrite, { op: 'append' }>;
+type Undo = Array<() => void>;
 
 /**
  * The store in memory, for `--memory`: the same contract as SqliteStore, nothing survives the
@@ -57,7 +59,7 @@ export class MemoryStore implements Store {
   }
 
   async commit(writes: StoreWrite[]): Promise<CommitResult | null> {
-    const undo: Array<() => void> = [];
+    const undo: Undo = [];
     try {
       const ids = this.runBatch(writes, undo);
       this.lastFailure = null;
@@ -130,112 +132,93 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {}
 
   /** State writes in order, then the messages: the order the SQL stores apply a batch in. */
-  private runBatch(writes: StoreWrite[], undo: Array<() => void>): number[] {
-    const appends: Append[] = [];
-    for (const w of writes) {
-      switch (w.op) {
-        case 'addUser':
-          this.setUser(nameKey(w.handle), { handle: w.handle, passwordHash: null }, false, undo);
-          break;
-        case 'setPassword': {
-          const user = this.users.get(nameKey(w.handle));
-          this.setUser(nameKey(w.handle), { handle: user?.handle ?? w.handle, passwordHash: w.passwordHash }, true, undo);
-          break;
-        }
-        case 'addChannel': {
-          const key = nameKey(w.name);
-          if (this.channels.has(key)) break;
-          this.channels.set(key, { name: w.name, memberKeys: new Set(), topic: null });
-          undo.push(() => this.channels.delete(key));
-          break;
-        }
-        case 'addMember': {
-          const c = this.channels.get(nameKey(w.channel));
-          const user = nameKey(w.handle);
-          if (c === undefined) throw new Error(`addMember: no channel ${w.channel}`);
-          if (!this.users.has(user)) throw new Error(`addMember: no user ${w.handle}`);
-          if (c.memberKeys.has(user)) break;
-          c.memberKeys.add(user);
-          undo.push(() => c.memberKeys.delete(user));
-          // What the channel said before they joined is history, not news.
-          this.markRead(user, nameKey(w.channel), this.conversations.get(nameKey(w.channel))?.lastId ?? 0, undo);
-          break;
-        }
-        case 'removeMember': {
-          const c = this.channels.get(nameKey(w.channel));
-          const user = nameKey(w.handle);
-          if (c === undefined || !c.memberKeys.has(user)) break;
-          // Set order is join order; putting the member back must restore its place.
-          const before = [...c.memberKeys];
-          c.memberKeys.delete(user);
-          undo.push(() => {
-            c.memberKeys.clear();
-            for (const k of before) c.memberKeys.add(k);
-          });
-          break;
-        }
-        case 'delivered': {
-          const key = nameKey(w.handle);
-          const queued = this.offline.get(key);
-          if (queued === undefined) break;
-          const gone = new Set(w.messages.map((m) => `${m.conversation} ${m.id}`));
-          this.offline.set(key, queued.filter((m) => !gone.has(`${m.conversation} ${m.id}`)));
-          undo.push(() => this.offline.set(key, queued));
-          break;
-        }
-        case 'markRead':
-          this.markRead(nameKey(w.handle), w.conversation, w.id, undo);
-          break;
-        case 'setPref':
-          this.setPref(nameKey(w.handle), w.key, w.value, undo);
-          break;
-        case 'setTopic': {
-          const c = this.channels.get(nameKey(w.channel));
-          if (c === undefined) throw new Error(`setTopic: no channel ${w.channel}`);
-          const old = c.topic;
-          c.topic = w.topic && { ...w.topic };
-          undo.push(() => (c.topic = old));
-          break;
-        }
-        case 'addSession': {
-          const user = nameKey(w.handle);
-          const now = new Date().toISOString();
-          const mine = [...this.sessions].filter(([, s]) => s.user === user);
-          // Expired ones go, and the oldest past the limit, to make room for this one.
-          const gone = mine.filter(([, s]) => s.expires <= now).concat(mine.filter(([, s]) => s.expires > now).slice(0, -(SESSIONS_PER_USER - 1)));
-          for (const [hash, s] of gone) {
-            this.sessions.delete(hash);
-            undo.push(() => this.sessions.set(hash, s));
-          }
-          this.sessions.set(w.tokenHash, { user, handle: w.handle, expires: w.expires });
-          undo.push(() => this.sessions.delete(w.tokenHash));
-          break;
-        }
-        case 'revokeSession': {
-          const s = this.sessions.get(w.tokenHash);
-          if (s === undefined) break;
-          this.sessions.delete(w.tokenHash);
-          undo.push(() => this.sessions.set(w.tokenHash, s));
-          break;
-        }
-        case 'revokeSessions': {
-          const user = nameKey(w.handle);
-          for (const [hash, s] of [...this.sessions]) {
-            if (s.user !== user || hash === w.except) continue;
-            this.sessions.delete(hash);
-            undo.push(() => this.sessions.set(hash, s));
-          }
-          break;
-        }
-        case 'append':
-          appends.push(w);
-          break;
-      }
-    }
-    return appends.map((a) => this.append(a, undo));
+  private runBatch(writes: StoreWrite[], undo: Undo): number[] {
+    return applyWrites(this.handlers, writes, undo).map((a) => this.append(a, undo));
   }
 
-  private markRead(user: string, conversation: string, id: number, undo: Array<() => void>): void {
+  /** Each state write, with the steps that undo it (writes.ts). */
+  private readonly handlers: WriteHandlers<Undo, void> = {
+    addUser: (w, undo) => this.setUser(nameKey(w.handle), { handle: w.handle, passwordHash: null }, false, undo),
+    setPassword: (w, undo) => {
+      const user = this.users.get(nameKey(w.handle));
+      this.setUser(nameKey(w.handle), { handle: user?.handle ?? w.handle, passwordHash: w.passwordHash }, true, undo);
+    },
+    addChannel: (w, undo) => {
+      const key = nameKey(w.name);
+      if (this.channels.has(key)) return;
+      this.channels.set(key, { name: w.name, memberKeys: new Set(), topic: null });
+      undo.push(() => this.channels.delete(key));
+    },
+    addMember: (w, undo) => {
+      const c = this.channels.get(nameKey(w.channel));
+      const user = nameKey(w.handle);
+      if (c === undefined) throw new Error(`addMember: no channel ${w.channel}`);
+      if (!this.users.has(user)) throw new Error(`addMember: no user ${w.handle}`);
+      if (c.memberKeys.has(user)) return;
+      c.memberKeys.add(user);
+      undo.push(() => c.memberKeys.delete(user));
+      // What the channel said before they joined is history, not news.
+      this.markRead(user, nameKey(w.channel), this.conversations.get(nameKey(w.channel))?.lastId ?? 0, undo);
+    },
+    removeMember: (w, undo) => {
+      const c = this.channels.get(nameKey(w.channel));
+      const user = nameKey(w.handle);
+      if (c === undefined || !c.memberKeys.has(user)) return;
+      // Set order is join order; putting the member back must restore its place.
+      const before = [...c.memberKeys];
+      c.memberKeys.delete(user);
+      undo.push(() => {
+        c.memberKeys.clear();
+        for (const k of before) c.memberKeys.add(k);
+      });
+    },
+    delivered: (w, undo) => {
+      const key = nameKey(w.handle);
+      const queued = this.offline.get(key);
+      if (queued === undefined) return;
+      const gone = new Set(w.messages.map((m) => `${m.conversation} ${m.id}`));
+      this.offline.set(key, queued.filter((m) => !gone.has(`${m.conversation} ${m.id}`)));
+      undo.push(() => this.offline.set(key, queued));
+    },
+    markRead: (w, undo) => this.markRead(nameKey(w.handle), w.conversation, w.id, undo),
+    setPref: (w, undo) => this.setPref(nameKey(w.handle), w.key, w.value, undo),
+    setTopic: (w, undo) => {
+      const c = this.channels.get(nameKey(w.channel));
+      if (c === undefined) throw new Error(`setTopic: no channel ${w.channel}`);
+      const old = c.topic;
+      c.topic = w.topic && { ...w.topic };
+      undo.push(() => (c.topic = old));
+    },
+    addSession: (w, undo) => {
+      const user = nameKey(w.handle);
+      const now = new Date().toISOString();
+      const mine = [...this.sessions].filter(([, s]) => s.user === user);
+      // Expired ones go, and the oldest past the limit, to make room for this one.
+      const gone = mine.filter(([, s]) => s.expires <= now).concat(mine.filter(([, s]) => s.expires > now).slice(0, -(SESSIONS_PER_USER - 1)));
+      for (const [hash, s] of gone) {
+        this.sessions.delete(hash);
+        undo.push(() => this.sessions.set(hash, s));
+      }
+      this.sessions.set(w.tokenHash, { user, handle: w.handle, expires: w.expires });
+      undo.push(() => this.sessions.delete(w.tokenHash));
+    },
+    revokeSession: (w, undo) => {
+      const s = this.sessions.get(w.tokenHash);
+      if (s === undefined) return;
+      this.sessions.delete(w.tokenHash);
+      undo.push(() => this.sessions.set(w.tokenHash, s));
+    },
+    revokeSessions: (w, undo) => {
+      const user = nameKey(w.handle);
+      for (const [hash, s] of [...this.sessions]) {
+        if (s.user !== user || hash === w.except) continue;
+        this.sessions.delete(hash);
+        undo.push(() => this.sessions.set(hash, s));
+      }
+    },
+  };
+
+  private markRead(user: string, conversation: string, id: number, undo: Undo): void {
     let marks = this.reads.get(user);
     if (marks === undefined) this.reads.set(user, (marks = new Map()));
     const old = marks.get(conversation);
@@ -245,7 +228,7 @@ export class MemoryStore implements Store {
     undo.push(() => (old === undefined ? m.delete(conversation) : m.set(conversation, old)));
   }
 
-  private setPref(user: string, key: string, value: string | null, undo: Array<() => void>): void {
+  private setPref(user: string, key: string, value: string | null, undo: Undo): void {
     if (!this.users.has(user)) throw new Error(`setPref: no user ${user}`);
     let mine = this.settings.get(user);
     if (mine === undefined) this.settings.set(user, (mine = new Map()));
@@ -256,7 +239,7 @@ export class MemoryStore implements Store {
     undo.push(() => (old === undefined ? m.delete(key) : m.set(key, old)));
   }
 
-  private notePartners(a: string, b: string, undo: Array<() => void>): void {
+  private notePartners(a: string, b: string, undo: Undo): void {
     for (const [x, y] of [[a, b], [b, a]]) {
       let map = this.partners.get(nameKey(x));
       if (map === undefined) this.partners.set(nameKey(x), (map = new Map()));
@@ -268,14 +251,14 @@ export class MemoryStore implements Store {
   }
 
 
-  private setUser(key: string, user: StoredUser, replace: boolean, undo: Array<() => void>): void {
+  private setUser(key: string, user: StoredUser, replace: boolean, undo: Undo): void {
     const old = this.users.get(key);
     if (old !== undefined && !replace) return;
     this.users.set(key, user);
     undo.push(() => (old === undefined ? this.users.delete(key) : this.users.set(key, old)));
   }
 
-  private append({ message, offlineFor, mentions }: Append, undo: Array<() => void>): number {
+  private append({ message, offlineFor, mentions }: Append, undo: Undo): number {
     const queueKey = offlineFor === undefined ? undefined : nameKey(offlineFor);
     if (queueKey !== undefined && !this.users.has(queueKey)) {
       throw new Error(`append: cannot queue for unknown user ${offlineFor}`);

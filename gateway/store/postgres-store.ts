@@ -7,6 +7,7 @@ import { migratePostgres } from './postgres-schema.ts';
 import * as reads from './postgres-read-state.ts';
 import * as sessions from './postgres-sessions.ts';
 import * as settings from './postgres-prefs.ts';
+import { applyWritesInOrder, type WriteHandlers } from './writes.ts';
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 const COLUMNS = 'conversation, id, target, sender, ts, body';
@@ -167,66 +168,50 @@ export class PostgresStore implements Store {
   }
 }
 
+/** Each state write as statements on the batch's connection, inside its transaction (writes.ts). */
+const handlers: WriteHandlers<pg.PoolClient, Promise<void>> = {
+  addUser: async (w, client) => {
+    await client.query('INSERT INTO users (key, handle) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [nameKey(w.handle), w.handle]);
+  },
+  setPassword: async (w, client) => {
+    await client.query(
+      'INSERT INTO users (key, handle, password_hash) VALUES ($1, $2, $3) ' +
+        'ON CONFLICT (key) DO UPDATE SET password_hash = EXCLUDED.password_hash',
+      [nameKey(w.handle), w.handle, w.passwordHash],
+    );
+  },
+  addChannel: async (w, client) => {
+    await client.query('INSERT INTO channels (key, name) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [nameKey(w.name), w.name]);
+  },
+  addMember: (w, client) => reads.addMember(client, w.channel, w.handle),
+  markRead: (w, client) => reads.markRead(client, w.handle, w.conversation, w.id),
+  setPref: (w, client) => settings.setPref(client, w.handle, w.key, w.value),
+  setTopic: async (w, client) => {
+    const r = await client.query('UPDATE channels SET topic = $1, topic_by = $2, topic_ts = $3 WHERE key = $4',
+      [w.topic?.text ?? '', w.topic?.by ?? null, w.topic?.ts ?? null, nameKey(w.channel)]);
+    if (r.rowCount === 0) throw new Error(`setTopic: no channel ${w.channel}`);
+  },
+  addSession: (w, client) => sessions.addSession(client, w.handle, w.tokenHash, w.expires),
+  revokeSession: (w, client) => sessions.revokeSession(client, w.tokenHash),
+  revokeSessions: (w, client) => sessions.revokeSessions(client, w.handle, w.except),
+  removeMember: async (w, client) => {
+    await client.query('DELETE FROM members WHERE channel_key = $1 AND user_key = $2', [nameKey(w.channel), nameKey(w.handle)]);
+  },
+  delivered: async (w, client) => {
+    await client.query(
+      'DELETE FROM offline WHERE user_key = $1 AND (conversation, id) IN (SELECT * FROM unnest($2::text[], $3::bigint[]))',
+      [nameKey(w.handle), w.messages.map((m) => m.conversation), w.messages.map((m) => m.id)],
+    );
+  },
+};
+
 /**
  * The batch's writes in order; then its messages. Each conversation's counter is bumped once
  * for all of its messages, in key order (so two nodes' batches cannot deadlock), and the row
  * lock it takes holds until COMMIT: ids within a conversation are gapless and in commit order.
  */
 async function runBatch(client: pg.PoolClient, writes: StoreWrite[]): Promise<number[]> {
-  const appends: Extract<StoreWrite, { op: 'append' }>[] = [];
-  for (const w of writes) {
-    switch (w.op) {
-      case 'addUser':
-        await client.query('INSERT INTO users (key, handle) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [nameKey(w.handle), w.handle]);
-        break;
-      case 'setPassword':
-        await client.query(
-          'INSERT INTO users (key, handle, password_hash) VALUES ($1, $2, $3) ' +
-            'ON CONFLICT (key) DO UPDATE SET password_hash = EXCLUDED.password_hash',
-          [nameKey(w.handle), w.handle, w.passwordHash],
-        );
-        break;
-      case 'addChannel':
-        await client.query('INSERT INTO channels (key, name) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [nameKey(w.name), w.name]);
-        break;
-      case 'addMember':
-        await reads.addMember(client, w.channel, w.handle);
-        break;
-      case 'markRead':
-        await reads.markRead(client, w.handle, w.conversation, w.id);
-        break;
-      case 'setPref':
-        await settings.setPref(client, w.handle, w.key, w.value);
-        break;
-      case 'setTopic': {
-        const r = await client.query('UPDATE channels SET topic = $1, topic_by = $2, topic_ts = $3 WHERE key = $4',
-          [w.topic?.text ?? '', w.topic?.by ?? null, w.topic?.ts ?? null, nameKey(w.channel)]);
-        if (r.rowCount === 0) throw new Error(`setTopic: no channel ${w.channel}`);
-        break;
-      }
-      case 'addSession':
-        await sessions.addSession(client, w.handle, w.tokenHash, w.expires);
-        break;
-      case 'revokeSession':
-        await sessions.revokeSession(client, w.tokenHash);
-        break;
-      case 'revokeSessions':
-        await sessions.revokeSessions(client, w.handle, w.except);
-        break;
-      case 'removeMember':
-        await client.query('DELETE FROM members WHERE channel_key = $1 AND user_key = $2', [nameKey(w.channel), nameKey(w.handle)]);
-        break;
-      case 'delivered':
-        await client.query(
-          'DELETE FROM offline WHERE user_key = $1 AND (conversation, id) IN (SELECT * FROM unnest($2::text[], $3::bigint[]))',
-          [nameKey(w.handle), w.messages.map((m) => m.conversation), w.messages.map((m) => m.id)],
-        );
-        break;
-      case 'append':
-        appends.push(w);
-        break;
-    }
-  }
+  const appends = await applyWritesInOrder(handlers, writes, client);
   if (appends.length === 0) return [];
   const { conversations: convs, counts } = countByConversation(appends.map((a) => a.message));
   const keys = [...counts.keys()].sort();

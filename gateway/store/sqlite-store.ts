@@ -9,6 +9,7 @@ import { prepareReadState } from './sqlite-read-state.ts';
 import { prepareSessions } from './sqlite-sessions.ts';
 import { backupDatabase } from './sqlite-backup.ts';
 import { preparePrefs } from './sqlite-prefs.ts';
+import { applyWrites, type WriteHandlers } from './writes.ts';
 
 export const DB_FILE_NAME = 'slck.db';
 
@@ -19,7 +20,6 @@ export type SqliteStoreOptions = {
 
 type MessageRow = { conversation: string; id: number; target: string; sender: string; ts: string; body: Buffer };
 type UserRow = { handle: string; password_hash: string | null };
-type Append = Extract<StoreWrite, { op: 'append' }>;
 
 /** Largest id SQLite can hand out; the open upper bound when a query has no `before`. */
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
@@ -170,55 +170,7 @@ export class SqliteStore implements Store {
    */
   private runBatch(writes: StoreWrite[]): number[] {
     const sql = this.sql;
-    const appends: Append[] = [];
-    for (const w of writes) {
-      switch (w.op) {
-        case 'addUser':
-          sql.addUser.run(nameKey(w.handle), w.handle, now());
-          break;
-        case 'setPassword':
-          sql.setPassword.run(nameKey(w.handle), w.handle, w.passwordHash, now());
-          break;
-        case 'addChannel':
-          sql.addChannel.run(nameKey(w.name), w.name, now());
-          break;
-        case 'addMember':
-          // Checked for a clear message; the foreign keys are the backstop.
-          if (sql.hasChannel.get(nameKey(w.channel)) === undefined) throw new Error(`addMember: no channel ${w.channel}`);
-          if (sql.getUser.get(nameKey(w.handle)) === undefined) throw new Error(`addMember: no user ${w.handle}`);
-          if (sql.addMember.run(nameKey(w.channel), nameKey(w.handle)).changes > 0) this.reads.markJoined(w.handle, w.channel);
-          break;
-        case 'markRead':
-          this.reads.markRead(w.handle, w.conversation, w.id);
-          break;
-        case 'setPref':
-          this.settings.set(w.handle, w.key, w.value);
-          break;
-        case 'setTopic':
-          if (sql.setTopic.run(w.topic?.text ?? '', w.topic?.by ?? null, w.topic?.ts ?? null, nameKey(w.channel)).changes === 0) {
-            throw new Error(`setTopic: no channel ${w.channel}`);
-          }
-          break;
-        case 'addSession':
-          this.sessions.add(w.handle, w.tokenHash, w.expires);
-          break;
-        case 'revokeSession':
-          this.sessions.revoke(w.tokenHash);
-          break;
-        case 'revokeSessions':
-          this.sessions.revokeAll(w.handle, w.except);
-          break;
-        case 'removeMember':
-          sql.removeMember.run(nameKey(w.channel), nameKey(w.handle));
-          break;
-        case 'delivered':
-          for (const m of w.messages) sql.delivered.run(nameKey(w.handle), m.conversation, m.id);
-          break;
-        case 'append':
-          appends.push(w);
-          break;
-      }
-    }
+    const appends = applyWrites(this.handlers, writes, undefined);
     if (appends.length === 0) return [];
     const { conversations: convs, counts } = countByConversation(appends.map((a) => a.message));
     const last = new Map<string, number>();
@@ -238,6 +190,33 @@ export class SqliteStore implements Store {
       return id;
     });
   }
+
+  /** Each state write as statements inside the batch's transaction (writes.ts). */
+  private readonly handlers: WriteHandlers<void, void> = {
+    addUser: (w) => void this.sql.addUser.run(nameKey(w.handle), w.handle, now()),
+    setPassword: (w) => void this.sql.setPassword.run(nameKey(w.handle), w.handle, w.passwordHash, now()),
+    addChannel: (w) => void this.sql.addChannel.run(nameKey(w.name), w.name, now()),
+    addMember: (w) => {
+      // Checked for a clear message; the foreign keys are the backstop.
+      if (this.sql.hasChannel.get(nameKey(w.channel)) === undefined) throw new Error(`addMember: no channel ${w.channel}`);
+      if (this.sql.getUser.get(nameKey(w.handle)) === undefined) throw new Error(`addMember: no user ${w.handle}`);
+      if (this.sql.addMember.run(nameKey(w.channel), nameKey(w.handle)).changes > 0) this.reads.markJoined(w.handle, w.channel);
+    },
+    markRead: (w) => this.reads.markRead(w.handle, w.conversation, w.id),
+    setPref: (w) => this.settings.set(w.handle, w.key, w.value),
+    setTopic: (w) => {
+      if (this.sql.setTopic.run(w.topic?.text ?? '', w.topic?.by ?? null, w.topic?.ts ?? null, nameKey(w.channel)).changes === 0) {
+        throw new Error(`setTopic: no channel ${w.channel}`);
+      }
+    },
+    addSession: (w) => this.sessions.add(w.handle, w.tokenHash, w.expires),
+    revokeSession: (w) => this.sessions.revoke(w.tokenHash),
+    revokeSessions: (w) => this.sessions.revokeAll(w.handle, w.except),
+    removeMember: (w) => void this.sql.removeMember.run(nameKey(w.channel), nameKey(w.handle)),
+    delivered: (w) => {
+      for (const m of w.messages) this.sql.delivered.run(nameKey(w.handle), m.conversation, m.id);
+    },
+  };
 
   private history(conversation: string, q: HistoryQuery): StoredMessage[] {
     const limit = Math.floor(q.limit);
