@@ -6,6 +6,7 @@ import { SP, TAB, announcedLength, hasControl, readLength, readName, skipSpaces,
 import { nameProblem } from './names.ts';
 import { fromUtf8, utf8Length } from './bytes.ts';
 import { nearestVerb } from './suggest.ts';
+import { conversationTarget, decodeBodied, decodeSaid, decodeThreadCommand } from './decode-thread.ts';
 
 type MsgCommand = Extract<Command, { type: 'MSG' }>;
 
@@ -190,6 +191,12 @@ export class CommandDecoder implements LineDecoder<Command> {
   private other(buf: Uint8Array, start: number, end: number): Command | ProtocolError {
     const verb = verbOf(buf, start, end);
     if (verb === 'SAY') return this.say(buf, start, end);
+    if (verb === 'RE' || verb === 'FIX') return decodeSaid(verb, buf, start, end);
+    if (verb === 'REPLY' || verb === 'EDIT') {
+      const { result, bodyLength } = decodeBodied(verb, buf, start, end, this.maxBody);
+      this.bodyLength = bodyLength;
+      return result;
+    }
     const args = words(buf, start, end).slice(1);
     switch (verb) {
       case 'REG': {
@@ -238,7 +245,13 @@ export class CommandDecoder implements LineDecoder<Command> {
       case 'HISTORY':
         return history(args);
       case 'READ':
-        return read(args);
+      case 'DELETE':
+      case 'REACT':
+      case 'UNREACT':
+      case 'TYPING':
+      case 'THREAD':
+      case 'THREADS':
+        return decodeThreadCommand(verb, args);
       case 'PREF':
         return pref(buf, start, end, args);
       case 'PING':
@@ -358,22 +371,6 @@ function pref(buf: Uint8Array, start: number, end: number, args: string[]): Comm
   }
   if (hasControl(value)) return err(ErrorCode.BAD_SYNTAX, "A setting's value must be printable, on one line");
   return { type: 'PREF', key, value };
-}
-
-/** A conversation's name, as HISTORY and READ take it: a channel or a user. */
-function conversationTarget(verb: string, target: string): ProtocolError | null {
-  const kind = target[0] === '#' ? 'channel' : target[0] === '@' ? 'handle' : null;
-  if (kind === null) return err(ErrorCode.BAD_TARGET, `${verb} needs a channel (#name) or a user (@name)`);
-  return nameProblem(target, kind);
-}
-
-/** `READ <#channel|@user> <id>`: read up to and including message `id`. */
-function read(args: string[]): Command | ProtocolError {
-  if (args.length !== 2) return syntax('READ <#channel|@user> <id>');
-  const bad = conversationTarget('READ', args[0]);
-  if (bad) return bad;
-  if (!/^\d{1,15}$/.test(args[1])) return err(ErrorCode.BAD_SYNTAX, 'READ needs the id of the last message read, a number');
-  return { type: 'READ', target: args[0], id: Number(args[1]) };
 }
 
 function history(args: string[]): Command | ProtocolError {

@@ -1,8 +1,8 @@
 import { ErrorCode, ProtocolError } from './errors.ts';
 import type { ByeReason, ServerFrame } from './frames.ts';
 import { SERVER_FRAME_LIMITS, type Limits } from './limits.ts';
-import { skipBody, type LineDecoder } from './parser.ts';
-import { ascii, fromUtf8 } from './bytes.ts';
+import { NO_BODY, skipBody, type LineDecoder } from './parser.ts';
+import { ascii, fromUtf8, utf8 } from './bytes.ts';
 import { SP, TAB, announcedLength, readLength, skipSpaces, tokenEnd, verbOf } from './tokens.ts';
 
 type MsgFrame = Extract<ServerFrame, { type: 'MSG' }>;
@@ -42,7 +42,31 @@ export class ServerFrameDecoder implements LineDecoder<ServerFrame> {
       while (buf[end - 1] === SP || buf[end - 1] === TAB) end--;
       return this.msg(buf, start + 4, end);
     }
-    return other(buf, start, end);
+    const verb = verbOf(buf, start, end);
+    if (verb === 'REPLY' || verb === 'EDIT') return this.bodied(verb, buf, start, end);
+    return other(verb, buf, start, end);
+  }
+
+  /**
+   * `REPLY <target> <from> <id> <ts> <root-id> <len> [ALSO]` and `EDIT <target> <from> <id>
+   * <ts> <of-id> <len>`, a body after each. Section 7's rule as for MSG: the length is the
+   * last word (REPLY's: the word before a last word ALSO), and a refused frame still skips it.
+   */
+  private bodied(verb: 'REPLY' | 'EDIT', buf: Uint8Array, start: number, end: number): ServerFrame | ProtocolError {
+    const w = fromUtf8(buf.subarray(start, end)).replace(/[ \t]+$/, '').split(/[ \t]+/);
+    const also = verb === 'REPLY' && w[w.length - 1] === 'ALSO';
+    const lengthWord = utf8(w[w.length - (also ? 2 : 1)] ?? '');
+    const announced = announcedLength(lengthWord, 0, lengthWord.length);
+    const refuse = (e: ProtocolError): ProtocolError => {
+      if (announced > 0) this.bodyLength = skipBody(announced);
+      return e;
+    };
+    if (w.length !== (also ? 8 : 7) || !ID.test(w[3]) || !ID.test(w[5])) return refuse(bad(verb));
+    const len = bodyLength(lengthWord, 0, lengthWord.length, this.maxBody);
+    if (typeof len !== 'number') return refuse(len);
+    this.bodyLength = len;
+    const head = { target: w[1], from: w[2], id: Number(w[3]), ts: w[4], body: EMPTY };
+    return verb === 'REPLY' ? { type: 'REPLY', ...head, root: Number(w[5]), also } : { type: 'EDIT', ...head, of: Number(w[5]) };
   }
 
   attachBody(frame: ServerFrame, body: Uint8Array): void {
@@ -80,11 +104,21 @@ export class ServerFrameDecoder implements LineDecoder<ServerFrame> {
       return e;
     };
     if (target.length === 0 || from.length === 0 || !idOk || iEnd === iStart || sEnd === sStart || lEnd !== end) return refuse(bad('MSG'));
-    const len = readLength(buf, lStart, lEnd, this.maxBody);
+    const len = bodyLength(buf, lStart, lEnd, this.maxBody);
     if (typeof len !== 'number') return refuse(len);
     this.bodyLength = len;
     return { type: 'MSG', target, from, id, ts: ascii(buf, sStart, sEnd), body: EMPTY };
   }
+}
+
+/**
+ * A server frame's body length: as a command's, or 0, the empty body of a deleted message
+ * (its frame then has no body to read, only the line end the encoder writes after it, which
+ * is a blank line). Returns the parser's `bodyLength`: -1 for none.
+ */
+function bodyLength(buf: Uint8Array, start: number, end: number, maxBody: number): number | ProtocolError {
+  if (end - start === 1 && buf[start] === 48) return NO_BODY;
+  return readLength(buf, start, end, maxBody);
 }
 
 function reuse(last: string, buf: Uint8Array, start: number, end: number): string {
@@ -107,9 +141,14 @@ function rest(text: string, n: number): string {
 }
 
 const DIGITS = /^\d{1,15}$/;
+/** An id of a logged frame: as MSG's, up to the largest safe integer (16 digits). */
+const ID = /^\d{1,16}$/;
 
-function other(buf: Uint8Array, start: number, end: number): ServerFrame | ProtocolError {
-  const verb = verbOf(buf, start, end);
+/** A list of users in a state line: comma-separated, `-` for none. */
+const users = (word: string): string[] => (word === '-' ? [] : word.split(','));
+const allIds = (words: string[]): boolean => words.every((n) => ID.test(n));
+
+function other(verb: string, buf: Uint8Array, start: number, end: number): ServerFrame | ProtocolError {
   const text = fromUtf8(buf.subarray(start, end));
   // Words for counting; free text (ERR, INFO, NOTICE, HELLO, BYE) is taken from `text` by rest().
   const w = text.replace(/[ \t]+$/, '').split(/[ \t]+/);
@@ -150,6 +189,39 @@ function other(buf: Uint8Array, start: number, end: number): ServerFrame | Proto
       // PREF <key> [value]: the value is the rest of the line, spaces kept.
       if (w.length < 2 || w[1] === '') return bad('PREF');
       return { type: 'PREF', key: w[1], value: rest(text, 2) };
+    case 'DELETE':
+      // DELETE <target> <from> <id> <ts> <of-id>
+      if (w.length !== 6 || !allIds([w[3], w[5]])) return bad('DELETE');
+      return { type: 'DELETE', target: w[1], from: w[2], id: Number(w[3]), ts: w[4], of: Number(w[5]) };
+    case 'REACT':
+    case 'UNREACT':
+      // REACT <target> <from> <id> <ts> <of-id> <reaction>
+      if (w.length !== 7 || !allIds([w[3], w[5]])) return bad(verb);
+      return { type: verb, target: w[1], from: w[2], id: Number(w[3]), ts: w[4], of: Number(w[5]), reaction: w[6] };
+    case 'TYPING':
+      if (w.length !== 3) return bad('TYPING');
+      return { type: 'TYPING', target: w[1], from: w[2] };
+    case 'EDITED':
+      if (w.length !== 4 || !ID.test(w[2])) return bad('EDITED');
+      return { type: 'EDITED', target: w[1], id: Number(w[2]), ts: w[3] };
+    case 'DELETED':
+      if (w.length !== 3 || !ID.test(w[2])) return bad('DELETED');
+      return { type: 'DELETED', target: w[1], id: Number(w[2]) };
+    case 'REACTION':
+      // REACTION <target> <id> <reaction> <@a>[,<@b>…]
+      if (w.length !== 5 || !ID.test(w[2])) return bad('REACTION');
+      return { type: 'REACTION', target: w[1], id: Number(w[2]), reaction: w[3], by: users(w[4]) };
+    case 'REPLIES':
+      // REPLIES <target> <id> <count> <last-reply-id> <last-ts> <@a>[,<@b>…]
+      if (w.length !== 7 || !allIds(w.slice(2, 5))) return bad('REPLIES');
+      return { type: 'REPLIES', target: w[1], id: Number(w[2]), count: Number(w[3]), lastId: Number(w[4]), lastTs: w[5], by: users(w[6]) };
+    case 'FOLLOWING':
+      // FOLLOWING <target> <root-id> <replies> <unread> <mentions> <last-reply-id> <last-ts>
+      if (w.length !== 8 || !allIds(w.slice(2, 7))) return bad('FOLLOWING');
+      return {
+        type: 'FOLLOWING', target: w[1], root: Number(w[2]), replies: Number(w[3]), unread: Number(w[4]),
+        mentions: Number(w[5]), lastId: Number(w[6]), lastTs: w[7],
+      };
     case 'INFO':
       return { type: 'INFO', text: rest(text, 1) };
     case 'NOTICE':

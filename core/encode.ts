@@ -52,10 +52,14 @@ function writeInt(out: Uint8Array, at: number, x: number, d: number): number {
   return at + d;
 }
 
-/** Space, the body length, CRLF, the body, CRLF: the tail shared by both frames with a body. */
-function writeBody(out: Uint8Array, at: number, body: Uint8Array, lenDigits: number): void {
+/**
+ * Space, the body length, `after` (REPLY's ` ALSO`, ASCII), CRLF, the body, CRLF: the tail
+ * shared by every frame with a body.
+ */
+function writeBody(out: Uint8Array, at: number, body: Uint8Array, lenDigits: number, after = ''): void {
   out[at++] = 32;
   at = writeInt(out, at, body.length, lenDigits);
+  if (after !== '') at = writeAscii(out, at, after);
   out[at++] = 13;
   out[at++] = 10;
   out.set(body, at);
@@ -92,12 +96,27 @@ export function encodeDelivery(target: string, from: string, id: number, ts: str
   return out;
 }
 
-/** `head` is ASCII (verbs, names, numbers, timestamps), so it is written byte by byte. */
-function withBody(head: string, body: Uint8Array): Uint8Array {
+/**
+ * `head <len>[after]` CRLF body CRLF. `head` and `after` are ASCII (verbs, names, numbers,
+ * timestamps), so they are written byte by byte.
+ */
+function withBody(head: string, body: Uint8Array, after = ''): Uint8Array {
   const lenDigits = digits(body.length);
-  const out = allocFrame(head.length + 1 + lenDigits + 2 + body.length + 2);
-  writeBody(out, writeAscii(out, 0, head), body, lenDigits);
+  const out = allocFrame(head.length + 1 + lenDigits + after.length + 2 + body.length + 2);
+  writeBody(out, writeAscii(out, 0, head), body, lenDigits, after);
   return out;
+}
+
+const bytesOf = (body: Uint8Array | string): Uint8Array => (typeof body === 'string' ? textEncoder.encode(body) : body);
+
+/** `REPLY <target> <root-id> <len> [ALSO]` CRLF body CRLF, as a client sends it. */
+export function encodeReply(target: string, root: number, body: Uint8Array | string, also = false): Uint8Array {
+  return withBody(`REPLY ${target} ${root}`, bytesOf(body), also ? ' ALSO' : '');
+}
+
+/** `EDIT <target> <id> <len>` CRLF body CRLF, as a client sends it. */
+export function encodeEdit(target: string, id: number, body: Uint8Array | string): Uint8Array {
+  return withBody(`EDIT ${target} ${id}`, bytesOf(body));
 }
 
 /** `MSG <target> <len>` CRLF body CRLF, as a client sends it. */
@@ -109,6 +128,19 @@ export function encodeCommand(cmd: Command): Uint8Array {
   switch (cmd.type) {
     case 'MSG':
       return encodeMsg(cmd.target, cmd.body);
+    case 'REPLY':
+      return encodeReply(cmd.target, cmd.root, cmd.body, cmd.also === true);
+    case 'EDIT':
+      return encodeEdit(cmd.target, cmd.id, cmd.body);
+    case 'DELETE':
+      return line(`DELETE ${cmd.target} ${cmd.id}`);
+    case 'REACT':
+    case 'UNREACT':
+      return line(`${cmd.type} ${cmd.target} ${cmd.id} ${cmd.reaction}`);
+    case 'TYPING':
+      return line('watch' in cmd ? `TYPING ${cmd.watch ? 'ON' : 'OFF'}` : `TYPING ${cmd.target}`);
+    case 'THREAD':
+      return line(cmd.limit === undefined ? `THREAD ${cmd.target} ${cmd.root}` : `THREAD ${cmd.target} ${cmd.root} ${cmd.limit}`);
     case 'REG':
       return line(cmd.password === undefined ? `REG ${cmd.handle}` : `REG ${cmd.handle} ${cmd.password}`);
     case 'JOIN':
@@ -127,7 +159,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
     case 'PING':
       return line(cmd.token === undefined ? 'PING' : `PING ${cmd.token}`);
     case 'READ':
-      return line(`READ ${cmd.target} ${cmd.id}`);
+      return line(cmd.thread === undefined ? `READ ${cmd.target} ${cmd.id}` : `READ ${cmd.target} ${cmd.id} THREAD ${cmd.thread}`);
     case 'MODE':
       return line(cmd.mode === undefined ? 'MODE' : `MODE ${cmd.mode}`);
     case 'PREF':
@@ -154,13 +186,43 @@ export function encodeCommand(cmd: Command): Uint8Array {
     case 'PREFS':
     case 'TOKEN':
     case 'QUIT':
+    case 'THREADS':
       return line(cmd.type);
   }
 }
 
-/** The text form of a frame without a body (what a telnet user reads), line end excluded. */
-export function serverLine(frame: Exclude<ServerFrame, { type: 'MSG' }>): string {
+/** A list of users in a state line (REACTION, REPLIES): comma-separated, `-` for none. */
+const users = (by: readonly string[]): string => (by.length === 0 ? '-' : by.join(','));
+
+/**
+ * The text form of a frame's line (what a telnet user reads), line end excluded. A frame
+ * with a body (MSG, REPLY, EDIT) gives its head line, length included, without the body.
+ */
+export function serverLine(frame: ServerFrame): string {
   switch (frame.type) {
+    case 'MSG':
+      return `MSG ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.body.length}`;
+    case 'REPLY':
+      return `REPLY ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.root} ${frame.body.length}${frame.also ? ' ALSO' : ''}`;
+    case 'EDIT':
+      return `EDIT ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.of} ${frame.body.length}`;
+    case 'DELETE':
+      return `DELETE ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.of}`;
+    case 'REACT':
+    case 'UNREACT':
+      return `${frame.type} ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.of} ${oneWord(frame.reaction)}`;
+    case 'TYPING':
+      return `TYPING ${frame.target} ${frame.from}`;
+    case 'EDITED':
+      return `EDITED ${frame.target} ${frame.id} ${frame.ts}`;
+    case 'DELETED':
+      return `DELETED ${frame.target} ${frame.id}`;
+    case 'REACTION':
+      return `REACTION ${frame.target} ${frame.id} ${oneWord(frame.reaction)} ${users(frame.by)}`;
+    case 'REPLIES':
+      return `REPLIES ${frame.target} ${frame.id} ${frame.count} ${frame.lastId} ${frame.lastTs} ${users(frame.by)}`;
+    case 'FOLLOWING':
+      return `FOLLOWING ${frame.target} ${frame.root} ${frame.replies} ${frame.unread} ${frame.mentions} ${frame.lastId} ${frame.lastTs}`;
     case 'HELLO':
       return `HELLO ${frame.server} ${frame.version} ${frame.clientId} ${oneLine(frame.text)}`;
     case 'OK':
@@ -200,7 +262,21 @@ export function serverLine(frame: Exclude<ServerFrame, { type: 'MSG' }>): string
   }
 }
 
+/** A reaction is one word on the wire: one emoji (validated where it enters), so this only guards. */
+function oneWord(text: string): string {
+  const w = oneLine(text).replace(/[ \t]+/g, '');
+  return w === '' ? '?' : w;
+}
+
 export function encodeServerFrame(frame: ServerFrame): Uint8Array {
-  if (frame.type === 'MSG') return encodeDelivery(frame.target, frame.from, frame.id, frame.ts, frame.body);
-  return line(serverLine(frame));
+  switch (frame.type) {
+    case 'MSG':
+      return encodeDelivery(frame.target, frame.from, frame.id, frame.ts, frame.body);
+    case 'REPLY':
+      return withBody(`REPLY ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.root}`, frame.body, frame.also ? ' ALSO' : '');
+    case 'EDIT':
+      return withBody(`EDIT ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.of}`, frame.body);
+    default:
+      return line(serverLine(frame));
+  }
 }

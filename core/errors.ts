@@ -33,6 +33,14 @@ export const ErrorCode = {
   NOT_MEMBER: 'NOT_MEMBER',
   NO_SUCH_CHANNEL: 'NO_SUCH_CHANNEL',
   NO_SUCH_USER: 'NO_SUCH_USER',
+  /** REPLY/EDIT/DELETE/REACT/THREAD of an id that is not a live message of that conversation (an edit's id, past the end, 0, deleted). */
+  NO_SUCH_MESSAGE: 'NO_SUCH_MESSAGE',
+  /** EDIT or DELETE of someone else's message. */
+  NOT_AUTHOR: 'NOT_AUTHOR',
+  /** A reaction that is neither one emoji nor a `:shortcode:` of the app's set. */
+  BAD_REACTION: 'BAD_REACTION',
+  /** A 51st distinct reaction on one message. */
+  TOO_MANY_REACTIONS: 'TOO_MANY_REACTIONS',
   STORE_FAILED: 'STORE_FAILED',
   SERVER_BUSY: 'SERVER_BUSY',
   // Admission: sent instead of HELLO, then the server closes the connection.

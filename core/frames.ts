@@ -32,8 +32,31 @@ export type Command =
    * an id, the message itself among them (spec: HISTORY).
    */
   | { type: 'HISTORY'; target: string; limit?: number; before?: number; after?: number; around?: number }
-  /** The conversation has been read up to and including message `id` (spec: READ). */
-  | { type: 'READ'; target: string; id: number }
+  /**
+   * The conversation has been read up to and including message `id` (spec: READ); with
+   * `thread`, the thread of root `thread` has been read up to reply `id` instead.
+   */
+  | { type: 'READ'; target: string; id: number; thread?: number }
+  /**
+   * A reply in the thread of message `root` (spec: REPLY). `also`: shown in the main flow
+   * too. `said`: sent with RE, the one-line form a person types (as SAY is MSG's).
+   */
+  | { type: 'REPLY'; target: string; root: number; body: Uint8Array; also?: true; said?: true }
+  /** New text for one's own message `id` (spec: EDIT). `said`: sent with FIX, the one-line form. */
+  | { type: 'EDIT'; target: string; id: number; body: Uint8Array; said?: true }
+  /** Delete one's own message `id`: its body and reactions are erased, a tombstone stays (spec: DELETE). */
+  | { type: 'DELETE'; target: string; id: number }
+  /** Add (REACT) or take back (UNREACT) a reaction, always the emoji itself once decoded (spec: REACT). */
+  | { type: 'REACT'; target: string; id: number; reaction: string }
+  | { type: 'UNREACT'; target: string; id: number; reaction: string }
+  /** `TYPING <target>`: this user is typing there. Never stored (spec: TYPING). */
+  | { type: 'TYPING'; target: string }
+  /** `TYPING ON|OFF`: whether this connection is sent others' TYPING events. */
+  | { type: 'TYPING'; watch: boolean }
+  /** A thread: its root, then its latest `limit` replies, oldest first (spec: THREAD). */
+  | { type: 'THREAD'; target: string; root: number; limit?: number }
+  /** The threads this user follows, unread first (spec: THREADS). */
+  | { type: 'THREADS' }
   /** Every conversation of the user with what is unread in it (spec: UNREAD). */
   | { type: 'UNREAD' }
   /** The claimed user's settings kept on the server (spec: PREFS and PREF). */
@@ -57,7 +80,7 @@ export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
 export const COMMAND_TYPES: readonly CommandType[] = [
   'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'PASSWORD', 'JOIN', 'LEAVE', 'TOPIC', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'PREFS', 'PREF', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
-  'MODE',
+  'MODE', 'REPLY', 'EDIT', 'DELETE', 'REACT', 'UNREACT', 'TYPING', 'THREAD', 'THREADS',
 ];
 
 // ---------------------------------------------------------------- server -> client
@@ -73,6 +96,35 @@ export type ServerFrame =
   | { type: 'ERR'; code: string; text: string }
   /** A message: delivered live, or replayed by HISTORY or offline delivery. */
   | { type: 'MSG'; target: string; from: string; id: number; ts: string; body: Uint8Array }
+  /**
+   * The changes logged in a conversation beside messages (spec: REPLY, EDIT, DELETE, REACT):
+   * each takes the conversation's next id, as a message does, and arrives as MSG does (live,
+   * in HISTORY `after`, in THREAD, offline), always in the message's CURRENT state.
+   * A thread reply to message `root`; `also`: shown in the main flow too.
+   */
+  | { type: 'REPLY'; target: string; from: string; id: number; ts: string; root: number; also: boolean; body: Uint8Array }
+  /** Message `of` now reads `body` (its current text: empty when it was deleted since). */
+  | { type: 'EDIT'; target: string; from: string; id: number; ts: string; of: number; body: Uint8Array }
+  /** Message `of` was deleted: its body and reactions are gone, its id stays. */
+  | { type: 'DELETE'; target: string; from: string; id: number; ts: string; of: number }
+  /** `from` added (REACT) or took back (UNREACT) `reaction` (an emoji) on message `of`. */
+  | { type: 'REACT'; target: string; from: string; id: number; ts: string; of: number; reaction: string }
+  | { type: 'UNREACT'; target: string; from: string; id: number; ts: string; of: number; reaction: string }
+  /** `from` is typing in `target` (to connections that asked: TYPING ON). Not logged, no id. */
+  | { type: 'TYPING'; target: string; from: string }
+  /**
+   * State lines, right after a message's frame in HISTORY (but not `after`) and THREAD; never
+   * counted by END. EDITED: the message was edited, last at `ts`.
+   */
+  | { type: 'EDITED'; target: string; id: number; ts: string }
+  /** A tombstone: message `id` was deleted (its frame came with an empty body). */
+  | { type: 'DELETED'; target: string; id: number }
+  /** One distinct reaction on message `id`: who reacted with it, in the order they did. */
+  | { type: 'REACTION'; target: string; id: number; reaction: string; by: string[] }
+  /** Message `id` is a thread's root: `count` replies, the last `lastId` at `lastTs`; the latest repliers (at most 5), most recent first. */
+  | { type: 'REPLIES'; target: string; id: number; count: number; lastId: number; lastTs: string; by: string[] }
+  /** One thread in a THREADS reply: one this user follows, with what is unread in it. */
+  | { type: 'FOLLOWING'; target: string; root: number; replies: number; unread: number; mentions: number; lastId: number; lastTs: string }
   | { type: 'JOINED'; channel: string; user: string }
   | { type: 'LEFT'; channel: string; user: string }
   | { type: 'ONLINE'; user: string }
@@ -107,7 +159,8 @@ export type ServerFrame =
   | { type: 'TIME'; time: string }
   | { type: 'PONG'; token?: string }
   /**
-   * Ends a multi-line reply: `END CHNS 2`. `more`: a paged CHNS has more channels after
+   * Ends a multi-line reply: `END CHNS 2` (also `END HISTORY`, `END THREAD`, `END THREADS`,
+   * whose count is of frames: state lines are not counted). `more`: a paged CHNS has more channels after
    * this one (`END CHNS 100 MORE #last`); ask `CHNS after #last` for them.
    */
   | { type: 'END'; of: string; count: number; more?: string }

@@ -27,6 +27,18 @@ export const LIMITS = {
   maxHistory: 500,
   /** Messages HISTORY returns when no limit is given. */
   defaultHistory: 50,
+  /** Most replies one THREAD command returns (the root comes besides). */
+  maxThread: 500,
+  /** Replies THREAD returns when no limit is given. */
+  defaultThread: 50,
+  /** Distinct reactions one message may carry. */
+  maxReactions: 50,
+  /** Longest reaction word a command may carry, in bytes (an emoji ZWJ sequence is up to ~35). */
+  maxReaction: 64,
+  /** TYPING passed on at most once per this many ms, per conversation and connection. */
+  typingEveryMs: 3000,
+  /** How long a client shows "… is typing" after a TYPING, without the user's message. */
+  typingShownMs: 6000,
   /** Most channels one CHNS page lists. */
   maxChannelsPage: 500,
   /** Channels a CHNS page lists when no limit is given. */

@@ -64,6 +64,7 @@ const body = fc.oneof(
 const password = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).filter((s) => !/[ \t\r\n]/.test(s) && utf8Length(s) <= LIMITS.maxPassword);
 
 const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(null).chain(() => threadCommand) },
   fc.record({ type: fc.constant('REG' as const), handle }, { requiredKeys: ['type', 'handle'] }),
   fc.record({ type: fc.constant('REG' as const), handle, password }),
   fc.record({ type: fc.constantFrom('JOIN' as const, 'LEAVE' as const), channel }),
@@ -86,7 +87,46 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     }),
 );
 
+/** Reactions as the decoder leaves them: emoji (a shortcode is decoded to its emoji, so it would not come back as sent). */
+const reaction = fc.constantFrom('👍', '❤️', '🎉', '👍🏽', '🇫🇷', '👨‍👩‍👧', '#️⃣', '©️');
+const msgId = fc.integer({ min: 0, max: 999_999_999_999_999 });
+
+/** Issue 17's commands: threads, edits, deletes, reactions, typing. */
+const threadCommand: fc.Arbitrary<Command> = fc.oneof(
+  fc.record({ type: fc.constant('REPLY' as const), target, root: msgId, body }),
+  fc.record({ type: fc.constant('REPLY' as const), target, root: msgId, body, also: fc.constant(true as const) }),
+  fc.record({ type: fc.constant('EDIT' as const), target, id: msgId, body }),
+  fc.record({ type: fc.constant('DELETE' as const), target, id: msgId }),
+  fc.record({ type: fc.constantFrom('REACT' as const, 'UNREACT' as const), target, id: msgId, reaction }),
+  fc.record({ type: fc.constant('TYPING' as const), target }),
+  fc.record({ type: fc.constant('TYPING' as const), watch: fc.boolean() }),
+  fc.record({ type: fc.constant('THREAD' as const), target, root: msgId }),
+  fc.record({ type: fc.constant('THREAD' as const), target, root: msgId, limit: fc.integer({ min: 1, max: LIMITS.maxThread }) }),
+  fc.constant<Command>({ type: 'THREADS' }),
+  fc.record({ type: fc.constant('READ' as const), target, id: msgId, thread: msgId }),
+);
+
+const users = fc.array(handle, { maxLength: 5 });
+/** A server frame's body may be empty: a deleted message's. */
+const bodyOrEmpty = fc.oneof({ weight: 5, arbitrary: body }, { weight: 1, arbitrary: fc.constant(new Uint8Array(0)) });
+
+const threadFrame: fc.Arbitrary<ServerFrame> = fc.oneof(
+  fc.record({ type: fc.constant('MSG' as const), target, from: handle, id, ts, body: bodyOrEmpty }),
+  fc.record({ type: fc.constant('REPLY' as const), target, from: handle, id, ts, root: id, also: fc.boolean(), body: bodyOrEmpty }),
+  fc.record({ type: fc.constant('EDIT' as const), target, from: handle, id, ts, of: id, body: bodyOrEmpty }),
+  fc.record({ type: fc.constant('DELETE' as const), target, from: handle, id, ts, of: id }),
+  fc.record({ type: fc.constantFrom('REACT' as const, 'UNREACT' as const), target, from: handle, id, ts, of: id, reaction }),
+  fc.record({ type: fc.constant('TYPING' as const), target, from: handle }),
+  fc.record({ type: fc.constant('EDITED' as const), target, id, ts }),
+  fc.record({ type: fc.constant('DELETED' as const), target, id }),
+  fc.record({ type: fc.constant('REACTION' as const), target, id, reaction, by: users }),
+  fc.record({ type: fc.constant('REPLIES' as const), target, id, count: fc.nat(), lastId: id, lastTs: ts, by: users }),
+  fc.record({ type: fc.constant('FOLLOWING' as const), target, root: id, replies: fc.nat(), unread: fc.nat(), mentions: fc.nat(), lastId: id, lastTs: ts }),
+  fc.record({ type: fc.constant('END' as const), of: fc.constantFrom('THREAD', 'THREADS'), count: fc.nat() }),
+);
+
 const serverFrame: fc.Arbitrary<ServerFrame> = fc.oneof(
+  { weight: 3, arbitrary: threadFrame },
   fc.record({ type: fc.constant('HELLO' as const), server: word(10), version: word(10), clientId: word(10), text }),
   fc.record({ type: fc.constant('OK' as const), args: fc.array(word(24), { maxLength: 3 }) }),
   fc.record({ type: fc.constant('ERR' as const), code: fc.stringMatching(/^[A-Z_]{1,20}$/), text }),
@@ -187,7 +227,7 @@ const hostile = fc.oneof(
   fc
     .array(
       fc.oneof(
-        fc.constantFrom('MSG ', 'msg ', '#general', '@jane', ' 5', ' 0', ' 65537', ' -1', '\\r\\n', '\r', '\n', '\r\n', ' ', '\t', 'REG', 'HISTORY ', 'x'.repeat(5000)).map(utf8),
+        fc.constantFrom('MSG ', 'msg ', '#general', '@jane', ' 5', ' 0', ' 65537', ' -1', '\\r\\n', '\r', '\n', '\r\n', ' ', '\t', 'REG', 'HISTORY ', 'REPLY ', 'EDIT ', ' ALSO', 'REACT #dev 1 ', 'x'.repeat(5000)).map(utf8),
         fc.uint8Array({ maxLength: 20 }),
       ),
       { maxLength: 30 },

@@ -169,7 +169,8 @@ describe('server frames: malformed', () => {
     ['MSG with a non-numeric id', 'BAD_SYNTAX', `MSG #general @jane x1 ${TS} 5\r\nHello\r\n`],
     ['MSG with a word too many', 'BAD_SYNTAX', `MSG #general @jane 41 ${TS} extra 11\r\nPONG stolen\r\n`],
     ['MSG with a length over the limit', 'BODY_TOO_LARGE', `MSG #general @jane 41 ${TS} 65537\r\n${'PONG x\r\n'.repeat(8192)}P\r\n`],
-    ['MSG with a length of 0', 'BAD_LENGTH', `MSG #general @jane 41 ${TS} 0\r\n`],
+    // (A length of 0 is no longer malformed: the empty body of a deleted message, thread-codec.test.ts.)
+    ['MSG with a length of 00', 'BAD_LENGTH', `MSG #general @jane 41 ${TS} 00\r\n`],
     ['MSG with a huge length', 'BODY_TOO_LARGE', `MSG #general @jane 41 ${TS} 99999999\r\n`],
     ['BYE with an unknown reason', 'BAD_SYNTAX', 'BYE LATER see you\r\n'],
     ['END without a count', 'BAD_SYNTAX', 'END CHNS\r\n'],

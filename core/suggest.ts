@@ -6,14 +6,19 @@ import { COMMAND_TYPES } from './frames.ts';
  * Null when nothing is close: a wild guess helps nobody.
  */
 
-/** Every verb a client may send (SAY is read as MSG, so it has no command type of its own). */
-const VERBS: readonly string[] = [...COMMAND_TYPES, 'SAY'];
+/**
+ * Every verb a client may send (SAY, RE and FIX are read as MSG, REPLY and EDIT, so they have
+ * no command type of their own).
+ */
+const VERBS: readonly string[] = [...COMMAND_TYPES, 'SAY', 'RE', 'FIX'];
 
 /** Other chat programs' words for SLCK's commands. */
 const HABITS: ReadonlyMap<string, string> = new Map([
   ['PART', 'LEAVE'], ['LIST', 'CHNS'], ['CHANNELS', 'CHNS'], ['NAMES', 'USRS'], ['WHO', 'USRS'], ['USERS', 'USRS'],
   ['NICK', 'REG'], ['LOGIN', 'REG'], ['REGISTER', 'REG'], ['EXIT', 'QUIT'], ['BYE', 'QUIT'], ['LOGOUT', 'SIGNOUT'],
   ['PRIVMSG', 'SAY'], ['ME', 'SAY'], ['LOG', 'HISTORY'], ['BACKLOG', 'HISTORY'],
+  // IRCv3's names for the same acts (../shared/design/clients.md), and Slack's words.
+  ['REDACT', 'DELETE'], ['TAGMSG', 'REACT'], ['REMOVE', 'DELETE'], ['CORRECT', 'FIX'], ['REACTION', 'REACT'],
 ]);
 
 export function nearestVerb(word: string): string | null {

@@ -1,10 +1,10 @@
 import type { StateCore, Token } from 'markdown-it';
 import LIGHT from 'markdown-it-emoji/lib/data/light.mjs';
-import { COMMON_EMOJI } from './emoji-common.ts';
+import { COMMON_EMOJI } from '../../../core/emoji-common.ts';
 
 /**
  * `:smile:`-style shortcodes shown as emoji. The common ones (markdown-it-emoji's light set
- * and emoji-common.ts, about 335) come with the page; the first shortcode not among them
+ * and core/emoji-common.ts, about 335) come with the page; the first shortcode not among them
  * loads the package's full set (about 1,900, 16 KB gzip) in a chunk of its own, and the
  * bodies on screen are drawn again (`onEmojiTableGrown`). Only plain text is touched: code
  * spans and fences keep `:smile:` as typed, and so do URLs.

@@ -3,7 +3,8 @@
  * and signs GitHub shows) leaves out: `:+1:`, `:tada:`, `:rocket:`, `:fire:`, `:eyes:` and
  * the like. Copied from that package's full set (MIT, data from GitHub's gemoji), so the
  * first load carries about 335 shortcodes in 3 KB (gzip) instead of all 1,900 in 16 KB;
- * the rest loads on first use (emoji.ts).
+ * the rest loads on first use (web/src/lib/emoji.ts). Here in core/ because a reaction's
+ * `:shortcode:` is read from the same set (reactions.ts).
  */
 export const COMMON_EMOJI: Readonly<Record<string, string>> = {
   '100': '💯', '+1': '👍', '-1': '👎', thumbsup: '👍', thumbsdown: '👎', tada: '🎉', rocket: '🚀', fire: '🔥', eyes: '👀',
