@@ -1,10 +1,13 @@
 import { Parser, type ParseResult } from './parser.ts';
 import { ServerFrameDecoder } from './decode-server.ts';
-import { encodeCommand, encodeMsg } from './encode.ts';
+import { encodeCommand, encodeEdit, encodeMsg, encodeReply } from './encode.ts';
 import { ErrorCode, ProtocolError } from './errors.ts';
 import type { Command, ServerFrame, ServerFrameOf } from './frames.ts';
 import { LIMITS, SERVER_FRAME_LIMITS } from './limits.ts';
 import { textEncoder } from './bytes.ts';
+import { isLogFrame, logPage, logged, loggedOrNot, takeLive, type Logged, type LogFrame, type LogPage } from './client-log.ts';
+
+export type { Logged, LogFrame, LogPage, StateFrame } from './client-log.ts';
 
 export type Delivery = ServerFrameOf<'MSG'>;
 export type ChannelInfo = { channel: string; members: number };
@@ -13,8 +16,10 @@ export type ChannelPage = { channels: ChannelInfo[]; more?: string };
 export type UserInfo = { user: string; online: boolean; guest?: boolean };
 export type TopicInfo = { channel: string; by: string; text: string };
 export type Sent = { id: number; ts: string } | { muted: number };
+export type HistoryOptions = { limit?: number; before?: number; after?: number; around?: number };
 /** One conversation of an UNREAD reply (spec: UNREAD). */
 export type UnreadInfo = Omit<ServerFrameOf<'UNREAD'>, 'type'>;
+
 
 /** Frames that arrive unasked, and what the client reports about itself. */
 export type ClientEvents = {
@@ -31,6 +36,14 @@ export type ClientEvents = {
   read: ServerFrameOf<'READ'>;
   /** This user set (or, `value` empty, cleared) a setting on another connection. */
   pref: ServerFrameOf<'PREF'>;
+  /** Logged changes, live (spec: REPLY, EDIT, DELETE, REACT), as `message` is for MSG. */
+  reply: ServerFrameOf<'REPLY'>;
+  edit: ServerFrameOf<'EDIT'>;
+  delete: ServerFrameOf<'DELETE'>;
+  react: ServerFrameOf<'REACT'>;
+  unreact: ServerFrameOf<'UNREACT'>;
+  /** Someone is typing (only after `typingEvents(true)`, the WebSocket's default). */
+  typing: ServerFrameOf<'TYPING'>;
   bye: ServerFrameOf<'BYE'>;
   /** A frame the client could not read: the stream goes on. */
   error: ProtocolError;
@@ -40,7 +53,7 @@ type Pending = {
   type: Command['type'];
   resolve: (frames: ServerFrame[]) => void;
   reject: (e: Error) => void;
-  /** Data lines (CHN, USR, INFO, MSG) gathered until the reply's last frame. */
+  /** Data lines (CHN, USR, INFO, logged frames and state lines, …) gathered until the reply's last frame. */
   items: ServerFrame[];
 };
 
@@ -158,6 +171,66 @@ export class SlckClient {
     return { id: Number(args[0]), ts: args[1] };
   }
 
+  /** Reply in the thread of message `root` (`also`: shown in the main flow too). */
+  async reply(target: string, root: number, body: string | Uint8Array, also = false): Promise<Sent> {
+    const bytes = typeof body === 'string' ? textEncoder.encode(body) : body;
+    const cmd: Command = also ? { type: 'REPLY', target, root, body: bytes, also: true } : { type: 'REPLY', target, root, body: bytes };
+    const [ok] = await this.request(cmd, encodeReply(target, root, bytes, also));
+    const args = (ok as ServerFrameOf<'OK'>).args;
+    if (args[0] === 'MUTED') return { muted: Number(args[1]) };
+    return { id: Number(args[0]), ts: args[1] };
+  }
+
+  /** New text for one's own message `id`; resolves with the edit's own id in the log. */
+  async edit(target: string, id: number, body: string | Uint8Array): Promise<Logged> {
+    const bytes = typeof body === 'string' ? textEncoder.encode(body) : body;
+    return logged(await this.request({ type: 'EDIT', target, id, body: bytes }, encodeEdit(target, id, bytes)));
+  }
+
+  /** Delete one's own message `id`; resolves with the delete's id in the log. */
+  async delete(target: string, id: number): Promise<Logged> {
+    return logged(await this.request({ type: 'DELETE', target, id }));
+  }
+
+  /** React to message `id` (an emoji, or a `:shortcode:`); null when this user had that reaction already. */
+  async react(target: string, id: number, reaction: string): Promise<Logged | null> {
+    return loggedOrNot(await this.request({ type: 'REACT', target, id, reaction }));
+  }
+
+  /** Take back a reaction; null when this user did not have it. */
+  async unreact(target: string, id: number, reaction: string): Promise<Logged | null> {
+    return loggedOrNot(await this.request({ type: 'UNREACT', target, id, reaction }));
+  }
+
+  /** Tell the conversation this user is typing (the server passes on one per 3 s). */
+  async typing(target: string): Promise<void> {
+    await this.request({ type: 'TYPING', target });
+  }
+
+  /** Whether this connection is sent others' TYPING (`typing` events). */
+  async typingEvents(on: boolean): Promise<void> {
+    await this.request({ type: 'TYPING', watch: on });
+  }
+
+  /**
+   * A thread: its root's frame, then its latest `limit` replies oldest first, each with its
+   * state lines (`root` may be any reply of the thread).
+   */
+  async thread(target: string, root: number, limit?: number): Promise<LogPage> {
+    return logPage(await this.request(limit === undefined ? { type: 'THREAD', target, root } : { type: 'THREAD', target, root, limit }));
+  }
+
+  /** The threads this user follows, unread first, then the most recent. */
+  async threads(): Promise<ServerFrameOf<'FOLLOWING'>[]> {
+    const frames = await this.request({ type: 'THREADS' });
+    return frames.filter((f): f is ServerFrameOf<'FOLLOWING'> => f.type === 'FOLLOWING');
+  }
+
+  /** Mark the thread of `root` read up to reply `id`. */
+  async readThread(target: string, root: number, id: number): Promise<void> {
+    await this.request({ type: 'READ', target, id, thread: root });
+  }
+
   /**
    * One page of the channel list, sorted by name: `limit` channels (the server's default
    * when not given) after `after`. `more` is where the next page starts, when there is one.
@@ -192,9 +265,18 @@ export class SlckClient {
    * Stored messages of a conversation, oldest first: the latest, or `before`/`after` an id, or
    * `around` one (up to half the limit before it, the message itself, the rest after it).
    */
-  async history(target: string, opts: { limit?: number; before?: number; after?: number; around?: number } = {}): Promise<Delivery[]> {
+  async history(target: string, opts: HistoryOptions = {}): Promise<Delivery[]> {
     const frames = await this.request({ type: 'HISTORY', target, ...opts });
     return frames.filter((f): f is Delivery => f.type === 'MSG');
+  }
+
+  /**
+   * A HISTORY reply whole: `latest`, `before` or `around` give a page of the main flow (MSG,
+   * and REPLY sent ALSO) with each message's state lines; `after` a replay of the log (every
+   * logged frame after the id, no state lines).
+   */
+  async historyPage(target: string, opts: HistoryOptions = {}): Promise<LogPage> {
+    return logPage(await this.request({ type: 'HISTORY', target, ...opts }));
   }
 
   /** Mark `target` read up to message `id`. */
@@ -276,8 +358,8 @@ export class SlckClient {
       case 'ERR':
         if (!head) return this.emit('error', new ProtocolError(ErrorCode.BAD_SYNTAX, `${r.code} ${r.text}`));
         this.pending.shift();
-        // A refused HISTORY sent no history: whatever it held arrived live.
-        if (head.type === 'HISTORY') for (const m of head.items) this.emit('message', m as Delivery);
+        // A refused HISTORY or THREAD sent nothing: whatever it held arrived live.
+        if (holdsLog(head)) this.emitLive(head.items.filter(isLogFrame));
         // A refused PREFS sent no settings: a PREF that came meanwhile was another device's.
         if (head.type === 'PREFS') for (const p of head.items) this.emit('pref', p as ServerFrameOf<'PREF'>);
         head.reject(new ServerError(r.code, r.text));
@@ -286,20 +368,32 @@ export class SlckClient {
       case 'USR':
       case 'UNREAD':
       case 'INFO':
+      case 'FOLLOWING':
         head?.items.push(r);
         return;
       case 'MSG':
-        // While HISTORY is waiting, deliveries are held: its END says how many of the last
-        // ones are history. The rest arrived live just before the reply began.
-        if (head?.type === 'HISTORY') head.items.push(r);
-        else this.emit('message', r);
+      case 'REPLY':
+      case 'EDIT':
+      case 'DELETE':
+      case 'REACT':
+      case 'UNREACT':
+        // While HISTORY or THREAD is waiting, logged frames are held: its END says how many
+        // of the last ones are its reply. The rest arrived live just before the reply began.
+        if (head !== undefined && holdsLog(head)) head.items.push(r);
+        else this.emitLive([r]);
         return;
+      case 'EDITED':
+      case 'DELETED':
+      case 'REACTION':
+      case 'REPLIES':
+        // State lines come only inside a HISTORY or THREAD reply.
+        if (head !== undefined && holdsLog(head)) head.items.push(r);
+        return;
+      case 'TYPING':
+        return this.emit('typing', r);
       case 'END':
         if (!head) return;
-        if (head.type === 'HISTORY') {
-          const live = head.items.splice(0, Math.max(0, head.items.length - r.count));
-          for (const m of live) this.emit('message', m as Delivery);
-        }
+        if (holdsLog(head)) this.emitLive(takeLive(head.items, r.count));
         // Asking a topic: a TOPIC line before the last `count` was someone setting it meanwhile.
         if (head.type === 'TOPIC') {
           const live = head.items.splice(0, Math.max(0, head.items.length - r.count));
@@ -317,7 +411,7 @@ export class SlckClient {
         // A reply is written whole, so a HISTORY still waiting at BYE got none of its own:
         // what it held arrived live, and the user should see it.
         for (const p of this.pending) {
-          if (p.type === 'HISTORY') for (const m of p.items.splice(0)) this.emit('message', m as Delivery);
+          if (holdsLog(p)) this.emitLive(p.items.splice(0).filter(isLogFrame));
         }
         this.emit('bye', r);
         quit?.resolve([r]);
@@ -349,9 +443,22 @@ export class SlckClient {
     }
   }
 
+  /** Logged frames that arrived live, each as its event. */
+  private emitLive(frames: LogFrame[]): void {
+    for (const f of frames) this.emit(LIVE_EVENT[f.type], f as never);
+  }
+
   private finish(last: ServerFrame): void {
     const head = this.pending.shift()!;
     head.items.push(last);
     head.resolve(head.items);
   }
 }
+
+/** The event a live logged frame is reported as. */
+const LIVE_EVENT = {
+  MSG: 'message', REPLY: 'reply', EDIT: 'edit', DELETE: 'delete', REACT: 'react', UNREACT: 'unreact',
+} as const satisfies Record<LogFrame['type'], keyof ClientEvents>;
+
+/** Whether a pending command's reply is made of logged frames (so live ones are held until its END). */
+const holdsLog = (p: Pending): boolean => p.type === 'HISTORY' || p.type === 'THREAD';

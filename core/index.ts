@@ -8,5 +8,6 @@ export * from './decode-server.ts';
 export * from './encode.ts';
 export * from './kinds.ts';
 export * from './render-person.ts';
+export * from './reactions.ts';
 export * from './client.ts';
 export { utf8, fromUtf8, utf8Length, concat, bytesEqual } from './bytes.ts';
