@@ -60,30 +60,68 @@ export function renderBody(body: Uint8Array): string {
   return out;
 }
 
-type MsgFrame = Extract<ServerFrame, { type: 'MSG' }>;
+type Bodied = Extract<ServerFrame, { type: 'MSG' | 'REPLY' | 'EDIT' }>;
+type Acted = Extract<ServerFrame, { type: 'MSG' | 'REPLY' | 'EDIT' | 'DELETE' | 'REACT' | 'UNREACT' | 'TYPING' }>;
 
 /**
- * The head line of a delivery for a person. A channel message keeps the program's
- * `MSG <#channel> <@from> <id> <ts>`. A direct message says plainly whose it is, from the
- * reader's side: `DM from <@sender> <id> <ts>` to its recipient, `DM to <@recipient> <id> <ts>`
- * to its author's other connections (the program's `MSG @you @sender`, recipient first,
- * reads as "to @sender").
+ * Who a frame of someone's act is about, as a person reads it. A channel's keeps the
+ * program's `<#channel> <@from>`. A direct conversation's says plainly whose it is, from the
+ * reader's side: `DM from <@sender>` to its recipient, `DM to <@recipient>` to its author's
+ * other connections (the program's `@you @sender`, recipient first, reads as "to @sender").
  */
-function deliveryHead(f: MsgFrame, reader: string | undefined): string {
-  if (f.target.charCodeAt(0) !== 64) return `MSG ${f.target} ${f.from} ${f.id} ${f.ts}`;
+function who(f: Acted, reader: string | undefined): string {
+  if (f.target.charCodeAt(0) !== 64) return `${f.target} ${f.from}`;
   const own = reader !== undefined && nameKey(reader) === nameKey(f.from);
-  return own ? `DM to ${f.target} ${f.id} ${f.ts}` : `DM from ${f.from} ${f.id} ${f.ts}`;
+  return own ? `DM to ${f.target}` : `DM from ${f.from}`;
+}
+
+/**
+ * The head line of a frame with a body, for a person: the program's, worded by `who`, its
+ * last word the rendered body's length (so REPLY's ALSO comes before it). A direct message
+ * is `DM from @sender …`, with no verb, as before threads; other verbs keep theirs first:
+ * `REPLY DM from @carol …`.
+ */
+function bodiedHead(f: Bodied, reader: string | undefined, len: number): string {
+  const by = who(f, reader);
+  switch (f.type) {
+    case 'MSG':
+      return `${by.startsWith('DM ') ? by : `MSG ${by}`} ${f.id} ${f.ts} ${len}`;
+    case 'REPLY':
+      return `REPLY ${by} ${f.id} ${f.ts} ${f.root}${f.also ? ' ALSO' : ''} ${len}`;
+    case 'EDIT':
+      return `EDIT ${by} ${f.id} ${f.ts} ${f.of} ${len}`;
+  }
+}
+
+/**
+ * The line of any other frame, for a person: the program's line, a direct conversation's
+ * acts worded by `who`, with the free text and the reactions made `visible` (a reaction is
+ * an emoji, checked where it enters; shown safely whatever a server sends).
+ */
+function personLine(f: Exclude<ServerFrame, Bodied>, reader: string | undefined): string {
+  switch (f.type) {
+    case 'DELETE':
+      return `DELETE ${who(f, reader)} ${f.id} ${f.ts} ${f.of}`;
+    case 'REACT':
+    case 'UNREACT':
+      return visible(`${f.type} ${who(f, reader)} ${f.id} ${f.ts} ${f.of} ${f.reaction}`);
+    case 'TYPING':
+      return `TYPING ${who(f, reader)}`;
+    default:
+      return visible(serverLine(f));
+  }
 }
 
 /**
  * A server frame's bytes for a person. `reader`: the handle of the user reading it, which a
- * direct message is told from the side of (absent: as its recipient). A delivery keeps its
- * framing, `<head> <len>` CRLF body CRLF, `<len>` counting the rendered body's bytes, so a
- * script reading by length still reads it whole. Any other frame is the program's line with
- * its text made `visible` (names, verbs and numbers are ASCII, untouched).
+ * direct conversation's frames are told from the side of (absent: as its recipient). A frame
+ * with a body (MSG, REPLY, EDIT) keeps its framing, `<head> <len>` CRLF body CRLF, `<len>`
+ * counting the rendered body's bytes, so a script reading by length still reads it whole;
+ * an empty body (a deleted message's) is one empty indented line. Any other frame is the
+ * program's line with its text made `visible` (names, verbs and numbers are ASCII, untouched).
  */
 export function encodePersonFrame(frame: ServerFrame, reader?: string): Uint8Array {
-  if (frame.type !== 'MSG') return utf8(visible(serverLine(frame)) + '\r\n');
+  if (frame.type !== 'MSG' && frame.type !== 'REPLY' && frame.type !== 'EDIT') return utf8(personLine(frame, reader) + '\r\n');
   const body = renderBody(frame.body);
-  return utf8(`${deliveryHead(frame, reader)} ${utf8Length(body)}\r\n${body}\r\n`);
+  return utf8(`${bodiedHead(frame, reader, utf8Length(body))}\r\n${body}\r\n`);
 }
