@@ -1,12 +1,10 @@
-import { PREFS_PER_USER, SESSIONS_PER_USER, UNREAD_CAP, aroundBefore, type StoredPref, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
-import { byRecent, conversationOf, dmPairKey, isDirectTarget, nameKey } from './keys.ts';
+import { PREFS_PER_USER, SESSIONS_PER_USER, type LogEntry, type ThreadState, type StoredPref, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
+import { byRecent, dmPairKey, isDirectTarget, nameKey } from './keys.ts';
 import { applyWrites, type WriteHandlers } from './writes.ts';
+import { MemoryLog, type Undo } from './memory-log.ts';
 
 type Channel = { name: string; memberKeys: Set<string>; topic: ChannelTopic | null };
-/** `mentions`: by message id, the user keys it names (`*`: everyone). */
-type Conversation = { lastId: number; messages: KeptMessage[]; mentions: Map<number, string[]> };
 type Append = Extract<StoreWrite, { op: 'append' }>;
-type Undo = Array<() => void>;
 
 /**
  * The store in memory, for `--memory`: the same contract as SqliteStore, nothing survives the
@@ -24,8 +22,8 @@ export class MemoryStore implements Store {
 
   private readonly users = new Map<string, StoredUser>();
   private readonly channels = new Map<string, Channel>();
-  /** By conversation key: a channel key, or a direct pair from `dmPairKey`. */
-  private readonly conversations = new Map<string, Conversation>();
+  /** The conversations' logs, by key: a channel key, or a direct pair from `dmPairKey`. */
+  private readonly log_ = new MemoryLog((conversation, id, undo) => this.dropOffline(conversation, id, undo));
   /** By user key, in the order queued. */
   private readonly offline = new Map<string, KeptMessage[]>();
   /** user key -> conversation -> read up to this id. */
@@ -72,22 +70,43 @@ export class MemoryStore implements Store {
   }
 
   async channelHistory(channel: string, q: HistoryQuery): Promise<StoredMessage[]> {
-    return history(this.conversations.get(nameKey(channel))?.messages, q);
+    return this.log_.history(nameKey(channel), q);
   }
 
   async directHistory(a: string, b: string, q: HistoryQuery): Promise<StoredMessage[]> {
-    return history(this.conversations.get(dmPairKey(a, b))?.messages, q);
+    return this.log_.history(dmPairKey(a, b), q);
+  }
+
+  async log(conversation: string, after: number, limit: number): Promise<LogEntry[]> {
+    return this.log_.log(conversation, after, limit);
+  }
+
+  async message(conversation: string, id: number): Promise<KeptMessage | undefined> {
+    return this.log_.message(conversation, id);
+  }
+
+  async thread(conversation: string, root: number, limit: number): Promise<StoredMessage[]> {
+    return this.log_.thread(conversation, root, limit);
+  }
+
+  async threadsOf(handle: string): Promise<ThreadState[]> {
+    return this.log_.threadsOf(nameKey(handle), (conversation) => {
+      const [a, b] = conversation.split(' ');
+      if (b === undefined) return this.channels.get(a)?.name;
+      const other = a === nameKey(handle) ? b : a;
+      return this.users.get(other)?.handle ?? other;
+    });
   }
 
   /** Ordered as the SQL stores order them (ts, then conversation and id), so all three agree. */
   async offlineFor(handle: string): Promise<KeptMessage[]> {
     const queued = this.offline.get(nameKey(handle)) ?? [];
-    return queued.map((m) => ({ ...m })).sort((x, y) =>
+    return queued.map((m): KeptMessage => ({ ...m })).sort((x, y) =>
       compare(x.ts, y.ts) || compare(x.conversation, y.conversation) || x.id - y.id);
   }
 
   async lastIds(conversations: string[]): Promise<Map<string, number>> {
-    return new Map(conversations.map((c) => [c, this.conversations.get(c)?.lastId ?? 0]));
+    return new Map(conversations.map((c) => [c, this.log_.conversations.get(c)?.lastId ?? 0]));
   }
 
   async conversationsOf(handle: string, channels: string[]): Promise<ConversationState[]> {
@@ -95,21 +114,10 @@ export class MemoryStore implements Store {
     const reads = this.reads.get(me);
     const out: ConversationState[] = [];
     const add = (conversation: string, target: string) => {
-      const conv = this.conversations.get(conversation);
+      const conv = this.log_.conversations.get(conversation);
       const readId = reads?.get(conversation) ?? 0;
-      const last = conv?.messages[conv.messages.length - 1];
-      let unread = 0;
-      let mentions = 0;
-      if (conv !== undefined) {
-        for (let i = firstIndexAbove(conv.messages, readId); i < conv.messages.length && unread < UNREAD_CAP; i++) {
-          const m = conv.messages[i];
-          if (nameKey(m.from) === me) continue;
-          unread++;
-          const named = conv.mentions.get(m.id);
-          if (named !== undefined && (named.includes(me) || named.includes('*'))) mentions++;
-        }
-      }
-      out.push({ conversation, target, lastId: conv?.lastId ?? 0, lastTs: last?.ts ?? null, readId, unread, mentions });
+      const { unread, mentions } = this.log_.unread(conversation, readId, me);
+      out.push({ conversation, target, lastId: conv?.lastId ?? 0, lastTs: conv?.lastTs ?? null, readId, unread, mentions });
     };
     for (const key of channels) {
       const c = this.channels.get(key);
@@ -133,7 +141,7 @@ export class MemoryStore implements Store {
 
   /** State writes in order, then the messages: the order the SQL stores apply a batch in. */
   private runBatch(writes: StoreWrite[], undo: Undo): number[] {
-    return applyWrites(this.handlers, writes, undo).map((a) => this.append(a, undo));
+    return applyWrites(this.handlers, writes, undo).map((w) => (w.op === 'append' ? this.append(w, undo) : this.log_.change(w.change, undo)));
   }
 
   /** Each state write, with the steps that undo it (writes.ts). */
@@ -158,7 +166,7 @@ export class MemoryStore implements Store {
       c.memberKeys.add(user);
       undo.push(() => c.memberKeys.delete(user));
       // What the channel said before they joined is history, not news.
-      this.markRead(user, nameKey(w.channel), this.conversations.get(nameKey(w.channel))?.lastId ?? 0, undo);
+      this.markRead(user, nameKey(w.channel), this.log_.conversations.get(nameKey(w.channel))?.lastId ?? 0, undo);
     },
     removeMember: (w, undo) => {
       const c = this.channels.get(nameKey(w.channel));
@@ -181,6 +189,7 @@ export class MemoryStore implements Store {
       undo.push(() => this.offline.set(key, queued));
     },
     markRead: (w, undo) => this.markRead(nameKey(w.handle), w.conversation, w.id, undo),
+    markThreadRead: (w, undo) => this.log_.markThreadRead(nameKey(w.handle), w.conversation, w.root, w.id, undo),
     setPref: (w, undo) => this.setPref(nameKey(w.handle), w.key, w.value, undo),
     setTopic: (w, undo) => {
       const c = this.channels.get(nameKey(w.channel));
@@ -258,28 +267,13 @@ export class MemoryStore implements Store {
     undo.push(() => (old === undefined ? this.users.delete(key) : this.users.set(key, old)));
   }
 
-  private append({ message, offlineFor, mentions }: Append, undo: Undo): number {
-    const queueKey = offlineFor === undefined ? undefined : nameKey(offlineFor);
+  private append(a: Append, undo: Undo): number {
+    const queueKey = a.offlineFor === undefined ? undefined : nameKey(a.offlineFor);
     if (queueKey !== undefined && !this.users.has(queueKey)) {
-      throw new Error(`append: cannot queue for unknown user ${offlineFor}`);
+      throw new Error(`append: cannot queue for unknown user ${a.offlineFor}`);
     }
-    const key = conversationOf(message.target, message.from);
-    let conv = this.conversations.get(key);
-    if (conv === undefined) {
-      conv = { lastId: 0, messages: [], mentions: new Map() };
-      this.conversations.set(key, conv);
-    }
-    const c = conv;
-    // Copy the body: the caller may reuse its buffer once commit returns (SQLite copies too).
-    const stored: KeptMessage = { ...message, id: ++c.lastId, body: message.body.slice(), conversation: key };
-    c.messages.push(stored);
-    undo.push(() => {
-      c.messages.pop();
-      c.mentions.delete(stored.id);
-      c.lastId--;
-    });
-    if (mentions !== undefined && mentions.length > 0) c.mentions.set(stored.id, mentions);
-    if (isDirectTarget(message.target)) this.notePartners(message.from, message.target, undo);
+    const stored = this.log_.append(a, undo);
+    if (isDirectTarget(a.message.target)) this.notePartners(a.message.from, a.message.target, undo);
     if (queueKey !== undefined) {
       const queue = this.offline.get(queueKey) ?? [];
       this.offline.set(queueKey, [...queue, stored]);
@@ -287,34 +281,15 @@ export class MemoryStore implements Store {
     }
     return stored.id;
   }
-}
 
-function history(messages: KeptMessage[] | undefined, q: HistoryQuery): StoredMessage[] {
-  const limit = Math.floor(q.limit);
-  if (messages === undefined || !(limit > 0)) return [];
-  if (q.around !== undefined) {
-    const at = firstIndexAbove(messages, q.around - 1);
-    const start = Math.max(0, at - aroundBefore(limit));
-    return messages.slice(start, start + limit).map(plain);
+  /** A deleted message leaves every queue it is in. */
+  private dropOffline(conversation: string, id: number, undo: Undo): void {
+    for (const [user, queue] of this.offline) {
+      if (!queue.some((m) => m.conversation === conversation && m.id === id)) continue;
+      this.offline.set(user, queue.filter((m) => !(m.conversation === conversation && m.id === id)));
+      undo.push(() => this.offline.set(user, queue));
+    }
   }
-  const end = q.before === undefined ? messages.length : firstIndexAbove(messages, q.before - 1);
-  if (q.after !== undefined) {
-    const start = firstIndexAbove(messages, q.after);
-    return messages.slice(start, Math.max(start, Math.min(end, start + limit))).map(plain);
-  }
-  return messages.slice(Math.max(0, end - limit), end).map(plain);
-}
-
-/** Index of the first message whose id is greater than `id` (messages are in id order). */
-function firstIndexAbove(messages: StoredMessage[], id: number): number {
-  let lo = 0;
-  let hi = messages.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (messages[mid].id > id) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 function sortedByKey<T>(map: Map<string, T>): T[] {
@@ -322,6 +297,3 @@ function sortedByKey<T>(map: Map<string, T>): T[] {
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** History is StoredMessage: the conversation key stays inside, as the SQL stores keep it. */
-const plain = ({ conversation: _, ...m }: KeptMessage): StoredMessage => m;

@@ -68,15 +68,18 @@ export async function conversationsOf(pool: pg.Pool, handle: string, channels: s
   ];
   if (list.length === 0) return [];
   const { rows } = await pool.query<StateRow>(
-    'SELECT v.conversation, v.target, coalesce(c.last_id, 0) AS last_id, m.ts, coalesce(r.read_id, 0) AS read_id, ' +
-      '(SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.conversation = v.conversation AND x.id > coalesce(r.read_id, 0) ' +
-      `  AND lower(x.sender) <> $3 LIMIT ${UNREAD_CAP}) t) AS unread, ` +
+    // Unread: main-flow messages (the partial index's WHERE), not deleted, from others. The
+    // newest entry is a message or a change (migration 4): its time either way.
+    'SELECT v.conversation, v.target, coalesce(c.last_id, 0) AS last_id, coalesce(m.ts, ch.ts) AS ts, coalesce(r.read_id, 0) AS read_id, ' +
+      '(SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.conversation = v.conversation AND (x.root IS NULL OR x.also) ' +
+      `  AND x.id > coalesce(r.read_id, 0) AND NOT x.deleted AND lower(x.sender) <> $3 LIMIT ${UNREAD_CAP}) t) AS unread, ` +
       '(SELECT count(*) FROM (SELECT DISTINCT mn.id FROM mentions mn JOIN messages x ON x.conversation = mn.conversation AND x.id = mn.id ' +
       "  WHERE mn.conversation = v.conversation AND mn.id > coalesce(r.read_id, 0) AND mn.user_key IN ($3, '*') " +
-      `  AND lower(x.sender) <> $3 LIMIT ${UNREAD_CAP}) t) AS mentions ` +
+      `  AND (x.root IS NULL OR x.also) AND NOT x.deleted AND lower(x.sender) <> $3 LIMIT ${UNREAD_CAP}) t) AS mentions ` +
       'FROM unnest($1::text[], $2::text[]) AS v (conversation, target) ' +
       'LEFT JOIN conversations c ON c.key = v.conversation ' +
       'LEFT JOIN messages m ON m.conversation = c.key AND m.id = c.last_id ' +
+      'LEFT JOIN changes ch ON ch.conversation = c.key AND ch.id = c.last_id ' +
       'LEFT JOIN read_marks r ON r.user_key = $3 AND r.conversation = v.conversation',
     [list.map((c) => c.conversation), list.map((c) => c.target), me],
   );

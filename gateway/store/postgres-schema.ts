@@ -111,6 +111,53 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_key, key)
   );
   `,
+  // 4: the log (issue 17), as SQLite's migration 5: replies and message state in messages,
+  // edits, deletes and reactions in changes, the current reactions, thread summaries and
+  // thread marks. The main flow's partial index keeps a history page off thread replies.
+  `
+  ALTER TABLE messages ADD COLUMN root bigint, ADD COLUMN also boolean NOT NULL DEFAULT false,
+    ADD COLUMN edited text, ADD COLUMN deleted boolean NOT NULL DEFAULT false;
+  CREATE INDEX messages_main_flow ON messages (conversation, id) WHERE root IS NULL OR also;
+  CREATE INDEX messages_by_root ON messages (conversation, root, id) WHERE root IS NOT NULL;
+  CREATE TABLE changes (
+    conversation text NOT NULL,
+    id bigint NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('edit', 'delete', 'react', 'unreact')),
+    of bigint NOT NULL,
+    target text NOT NULL,
+    sender text NOT NULL,
+    ts text NOT NULL,
+    reaction text,
+    PRIMARY KEY (conversation, id)
+  );
+  CREATE TABLE reactions (
+    conversation text NOT NULL,
+    id bigint NOT NULL,
+    reaction text NOT NULL,
+    user_key text NOT NULL,
+    "user" text NOT NULL,
+    added bigint NOT NULL,
+    PRIMARY KEY (conversation, id, reaction, user_key)
+  );
+  CREATE TABLE threads (
+    conversation text NOT NULL,
+    root bigint NOT NULL,
+    replies integer NOT NULL,
+    last_id bigint NOT NULL,
+    last_ts text NOT NULL,
+    repliers text[] NOT NULL,
+    PRIMARY KEY (conversation, root)
+  );
+  CREATE TABLE thread_marks (
+    user_key text NOT NULL,
+    conversation text NOT NULL,
+    root bigint NOT NULL,
+    read_id bigint NOT NULL,
+    following boolean NOT NULL,
+    PRIMARY KEY (user_key, conversation, root)
+  );
+  CREATE INDEX offline_by_message ON offline (conversation, id);
+  `,
 ];
 
 /** Any constant both nodes agree on: the key of the migration lock. */

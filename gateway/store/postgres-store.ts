@@ -1,18 +1,15 @@
 import pg from 'pg';
 import { redactUrl } from './redact-url.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
-import { aroundBefore } from './store.ts';
-import type { CommitResult, ConversationState, StoredPref, StoredSession, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
+import type { CommitResult, ConversationState, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
 import { migratePostgres } from './postgres-schema.ts';
 import * as reads from './postgres-read-state.ts';
 import * as sessions from './postgres-sessions.ts';
 import * as settings from './postgres-prefs.ts';
-import { applyWritesInOrder, type WriteHandlers } from './writes.ts';
+import { applyWritesInOrder, logHead, type WriteHandlers } from './writes.ts';
+import * as entries from './postgres-log.ts';
+import { COLUMNS, toKept, type MessageRow } from './postgres-log.ts';
 
-const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
-const COLUMNS = 'conversation, id, target, sender, ts, body';
-
-type MessageRow = { conversation: string; id: string; target: string; sender: string; ts: string; body: Buffer };
 
 /**
  * The store on PostgreSQL, the source of truth when several nodes share it. Each `commit` is
@@ -93,11 +90,27 @@ export class PostgresStore implements Store {
   }
 
   channelHistory(channel: string, q: HistoryQuery): Promise<StoredMessage[]> {
-    return this.history(nameKey(channel), q);
+    return entries.history(this.pool, nameKey(channel), q);
   }
 
   directHistory(a: string, b: string, q: HistoryQuery): Promise<StoredMessage[]> {
-    return this.history(dmPairKey(a, b), q);
+    return entries.history(this.pool, dmPairKey(a, b), q);
+  }
+
+  log(conversation: string, after: number, limit: number): Promise<LogEntry[]> {
+    return entries.log(this.pool, conversation, after, limit);
+  }
+
+  message(conversation: string, id: number): Promise<KeptMessage | undefined> {
+    return entries.message(this.pool, conversation, id);
+  }
+
+  thread(conversation: string, root: number, limit: number): Promise<StoredMessage[]> {
+    return entries.thread(this.pool, conversation, root, limit);
+  }
+
+  threadsOf(handle: string): Promise<ThreadState[]> {
+    return entries.threadsOf(this.pool, handle);
   }
 
   async offlineFor(handle: string): Promise<KeptMessage[]> {
@@ -137,35 +150,6 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.pool.end();
   }
-
-  private async history(conversation: string, q: HistoryQuery): Promise<StoredMessage[]> {
-    const limit = Math.floor(q.limit);
-    if (!(limit > 0)) return [];
-    if (q.around !== undefined) {
-      // One round trip: the older side newest first, then the id and what follows, oldest first.
-      const { rows } = await this.pool.query<MessageRow & { side: number }>(
-        `(SELECT 0 AS side, ${COLUMNS} FROM messages WHERE conversation = $1 AND id < $2 ORDER BY id DESC LIMIT $3) ` +
-          `UNION ALL (SELECT 1 AS side, ${COLUMNS} FROM messages WHERE conversation = $1 AND id >= $2 ORDER BY id LIMIT $4)`,
-        [conversation, q.around, aroundBefore(limit), limit],
-      );
-      const older = rows.filter((r) => r.side === 0).map(toMessage).sort((a, b) => a.id - b.id);
-      const rest = rows.filter((r) => r.side === 1).map(toMessage).sort((a, b) => a.id - b.id);
-      return older.concat(rest.slice(0, limit - older.length));
-    }
-    const before = q.before ?? NO_UPPER_BOUND;
-    if (q.after !== undefined) {
-      const { rows } = await this.pool.query<MessageRow>(
-        `SELECT ${COLUMNS} FROM messages WHERE conversation = $1 AND id > $2 AND id < $3 ORDER BY id LIMIT $4`,
-        [conversation, q.after, before, limit],
-      );
-      return rows.map(toMessage);
-    }
-    const { rows } = await this.pool.query<MessageRow>(
-      `SELECT ${COLUMNS} FROM messages WHERE conversation = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
-      [conversation, before, limit],
-    );
-    return rows.map(toMessage).reverse();
-  }
 }
 
 /** Each state write as statements on the batch's connection, inside its transaction (writes.ts). */
@@ -185,6 +169,7 @@ const handlers: WriteHandlers<pg.PoolClient, Promise<void>> = {
   },
   addMember: (w, client) => reads.addMember(client, w.channel, w.handle),
   markRead: (w, client) => reads.markRead(client, w.handle, w.conversation, w.id),
+  markThreadRead: (w, client) => entries.markThreadRead(client, w.handle, w.conversation, w.root, w.id),
   setPref: (w, client) => settings.setPref(client, w.handle, w.key, w.value),
   setTopic: async (w, client) => {
     const r = await client.query('UPDATE channels SET topic = $1, topic_by = $2, topic_ts = $3 WHERE key = $4',
@@ -206,27 +191,51 @@ const handlers: WriteHandlers<pg.PoolClient, Promise<void>> = {
 };
 
 /**
- * The batch's writes in order; then its messages. Each conversation's counter is bumped once
- * for all of its messages, in key order (so two nodes' batches cannot deadlock), and the row
- * lock it takes holds until COMMIT: ids within a conversation are gapless and in commit order.
+ * The batch's state writes in order; then its log writes (messages, replies, changes). Each
+ * conversation's counter is bumped once for all of its entries, in key order (so two nodes'
+ * batches cannot deadlock), and the row lock it takes holds until COMMIT: ids within a
+ * conversation are gapless and in commit order, and one batch at a time writes its log.
+ * The messages go in first, together; then the replies' threads, then the changes in order
+ * (a change names a message committed before: its id came back in an OK).
  */
 async function runBatch(client: pg.PoolClient, writes: StoreWrite[]): Promise<number[]> {
-  const appends = await applyWritesInOrder(handlers, writes, client);
-  if (appends.length === 0) return [];
-  const { conversations: convs, counts } = countByConversation(appends.map((a) => a.message));
+  const log = await applyWritesInOrder(handlers, writes, client);
+  if (log.length === 0) return [];
+  const { conversations: all, counts } = countByConversation(log.map(logHead));
   const keys = [...counts.keys()].sort();
   const bumped = await client.query<{ key: string; last_id: string }>(
     'INSERT INTO conversations (key, last_id) SELECT * FROM unnest($1::text[], $2::bigint[]) ORDER BY 1 ' +
       'ON CONFLICT (key) DO UPDATE SET last_id = conversations.last_id + EXCLUDED.last_id RETURNING key, last_id',
     [keys, keys.map((k) => counts.get(k)!)],
   );
-  const ids = idsFrom(convs, counts, new Map(bumped.rows.map((r) => [r.key, Number(r.last_id)])));
+  const allIds = idsFrom(all, counts, new Map(bumped.rows.map((r) => [r.key, Number(r.last_id)])));
+  const appends: Extract<StoreWrite, { op: 'append' }>[] = [];
+  const convs: string[] = [];
+  const ids: number[] = [];
+  log.forEach((w, i) => {
+    if (w.op !== 'append') return;
+    appends.push(w);
+    convs.push(all[i]);
+    ids.push(allIds[i]);
+  });
+  if (appends.length > 0) await appendAll(client, appends, convs, ids);
+  for (let i = 0; i < log.length; i++) {
+    const w = log[i];
+    if (w.op === 'change') await entries.change(client, all[i], allIds[i], w.change);
+  }
+  return allIds;
+}
+
+async function appendAll(client: pg.PoolClient, appends: Extract<StoreWrite, { op: 'append' }>[], convs: string[], ids: number[]): Promise<void> {
   await client.query(
-    `INSERT INTO messages (${COLUMNS}) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[])`,
+    'INSERT INTO messages (conversation, id, target, sender, ts, body, root, also) ' +
+      'SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bigint[], $8::boolean[])',
     [convs, ids, appends.map((a) => a.message.target), appends.map((a) => a.message.from),
-      appends.map((a) => a.message.ts), appends.map((a) => Buffer.from(a.message.body.buffer, a.message.body.byteOffset, a.message.body.byteLength))],
+      appends.map((a) => a.message.ts), appends.map((a) => Buffer.from(a.message.body.buffer, a.message.body.byteOffset, a.message.body.byteLength)),
+      appends.map((a) => a.root ?? null), appends.map((a) => a.also === true)],
   );
   await reads.appended(client, appends, convs, ids);
+  await entries.replied(client, appends, convs, ids);
   const offline = appends.flatMap((a, i) => (a.offlineFor === undefined ? [] : [{ user: nameKey(a.offlineFor), conv: convs[i], id: ids[i] }]));
   if (offline.length > 0) {
     await client.query(
@@ -234,15 +243,6 @@ async function runBatch(client: pg.PoolClient, writes: StoreWrite[]): Promise<nu
       [offline.map((o) => o.user), offline.map((o) => o.conv), offline.map((o) => o.id)],
     );
   }
-  return ids;
-}
-
-function toMessage(r: MessageRow): StoredMessage {
-  return { id: Number(r.id), target: r.target, from: r.sender, ts: r.ts, body: new Uint8Array(r.body.buffer, r.body.byteOffset, r.body.byteLength) };
-}
-
-function toKept(r: MessageRow): KeptMessage {
-  return { ...toMessage(r), conversation: r.conversation };
 }
 
 const ignore = (): void => {};

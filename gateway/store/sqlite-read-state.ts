@@ -22,16 +22,22 @@ export function prepareReadState(db: Database.Database) {
     partner: db.prepare('INSERT OR IGNORE INTO direct_partners (user_key, partner_key, partner) VALUES (?, ?, ?)'),
     partners: db.prepare('SELECT partner_key AS key, partner AS handle FROM direct_partners WHERE user_key = ?'),
     channelName: db.prepare('SELECT name FROM channels WHERE key = ?'),
+    // The newest entry is a message or a change (migration 5): its time either way.
     last: db.prepare(
-      'SELECT c.last_id AS lastId, m.ts FROM conversations c LEFT JOIN messages m ON m.conversation = c.key AND m.id = c.last_id WHERE c.key = ?',
+      'SELECT c.last_id AS lastId, coalesce(m.ts, ch.ts) AS ts FROM conversations c ' +
+        'LEFT JOIN messages m ON m.conversation = c.key AND m.id = c.last_id ' +
+        'LEFT JOIN changes ch ON ch.conversation = c.key AND ch.id = c.last_id WHERE c.key = ?',
     ),
     readId: db.prepare('SELECT read_id FROM read_marks WHERE user_key = ? AND conversation = ?'),
+    // Main-flow messages only (the partial index's WHERE word for word), not deleted.
     unread: db.prepare(
-      `SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation = ? AND id > ? AND lower(sender) <> ? LIMIT ${UNREAD_CAP})`,
+      'SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation = ? AND (root IS NULL OR also = 1) AND id > ? ' +
+        `AND deleted = 0 AND lower(sender) <> ? LIMIT ${UNREAD_CAP})`,
     ),
     mentions: db.prepare(
       'SELECT count(*) FROM (SELECT DISTINCT mn.id FROM mentions mn JOIN messages m ON m.conversation = mn.conversation AND m.id = mn.id ' +
-        `WHERE mn.conversation = ? AND mn.id > ? AND mn.user_key IN (?, '*') AND lower(m.sender) <> ? LIMIT ${UNREAD_CAP})`,
+        "WHERE mn.conversation = ? AND mn.id > ? AND mn.user_key IN (?, '*') AND (m.root IS NULL OR m.also = 1) AND m.deleted = 0 " +
+        `AND lower(m.sender) <> ? LIMIT ${UNREAD_CAP})`,
     ),
   };
 

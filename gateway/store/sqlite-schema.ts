@@ -161,6 +161,62 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_key, key)
   ) WITHOUT ROWID;
   `,
+  // 5: the log (issue 17). Every change to a conversation takes its next id: messages and
+  // thread replies stay in messages (root: the reply's root id; also: shown in the main flow
+  // too), edits, deletes and reactions go to changes. A message row is its current state: an
+  // edit overwrites the body (edited: when), a delete empties it (deleted). reactions is the
+  // current set (added: the id of the entry that added it, their order); threads each root's
+  // summary (repliers: a JSON array of handles, most recent first); thread_marks who follows
+  // which thread and how far they have read it.
+  `
+  ALTER TABLE messages ADD COLUMN root INTEGER;
+  ALTER TABLE messages ADD COLUMN also INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE messages ADD COLUMN edited TEXT;
+  ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+  -- The main flow (history, unread counts): a page never steps over thread replies. Queries
+  -- repeat this WHERE word for word, which is how SQLite knows the index applies.
+  CREATE INDEX messages_main_flow ON messages (conversation, id) WHERE root IS NULL OR also = 1;
+  CREATE INDEX messages_by_root ON messages (conversation, root, id) WHERE root IS NOT NULL;
+  CREATE TABLE changes (
+    conversation TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('edit', 'delete', 'react', 'unreact')),
+    of INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    reaction TEXT,
+    PRIMARY KEY (conversation, id)
+  ) WITHOUT ROWID;
+  CREATE TABLE reactions (
+    conversation TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    reaction TEXT NOT NULL,
+    user_key TEXT NOT NULL,
+    user TEXT NOT NULL,
+    added INTEGER NOT NULL,
+    PRIMARY KEY (conversation, id, reaction, user_key)
+  ) WITHOUT ROWID;
+  CREATE TABLE threads (
+    conversation TEXT NOT NULL,
+    root INTEGER NOT NULL,
+    replies INTEGER NOT NULL,
+    last_id INTEGER NOT NULL,
+    last_ts TEXT NOT NULL,
+    repliers TEXT NOT NULL,
+    PRIMARY KEY (conversation, root)
+  ) WITHOUT ROWID;
+  CREATE TABLE thread_marks (
+    user_key TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    root INTEGER NOT NULL,
+    read_id INTEGER NOT NULL,
+    following INTEGER NOT NULL,
+    PRIMARY KEY (user_key, conversation, root)
+  ) WITHOUT ROWID;
+  -- A delete takes its message out of every offline queue.
+  CREATE INDEX offline_by_message ON offline (conversation, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

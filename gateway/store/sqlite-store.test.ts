@@ -134,13 +134,23 @@ describe('SqliteStore on a real file', () => {
     await openStore().close();
     const db = new Database(path.join(dir, 'slck.db'), { readonly: true });
     try {
-      expect(SCHEMA_VERSION).toBe(4);
+      expect(SCHEMA_VERSION).toBe(5);
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       expect(tables).toEqual([
-        'channels', 'conversations', 'direct_partners', 'members', 'mentions', 'messages', 'meta', 'offline', 'prefs', 'read_marks', 'sessions', 'users',
+        'changes', 'channels', 'conversations', 'direct_partners', 'members', 'mentions', 'messages', 'meta', 'offline', 'prefs',
+        'reactions', 'read_marks', 'sessions', 'thread_marks', 'threads', 'users',
       ]);
+      // A page of the main flow steps over neither thread replies nor changes (migration 5).
+      expect(plan(db, 'SELECT * FROM messages WHERE conversation = ? AND (root IS NULL OR also = 1) AND id < ? ORDER BY id DESC LIMIT ?')).toMatch(
+        /SEARCH messages USING INDEX messages_main_flow \(conversation=\? AND id<\?\)/,
+      );
+      expect(plan(db, 'SELECT * FROM reactions WHERE conversation = ? AND id >= ? AND id <= ?')).toMatch(
+        /SEARCH reactions USING PRIMARY KEY \(conversation=\? AND id>\? AND id<\?\)/,
+      );
+      expect(plan(db, 'SELECT * FROM messages WHERE conversation = ? AND root = ? ORDER BY id DESC LIMIT ?')).toMatch(/USING INDEX messages_by_root/);
+      expect(plan(db, 'DELETE FROM offline WHERE conversation = ? AND id = ?')).toMatch(/USING (COVERING )?INDEX offline_by_message/);
       expect(plan(db, 'SELECT * FROM messages WHERE conversation = ? AND id < ? ORDER BY id DESC LIMIT ?')).toMatch(
         /SEARCH messages USING INDEX \S+ \(conversation=\? AND id<\?\)/,
       );

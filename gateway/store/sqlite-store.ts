@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { aroundBefore } from './store.ts';
-import type { CommitResult, ConversationState, StoredPref, StoredSession, HistoryQuery, KeptMessage, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser } from './store.ts';
+import type { CommitResult, ConversationState, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
+import { MESSAGE_COLUMNS, prepareLog, toKept, type MessageRow } from './sqlite-log.ts';
 import { migrate, NewerSchemaError } from './sqlite-schema.ts';
 import { prepareReadState } from './sqlite-read-state.ts';
 import { prepareSessions } from './sqlite-sessions.ts';
 import { backupDatabase } from './sqlite-backup.ts';
 import { preparePrefs } from './sqlite-prefs.ts';
-import { applyWrites, type WriteHandlers } from './writes.ts';
+import { applyWrites, logHead, type WriteHandlers } from './writes.ts';
 
 export const DB_FILE_NAME = 'slck.db';
 
@@ -18,12 +18,8 @@ export type SqliteStoreOptions = {
   busyTimeoutMs?: number;
 };
 
-type MessageRow = { conversation: string; id: number; target: string; sender: string; ts: string; body: Buffer };
 type UserRow = { handle: string; password_hash: string | null };
 
-/** Largest id SQLite can hand out; the open upper bound when a query has no `before`. */
-const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
-const MESSAGE_COLUMNS = 'm.conversation, m.id, m.target, m.sender, m.ts, m.body';
 
 /**
  * SQLite failures that are about the disk or the file rather than the caller: a batch that
@@ -55,6 +51,7 @@ export class SqliteStore implements Store {
   private readonly reads: ReturnType<typeof prepareReadState>;
   private readonly sessions: ReturnType<typeof prepareSessions>;
   private readonly settings: ReturnType<typeof preparePrefs>;
+  private readonly entries: ReturnType<typeof prepareLog>;
 
   /** Use `openSqliteStore`. `db` is exposed for diagnostics and tests; the hub uses `Store`. */
   constructor(
@@ -66,6 +63,7 @@ export class SqliteStore implements Store {
     this.reads = prepareReadState(db);
     this.sessions = prepareSessions(db);
     this.settings = preparePrefs(db);
+    this.entries = prepareLog(db);
     this.epoch = this.sql.epoch.pluck().get() as string;
   }
 
@@ -118,11 +116,27 @@ export class SqliteStore implements Store {
   }
 
   async channelHistory(channel: string, q: HistoryQuery): Promise<StoredMessage[]> {
-    return this.history(nameKey(channel), q);
+    return this.entries.history(nameKey(channel), q);
   }
 
   async directHistory(a: string, b: string, q: HistoryQuery): Promise<StoredMessage[]> {
-    return this.history(dmPairKey(a, b), q);
+    return this.entries.history(dmPairKey(a, b), q);
+  }
+
+  async log(conversation: string, after: number, limit: number): Promise<LogEntry[]> {
+    return this.entries.log(conversation, after, limit);
+  }
+
+  async message(conversation: string, id: number): Promise<KeptMessage | undefined> {
+    return this.entries.message(conversation, id);
+  }
+
+  async thread(conversation: string, root: number, limit: number): Promise<StoredMessage[]> {
+    return this.entries.thread(conversation, root, limit);
+  }
+
+  async threadsOf(handle: string): Promise<ThreadState[]> {
+    return this.entries.threadsOf(handle);
   }
 
   async offlineFor(handle: string): Promise<KeptMessage[]> {
@@ -163,32 +177,32 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * The batch's writes in order; then its messages, as PostgresStore does (so a batch may
-   * queue for a user it adds). Each conversation's counter is bumped once for all of its
-   * messages in the batch, inside the transaction: a rollback returns the ids, so they stay
-   * gapless.
+   * The batch's state writes in order; then its log writes (messages, replies, changes) in
+   * order, as PostgresStore does (so a batch may queue for a user it adds). Each
+   * conversation's counter is bumped once for all of its entries in the batch, inside the
+   * transaction: a rollback returns the ids, so they stay gapless.
    */
   private runBatch(writes: StoreWrite[]): number[] {
     const sql = this.sql;
-    const appends = applyWrites(this.handlers, writes, undefined);
-    if (appends.length === 0) return [];
-    const { conversations: convs, counts } = countByConversation(appends.map((a) => a.message));
+    const log = applyWrites(this.handlers, writes, undefined);
+    if (log.length === 0) return [];
+    const { conversations: convs, counts } = countByConversation(log.map(logHead));
     const last = new Map<string, number>();
     for (const [c, count] of counts) last.set(c, sql.bump.pluck().get(c, count) as number);
     const ids = idsFrom(convs, counts, last);
-    return appends.map((a, i) => {
-      const id = ids[i];
-      const { target, from, ts, body } = a.message;
-      sql.append.run(convs[i], id, target, from, ts, body);
-      this.reads.appended(convs[i], id, from, target, a.mentions);
-      if (a.offlineFor !== undefined) {
-        if (sql.getUser.get(nameKey(a.offlineFor)) === undefined) {
-          throw new Error(`append: cannot queue for unknown user ${a.offlineFor}`);
+    log.forEach((w, i) => {
+      if (w.op === 'change') return this.entries.change(convs[i], ids[i], w.change);
+      const { target, from } = w.message;
+      this.entries.append(convs[i], ids[i], w);
+      this.reads.appended(convs[i], ids[i], from, target, w.mentions);
+      if (w.offlineFor !== undefined) {
+        if (sql.getUser.get(nameKey(w.offlineFor)) === undefined) {
+          throw new Error(`append: cannot queue for unknown user ${w.offlineFor}`);
         }
-        sql.queueOffline.run(nameKey(a.offlineFor), convs[i], id);
+        sql.queueOffline.run(nameKey(w.offlineFor), convs[i], ids[i]);
       }
-      return id;
     });
+    return ids;
   }
 
   /** Each state write as statements inside the batch's transaction (writes.ts). */
@@ -203,6 +217,7 @@ export class SqliteStore implements Store {
       if (this.sql.addMember.run(nameKey(w.channel), nameKey(w.handle)).changes > 0) this.reads.markJoined(w.handle, w.channel);
     },
     markRead: (w) => this.reads.markRead(w.handle, w.conversation, w.id),
+    markThreadRead: (w) => this.entries.markThreadRead(w.handle, w.conversation, w.root, w.id),
     setPref: (w) => this.settings.set(w.handle, w.key, w.value),
     setTopic: (w) => {
       if (this.sql.setTopic.run(w.topic?.text ?? '', w.topic?.by ?? null, w.topic?.ts ?? null, nameKey(w.channel)).changes === 0) {
@@ -217,21 +232,6 @@ export class SqliteStore implements Store {
       for (const m of w.messages) this.sql.delivered.run(nameKey(w.handle), m.conversation, m.id);
     },
   };
-
-  private history(conversation: string, q: HistoryQuery): StoredMessage[] {
-    const limit = Math.floor(q.limit);
-    if (!(limit > 0)) return []; // SQLite reads LIMIT -1 as "no limit"
-    if (q.around !== undefined) {
-      const older = (this.sql.historyLatest.all(conversation, q.around, aroundBefore(limit)) as MessageRow[]).reverse();
-      const rest = this.sql.historyAfter.all(conversation, q.around - 1, NO_UPPER_BOUND, limit - older.length) as MessageRow[];
-      return older.concat(rest).map(toMessage);
-    }
-    const before = q.before ?? NO_UPPER_BOUND;
-    if (q.after !== undefined) {
-      return (this.sql.historyAfter.all(conversation, q.after, before, limit) as MessageRow[]).map(toMessage);
-    }
-    return (this.sql.historyLatest.all(conversation, before, limit) as MessageRow[]).map(toMessage).reverse();
-  }
 
   private rollbackQuietly(): void {
     if (!this.db.inTransaction) return;
@@ -318,11 +318,6 @@ function describe(err: unknown): string {
 }
 
 function prepareStatements(db: Database.Database) {
-  const history = (order: 'ASC' | 'DESC', after: boolean) =>
-    db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation = ? ` +
-        `${after ? 'AND m.id > ? ' : ''}AND m.id < ? ORDER BY m.id ${order} LIMIT ?`,
-    );
   return {
     begin: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
@@ -351,9 +346,6 @@ function prepareStatements(db: Database.Database) {
         'ON CONFLICT (key) DO UPDATE SET last_id = last_id + excluded.last_id RETURNING last_id',
     ),
     lastId: db.prepare('SELECT last_id FROM conversations WHERE key = ?'),
-    append: db.prepare(
-      'INSERT INTO messages (conversation, id, target, sender, ts, body) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
     queueOffline: db.prepare('INSERT OR IGNORE INTO offline (user_key, conversation, id) VALUES (?, ?, ?)'),
     delivered: db.prepare('DELETE FROM offline WHERE user_key = ? AND conversation = ? AND id = ?'),
     // Oldest first, as PostgresStore orders them; the offline key finds the user's rows.
@@ -361,18 +353,7 @@ function prepareStatements(db: Database.Database) {
       `SELECT ${MESSAGE_COLUMNS} FROM offline o JOIN messages m ON m.conversation = o.conversation AND m.id = o.id ` +
         'WHERE o.user_key = ? ORDER BY m.ts, m.conversation, m.id',
     ),
-    historyLatest: history('DESC', false),
-    historyAfter: history('ASC', true),
   };
 }
 
 const now = (): string => new Date().toISOString();
-
-function toMessage(row: MessageRow): StoredMessage {
-  const body = new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength);
-  return { id: row.id, target: row.target, from: row.sender, ts: row.ts, body };
-}
-
-function toKept(row: MessageRow): KeptMessage {
-  return { ...toMessage(row), conversation: row.conversation };
-}

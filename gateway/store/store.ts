@@ -27,9 +27,60 @@ export type StoredMessage = {
   /** ISO 8601 UTC with milliseconds. */
   ts: string;
   body: Uint8Array;
+  /**
+   * The current state (issue 17), each field present only when it applies. `root`: a thread
+   * reply's root id; `also`: a reply also shown in the main flow (set on every reply). `edited`:
+   * when it was last edited; `deleted`: a tombstone (its body is empty). `reactions`: one per
+   * distinct reaction, in the order first added, users (display case) in the order they
+   * reacted; `thread`: a root's replies, their newest, and the repliers, most recent first (5
+   * at most). History, `message` and `thread` fill them all; `log` and `offlineFor` leave out
+   * `reactions` and `thread` (a replay carries no state lines).
+   */
+  root?: number;
+  also?: boolean;
+  edited?: string;
+  deleted?: boolean;
+  reactions?: Array<{ reaction: string; by: string[] }>;
+  thread?: { count: number; lastId: number; lastTs: string; by: string[] };
 };
 
+/** A new message: what `append` writes (its state fields other than root and also are ignored). */
 export type NewMessage = Omit<StoredMessage, 'id'>;
+
+/** A change to a message of the conversation `conversationOf(target, from)`: the log's other entries. */
+export type NewChange =
+  | { kind: 'edit'; target: string; from: string; ts: string; of: number; body: Uint8Array }
+  | { kind: 'delete'; target: string; from: string; ts: string; of: number }
+  | { kind: 'react' | 'unreact'; target: string; from: string; ts: string; of: number; reaction: string };
+
+/**
+ * One entry of a conversation's log, as of now: a message (or thread reply) in its current
+ * state, or a change that names the message it changed (`of`). An edit's `body` is the
+ * message's current text (empty once deleted); a reaction entry has its `reaction`.
+ */
+export type LogEntry =
+  | ({ kind: 'msg' } & StoredMessage)
+  | { kind: 'edit' | 'delete' | 'react' | 'unreact'; id: number; target: string; from: string; ts: string; of: number; body?: Uint8Array; reaction?: string };
+
+/** A thread the user follows (its root's author, a replier, or named in a reply). */
+export type ThreadState = {
+  /** Its conversation's key (keys.ts). */
+  conversation: string;
+  /** As the user names the conversation: `#channel`, or the other user's `@handle`. */
+  target: string;
+  /** The root's id. */
+  root: number;
+  /** How many replies it has, the newest one's id and time. */
+  replies: number;
+  lastId: number;
+  lastTs: string;
+  /** The user's thread read mark (0: none). */
+  readId: number;
+  /** Replies from others after `readId` (deleted ones not counted), at most UNREAD_CAP. */
+  unread: number;
+  /** Of those, the ones that name the user or everyone, at most UNREAD_CAP. */
+  mentions: number;
+};
 
 /** A message as stored, with the key of its conversation (keys.ts, `conversationOf`). */
 export type KeptMessage = StoredMessage & { conversation: string };
@@ -82,7 +133,14 @@ export type StoreWrite =
    * A message; with `offlineFor`, also queued for that user's next sign-in; `mentions`: the
    * user keys it names, `*` for @channel/@here (everyone in the channel).
    */
-  | { op: 'append'; message: NewMessage; offlineFor?: string; mentions?: string[] }
+  | { op: 'append'; message: NewMessage; offlineFor?: string; mentions?: string[]; root?: number; also?: boolean }
+  /**
+   * An edit, delete, reaction or its removal: the next id of the message's conversation. A
+   * reaction the user already has (or removes without having) changes nothing and fails nothing.
+   */
+  | { op: 'change'; change: NewChange }
+  /** The user has read the thread of `root` up to reply `id`: only ever moves forward. */
+  | { op: 'markThreadRead'; handle: string; conversation: string; root: number; id: number }
   /**
    * A sign-in session: its token's hash (the token itself is never stored) and when it
    * expires (ISO 8601). The user's expired sessions go, and past SESSIONS_PER_USER the oldest.
@@ -138,7 +196,7 @@ export type ConversationState = {
 };
 
 export type CommitResult = {
-  /** The id of each `append` in the batch, in order. */
+  /** The id of each `append` and `change` in the batch, in order. */
   ids: number[];
 };
 
@@ -164,7 +222,10 @@ export interface Store {
   /** Why the last failed `commit` failed, for the log and /healthz; null after a good one. */
   readonly lastFailure: Error | null;
 
-  /** Channel history, oldest first. */
+  /**
+   * Channel history, oldest first: the main flow (messages, and replies sent `also`), each in
+   * its current state with its reactions and thread summary; deleted ones as tombstones.
+   */
   channelHistory(channel: string, q: HistoryQuery): Promise<StoredMessage[]>;
   /** Direct messages between two users (both directions), oldest first. */
   directHistory(a: string, b: string, q: HistoryQuery): Promise<StoredMessage[]>;
@@ -173,7 +234,7 @@ export interface Store {
    * stay queued until a `delivered` write removes them.
    */
   offlineFor(handle: string): Promise<KeptMessage[]>;
-  /** The newest id of each conversation asked for (0 for one with no message yet). */
+  /** The newest log id of each conversation asked for (0 for one with no entry yet). */
   lastIds(conversations: string[]): Promise<Map<string, number>>;
 
   /**
@@ -182,6 +243,18 @@ export interface Store {
    * with none last).
    */
   conversationsOf(handle: string, channels: string[]): Promise<ConversationState[]>;
+
+  /** The log after id `after`, oldest first, at most `limit` entries, each from the current state. */
+  log(conversation: string, after: number, limit: number): Promise<LogEntry[]>;
+  /** A message or reply in its current state, tombstones included; undefined for an id that is no message. */
+  message(conversation: string, id: number): Promise<KeptMessage | undefined>;
+  /**
+   * A thread in its current state: its root first, then its latest `limit` replies, oldest
+   * first. `root` may be one of its replies. Empty when it names no message.
+   */
+  thread(conversation: string, root: number, limit: number): Promise<StoredMessage[]>;
+  /** The threads the user follows: those with unread replies first, then most recent first. */
+  threadsOf(handle: string): Promise<ThreadState[]>;
 
   /** The user's settings, by key (ordered by its bytes). */
   prefs(handle: string): Promise<StoredPref[]>;

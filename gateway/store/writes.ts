@@ -1,4 +1,4 @@
-import type { StoreWrite } from './store.ts';
+import type { NewChange, StoreWrite } from './store.ts';
 
 /**
  * One shape for `commit(writes)` in every store. A batch is applied in two parts, the same in
@@ -15,15 +15,28 @@ export type WriteOp = StoreWrite['op'];
 export type WriteOf<K extends WriteOp> = Extract<StoreWrite, { op: K }>;
 
 /** The writes that take the next id of their conversation. */
-export type LogWrite = WriteOf<'append'>;
+export type LogWrite = WriteOf<'append' | 'change'>;
 export type StateOp = Exclude<WriteOp, LogWrite['op']>;
 export type StateWrite = WriteOf<StateOp>;
 
 /** What a store does for each state write; `R` is void, or a promise for a store across a network. */
 export type WriteHandlers<C, R> = { [K in StateOp]: (w: WriteOf<K>, ctx: C) => R };
 
-const LOG_OPS: ReadonlySet<WriteOp> = new Set<LogWrite['op']>(['append']);
+const LOG_OPS: ReadonlySet<WriteOp> = new Set<LogWrite['op']>(['append', 'change']);
 export const isLogWrite = (w: StoreWrite): w is LogWrite => LOG_OPS.has(w.op);
+
+/** Who wrote a log write and to whom: its conversation is `conversationOf(target, from)`. */
+export const logHead = (w: LogWrite): { target: string; from: string } => (w.op === 'append' ? w.message : w.change);
+
+/**
+ * What a store does for each kind of change (edit, delete, react, unreact): one entry each,
+ * so a new kind is listed by the compiler in every store.
+ */
+export type ChangeHandlers<C, R> = { [K in NewChange['kind']]: (c: NewChange & { kind: K }, ctx: C) => R };
+
+export function applyChange<C, R>(handlers: ChangeHandlers<C, R>, c: NewChange, ctx: C): R {
+  return (handlers[c.kind] as (c: NewChange, ctx: C) => R)(c, ctx);
+}
 
 /** The state writes in order, at once (memory, SQLite); returns the log writes, in order. */
 export function applyWrites<C>(handlers: WriteHandlers<C, void>, writes: readonly StoreWrite[], ctx: C): LogWrite[] {
