@@ -8,6 +8,9 @@ import { Router } from './router.svelte.ts';
 import { Session } from './session.svelte.ts';
 import { Settings } from './settings.svelte.ts';
 import { Topics } from './topics.svelte.ts';
+import { Threads } from './threads.svelte.ts';
+import { MessageActions } from './message-actions.svelte.ts';
+import { Typing } from './typing.svelte.ts';
 
 export type AppState = {
   settings: Settings;
@@ -19,6 +22,9 @@ export type AppState = {
   outbox: Outbox;
   topics: Topics;
   router: Router;
+  threads: Threads;
+  actions: MessageActions;
+  typing: Typing;
 };
 
 /**
@@ -39,9 +45,21 @@ export function createAppState(connection: Connection = new Connection()): AppSt
   const outbox = new Outbox(session, conversations, reads);
   const topics = new Topics(session, conversations);
   const router = new Router(session, conversations);
+  const threads = new Threads(session, conversations);
+  const actions = new MessageActions(session, conversations);
+  const typing = new Typing(session, conversations);
+  // A link to a message the main flow does not hold, once its page is in: a thread reply?
+  conversations.on('loaded', (conv) => {
+    const at = conv.highlight;
+    if (at !== null && conversations.activeKey === conv.key && !conv.has(at)) void threads.showLinked(conv, at);
+  });
+  // Another conversation: its thread pane closes.
+  conversations.on('opened', (conv, again) => {
+    if (!again && threads.open && threads.open.key !== conv.key) threads.close();
+  });
   // A direct conversation opened: is its person a guest (the composer warns)?
   conversations.on('opened', (conv) => {
     if (conv.kind === 'dm') void people.checkGuest(conv.name);
   });
-  return { settings, session, people, conversations, reads, notifications, outbox, topics, router };
+  return { settings, session, people, conversations, reads, notifications, outbox, topics, router, threads, actions, typing };
 }

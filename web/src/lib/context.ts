@@ -8,6 +8,9 @@ import type { Router } from './router.svelte.ts';
 import type { Session } from './session.svelte.ts';
 import type { Settings } from './settings.svelte.ts';
 import type { Topics } from './topics.svelte.ts';
+import type { Threads } from './threads.svelte.ts';
+import type { MessageActions } from './message-actions.svelte.ts';
+import type { Typing } from './typing.svelte.ts';
 
 // The app's state, one class per concern, made once by App.svelte (lib/app.ts) and provided
 // to every component below it.
@@ -38,3 +41,12 @@ export const [getTopics, setTopics] = createContext<Topics>();
 
 /** The address: each conversation and message has one; Back and Forward move between them. */
 export const [getRouter, setRouter] = createContext<Router>();
+
+/** The thread pane, replies, and the threads I follow. */
+export const [getThreads, setThreads] = createContext<Threads>();
+
+/** Edit, delete, react: what a person does to a message. */
+export const [getActions, setActions] = createContext<MessageActions>();
+
+/** Who is typing, and telling the others when I type. */
+export const [getTyping, setTyping] = createContext<Typing>();

@@ -1,16 +1,9 @@
 import { SvelteMap } from 'svelte/reactivity';
 import { nameKey } from '../../../core/names.ts';
 import { fromUtf8 } from '../../../core/bytes.ts';
-import type { Delivery } from '../../../core/client.ts';
+import type { MessageItem } from './message-state.ts';
 
-export type MessageItem = {
-  kind: 'msg';
-  id: number;
-  from: string;
-  ts: string;
-  body: string;
-  mine: boolean;
-};
+export type { MessageItem } from './message-state.ts';
 
 /** A line the app writes itself: joins, leaves, connection notes. */
 export type SystemItem = {
@@ -93,6 +86,12 @@ export class Conversation {
   private oldest = 0;
   /** The newest id known to exist, held or not (deliveries, history, the server's UNREAD). */
   private latest = 0;
+  /**
+   * The log (issue 17): every change takes the conversation's next id, so this is the id up
+   * to which everything has been applied here (messages, replies, edits, deletes, reactions).
+   * A replay of the log (HISTORY after) starts from it.
+   */
+  private logThrough = 0;
 
   constructor(kind: 'channel' | 'dm', name: string) {
     this.kind = kind;
@@ -116,6 +115,42 @@ export class Conversation {
   /** The newest id known to exist, whether held or not. */
   get latestId(): number {
     return Math.max(this.latest, this.newest);
+  }
+
+  /** Up to this id every logged change of the conversation has been applied here. */
+  get through(): number {
+    return Math.max(this.logThrough, this.newest);
+  }
+
+  /**
+   * A logged change with this id was applied (or was not about anything held). While the
+   * messages held stop short of the newest, only one that follows on counts (ids have no
+   * gaps): a later one leaves the ones between to be fetched. Returns whether it followed on.
+   */
+  noteLogged(id: number): boolean {
+    this.latest = Math.max(this.latest, id);
+    if (this.hasNewer && id > this.through + 1) return false;
+    this.logThrough = Math.max(this.logThrough, id);
+    return true;
+  }
+
+  /** The message held with this id. */
+  find(id: number): MessageItem | undefined {
+    if (!this.ids.has(id)) return undefined;
+    const item = this.items.find((i) => i.kind === 'msg' && i.id === id);
+    return item?.kind === 'msg' ? item : undefined;
+  }
+
+  /** Change the message held with this id (an edit, a reaction…); nothing if not held. */
+  patch(id: number, change: (m: MessageItem) => MessageItem): void {
+    const at = this.ids.has(id) ? this.items.findIndex((i) => i.kind === 'msg' && i.id === id) : -1;
+    if (at < 0) return;
+    const before = this.items[at] as MessageItem;
+    const after = change(before);
+    if (after === before) return;
+    const items = [...this.items];
+    items[at] = after;
+    this.items = items;
   }
 
   get messageCount(): number {
@@ -156,7 +191,7 @@ export class Conversation {
     this.latest = Math.max(latestBefore, ...fresh.map((m) => m.id));
     if (this.hasNewer) {
       const held = new Set<MessageItem>();
-      let next = this.newest + 1;
+      let next = this.through + 1;
       for (const m of [...fresh].sort((a, b) => a.id - b.id)) {
         if (m.id > next) continue;
         held.add(m);
@@ -182,6 +217,8 @@ export class Conversation {
       this.items = [...this.items, ...fresh].sort(compareItems);
     }
     this.newest = Math.max(this.newest, ...fresh.map((m) => m.id));
+    if (!this.hasNewer) this.logThrough = Math.max(this.logThrough, this.newest);
+    else for (const m of [...fresh].sort((a, b) => a.id - b.id)) if (m.id === this.logThrough + 1) this.logThrough = m.id;
     const low = Math.min(...fresh.map((m) => m.id));
     this.oldest = this.oldest === 0 ? low : Math.min(this.oldest, low);
   }
@@ -196,6 +233,8 @@ export class Conversation {
     this.ids.clear();
     this.newest = 0;
     this.oldest = 0;
+    this.logThrough = 0;
+    this.hasNewer = false;
     this.take(page);
     this.latest = Math.max(this.latest, this.newest);
     this.hasOlder = hasOlder;
@@ -229,12 +268,21 @@ export class Conversation {
     this.newest = 0;
     this.oldest = 0;
     this.latest = 0;
+    this.logThrough = 0;
     this.loaded = false;
     this.hasOlder = true;
     this.hasNewer = false;
   }
 }
 
-export function toItem(d: Delivery, mine: boolean): MessageItem {
-  return { kind: 'msg', id: d.id, from: d.from, ts: d.ts, body: fromUtf8(d.body), mine };
+/** A message or thread reply frame (MSG, REPLY), as the app holds it. */
+export type MessageFrame = { id: number; from: string; ts: string; body: Uint8Array; root?: number; also?: boolean };
+
+export function toItem(d: MessageFrame, mine: boolean): MessageItem {
+  const item: MessageItem = { kind: 'msg', id: d.id, from: d.from, ts: d.ts, body: fromUtf8(d.body), mine, reactions: [] };
+  if (d.root !== undefined) {
+    item.root = d.root;
+    if (d.also) item.also = true;
+  }
+  return item;
 }

@@ -4,6 +4,7 @@ import { isChannel, nameKey, nameProblem, DEFAULT_CHANNEL } from '../../../core/
 import { Conversation, toItem, type Jump, type MessageItem } from './conversation.svelte.ts';
 import { catchUp, loadAround, loadLatest, loadNewer, loadOlder } from './history.ts';
 import { byName, type People } from './people.svelte.ts';
+import { followLiveChanges, type LoggedFrame } from './live-log.ts';
 import type { Session } from './session.svelte.ts';
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -21,6 +22,8 @@ type Listeners = {
    * held already were the newest), so this, not `messages`, says it may now be marked read.
    */
   loaded: (conv: Conversation) => void;
+  /** A logged frame (a message, a reply, an edit…) was applied to `conv`, live or replayed. */
+  logged: (conv: Conversation, frame: LoggedFrame, live: boolean) => void;
 };
 
 /**
@@ -30,7 +33,7 @@ type Listeners = {
  */
 export class Conversations {
   activeKey = $state<string | null>(null);
-  view = $state<'conversation' | 'browse'>('conversation');
+  view = $state<'conversation' | 'browse' | 'threads'>('conversation');
   directory = $state.raw<ChannelInfo[]>([]);
   readonly all = new SvelteMap<string, Conversation>();
 
@@ -57,13 +60,14 @@ export class Conversations {
   openFromAddress: (() => boolean) | undefined;
   /** Hands out `activity`: a larger number is more recent. */
   private activitySeq = 0;
-  private readonly listeners: { [K in keyof Listeners]: Listeners[K][] } = { messages: [], opened: [], dropped: [], loaded: [] };
+  private readonly listeners: { [K in keyof Listeners]: Listeners[K][] } = { messages: [], opened: [], dropped: [], loaded: [], logged: [] };
 
   constructor(session: Session, people: People) {
     this.session = session;
     this.people = people;
     const c = session.client;
     c.on('message', (d) => this.onMessage(d));
+    followLiveChanges(this);
     c.on('joined', (e) => this.onJoined(e.channel, e.user));
     c.on('left', (e) => this.onLeft(e.channel, e.user));
     session.onRegister(() => {
@@ -78,7 +82,7 @@ export class Conversations {
       // What we hold now is what we have seen: after the reconnect, fetch what is newer. A
       // mark left from an earlier drop that was never caught up stays (it is older).
       for (const conv of this.all.values()) {
-        if (conv.loaded && !this.marks.has(conv.key)) this.marks.set(conv.key, conv.lastId);
+        if (conv.loaded && !this.marks.has(conv.key)) this.marks.set(conv.key, conv.through);
       }
       this.firstLive.clear();
     });
@@ -154,6 +158,7 @@ export class Conversations {
       conv = this.ensureDm(name);
     }
     const fresh = conv.addMessages([toItem(d, mine)]);
+    this.emitLogged(conv, d, true);
     if (fresh.length === 0) return;
     this.touch(conv);
     this.emitMessages(conv, fresh, true);
@@ -162,6 +167,11 @@ export class Conversations {
   /** history.ts: the latest page of `conv` is in. */
   emitLoaded(conv: Conversation): void {
     for (const fn of this.listeners.loaded) fn(conv);
+  }
+
+  /** live-log.ts, history.ts: a logged frame was applied to `conv`. */
+  emitLogged(conv: Conversation, frame: LoggedFrame, live: boolean): void {
+    for (const fn of this.listeners.logged) fn(conv, frame, live);
   }
 
   /** Tell the listeners about messages new to this page (history.ts too, for what was missed). */
@@ -274,6 +284,11 @@ export class Conversations {
     const conv = this.ensureDm(user);
     if (!known) this.touch(conv);
     this.open(conv.key, at);
+  }
+
+  /** The threads I follow (THREADS), in place of a conversation. */
+  showThreads(): void {
+    this.view = 'threads';
   }
 
   browse(): void {

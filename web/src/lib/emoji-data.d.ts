@@ -3,3 +3,9 @@ declare module 'markdown-it-emoji/lib/data/*.mjs' {
   const shortcodes: Record<string, string>;
   export default shortcodes;
 }
+
+// Vite's `?url` imports: the built asset's address (the emoji picker's data).
+declare module '*?url' {
+  const url: string;
+  export default url;
+}

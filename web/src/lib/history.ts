@@ -1,7 +1,9 @@
 import { LIMITS } from '../../../core/limits.ts';
 import { ServerError } from '../../../core/client.ts';
 import type { Conversations } from './conversations.svelte.ts';
-import { toItem, type Conversation } from './conversation.svelte.ts';
+import { toItem, type Conversation, type MessageItem } from './conversation.svelte.ts';
+import { applyLogged } from './live-log.ts';
+import { withStates } from './message-state.ts';
 
 /** Messages per page when opening a conversation or scrolling back. */
 const PAGE = 50;
@@ -15,6 +17,31 @@ const MAX_MISSED_PAGES = 20;
  */
 function maybeOlder(page: readonly { id: number }[]): boolean {
   return page.length > 0 && page[0].id > 1;
+}
+
+type PageOpts = { limit?: number; before?: number; after?: number; around?: number };
+
+/**
+ * A page of the main flow (HISTORY latest, before, around): its messages, each in its
+ * current state (its state lines applied: edited, deleted, reactions, a thread's summary).
+ */
+async function fetchPage(convs: Conversations, conv: Conversation, opts: PageOpts): Promise<MessageItem[]> {
+  const page = await convs.session.client.historyPage(conv.name, opts);
+  const items = page.frames.flatMap((f) => (f.type === 'MSG' || f.type === 'REPLY' ? [toItem(f, convs.session.isMe(f.from))] : []));
+  return withStates(items, page.states);
+}
+
+/**
+ * A replay of the log after `after` (HISTORY after): each entry applied as if live, oldest
+ * first. Returns how many entries came, the newest id among them, and the main-flow
+ * messages new to the page.
+ */
+async function replay(convs: Conversations, conv: Conversation, after: number, limit: number): Promise<{ count: number; newest: number; fresh: MessageItem[] }> {
+  const page = await convs.session.client.historyPage(conv.name, { limit, after });
+  const frames = page.frames;
+  const fresh: MessageItem[] = [];
+  for (const f of frames) fresh.push(...applyLogged(convs, conv, f, false));
+  return { count: frames.length, newest: Math.max(after, ...frames.map((f) => f.id)), fresh };
 }
 
 /**
@@ -44,15 +71,16 @@ export async function loadLatest(convs: Conversations, conv: Conversation): Prom
   const gen = beginLoad(conv, 'latest');
   if (gen === undefined) return;
   try {
-    const page = await convs.session.client.history(conv.name, { limit: PAGE });
+    const page = await fetchPage(convs, conv, { limit: PAGE });
     if (!isCurrent(conv, gen)) return;
-    const items = page.map((d) => toItem(d, convs.session.isMe(d.from)));
-    if (conv.hasNewer) conv.replaceWith(items, maybeOlder(page), false);
+    if (conv.hasNewer) conv.replaceWith(page, maybeOlder(page), false);
     else {
       // Messages that arrived live before the conversation was loaded may be older than this
       // page with a stretch missing in between: let scrolling back fetch them in one piece.
       if (page.length > 0) conv.dropBefore(page[0].id);
-      conv.addMessages(items);
+      conv.addMessages(page);
+      // What is held already (arrived live) takes the page's current state.
+      for (const m of page) conv.patch(m.id, () => m);
       conv.hasOlder = maybeOlder(page);
     }
     conv.loaded = true;
@@ -80,13 +108,13 @@ export async function loadAround(convs: Conversations, conv: Conversation, id: n
   const gen = beginLoad(conv, `around ${id}`);
   if (gen === undefined) return;
   try {
-    const page = await convs.session.client.history(conv.name, { limit: PAGE, around: Math.max(1, id) });
+    const page = await fetchPage(convs, conv, { limit: PAGE, around: Math.max(1, id) });
     if (!isCurrent(conv, gen)) return;
     // A full page may have more after it; a short one ends at the newest unless the byte
     // bound cut it short, which the newest id known (UNREAD, deliveries) shows.
     const last = page.at(-1)?.id ?? 0;
     const hasNewer = page.length > 0 && (page.length >= PAGE || last < conv.latestId);
-    conv.replaceWith(page.map((d) => toItem(d, convs.session.isMe(d.from))), maybeOlder(page), hasNewer);
+    conv.replaceWith(page, maybeOlder(page), hasNewer);
     conv.loadError = '';
     convs.emitLoaded(conv);
   } catch (e) {
@@ -105,11 +133,11 @@ export async function loadNewer(convs: Conversations, conv: Conversation): Promi
   conv.loadingNewer = true;
   const epoch = conv.epoch;
   try {
-    const page = await convs.session.client.history(conv.name, { limit: PAGE, after: conv.lastId });
+    // The log from the newest applied on: messages, and the changes to those held.
+    const page = await replay(convs, conv, conv.through, PAGE);
     if (conv.epoch !== epoch) return;
-    conv.addMessages(page.map((d) => toItem(d, convs.session.isMe(d.from))));
     // Live messages that followed on have joined already; an empty page is the end.
-    conv.hasNewer = page.length > 0 && (page.length >= PAGE || conv.lastId < conv.latestId);
+    conv.hasNewer = page.count > 0 && (page.count >= PAGE || conv.through < conv.latestId);
   } catch (e) {
     conv.loadError = e instanceof Error ? e.message : String(e);
   } finally {
@@ -123,9 +151,9 @@ export async function loadOlder(convs: Conversations, conv: Conversation): Promi
   conv.loadingOlder = true;
   const epoch = conv.epoch;
   try {
-    const page = await convs.session.client.history(conv.name, { limit: PAGE, before: conv.firstId });
+    const page = await fetchPage(convs, conv, { limit: PAGE, before: conv.firstId });
     if (conv.epoch !== epoch) return;
-    conv.addMessages(page.map((d) => toItem(d, convs.session.isMe(d.from))));
+    conv.addMessages(page);
     conv.hasOlder = maybeOlder(page);
   } catch (e) {
     conv.loadError = e instanceof Error ? e.message : String(e);
@@ -137,28 +165,32 @@ export async function loadOlder(convs: Conversations, conv: Conversation): Promi
 /** The message held with this id, if any. */
 const heldMessage = (conv: Conversation, id: number) => conv.items.find((i) => i.kind === 'msg' && i.id === id);
 
-/** Is the server's message `mark` of this conversation the one we hold (same id and time)? */
-async function sameAsServer(convs: Conversations, conv: Conversation, mark: number): Promise<boolean> {
-  const probe = await convs.session.client.history(conv.name, { limit: 1, before: mark + 1 });
-  const held = heldMessage(conv, mark);
-  return probe[0]?.id === mark && held?.kind === 'msg' && probe[0].ts === held.ts;
+/**
+ * Is the server's message `id` of this conversation the one we hold (same id and time)? `id`
+ * is the newest message held (a log mark may be an edit's or a reaction's id, which a page
+ * of the main flow does not show).
+ */
+async function sameAsServer(convs: Conversations, conv: Conversation, id: number): Promise<boolean> {
+  const probe = (await fetchPage(convs, conv, { limit: 1, before: id + 1 })).at(-1);
+  const held = heldMessage(conv, id);
+  return probe?.id === id && held?.kind === 'msg' && probe.ts === held.ts;
 }
 
 /**
- * Bring one loaded conversation up to date after a reconnect: fetch what arrived after the
- * newest message we held when the link dropped (`convs.marks`; live messages that arrived
- * since REG are newer and must not move that mark). If the server's history no longer
- * contains that message as we saw it (a server that lost its memory, whose ids start
- * again), start the conversation afresh.
+ * Bring one loaded conversation up to date after a reconnect: replay the log after the
+ * newest entry applied when the link dropped (`convs.marks`; live frames that arrived since
+ * REG are newer and must not move that mark): messages, replies, edits, deletes and
+ * reactions, each applied idempotently, so what also came live changes nothing. If the
+ * server's history no longer contains the newest message held as we saw it (a server that
+ * lost its memory, whose ids start again), start the conversation afresh.
  */
 async function fetchMissed(convs: Conversations, conv: Conversation, viewing: boolean): Promise<void> {
-  const client = convs.session.client;
   if (!conv.loaded) {
     convs.marks.delete(conv.key);
     return;
   }
-  const mark = conv.hasNewer ? conv.lastId : (convs.marks.get(conv.key) ?? conv.lastId);
-  if (mark !== 0 && !(await sameAsServer(convs, conv, mark))) {
+  const mark = conv.hasNewer ? conv.through : (convs.marks.get(conv.key) ?? conv.through);
+  if (conv.lastId !== 0 && !(await sameAsServer(convs, conv, conv.lastId))) {
     conv.clear();
     conv.addSystem('The server restarted without its history; showing what it has now.');
     convs.marks.delete(conv.key);
@@ -187,11 +219,12 @@ async function fetchMissed(convs: Conversations, conv: Conversation, viewing: bo
       if (viewing) await loadLatest(convs, conv);
       break;
     }
-    const missed = await client.history(conv.name, { limit: LIMITS.maxHistory, after });
-    if (missed.length === 0) break;
+    // The log replayed: messages, replies, and the edits, deletes and reactions missed.
+    const missed = await replay(convs, conv, after, LIMITS.maxHistory);
+    if (missed.count === 0) break;
     // The read state counts these, until the server's UNREAD (asked next) says exactly.
-    convs.emitMessages(conv, conv.addMessages(missed.map((d) => toItem(d, convs.session.isMe(d.from)))), false);
-    after = Math.max(after, ...missed.map((d) => d.id));
+    convs.emitMessages(conv, missed.fresh, false);
+    after = missed.newest;
     const firstLive = convs.firstLive.get(conv.key);
     if (firstLive !== undefined && after >= firstLive) break;
   }
@@ -207,10 +240,9 @@ async function fetchMissed(convs: Conversations, conv: Conversation, viewing: bo
 async function serverForgotUs(convs: Conversations, notRestored: readonly Conversation[]): Promise<boolean> {
   if (notRestored.length === 0 || convs.restored.size > 0) return false;
   for (const dm of convs.dms) {
-    const mark = convs.marks.get(dm.key) ?? dm.lastId;
-    if (!dm.loaded || mark === 0) continue;
+    if (!dm.loaded || dm.lastId === 0) continue;
     try {
-      return !(await sameAsServer(convs, dm, mark));
+      return !(await sameAsServer(convs, dm, dm.lastId));
     } catch (e) {
       if (e instanceof ServerError && e.code === 'DISCONNECTED') throw e;
     }

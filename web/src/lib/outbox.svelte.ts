@@ -156,7 +156,7 @@ export class Outbox {
 
   /** Stored: it joins the conversation as any message of mine, with its id and time. */
   private show(conv: Conversation, id: number, ts: string, body: string): void {
-    conv.addMessages([{ kind: 'msg', id, ts, from: this.session.me, body, mine: true }]);
+    conv.addMessages([{ kind: 'msg', id, ts, from: this.session.me, body, mine: true, reactions: [] }]);
     this.conversations.touch(conv);
   }
 
