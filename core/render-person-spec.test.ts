@@ -24,8 +24,8 @@ function bytesOf(text: string): Uint8Array {
 }
 
 const LINE = /^(P|T)(?: (@\S+))?: (.*)$/;
-/** A head that announces a body: its last word is the length. */
-const ANNOUNCES = /^(?:MSG|DM) .* (\d+)$/;
+/** A head that announces a body: its last word is the length (a program's REPLY: before ALSO). */
+const ANNOUNCES = /^(?:MSG|DM|REPLY|EDIT) .* (\d+)(?: ALSO)?$/;
 
 type Frame = { side: 'P' | 'T'; reader?: string; bytes: Uint8Array; at: number; text: string };
 
@@ -47,7 +47,9 @@ function blocks(): Frame[][] {
       const parts = [bytesOf(head)];
       const len = ANNOUNCES.exec(head);
       if (len !== null) {
-        let got = -2;
+        // Length 0 (a deleted message's empty body, as a program gets it): no body lines, then its line end.
+        if (len[1] === '0') parts.push(utf8('\r\n'));
+        let got = len[1] === '0' ? 0 : -2;
         while (got < Number(len[1]) && k + 1 < lines.length) {
           const next = LINE.exec(lines[k + 1]);
           if (next === null || next[1] !== side || next[2] !== reader) break;
