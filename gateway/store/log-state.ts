@@ -24,15 +24,19 @@ export function withState<M extends StoredMessage>(m: M, s: RowState): M {
   return m;
 }
 
-/** One user's reaction: `added` is the id of the log entry that added it (its order). */
-export type ReactionRow = { id: number; reaction: string; user: string; added: number };
+/**
+ * One user's reaction: `added` is the id of the log entry that added it (the users' order),
+ * `since` the id that first put this reaction on the message, kept while anyone has it (the
+ * reactions' order: one stays in place while a user takes theirs back, as a live client sees).
+ */
+export type ReactionRow = { id: number; reaction: string; user: string; added: number; since: number };
 
 /**
  * Reactions by message id: one per distinct reaction, in the order first added, each with
  * its users in the order they reacted.
  */
 export function groupReactions(rows: ReactionRow[]): Map<number, Array<{ reaction: string; by: string[] }>> {
-  const sorted = [...rows].sort((a, b) => a.added - b.added);
+  const sorted = [...rows].sort((a, b) => a.since - b.since || a.added - b.added);
   const out = new Map<number, Array<{ reaction: string; by: string[] }>>();
   for (const r of sorted) {
     let list = out.get(r.id);

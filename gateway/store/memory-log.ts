@@ -6,7 +6,7 @@ import { applyChange, type ChangeHandlers } from './writes.ts';
 type Append = Extract<StoreWrite, { op: 'append' }>;
 export type Undo = Array<() => void>;
 type Change = { id: number; kind: NewChange['kind']; of: number; target: string; from: string; ts: string; reaction: string | null };
-type Reaction = { reaction: string; key: string; user: string; added: number };
+type Reaction = { reaction: string; key: string; user: string; added: number; since: number };
 type ThreadMark = { conversation: string; root: number; readId: number; following: boolean };
 
 /**
@@ -210,7 +210,8 @@ export class MemoryLog {
     react: (ch, { c, id, undo }) => {
       const list = c.reactions.get(ch.of) ?? [];
       if (list.some((r) => r.reaction === ch.reaction && r.key === nameKey(ch.from))) return;
-      c.reactions.set(ch.of, [...list, { reaction: ch.reaction, key: nameKey(ch.from), user: ch.from, added: id }]);
+      const since = list.find((r) => r.reaction === ch.reaction)?.since ?? id;
+      c.reactions.set(ch.of, [...list, { reaction: ch.reaction, key: nameKey(ch.from), user: ch.from, added: id, since }]);
       undo.push(() => c.reactions.set(ch.of, list));
     },
     unreact: (ch, { c, undo }) => {
@@ -274,7 +275,7 @@ export class MemoryLog {
 
   /** Copies of messages with their reactions and thread summaries. */
   private full(c: Conversation, messages: KeptMessage[]): KeptMessage[] {
-    const rows = messages.flatMap((m) => (c.reactions.get(m.id) ?? []).map((r) => ({ id: m.id, reaction: r.reaction, user: r.user, added: r.added })));
+    const rows = messages.flatMap((m) => (c.reactions.get(m.id) ?? []).map((r) => ({ id: m.id, reaction: r.reaction, user: r.user, added: r.added, since: r.since })));
     const threads = new Map<number, ThreadSummary>();
     for (const m of messages) {
       const t = c.threads.get(m.id);

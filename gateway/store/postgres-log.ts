@@ -12,8 +12,8 @@ export type MessageRow = {
   conversation: string; id: string; target: string; sender: string; ts: string; body: Buffer;
   root: string | null; also: boolean; edited: string | null; deleted: boolean;
 };
-/** A message row with its reactions ([reaction, user, added] in any order) and thread summary. */
-type FullRow = MessageRow & { reactions: Array<[string, string, number]> | null; replies: number | null; last_id: string | null; last_ts: string | null; repliers: string[] | null };
+/** A message row with its reactions ([reaction, user, added, since] in any order) and thread summary. */
+type FullRow = MessageRow & { reactions: Array<[string, string, number, number]> | null; replies: number | null; last_id: string | null; last_ts: string | null; repliers: string[] | null };
 
 /** The main flow, as the partial index messages_main_flow says it (migration 4). */
 const MAIN_FLOW = '(root IS NULL OR also)';
@@ -62,7 +62,8 @@ const changes: ChangeHandlers<Ctx, Promise<void>> = {
   },
   react: async (c, { client, conversation, id }) => {
     await client.query(
-      'INSERT INTO reactions (conversation, id, reaction, user_key, "user", added) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
+      'INSERT INTO reactions (conversation, id, reaction, user_key, "user", added, since) SELECT $1, $2, $3, $4, $5, $6, ' +
+        'coalesce((SELECT min(since) FROM reactions WHERE conversation = $1 AND id = $2 AND reaction = $3), $6) ON CONFLICT DO NOTHING',
       [conversation, c.of, c.reaction, nameKey(c.from), c.from, id],
     );
   },
@@ -94,13 +95,13 @@ export async function markThreadRead(client: pg.PoolClient, handle: string, conv
 async function fullMessages(db: Queryable, page: string, params: unknown[]): Promise<KeptMessage[]> {
   const { rows } = await db.query<FullRow>(
     `WITH page AS (${page}) SELECT p.*, ` +
-      '(SELECT json_agg(json_build_array(r.reaction, r."user", r.added)) FROM reactions r WHERE r.conversation = p.conversation AND r.id = p.id) AS reactions, ' +
+      '(SELECT json_agg(json_build_array(r.reaction, r."user", r.added, r.since)) FROM reactions r WHERE r.conversation = p.conversation AND r.id = p.id) AS reactions, ' +
       't.replies, t.last_id, t.last_ts, t.repliers ' +
       'FROM page p LEFT JOIN threads t ON t.conversation = p.conversation AND t.root = p.id ORDER BY p.id',
     params,
   );
   const messages = rows.map(toKept);
-  const reactions = groupReactions(rows.flatMap((r) => (r.reactions ?? []).map(([reaction, user, added]) => ({ id: Number(r.id), reaction, user, added }))));
+  const reactions = groupReactions(rows.flatMap((r) => (r.reactions ?? []).map(([reaction, user, added, since]) => ({ id: Number(r.id), reaction, user, added, since }))));
   const threads = new Map<number, ThreadSummary>();
   for (const r of rows) if (r.replies !== null) threads.set(Number(r.id), toSummary(r as Parameters<typeof toSummary>[0]));
   return withExtras(messages, reactions, threads);

@@ -137,6 +137,7 @@ export const PG_MIGRATIONS: readonly string[] = [
     user_key text NOT NULL,
     "user" text NOT NULL,
     added bigint NOT NULL,
+    since bigint NOT NULL,
     PRIMARY KEY (conversation, id, reaction, user_key)
   );
   CREATE TABLE threads (

@@ -37,7 +37,10 @@ export function prepareLog(db: Database.Database) {
     dropReactions: db.prepare('DELETE FROM reactions WHERE conversation = ? AND id = ?'),
     dropMentions: db.prepare('DELETE FROM mentions WHERE conversation = ? AND id = ?'),
     dropOffline: db.prepare('DELETE FROM offline WHERE conversation = ? AND id = ?'),
-    react: db.prepare('INSERT OR IGNORE INTO reactions (conversation, id, reaction, user_key, user, added) VALUES (?, ?, ?, ?, ?, ?)'),
+    react: db.prepare(
+      'INSERT OR IGNORE INTO reactions (conversation, id, reaction, user_key, user, added, since) SELECT ?, ?, ?, ?, ?, ?, ' +
+        'coalesce((SELECT min(since) FROM reactions WHERE conversation = ? AND id = ? AND reaction = ?), ?)',
+    ),
     unreact: db.prepare('DELETE FROM reactions WHERE conversation = ? AND id = ? AND reaction = ? AND user_key = ?'),
     getThread: db.prepare('SELECT root, replies, last_id, last_ts, repliers FROM threads WHERE conversation = ? AND root = ?'),
     putThread: db.prepare(
@@ -56,8 +59,8 @@ export function prepareLog(db: Database.Database) {
     one: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation = ? AND m.id = ?`),
     latest: page('DESC', false),
     after: page('ASC', true),
-    reactionsIn: db.prepare('SELECT id, reaction, user, added FROM reactions WHERE conversation = ? AND id >= ? AND id <= ?'),
-    reactionsOf: db.prepare('SELECT id, reaction, user, added FROM reactions WHERE conversation = ? AND id = ?'),
+    reactionsIn: db.prepare('SELECT id, reaction, user, added, since FROM reactions WHERE conversation = ? AND id >= ? AND id <= ?'),
+    reactionsOf: db.prepare('SELECT id, reaction, user, added, since FROM reactions WHERE conversation = ? AND id = ?'),
     threadsIn: db.prepare('SELECT root, replies, last_id, last_ts, repliers FROM threads WHERE conversation = ? AND root >= ? AND root <= ?'),
     replies: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation = ? AND m.root = ? ORDER BY m.id DESC LIMIT ?`),
     logMessages: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation = ? AND m.id > ? ORDER BY m.id LIMIT ?`),
@@ -92,7 +95,7 @@ export function prepareLog(db: Database.Database) {
       sql.dropMentions.run(conversation, c.of);
       sql.dropOffline.run(conversation, c.of);
     },
-    react: (c, { conversation, id }) => void sql.react.run(conversation, c.of, c.reaction, nameKey(c.from), c.from, id),
+    react: (c, { conversation, id }) => void sql.react.run(conversation, c.of, c.reaction, nameKey(c.from), c.from, id, conversation, c.of, c.reaction, id),
     unreact: (c, { conversation }) => void sql.unreact.run(conversation, c.of, c.reaction, nameKey(c.from)),
   };
 

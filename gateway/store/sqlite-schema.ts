@@ -165,7 +165,8 @@ export const MIGRATIONS: readonly string[] = [
   // thread replies stay in messages (root: the reply's root id; also: shown in the main flow
   // too), edits, deletes and reactions go to changes. A message row is its current state: an
   // edit overwrites the body (edited: when), a delete empties it (deleted). reactions is the
-  // current set (added: the id of the entry that added it, their order); threads each root's
+  // current set (added: the id of the entry that added it, the users' order; since: when
+  // the reaction itself first appeared on the message and has stayed since, its order); threads each root's
   // summary (repliers: a JSON array of handles, most recent first); thread_marks who follows
   // which thread and how far they have read it.
   `
@@ -195,6 +196,7 @@ export const MIGRATIONS: readonly string[] = [
     user_key TEXT NOT NULL,
     user TEXT NOT NULL,
     added INTEGER NOT NULL,
+    since INTEGER NOT NULL,
     PRIMARY KEY (conversation, id, reaction, user_key)
   ) WITHOUT ROWID;
   CREATE TABLE threads (
