@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import type { TestServer } from '../gateway/test/support/server.ts';
+import { messageBodies, openApp, screenshot, seeMessage, signIn, TcpUser, text, until, useServerAndBrowser } from './browser.ts';
+import { act, axeViolations, expectNoNewViolations, frameFor, idOf, rowById, rowWith, watchLog } from './living.ts';
+
+// Issue 17 §1 and §6, threads: two browsers (alice, bob) and a telnet user (carol) in #general.
+describe('threads, in the browser and at a terminal', () => {
+  let server: TestServer;
+  let browser: Browser;
+  useServerAndBrowser((s, b) => ([server, browser] = [s, b]));
+
+  it('a root shows its replies live for everyone; replies stay out of the main flow unless also sent there; a telnet user sees the root id', async () => {
+    const carol = await TcpUser.as(server.tcpPort, '@carol', '#general');
+    const carolLog = watchLog(carol);
+    const a = await openApp(browser, server.httpUrl);
+    const b = await openApp(browser, server.httpUrl);
+    await signIn(a.page, 'alice');
+    await signIn(b.page, 'bob');
+    const axeBefore = await axeViolations(a.page);
+
+    const root = await carol.client.msg('#general', 'Plan for Friday?');
+    if ('muted' in root) throw new Error('muted');
+    await seeMessage(a.page, 'Plan for Friday?');
+    await seeMessage(b.page, 'Plan for Friday?');
+
+    // alice: Reply in thread (the hover action) opens the pane beside the conversation.
+    await act(rowWith(a.page, 'Plan for Friday?'), 'reply');
+    const pane = a.page.getByTestId('thread-pane');
+    await pane.getByTestId('message-body').filter({ hasText: 'Plan for Friday?' }).waitFor();
+    await pane.getByTestId('thread-composer').fill('I can bring snacks');
+    await pane.getByTestId('thread-composer').press('Enter');
+    await pane.getByTestId('message-body').filter({ hasText: 'I can bring snacks' }).waitFor();
+
+    // bob sees the root's summary change live, and not the reply in the main flow.
+    const bobRoot = rowById(b.page, root.id);
+    await bobRoot.getByTestId('thread-summary').filter({ hasText: '1 reply' }).waitFor();
+    expect(await bobRoot.getByTestId('thread-summary').innerText()).toContain('@alice');
+    expect(await messageBodies(b.page).allInnerTexts()).not.toContain('I can bring snacks');
+    // Not following it, bob is not badged.
+    expect(await b.page.getByTestId('threads-badge').count()).toBe(0);
+
+    // carol, at a terminal, gets the reply with its root's id.
+    const reply = await frameFor(carolLog, 'REPLY', (f) => text(f.body) === 'I can bring snacks', "alice's reply");
+    expect(reply).toMatchObject({ target: '#general', from: '@alice', root: root.id, also: false });
+
+    // carol replies from the terminal: alice's pane shows it live, both summaries count 2.
+    await carol.client.reply('#general', root.id, 'Snacks yes, @alice');
+    await pane.getByTestId('message-body').filter({ hasText: 'Snacks yes, @alice' }).waitFor();
+    await bobRoot.getByTestId('thread-summary').filter({ hasText: '2 replies' }).waitFor();
+
+    // "Also send to #general": the reply shows in bob's main flow too, marked as a reply.
+    await pane.getByTestId('thread-also').check();
+    await pane.getByTestId('thread-composer').fill('Everyone welcome, see the thread');
+    await pane.getByTestId('thread-send').click();
+    await seeMessage(b.page, 'Everyone welcome, see the thread');
+    await rowWith(b.page, 'Everyone welcome, see the thread').getByTestId('replied-in-thread').waitFor();
+    await bobRoot.getByTestId('thread-summary').filter({ hasText: '3 replies' }).waitFor();
+    const also = await frameFor(carolLog, 'REPLY', (f) => text(f.body) === 'Everyone welcome, see the thread', 'the reply sent also');
+    expect(also.also).toBe(true);
+
+    // The thread read from a terminal: THREAD gives the root and its replies, oldest first.
+    const thread = await carol.client.thread('#general', root.id);
+    expect(thread.frames.map((f) => ('body' in f ? text(f.body) : f.type))).toEqual([
+      'Plan for Friday?', 'I can bring snacks', 'Snacks yes, @alice', 'Everyone welcome, see the thread',
+    ]);
+
+    await expectNoNewViolations(a.page, axeBefore, 'the thread pane open');
+    await screenshot(a.page, '17-thread-pane');
+    // bob opens the thread from the summary, by keyboard alone.
+    await bobRoot.getByTestId('thread-summary').focus();
+    await b.page.keyboard.press('Enter');
+    await b.page.getByTestId('thread-pane').getByTestId('message-body').filter({ hasText: 'Snacks yes, @alice' }).waitFor();
+    await b.page.keyboard.press('Escape');
+    await b.page.getByTestId('thread-pane').waitFor({ state: 'detached' });
+
+    for (const p of [a, b]) expect(p.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
+    await carol.quit();
+  });
+
+  it('the Threads view lists the threads I follow, unread first; reading one clears its count, on the server too', async () => {
+    const dan = await TcpUser.as(server.tcpPort, '@dan', '#general');
+    const e = await openApp(browser, server.httpUrl);
+    await signIn(e.page, 'erin');
+    await e.page.getByTestId('composer').fill('erin asks: lunch?');
+    await e.page.getByTestId('composer').press('Enter');
+    const older = await idOf(e.page, 'erin asks: lunch?');
+    await e.page.getByTestId('composer').fill('erin asks: coffee?');
+    await e.page.getByTestId('composer').press('Enter');
+    const newer = await idOf(e.page, 'erin asks: coffee?');
+
+    // Replies to her messages: she follows both threads (their roots are hers).
+    await dan.client.reply('#general', newer, 'coffee at 3');
+    await dan.client.reply('#general', older, 'lunch at 12');
+    await e.page.getByTestId('threads-badge').filter({ hasText: '2' }).waitFor();
+
+    await e.page.getByTestId('threads-item').click();
+    const list = e.page.getByTestId('followed-thread');
+    await until(async () => (await list.count()) === 2, 'two threads listed');
+    // Both unread: the most recent reply first.
+    expect(await list.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-root'))))).toEqual([older, newer]);
+    await list.first().getByText('erin asks: lunch?').waitFor();
+    await screenshot(e.page, '17-threads-view');
+    const axeBefore = await axeViolations(e.page);
+    expect(axeBefore, 'axe on the Threads view').toEqual([]);
+
+    // Opening one shows it beside its conversation and reads it: one unread left.
+    await list.first().click();
+    await e.page.getByTestId('thread-pane').getByTestId('message-body').filter({ hasText: 'lunch at 12' }).waitFor();
+    await e.page.getByTestId('threads-badge').filter({ hasText: '1' }).waitFor();
+    // The server has the mark: a reload lists that thread read, the other still unread.
+    await e.page.reload();
+    await e.page.getByTestId('threads-item').click();
+    await until(async () => (await list.count()) === 2, 'two threads listed after the reload');
+    expect(await list.evaluateAll((els) => els.map((el) => [Number(el.getAttribute('data-root')), Number(el.getAttribute('data-unread'))]))).toEqual([
+      [newer, 1],
+      [older, 0],
+    ]);
+    expect(e.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
+    await dan.quit();
+  });
+
+  it('a link to a reply opens its thread with the reply highlighted; on a phone the pane covers the conversation', async () => {
+    const fay = await TcpUser.as(server.tcpPort, '@fay', '#general');
+    const root = await fay.client.msg('#general', 'Root for the link');
+    if ('muted' in root) throw new Error('muted');
+    const reply = await fay.client.reply('#general', root.id, 'The reply a link names');
+    if ('muted' in reply) throw new Error('muted');
+
+    const phone = await openApp(browser, `${server.httpUrl}/#/c/general/${reply.id}`, { width: 390, height: 844 });
+    await signIn(phone.page, 'gus');
+    const pane = phone.page.getByTestId('thread-pane');
+    const linked = pane.locator(`[data-testid="message"][data-id="${reply.id}"]`);
+    await linked.waitFor();
+    expect(await linked.getAttribute('data-highlighted')).toBe('true');
+    // It covers the conversation.
+    const box = await pane.boundingBox();
+    expect(box?.width).toBeGreaterThanOrEqual(380);
+    await screenshot(phone.page, '17-thread-phone');
+    for (const scheme of ['dark'] as const) {
+      const dark = await openApp(browser, `${server.httpUrl}/#/c/general/${reply.id}`, { width: 390, height: 844 }, scheme);
+      await signIn(dark.page, 'gus-dark');
+      await dark.page.getByTestId('thread-pane').locator(`[data-id="${reply.id}"]`).waitFor();
+      await screenshot(dark.page, '17-thread-phone-dark');
+      await dark.context.close();
+    }
+    expect(phone.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
+    await fay.quit();
+  });
+});
