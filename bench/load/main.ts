@@ -2,7 +2,7 @@
  * The SLCK load harness: `npm run bench:load -- [options]`.
  *
  *   --full              long runs (idle hold 5 min, 30 s measurements); default is short
- *   --only a,b,...      run only these scenarios (a-f, s: see docs/PERFORMANCE.md)
+ *   --only a,b,...      run only these scenarios (a-f, s, g: see docs/PERFORMANCE.md)
  *   --window N          MSGs each sender keeps awaiting OK (window scenarios)
  *   --workers N         load-generator processes (fan-out scenarios)
  *   --duration S        measured seconds (fan-out scenarios)
@@ -16,6 +16,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { saturationBench } from '../saturation/main.ts';
 import { natsServerPath } from './nats.ts';
 import { runFanout, runIdle, type FanoutResult, type IdleResult } from './run.ts';
 import { scenarios, type Mode } from './scenarios.ts';
@@ -129,4 +130,9 @@ if (bad) {
 if (results.some((r) => r.kind === 'idle' && r.held < r.connections)) {
   console.log('\nSome idle connections were not held.');
   process.exitCode = 1;
+}
+// (g): issue 16's one-process saturation generator, SLCK as served beside nats-server
+// (bench/saturation/; `npm run bench:saturation` for its own options).
+if (!only || only.includes('g')) {
+  if (!(await saturationBench({ full: values.full }))) process.exitCode = 1;
 }
