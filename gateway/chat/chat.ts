@@ -1,5 +1,6 @@
 import type { Refusal } from '../sentences.ts';
-import type { ChannelTopic, ConversationState, HistoryQuery, KeptMessage, StoredMessage, StoredPref } from '../store/store.ts';
+import type { ChannelTopic, ConversationState, HistoryQuery, KeptMessage, LogEntry, StoredMessage, StoredPref, ThreadState } from '../store/store.ts';
+import type { Change, Changed } from './log-rules.ts';
 import type { ChatEvent, MessageEvent } from './events.ts';
 
 /** A signed-in user, as the chat rules know them: on this node, on one connection. */
@@ -46,7 +47,22 @@ export interface Chat {
   leave(user: Caller, channel: string): Promise<Refusal | { channel: string }>;
   /** Resolves once the message has committed: its OK. */
   post(user: Caller, target: string, body: Uint8Array): Refusal | Promise<Posted | Refusal>;
+  /** A page of the main flow, each message in its current state. */
   history(user: Caller, target: string, q: HistoryQuery): Refusal | Promise<StoredMessage[] | Refusal>;
+  /** The conversation's log after `after` (HISTORY after): what a reconnecting client missed. */
+  replay(user: Caller, target: string, after: number, limit: number): Promise<LogEntry[] | Refusal>;
+  /** REPLY: resolves once the reply has committed. */
+  reply(user: Caller, target: string, root: number, body: Uint8Array, also: boolean): Promise<Posted | Refusal>;
+  /** EDIT, DELETE, REACT, UNREACT: null when there was nothing to change. */
+  change(user: Caller, target: string, change: Change): Promise<Changed | Refusal>;
+  /** THREAD: the root and its latest `limit` replies, oldest first. */
+  thread(user: Caller, target: string, id: number, limit: number): Promise<StoredMessage[] | Refusal>;
+  /** THREADS: the threads the user follows, unread first. */
+  threads(user: Caller): Promise<ThreadState[]>;
+  /** READ … THREAD. */
+  readThread(user: Caller, target: string, root: number, id: number): Promise<Refusal | null>;
+  /** TYPING: the other members are told (not stored). */
+  typing(user: Caller, target: string): Promise<Refusal | null>;
   users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean; guest: boolean }>>;
   /** Read `target` up to `id` (at most its newest): the user's other connections are told. */
   read(user: Caller, target: string, id: number): Refusal | Promise<Refusal | { target: string; id: number }>;

@@ -11,11 +11,26 @@ import type { ChannelTopic } from '../store/store.ts';
  * never base64'd).
  */
 
+/** What a logged change does to the message it names (`of`); absent: a message or a reply. */
+export type ChangeKind = 'edit' | 'delete' | 'react' | 'unreact';
+
+/**
+ * One entry of a conversation's log, committed: a message, a thread reply (`root`), or a
+ * change to one (`kind`, naming it by `of`). Every entry takes the conversation's next id,
+ * so one gapless sequence orders them all, on every node.
+ */
 export type MessageEvent = {
   t: 'msg';
+  kind?: ChangeKind;
   /** The conversation key (keys.ts, `conversationOf`) and the id within it. */
   conv: string;
   id: number;
+  /** A thread reply: its root's id; `also`: shown in the main flow too. */
+  root?: number;
+  also?: boolean;
+  /** A change: the id of the message it changes; a reaction's emoji. */
+  of?: number;
+  reaction?: string;
   /** Display case: `#channel`, or the recipient's `@handle`. */
   target: string;
   from: string;
@@ -49,7 +64,12 @@ export type ChatEvent =
   /** A channel's topic was set (or, null, cleared). */
   | { t: 'topic'; channel: string; topic: ChannelTopic | null }
   /** The user signed out everywhere from the connection `via`: their other connections end. */
-  | { t: 'signedOut'; user: string; via: string };
+  | { t: 'signedOut'; user: string; via: string }
+  /**
+   * Someone is typing in a conversation (never stored): `target` as they addressed it, as in
+   * a message; the connection `via` is not told.
+   */
+  | { t: 'typing'; conv: string; target: string; from: string; via: string };
 
 /** Events on the bus: one payload per node per turn, with where and when they committed. */
 export type Batch = { origin: string; at: number; events: ChatEvent[] };

@@ -33,7 +33,7 @@ export class GroupCommit {
   stage(writes: StoreWrite[]): Promise<number[] | null> {
     return new Promise((done) => {
       let count = 0;
-      for (const w of writes) if (w.op === 'append') count++;
+      for (const w of writes) if (w.op === 'append' || w.op === 'change') count++;
       this.waiters.push({ from: this.openAppends, count, done });
       this.openAppends += count;
       for (const w of writes) this.open.push(w);

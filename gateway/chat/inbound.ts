@@ -1,4 +1,4 @@
-import type { Store, StoredMessage } from '../store/store.ts';
+import type { LogEntry, Store } from '../store/store.ts';
 import type { ChatHost } from './chat.ts';
 import type { MessageEvent } from './events.ts';
 
@@ -141,14 +141,21 @@ export class Inbound {
     }
   }
 
-  private read(conv: string, after: number, limit: number): Promise<StoredMessage[]> {
-    if (conv.startsWith('#')) return this.store.channelHistory(conv, { limit, after });
-    const [a, b] = conv.split(' ');
-    return this.store.directHistory(a, b, { limit, after });
+  /** The log, every kind of entry: messages, replies, edits, deletes, reactions. */
+  private read(conv: string, after: number, limit: number): Promise<LogEntry[]> {
+    return this.store.log(conv, after, limit);
   }
 }
 
-/** A stored message as an event. A DM read back may have been queued for its recipient. */
-function toEvent(conv: string, m: StoredMessage): MessageEvent {
-  return { t: 'msg', conv, id: m.id, target: m.target, from: m.from, ts: m.ts, body: m.body, queued: !conv.startsWith('#') };
+/**
+ * A log entry read back, as the event it was. It shows the current state (an edit the text
+ * now, a deleted message an empty body): what was missed arrives as it is now. A DM read back
+ * may have been queued for its recipient.
+ */
+export function toEvent(conv: string, e: LogEntry): MessageEvent {
+  const queued = !conv.startsWith('#');
+  if (e.kind === 'msg') {
+    return { t: 'msg', conv, id: e.id, target: e.target, from: e.from, ts: e.ts, body: e.body, root: e.root, also: e.also, queued };
+  }
+  return { t: 'msg', kind: e.kind, conv, id: e.id, target: e.target, from: e.from, ts: e.ts, of: e.of, reaction: e.reaction, body: e.body ?? new Uint8Array(0) };
 }

@@ -6,7 +6,7 @@ import type { FloodControl } from '../limits/flood.ts';
 import type { SignInLimits } from '../limits/sign-in-limits.ts';
 import { refuse, type Refusal } from '../sentences.ts';
 import { conversationOf, nameKey } from '../store/keys.ts';
-import type { ChannelTopic, ConversationState, HistoryQuery, StoredMessage, StoredPref, Store, StoreWrite } from '../store/store.ts';
+import type { ChannelTopic, ConversationState, HistoryQuery, LogEntry, StoredMessage, StoredPref, Store, StoreWrite, ThreadState } from '../store/store.ts';
 import { mentionsIn } from './mentions.ts';
 import type { Caller, ChannelPage, Chat, ChatHost, Posted, Registered } from './chat.ts';
 import { Directory } from './directory.ts';
@@ -17,6 +17,7 @@ import { register } from './register.ts';
 import { issueToken, resume, signOut } from './sessions.ts';
 import { changePassword } from './password.ts';
 import { listPrefs, setPref } from './prefs.ts';
+import * as logRules from './log-rules.ts';
 
 /** What the service reports for /metrics (metrics.ts implements it). */
 export type ChatMetrics = {
@@ -253,6 +254,38 @@ export class ChatService implements Chat {
     return this.commits.settled().then(() => this.store.directHistory(user.handle, u.handle, q));
   }
 
+  replay(user: Caller, target: string, after: number, limit: number): Promise<LogEntry[] | Refusal> {
+    return logRules.log(this, user, target, after, limit);
+  }
+
+  reply(user: Caller, target: string, root: number, body: Uint8Array, also: boolean): Promise<Posted | Refusal> {
+    return logRules.reply(this, user, target, root, body, also);
+  }
+
+  change(user: Caller, target: string, change: logRules.Change): Promise<logRules.Changed | Refusal> {
+    return logRules.change(this, user, target, change);
+  }
+
+  thread(user: Caller, target: string, id: number, limit: number): Promise<StoredMessage[] | Refusal> {
+    return logRules.thread(this, user, target, id, limit);
+  }
+
+  threads(user: Caller): Promise<ThreadState[]> {
+    return logRules.threads(this, user);
+  }
+
+  readThread(user: Caller, target: string, root: number, id: number): Promise<Refusal | null> {
+    return logRules.readThread(this, user, target, root, id);
+  }
+
+  typing(user: Caller, target: string): Promise<Refusal | null> {
+    return logRules.typing(this, user, target);
+  }
+
+  isHere(userKey: string): boolean {
+    return this.host.isHere(userKey);
+  }
+
   users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean; guest: boolean }>> {
     let keys: Iterable<string> = this.directory.users.keys();
     if (channel !== undefined) {
@@ -402,7 +435,7 @@ export class ChatService implements Chat {
   }
 
   /** How events name the caller's connection: see MessageEvent.via. */
-  private via(user: Caller): string {
+  via(user: Caller): string {
     return `${this.nodeId}/${user.conn}`;
   }
 

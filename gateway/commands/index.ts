@@ -22,6 +22,13 @@ import { unread } from './unread.ts';
 import { mode } from './mode.ts';
 import { prefs } from './prefs.ts';
 import { pref } from './pref.ts';
+import { reply } from './reply.ts';
+import { edit } from './edit.ts';
+import { del } from './delete.ts';
+import { react, unreact } from './react.ts';
+import { typing } from './typing.ts';
+import { thread } from './thread.ts';
+import { threads } from './threads.ts';
 
 /** Every command's handler, by verb. The type makes a missing command a compile error. */
 export const commands: CommandTable = {
@@ -48,4 +55,12 @@ export const commands: CommandTable = {
   PING: ping,
   QUIT: quit,
   MODE: mode,
+  REPLY: reply,
+  EDIT: edit,
+  DELETE: del,
+  REACT: react,
+  UNREACT: unreact,
+  TYPING: typing,
+  THREAD: thread,
+  THREADS: threads,
 };

@@ -8,7 +8,11 @@ import type { CommandHandler } from './types.ts';
  */
 export const read: CommandHandler<'READ'> = {
   needsUser: true,
-  run(ctx, conn, { target, id }) {
+  run(ctx, conn, { target, id, thread }) {
+    if (thread !== undefined) {
+      // READ <target> <id> THREAD <root>: the thread's own mark, for its unread count.
+      return ctx.later(conn, ctx.chat.readThread(ctx.caller(conn), target, thread, id).then((r) => r ?? { type: 'OK', args: [] }));
+    }
     const r = ctx.chat.read(ctx.caller(conn), target, id);
     ctx.later(conn, Promise.resolve(r).then((a) => ('type' in a ? a : { type: 'OK', args: [] })));
   },

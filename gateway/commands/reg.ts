@@ -3,6 +3,7 @@ import type { Registered } from '../chat/chat.ts';
 import type { Conn } from '../hub/conn.ts';
 import type { Refusal } from '../sentences.ts';
 import { refuse } from '../sentences.ts';
+import { messageFrame } from '../hub/log-frames.ts';
 import type { CommandContext, CommandHandler } from './types.ts';
 
 /**
@@ -30,7 +31,7 @@ export function signedIn(ctx: CommandContext, conn: Conn, r: Registered | Refusa
   // between has handed over nothing, and the next sign-in hands it all over, once.
   const handed = ctx.chat.delivered(me.handle, r.offline.map((m) => ({ conversation: m.conversation, id: m.id })));
   // Worded as live ones are on this connection (MODE before REG makes them a person's).
-  const kept = r.offline.map((m) => encodeFrameFor(conn.kind, { type: 'MSG', target: m.target, from: m.from, id: m.id, ts: m.ts, body: m.body }, r.handle));
+  const kept = r.offline.map((m) => encodeFrameFor(conn.kind, messageFrame(m), r.handle));
   ctx.sendAfter(conn, handed, kept, true);
 }
 

@@ -85,9 +85,17 @@ export class Conn {
   turnAt = -1;
   turnFrom = 0;
   turnBytes = 0;
+  /**
+   * Whether it is sent TYPING events (spec: TYPING): a WebSocket (the web app shows them) is
+   * until it says TYPING OFF; a TCP connection, a terminal or a bot, only once it says TYPING ON.
+   */
+  typingEvents: boolean;
+  /** Conversation key -> when this connection's last TYPING there was passed on (3 s apart at most). */
+  typingPassed: Map<string, number> | null = null;
   readonly session: Session;
   constructor(session: Session) {
     this.session = session;
+    this.typingEvents = session.transport === 'ws';
   }
 
   /**

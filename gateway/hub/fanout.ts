@@ -1,6 +1,7 @@
 import { encodeServerFrame, nameKey } from '../../core/index.ts';
 import { addOnline, removeOnline, type Channel, type Conn, type Departure, type User } from './conn.ts';
 import { FrameBytes } from './frame-bytes.ts';
+import { frameOfEvent } from './log-frames.ts';
 import type { ChatHost } from '../chat/chat.ts';
 import type { ChatEvent, MessageEvent } from '../chat/events.ts';
 import { farewell } from '../sentences.ts';
@@ -85,7 +86,7 @@ export class Fanout implements ChatHost {
   }
 
   deliver(m: MessageEvent): void {
-    const frame = new FrameBytes({ type: 'MSG', target: m.target, from: m.from, id: m.id, ts: m.ts, body: m.body });
+    const frame = new FrameBytes(frameOfEvent(m));
     // The connection that sent it has its OK; the sender's other connections get the message,
     // so a conversation reads the same on every device. A person shown it has read it.
     const origin = this.originConn(m.via);
@@ -187,6 +188,9 @@ export class Fanout implements ChatHost {
         if (ch !== undefined) this.broadcast(ch, new FrameBytes({ type: 'TOPIC', channel: ch.name, by: e.topic?.by ?? '-', text: e.topic?.text ?? '' }));
         return;
       }
+      case 'typing':
+        this.typing(e);
+        return;
       case 'signedOut': {
         const user = this.users.get(nameKey(e.user));
         if (user === undefined) return;
@@ -196,6 +200,17 @@ export class Fanout implements ChatHost {
       }
       default:
         return;
+    }
+  }
+
+  /** To the conversation's other members here whose connections take typing events. */
+  private typing(e: Extract<ChatEvent, { t: 'typing' }>): void {
+    const frame = new FrameBytes({ type: 'TYPING', target: e.target, from: e.from });
+    const from = nameKey(e.from);
+    const to = e.conv.charCodeAt(0) === 35 ? this.channels.get(e.conv)?.online ?? [] : this.users.get(nameKey(e.target))?.conns ?? [];
+    for (let i = 0; i < to.length; i++) {
+      const c = to[i];
+      if (c.typingEvents && c.user !== null && c.user.key !== from) this.out.send(c, frame.for(c));
     }
   }
 

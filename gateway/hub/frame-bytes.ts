@@ -25,7 +25,7 @@ export class FrameBytes {
   for(conn: Conn): Uint8Array {
     if (conn.kind === 'program') return this.program ?? (this.program = this.make('program'));
     const f = this.frame;
-    this.author ??= f.type === 'MSG' && f.target.charCodeAt(0) === 64 ? nameKey(f.from) : '';
+    this.author ??= 'from' in f && 'target' in f && f.target.charCodeAt(0) === 64 ? nameKey(f.from) : '';
     if (this.author !== '' && conn.user?.key === this.author) {
       return this.personOwn ?? (this.personOwn = this.make('person', conn.user.handle));
     }

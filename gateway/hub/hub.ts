@@ -52,6 +52,8 @@ export type HubOptions<C extends Chat = Chat> = {
 };
 
 const EMPTY = new Uint8Array(0);
+/** Commands that add to a conversation's log: each draws on the connection's MSG tokens (flood.ts). */
+const LOGGED_WRITES: ReadonlySet<string> = new Set(['MSG', 'REPLY', 'EDIT', 'DELETE', 'REACT', 'UNREACT']);
 /** MSGs one connection may have awaiting their commit before it is read from no more. */
 const MAX_UNFILLED = 256;
 
@@ -185,11 +187,11 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
     }
     // Flood control (flood.ts): a MSG with no token due waits, and so does all after it.
     // Expensive reads draw on a bucket of their own the same way.
-    const wait = input.type === 'MSG' ? this.flood.msgWait(conn, this.isExempt)
+    const wait = LOGGED_WRITES.has(input.type) ? this.flood.msgWait(conn, this.isExempt)
       : EXPENSIVE_READS.has(input.type) ? this.flood.readWait(conn, this.isExempt) : 0;
     if (wait > 0) return this.hold(conn, input, (go) => setTimeout(go, wait).unref());
     // Overload (overload.ts): while many recipients' queues are deep, publishers wait.
-    if (input.type === 'MSG' && this.overload.engaged) return this.hold(conn, input, (go) => this.overload.hold(go));
+    if (LOGGED_WRITES.has(input.type) && this.overload.engaged) return this.hold(conn, input, (go) => this.overload.hold(go));
     const entry = commands[input.type];
     this.metrics?.command(input.type, true);
     if (entry.needsUser && conn.user === null) {

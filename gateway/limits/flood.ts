@@ -106,7 +106,7 @@ export class TokenBucket {
 export type ConnFlood = { bucket: TokenBucket | null; reads: TokenBucket | null; user: object | null; exempt: boolean };
 
 /** The commands that cost the server a read of many rows (a store query, a list of everyone). */
-export const EXPENSIVE_READS: ReadonlySet<string> = new Set(['HISTORY', 'USRS', 'CHNS', 'UNREAD']);
+export const EXPENSIVE_READS: ReadonlySet<string> = new Set(['HISTORY', 'USRS', 'CHNS', 'UNREAD', 'THREAD', 'THREADS']);
 
 /** What flood control reads and keeps on a connection (conn.ts's Conn has both). */
 export type FloodedConn = { flood: ConnFlood | null; user: { key: string } | null };

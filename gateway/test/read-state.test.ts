@@ -49,7 +49,7 @@ describe('UNREAD and READ', () => {
     expect(await jane.cmd('READ #secret 1')).toEqual(['ERR NOT_MEMBER Join #secret to read its history']);
     expect(await jane.cmd('READ #nowhere 1')).toEqual(['ERR NO_SUCH_CHANNEL #nowhere does not exist']);
     expect(await jane.cmd('READ @nobody 1')).toEqual(['ERR NO_SUCH_USER @nobody has never registered']);
-    expect(await jane.cmd('READ #general')).toEqual(['ERR BAD_SYNTAX Usage: READ <#channel|@user> <id>']);
+    expect(await jane.cmd('READ #general')).toEqual(['ERR BAD_SYNTAX Usage: READ <#channel|@user> <id> [THREAD <root-id>]']);
     expect(await jane.cmd('READ #general x')).toEqual(['ERR BAD_SYNTAX READ needs the id of the last message read, a number']);
     expect(await jane.cmd('READ general 1')).toEqual(['ERR BAD_TARGET READ needs a channel (#name) or a user (@name)']);
     expect(await jane.cmd('UNREAD now')).toEqual(['ERR BAD_SYNTAX Usage: UNREAD takes no arguments']);

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import WebSocket, { type ClientOptions } from 'ws';
 import {
-  Parser, ProtocolError, SERVER_FRAME_LIMITS, ServerFrameDecoder, fromUtf8, serverLine, utf8,
+  Parser, ProtocolError, SERVER_FRAME_LIMITS, ServerFrameDecoder, encodeServerFrame, fromUtf8, serverLine, utf8,
   type ServerFrame,
 } from '../../../core/index.ts';
 
@@ -27,12 +27,15 @@ const REPLY_END = new Set(['OK', 'ERR', 'END', 'TIME', 'PONG', 'BYE']);
 /** A frame as a telnet user reads it; a MSG shows its body after a line break. */
 export function show(f: Received): string {
   if (f instanceof ProtocolError) return `<unreadable: ${f.code} ${f.message}>`;
-  if (f.type === 'MSG') {
-    // Long bodies are cut, so a failure message stays readable.
+  if ('body' in f) {
+    // The head line, then the body after a line break; long bodies are cut, so a failure
+    // message stays readable.
+    const head = fromUtf8(encodeServerFrame({ ...f, body: new Uint8Array(0) } as ServerFrame)).split('\r\n')[0];
+    const withLength = head.replace(/ 0( ALSO)?$/, ` ${f.body.length}$1`);
     const body = f.body.length > 300 ? `${fromUtf8(f.body.subarray(0, 300))}…` : fromUtf8(f.body);
-    return `MSG ${f.target} ${f.from} ${f.id} ${f.ts} ${f.body.length}\n${body}`;
+    return `${withLength}\n${body}`;
   }
-  return serverLine(f);
+  return serverLine(f as Exclude<ServerFrame, { type: 'MSG' }>);
 }
 
 /** A MSG command with its body, its length counted for you (no trailing line end). */

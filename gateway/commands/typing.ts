@@ -1,0 +1,31 @@
+import { nameKey, type ServerFrame } from '../../core/index.ts';
+import type { CommandHandler } from './types.ts';
+
+/** A connection passes on at most one TYPING per conversation in this long (spec: TYPING; IRCv3 +typing). */
+export const TYPING_EVERY_MS = 3_000;
+/** Conversations a connection's recent TYPINGs are remembered for: older ones are forgotten first. */
+const REMEMBERED = 64;
+
+/**
+ * TYPING <target>: the conversation's other members are told, unless this connection passed
+ * one on there in the last 3 s (then it is answered OK and dropped, so a client may send one
+ * per keystroke). TYPING ON / OFF: whether this connection is sent others' TYPING events.
+ */
+export const typing: CommandHandler<'TYPING'> = {
+  needsUser: true,
+  run(ctx, conn, cmd) {
+    if ('watch' in cmd) {
+      conn.typingEvents = cmd.watch;
+      return ctx.reply(conn, { type: 'OK', args: [] });
+    }
+    const key = nameKey(cmd.target);
+    const now = Date.now();
+    const passed = (conn.typingPassed ??= new Map());
+    const last = passed.get(key);
+    if (last !== undefined && now - last < TYPING_EVERY_MS) return ctx.reply(conn, { type: 'OK', args: [] });
+    passed.delete(key);
+    passed.set(key, now);
+    if (passed.size > REMEMBERED) passed.delete(passed.keys().next().value!);
+    ctx.later(conn, ctx.chat.typing(ctx.caller(conn), cmd.target).then((r): ServerFrame => r ?? { type: 'OK', args: [] }));
+  },
+};
