@@ -88,4 +88,36 @@ describe('reactions', () => {
     for (const p of [a, b, c]) expect(p.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
     await carol.quit();
   });
+
+  it('on a touch screen, a long press shows the actions (there is no hover)', async () => {
+    const eve = await TcpUser.as(server.tcpPort, '@eve', '#general');
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.httpUrl);
+    await signIn(page, 'tess');
+    const sent = await eve.client.msg('#general', 'Press and hold me');
+    if ('muted' in sent) throw new Error('muted');
+    const row = rowById(page, sent.id);
+    await row.waitFor();
+    // Only Copy link shows on a touch screen until the row is pressed.
+    expect(await row.getByTestId('action-react').isVisible()).toBe(false);
+    const box = (await row.getByTestId('message-body').boundingBox())!;
+    const cdp = await context.newCDPSession(page);
+    const at = { x: box.x + 10, y: box.y + box.height / 2 };
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [at] });
+    // Held past the long press (half a second), then let go.
+    await new Promise((r) => setTimeout(r, 800));
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await row.getByTestId('action-react').waitFor();
+    await screenshot(page, '17-long-press-actions');
+    await row.getByTestId('action-react').tap();
+    await pickEmoji(page, 'tada');
+    await pill(row, '🎉').filter({ hasText: '1' }).waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+    await eve.quit();
+  });
 });
