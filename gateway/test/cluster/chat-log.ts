@@ -1,19 +1,41 @@
 /**
  * A chat client for the multi-node tests that writes down everything it did and saw, for
- * `check` (checker.ts) to judge afterwards: what it sent and how each send ended, and every
- * message delivered to it, live or replayed by HISTORY when it came back on another node.
+ * `check` (checker.ts) to judge afterwards: what it sent (messages, thread replies, edits,
+ * deletes, reactions) and how each send ended, and every logged frame delivered to it (MSG,
+ * REPLY, EDIT, DELETE, REACT, UNREACT: one conversation log, one id sequence), live or
+ * replayed by HISTORY when it came back on another node.
  *
- * It records, it does not judge or dedupe: a message delivered twice is logged twice. Each
- * body it sends starts with a tag unique in the run (`@handle:seq`), so the checker can tell
- * which send a delivery is, whatever id the server gave it.
+ * It records, it does not judge or dedupe: a frame delivered twice is logged twice. Each
+ * body it sends (message, reply, edit) starts with a tag unique in the run (`@handle:seq`),
+ * so the checker can tell which send a delivery is, whatever id the server gave it.
  */
 import net from 'node:net';
 import { Parser, ProtocolError, SERVER_FRAME_LIMITS, ServerFrameDecoder, fromUtf8, nameKey, type ServerFrame } from '../../../core/index.ts';
 
-type MsgFrame = Extract<ServerFrame, { type: 'MSG' }>;
+/** The frames that are entries of a conversation's log (each takes the conversation's next id). */
+export const LOGGED_FRAMES = ['MSG', 'REPLY', 'EDIT', 'DELETE', 'REACT', 'UNREACT'] as const;
+export type LoggedFrameType = (typeof LOGGED_FRAMES)[number];
+export type LoggedFrame = Extract<ServerFrame, { type: LoggedFrameType }>;
+const isLogged = (f: ServerFrame): f is LoggedFrame => (LOGGED_FRAMES as readonly string[]).includes(f.type);
 
-/** How a send ended, as far as its client knows. `unknown`: the connection died before the reply. */
-export type SendFate = { kind: 'ok'; id: number; ts: string } | { kind: 'err'; code: string } | { kind: 'unknown' };
+/** What a send does: the command it is. */
+export type Act = 'msg' | 'reply' | 'edit' | 'delete' | 'react' | 'unreact';
+/** The frame the receivers of an act get. */
+export const FRAME_OF: Record<Act, LoggedFrameType> = { msg: 'MSG', reply: 'REPLY', edit: 'EDIT', delete: 'DELETE', react: 'REACT', unreact: 'UNREACT' };
+
+/** One send: `id` names the message an edit, delete or reaction changes, `root` a reply's root. */
+export type Action =
+  | { act: 'msg'; target: string; text?: string }
+  | { act: 'reply'; target: string; root: number; text?: string; also?: boolean }
+  | { act: 'edit'; target: string; id: number; text?: string }
+  | { act: 'delete'; target: string; id: number }
+  | { act: 'react' | 'unreact'; target: string; id: number; reaction: string };
+
+/**
+ * How a send ended, as far as its client knows. `unknown`: the connection died before the
+ * reply; `unchanged`: a bare `OK` (a REACT one already has, an UNREACT one does not): nothing logged.
+ */
+export type SendFate = { kind: 'ok'; id: number; ts: string } | { kind: 'unchanged' } | { kind: 'err'; code: string } | { kind: 'unknown' };
 
 /**
  * `live`: pushed by the server; `history`: part of a HISTORY reply; `unsure`: the connection
@@ -24,11 +46,22 @@ export type Via = 'live' | 'history' | 'unsure';
 export type LogEntry =
   | { kind: 'connected'; port: number; at: number }
   | { kind: 'disconnected'; at: number }
-  /** `conversation`: the key the checker groups by (see `conversationKey`). */
-  | { kind: 'sent'; seq: number; target: string; conversation: string; body: string; at: number }
+  /**
+   * `conversation`: the key the checker groups by (see `conversationKey`); `tag`: `@handle:seq`,
+   * unique in the run; `body`: what a message, reply or edit said ('' for the others); `of`:
+   * the message an edit, delete or reaction names, or a reply's root.
+   */
+  | { kind: 'sent'; seq: number; act: Act; tag: string; target: string; conversation: string; body: string; of?: number; reaction?: string; also?: boolean; at: number }
   | ({ seq: number; at: number } & SendFate)
-  /** `target` is the conversation key, so that both sides of a DM log the same one. */
-  | { kind: 'got'; target: string; from: string; id: number; ts: string; body: string; via: Via; at: number };
+  /**
+   * A logged frame. `target` is the conversation key, so that both sides of a DM log the same
+   * one; `of`: the message an EDIT, DELETE, REACT or UNREACT names, or a REPLY's root.
+   * `frame` absent: MSG (as logs written before issue 17, e.g. by bench/cluster, have it).
+   */
+  | { kind: 'got'; frame?: LoggedFrameType; target: string; from: string; id: number; ts: string; body: string; of?: number; reaction?: string; also?: boolean; via: Via; at: number };
+
+export type Got = Extract<LogEntry, { kind: 'got' }>;
+export type SentEntry = Extract<LogEntry, { kind: 'sent' }>;
 
 export type ClientLog = { handle: string; entries: LogEntry[] };
 
@@ -57,11 +90,19 @@ export type ReconnectOptions = {
 /** A command in flight; replies come in the order commands were sent. */
 type Pending = {
   line: string;
-  /** Called with the reply frame and, for HISTORY, the MSG frames received since it became first in line. */
-  done(reply: ServerFrame, msgs: MsgFrame[]): void;
+  /**
+   * Called with the reply frame and, for HISTORY and THREAD, the logged frames and state lines
+   * received since it became first in line.
+   */
+  done(reply: ServerFrame, held: ServerFrame[]): void;
   /** The connection ended first. */
-  dead(msgs: MsgFrame[]): void;
+  dead(held: ServerFrame[]): void;
 };
+
+/** State lines: they follow a message's frame in HISTORY (not `after`) and THREAD. */
+const STATE_LINES = new Set(['EDITED', 'DELETED', 'REACTION', 'REPLIES']);
+/** Commands whose reply is a run of frames that live frames may precede. */
+const HOLDS = /^(HISTORY|THREAD) /i;
 
 const REPLY_END = new Set(['OK', 'ERR', 'END', 'TIME', 'PONG']);
 const TIMEOUT_MS = 10_000;
@@ -73,8 +114,8 @@ export class LoggedClient {
   readonly channels: string[];
   private socket: net.Socket | null = null;
   private pending: Pending[] = [];
-  /** MSG frames received while a HISTORY was first in line: live or history, told at its END. */
-  private held: MsgFrame[] = [];
+  /** Frames received while a HISTORY or THREAD was first in line: live or its reply, told at its END. */
+  private held: ServerFrame[] = [];
   private seq = 0;
   /** Per conversation, what to name in HISTORY (the channel, or the other party of a DM). */
   private readonly historyTargets = new Map<string, string>();
@@ -103,31 +144,63 @@ export class LoggedClient {
     return this.socket !== null;
   }
 
-  /** Every message received, in order. */
-  get got(): Array<Extract<LogEntry, { kind: 'got' }>> {
-    return this.log.entries.filter((e): e is Extract<LogEntry, { kind: 'got' }> => e.kind === 'got');
+  /** Every logged frame received, in order. */
+  get got(): Got[] {
+    return this.log.entries.filter((e): e is Got => e.kind === 'got');
+  }
+
+  /** Every send made, in order. */
+  get sent(): SentEntry[] {
+    return this.log.entries.filter((e): e is SentEntry => e.kind === 'sent');
+  }
+
+  /** The name to address `conversation` by (the channel, or the other party of a DM), if known. */
+  targetOf(conversation: string): string | undefined {
+    return this.historyTargets.get(conversation);
+  }
+
+  /** Pipeline a MSG whose body is `<tag> <text>` (see `act`). */
+  send(target: string, text = ''): Promise<SendFate> {
+    return this.act({ act: 'msg', target, text });
   }
 
   /**
-   * Pipeline a MSG (does not wait for earlier ones) whose body is `<tag> <text>`; resolves
-   * with its fate once known, which is also logged. Throws if not connected: a send that
-   * never left is no send.
+   * Pipeline one act (does not wait for earlier ones); a message, reply or edit says
+   * `<tag> <text>`. Resolves with its fate once known, which is also logged. Throws if not
+   * connected: a send that never left is no send.
    */
-  send(target: string, text = ''): Promise<SendFate> {
+  act(a: Action): Promise<SendFate> {
     if (this.socket === null) throw new Error(`${this.handle} is not connected`);
     const seq = ++this.seq;
-    const body = text === '' ? `${this.handle}:${seq}` : `${this.handle}:${seq} ${text}`;
-    const conversation = conversationKey(target, this.handle);
-    if (target.startsWith('@')) this.historyTargets.set(conversation, target);
-    this.record({ kind: 'sent', seq, target, conversation, body, at: Date.now() });
+    const tag = `${this.handle}:${seq}`;
+    const text = 'text' in a ? (a.text ?? '') : '';
+    const body = a.act === 'msg' || a.act === 'reply' || a.act === 'edit' ? (text === '' ? tag : `${tag} ${text}`) : '';
+    const conversation = conversationKey(a.target, this.handle);
+    if (a.target.startsWith('@')) this.historyTargets.set(conversation, a.target);
+    const of = a.act === 'reply' ? a.root : a.act === 'msg' ? undefined : a.id;
+    const entry: SentEntry = { kind: 'sent', seq, act: a.act, tag, target: a.target, conversation, body, at: Date.now() };
+    if (of !== undefined) entry.of = of;
+    if (a.act === 'react' || a.act === 'unreact') entry.reaction = a.reaction;
+    if (a.act === 'reply' && a.also) entry.also = true;
+    this.record(entry);
+    const len = Buffer.byteLength(body);
+    const bytes = {
+      msg: () => `MSG ${a.target} ${len}\r\n${body}\r\n`,
+      reply: () => `REPLY ${a.target} ${of} ${len}${entry.also ? ' ALSO' : ''}\r\n${body}\r\n`,
+      edit: () => `EDIT ${a.target} ${of} ${len}\r\n${body}\r\n`,
+      delete: () => `DELETE ${a.target} ${of}\r\n`,
+      react: () => `REACT ${a.target} ${of} ${entry.reaction}\r\n`,
+      unreact: () => `UNREACT ${a.target} ${of} ${entry.reaction}\r\n`,
+    }[a.act]();
     return new Promise((resolveFate) => {
       const settle = (fate: SendFate) => {
         this.record({ seq, at: Date.now(), ...fate });
         resolveFate(fate);
       };
-      this.enqueue(`MSG ${target} ${Buffer.byteLength(body)}\r\n${body}\r\n`, {
+      this.enqueue(bytes, {
         done: (reply) => {
           if (reply.type === 'OK' && /^\d+$/.test(reply.args[0] ?? '')) settle({ kind: 'ok', id: Number(reply.args[0]), ts: reply.args[1] ?? '' });
+          else if (reply.type === 'OK' && reply.args.length === 0 && (a.act === 'react' || a.act === 'unreact')) settle({ kind: 'unchanged' });
           else if (reply.type === 'ERR') settle({ kind: 'err', code: reply.code });
           else settle({ kind: 'err', code: `UNEXPECTED ${JSON.stringify(reply)}` }); // e.g. OK MUTED: not stored
         },
@@ -212,23 +285,38 @@ export class LoggedClient {
     }
   }
 
-  /** One HISTORY page; its frames are logged `history`, live ones that came first `live`. */
-  private history(line: string): Promise<MsgFrame[]> {
+  /** One HISTORY `after` page (a replay of the log); its frames are logged `history`, live ones that came first `live`. */
+  private async history(line: string): Promise<LoggedFrame[]> {
+    const reply = await this.read(line, true);
+    return reply.filter(isLogged);
+  }
+
+  /**
+   * A HISTORY or THREAD reply: its frames and state lines, in order. Logged frames that came
+   * before it are logged `live`; its own frames are logged `history` if `logReply`, else only
+   * returned (a read of the final state is not a delivery).
+   */
+  read(line: string, logReply = false): Promise<ServerFrame[]> {
     if (this.socket === null) return Promise.reject(new Error(`${this.handle} is not connected`));
     return new Promise((ok, fail) => {
       this.enqueue(`${line}\r\n`, {
-        done: (reply, msgs) => {
-          if (reply.type !== 'END' || reply.of !== 'HISTORY') {
-            msgs.forEach((m) => this.recordGot(m, 'live'));
+        done: (reply, held) => {
+          if (reply.type !== 'END' || (reply.of !== 'HISTORY' && reply.of !== 'THREAD')) {
+            held.forEach((f) => isLogged(f) && this.recordGot(f, 'live'));
             return fail(new Error(`${this.handle}: ${line} was answered ${JSON.stringify(reply)}`));
           }
-          // The spec: live deliveries come before the reply's first frame, never inside it.
-          const live = msgs.length - reply.count;
-          msgs.forEach((m, i) => this.recordGot(m, i < live ? 'live' : 'history'));
-          ok(msgs.slice(live));
+          // The spec: live frames come before the reply's first frame, never inside it; END
+          // counts the reply's logged frames, not its state lines.
+          let start = held.length;
+          for (let n = 0; n < reply.count && start > 0; ) if (isLogged(held[--start])) n++;
+          held.forEach((f, i) => {
+            if (i < start && isLogged(f)) this.recordGot(f, 'live');
+            else if (i >= start && logReply && isLogged(f)) this.recordGot(f, 'history');
+          });
+          ok(held.slice(start));
         },
-        dead: (msgs) => {
-          msgs.forEach((m) => this.recordGot(m, 'unsure'));
+        dead: (held) => {
+          if (logReply) held.forEach((f) => isLogged(f) && this.recordGot(f, 'unsure'));
           fail(new Error(`${this.handle}: the connection closed during ${line}`));
         },
       });
@@ -294,10 +382,13 @@ export class LoggedClient {
 
   private onFrame(f: ServerFrame): void {
     const head = this.pending[0];
-    if (f.type === 'MSG') {
-      // While a HISTORY is first in line, a MSG may be its reply or live: END tells.
-      if (head !== undefined && head.line.toUpperCase().startsWith('HISTORY ')) this.held.push(f);
+    const holding = head !== undefined && HOLDS.test(head.line);
+    if (isLogged(f)) {
+      // While a HISTORY or THREAD is first in line, a logged frame may be its reply or live: END tells.
+      if (holding) this.held.push(f);
       else this.recordGot(f, 'live');
+    } else if (STATE_LINES.has(f.type)) {
+      if (holding) this.held.push(f);
     } else if (REPLY_END.has(f.type) && head !== undefined) {
       this.pending.shift();
       const held = this.held;
@@ -318,14 +409,20 @@ export class LoggedClient {
     this.wake();
   }
 
-  private recordGot(m: MsgFrame, via: Via): void {
+  private recordGot(m: LoggedFrame, via: Via): void {
     const conversation = conversationKey(m.target, m.from);
     // The other party of a DM is the one that is not us (a DM to oneself names us twice).
     if (m.target.startsWith('@') && !this.historyTargets.has(conversation)) {
       this.historyTargets.set(conversation, nameKey(m.from) === nameKey(this.handle) ? m.target : m.from);
     }
     this.lastId.set(conversation, Math.max(this.lastId.get(conversation) ?? 0, m.id));
-    this.record({ kind: 'got', target: conversation, from: m.from, id: m.id, ts: m.ts, body: fromUtf8(m.body), via, at: Date.now() });
+    const got: Got = { kind: 'got', frame: m.type, target: conversation, from: m.from, id: m.id, ts: m.ts, body: 'body' in m ? fromUtf8(m.body) : '', via, at: Date.now() };
+    if (m.type === 'REPLY') {
+      got.of = m.root;
+      if (m.also) got.also = true;
+    } else if (m.type !== 'MSG') got.of = m.of;
+    if (m.type === 'REACT' || m.type === 'UNREACT') got.reaction = m.reaction;
+    this.record(got);
   }
 
   private record(e: LogEntry): void {
