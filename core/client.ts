@@ -7,47 +7,10 @@ import { LIMITS, SERVER_FRAME_LIMITS } from './limits.ts';
 import { textEncoder } from './bytes.ts';
 import { isLogFrame, logPage, logged, loggedOrNot, takeLive, type Logged, type LogFrame, type LogPage } from './client-log.ts';
 
+import { ServerError, type ChannelInfo, type ChannelPage, type ClientEvents, type Delivery, type HistoryOptions, type Sent, type TopicInfo, type UnreadInfo, type UserInfo } from './client-types.ts';
+
 export type { Logged, LogFrame, LogPage, StateFrame } from './client-log.ts';
-
-export type Delivery = ServerFrameOf<'MSG'>;
-export type ChannelInfo = { channel: string; members: number };
-export type ChannelPage = { channels: ChannelInfo[]; more?: string };
-/** `guest`: the handle has no password (anyone may take it while it is offline). */
-export type UserInfo = { user: string; online: boolean; guest?: boolean };
-export type TopicInfo = { channel: string; by: string; text: string };
-export type Sent = { id: number; ts: string } | { muted: number };
-export type HistoryOptions = { limit?: number; before?: number; after?: number; around?: number };
-/** One conversation of an UNREAD reply (spec: UNREAD). */
-export type UnreadInfo = Omit<ServerFrameOf<'UNREAD'>, 'type'>;
-
-
-/** Frames that arrive unasked, and what the client reports about itself. */
-export type ClientEvents = {
-  hello: ServerFrameOf<'HELLO'>;
-  message: Delivery;
-  joined: ServerFrameOf<'JOINED'>;
-  left: ServerFrameOf<'LEFT'>;
-  online: ServerFrameOf<'ONLINE'>;
-  offline: ServerFrameOf<'OFFLINE'>;
-  notice: ServerFrameOf<'NOTICE'>;
-  /** A channel's topic was set (by `by`; `-` and empty text: cleared). */
-  topic: ServerFrameOf<'TOPIC'>;
-  /** This user read a conversation on another connection. */
-  read: ServerFrameOf<'READ'>;
-  /** This user set (or, `value` empty, cleared) a setting on another connection. */
-  pref: ServerFrameOf<'PREF'>;
-  /** Logged changes, live (spec: REPLY, EDIT, DELETE, REACT), as `message` is for MSG. */
-  reply: ServerFrameOf<'REPLY'>;
-  edit: ServerFrameOf<'EDIT'>;
-  delete: ServerFrameOf<'DELETE'>;
-  react: ServerFrameOf<'REACT'>;
-  unreact: ServerFrameOf<'UNREACT'>;
-  /** Someone is typing (only after `typingEvents(true)`, the WebSocket's default). */
-  typing: ServerFrameOf<'TYPING'>;
-  bye: ServerFrameOf<'BYE'>;
-  /** A frame the client could not read: the stream goes on. */
-  error: ProtocolError;
-};
+export * from './client-types.ts';
 
 type Pending = {
   type: Command['type'];
@@ -56,16 +19,6 @@ type Pending = {
   /** Data lines (CHN, USR, INFO, logged frames and state lines, …) gathered until the reply's last frame. */
   items: ServerFrame[];
 };
-
-/** An error the server answered with: `code` is the ERR code. */
-export class ServerError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'ServerError';
-    this.code = code;
-  }
-}
 
 /**
  * A small typed SLCK client over any byte transport. Give it a `send` function, feed it
