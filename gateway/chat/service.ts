@@ -6,7 +6,7 @@ import type { FloodControl } from '../limits/flood.ts';
 import type { SignInLimits } from '../limits/sign-in-limits.ts';
 import { refuse, type Refusal } from '../sentences.ts';
 import { conversationOf, nameKey } from '../store/keys.ts';
-import type { ChannelTopic, ConversationState, HistoryQuery, LogEntry, StoredMessage, StoredPref, Store, StoreWrite, ThreadState } from '../store/store.ts';
+import type { ChannelTopic, ConversationState, HistoryQuery, LogEntry, StoredMessage, StoredPref, Store, ThreadState } from '../store/store.ts';
 import { mentionsIn } from './mentions.ts';
 import type { Caller, ChannelPage, Chat, ChatHost, Posted, Registered } from './chat.ts';
 import { Directory } from './directory.ts';
@@ -17,6 +17,7 @@ import { register } from './register.ts';
 import { issueToken, resume, signOut } from './sessions.ts';
 import { changePassword } from './password.ts';
 import { listPrefs, setPref } from './prefs.ts';
+import * as membership from './membership.ts';
 import * as logRules from './log-rules.ts';
 
 /** What the service reports for /metrics (metrics.ts implements it). */
@@ -64,7 +65,7 @@ export class ChatService implements Chat {
   private readonly bus: Bus | null;
   private readonly nodeId: string;
   private readonly host: ChatHost;
-  private readonly flood: FloodControl;
+  readonly flood: FloodControl;
   private readonly metrics: ChatMetrics | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   readonly requirePasswords: boolean;
@@ -153,19 +154,6 @@ export class ChatService implements Chat {
     return changePassword(this, user, address, current, next, keepToken);
   }
 
-  topic(user: Caller, channel: string, text?: string): Refusal | Promise<Refusal | { channel: string; topic: ChannelTopic | null }> {
-    const ch = this.directory.channel(channel);
-    if (ch === undefined) return refuse.noSuchChannel(channel);
-    if (text === undefined) return Promise.resolve({ channel: ch.name, topic: ch.topic });
-    if (!ch.members.has(user.key)) return refuse.notMemberToSetTopic(ch.name);
-    const topic = text === '' || text === '-' ? null : { text, by: user.handle, ts: new Date().toISOString() };
-    return this.commits.stage([{ op: 'setTopic', channel: ch.name, topic }]).then((ids) => {
-      if (ids === null) return refuse.notStored(`Could not set the topic of ${ch.name}`);
-      this.emit({ t: 'topic', channel: ch.name, topic });
-      return { channel: ch.name, topic };
-    });
-  }
-
   online(user: Caller, registered: Registered): void {
     // Messages from here on reach them live; what came before they read with HISTORY.
     for (const c of registered.channels) this.inbound.watch(nameKey(c.name), c.lastId);
@@ -185,30 +173,20 @@ export class ChatService implements Chat {
     this.presence.release(user.key, user.conn).catch(() => {});
   }
 
-  async join(user: Caller, channel: string): Promise<Refusal | { channel: string; lastId: number }> {
-    const known = this.directory.channel(channel);
-    const name = known?.name ?? channel;
-    if (known?.members.has(user.key)) return { channel: name, lastId: await this.lastId(nameKey(name)) };
-    const refused = this.flood.joinRefusal(user.key, this.directory.channelsOf(user.key).length, known !== undefined, this.isExempt(user.key));
-    if (refused !== null) return refused;
-    const writes: StoreWrite[] = [{ op: 'addChannel', name }, { op: 'addMember', channel: name, handle: user.handle }];
-    if ((await this.commits.stage(writes)) === null) return refuse.notStored(`Could not join ${name}`);
-    // Stored: the membership holds whether or not the connection is still here.
-    this.emit({ t: 'joined', channel: name, user: user.handle });
-    const lastId = await this.lastId(nameKey(name));
-    this.inbound.watch(nameKey(name), lastId);
-    return { channel: name, lastId };
+  topic(user: Caller, channel: string, text?: string): Refusal | Promise<Refusal | { channel: string; topic: ChannelTopic | null }> {
+    return membership.topic(this, user, channel, text);
   }
 
-  async leave(user: Caller, channel: string): Promise<Refusal | { channel: string }> {
-    const ch = this.directory.channel(channel);
-    if (ch === undefined) return refuse.noSuchChannel(channel);
-    if (!ch.members.has(user.key)) return refuse.notMemberToLeave(ch.name);
-    if ((await this.commits.stage([{ op: 'removeMember', channel: ch.name, handle: user.handle }])) === null) {
-      return refuse.notStored(`Could not leave ${ch.name}`);
-    }
-    if (ch.members.has(user.key)) this.emit({ t: 'left', channel: ch.name, user: user.handle });
-    return { channel: ch.name };
+  join(user: Caller, channel: string): Promise<Refusal | { channel: string; lastId: number }> {
+    return membership.join(this, user, channel);
+  }
+
+  leave(user: Caller, channel: string): Promise<Refusal | { channel: string }> {
+    return membership.leave(this, user, channel);
+  }
+
+  read(user: Caller, target: string, id: number): Refusal | Promise<Refusal | { target: string; id: number }> {
+    return membership.read(this, user, target, id);
   }
 
   post(user: Caller, target: string, body: Uint8Array): Refusal | Promise<Posted | Refusal> {
@@ -300,34 +278,6 @@ export class ChatService implements Chat {
         const u = this.directory.users.get(k);
         return { handle: u?.handle ?? k, online: here.has(k), guest: !(u?.claimed ?? false) };
       });
-    });
-  }
-
-  read(user: Caller, target: string, id: number): Refusal | Promise<Refusal | { target: string; id: number }> {
-    let conversation: string;
-    let name: string;
-    if (target.charCodeAt(0) === 35) {
-      const ch = this.directory.channel(target);
-      if (ch === undefined) return refuse.noSuchChannel(target);
-      if (!ch.members.has(user.key)) return refuse.notMemberToRead(ch.name);
-      conversation = ch.key;
-      name = ch.name;
-    } else {
-      const u = this.directory.user(target);
-      if (u === undefined) {
-        return this.refreshUser(target).then((found) => (found === undefined ? refuse.noSuchUser(target) : this.read(user, found, id)));
-      }
-      conversation = conversationOf(u.handle, user.handle);
-      name = u.handle;
-    }
-    // Nobody has read what is not written yet: a mark past the newest message stops there.
-    return this.lastId(conversation).then(async (last) => {
-      const upTo = Math.min(id, last);
-      if ((await this.commits.stage([{ op: 'markRead', handle: user.handle, conversation, id: upTo }])) === null) {
-        return refuse.notStored(`Could not mark ${name} read`);
-      }
-      this.emit({ t: 'read', user: user.handle, target: name, id: upTo, via: this.via(user) });
-      return { target: name, id: upTo };
     });
   }
 
@@ -439,11 +389,11 @@ export class ChatService implements Chat {
     return `${this.nodeId}/${user.conn}`;
   }
 
-  private channelKeys(userKey: string): string[] {
+  channelKeys(userKey: string): string[] {
     return this.directory.channelsOf(userKey).map((c) => c.key);
   }
 
-  private async lastId(conversation: string): Promise<number> {
+  async lastId(conversation: string): Promise<number> {
     return (await this.store.lastIds([conversation])).get(conversation) ?? 0;
   }
 

@@ -1,0 +1,78 @@
+import { refuse, type Refusal } from '../sentences.ts';
+import { conversationOf, nameKey } from '../store/keys.ts';
+import type { ChannelTopic, StoreWrite } from '../store/store.ts';
+import type { Caller } from './chat.ts';
+import type { ChatService } from './service.ts';
+
+/**
+ * Who is in which channel, what it is about, and how far each member has read: JOIN, LEAVE,
+ * TOPIC and READ. Each is stored first (`OK` means committed), then told to those it
+ * concerns, on this node and, through the bus, on the others.
+ */
+
+export function topic(chat: ChatService, user: Caller, channel: string, text?: string): Refusal | Promise<Refusal | { channel: string; topic: ChannelTopic | null }> {
+  const ch = chat.directory.channel(channel);
+  if (ch === undefined) return refuse.noSuchChannel(channel);
+  if (text === undefined) return Promise.resolve({ channel: ch.name, topic: ch.topic });
+  if (!ch.members.has(user.key)) return refuse.notMemberToSetTopic(ch.name);
+  const topic = text === '' || text === '-' ? null : { text, by: user.handle, ts: new Date().toISOString() };
+  return chat.commits.stage([{ op: 'setTopic', channel: ch.name, topic }]).then((ids) => {
+    if (ids === null) return refuse.notStored(`Could not set the topic of ${ch.name}`);
+    chat.emit({ t: 'topic', channel: ch.name, topic });
+    return { channel: ch.name, topic };
+  });
+}
+
+export async function join(chat: ChatService, user: Caller, channel: string): Promise<Refusal | { channel: string; lastId: number }> {
+  const known = chat.directory.channel(channel);
+  const name = known?.name ?? channel;
+  if (known?.members.has(user.key)) return { channel: name, lastId: await chat.lastId(nameKey(name)) };
+  const refused = chat.flood.joinRefusal(user.key, chat.directory.channelsOf(user.key).length, known !== undefined, chat.isExempt(user.key));
+  if (refused !== null) return refused;
+  const writes: StoreWrite[] = [{ op: 'addChannel', name }, { op: 'addMember', channel: name, handle: user.handle }];
+  if ((await chat.commits.stage(writes)) === null) return refuse.notStored(`Could not join ${name}`);
+  // Stored: the membership holds whether or not the connection is still here.
+  chat.emit({ t: 'joined', channel: name, user: user.handle });
+  const lastId = await chat.lastId(nameKey(name));
+  chat.inbound.watch(nameKey(name), lastId);
+  return { channel: name, lastId };
+}
+
+export async function leave(chat: ChatService, user: Caller, channel: string): Promise<Refusal | { channel: string }> {
+  const ch = chat.directory.channel(channel);
+  if (ch === undefined) return refuse.noSuchChannel(channel);
+  if (!ch.members.has(user.key)) return refuse.notMemberToLeave(ch.name);
+  if ((await chat.commits.stage([{ op: 'removeMember', channel: ch.name, handle: user.handle }])) === null) {
+    return refuse.notStored(`Could not leave ${ch.name}`);
+  }
+  if (ch.members.has(user.key)) chat.emit({ t: 'left', channel: ch.name, user: user.handle });
+  return { channel: ch.name };
+}
+
+export function read(chat: ChatService, user: Caller, target: string, id: number): Refusal | Promise<Refusal | { target: string; id: number }> {
+  let conversation: string;
+  let name: string;
+  if (target.charCodeAt(0) === 35) {
+    const ch = chat.directory.channel(target);
+    if (ch === undefined) return refuse.noSuchChannel(target);
+    if (!ch.members.has(user.key)) return refuse.notMemberToRead(ch.name);
+    conversation = ch.key;
+    name = ch.name;
+  } else {
+    const u = chat.directory.user(target);
+    if (u === undefined) {
+      return chat.refreshUser(target).then((found) => (found === undefined ? refuse.noSuchUser(target) : read(chat, user, found, id)));
+    }
+    conversation = conversationOf(u.handle, user.handle);
+    name = u.handle;
+  }
+  // Nobody has read what is not written yet: a mark past the newest message stops there.
+  return chat.lastId(conversation).then(async (last) => {
+    const upTo = Math.min(id, last);
+    if ((await chat.commits.stage([{ op: 'markRead', handle: user.handle, conversation, id: upTo }])) === null) {
+      return refuse.notStored(`Could not mark ${name} read`);
+    }
+    chat.emit({ t: 'read', user: user.handle, target: name, id: upTo, via: chat.via(user) });
+    return { target: name, id: upTo };
+  });
+}
