@@ -82,6 +82,7 @@ describe('reactions', () => {
     await act(cRow, 'react');
     await c.page.getByTestId('emoji-picker').getByRole('menuitem').first().waitFor();
     await screenshot(c.page, '17-emoji-picker-dark');
+    await expectNoNewViolations(c.page, axeBefore, 'the emoji picker open');
     await c.page.keyboard.press('Escape');
     await c.page.getByTestId('emoji-picker').waitFor({ state: 'detached' });
 
