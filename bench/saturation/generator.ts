@@ -54,6 +54,12 @@ export type LoadFigures = {
   silences: number;
   longestSilenceMs: number;
   silenceAt: number[];
+  /**
+   * Of those, the ones the generator itself explains: its event loop was stalled (a timer
+   * 20 ms apart fired 200 ms or more late) for at least half of the silence, so the copies
+   * may well have been waiting in its own socket buffers.
+   */
+  generatorSilences: number;
   /** The harness stopped waiting with this many copies owed; of them, `late` came afterwards. */
   gaveUpOwing: number;
   late: number;
@@ -100,6 +106,8 @@ export class Generator {
   private lastCopyUs = 0;
   private lastEventUs = 0;
   private silences: { atUs: number; ms: number }[] = [];
+  /** Stretches where the generator's own event loop did not run (from, to), in us. */
+  private readonly stalls: [number, number][] = [];
   private copiesInWindow = 0;
   private copiesTotal = 0;
   private duplicated = 0;
@@ -229,6 +237,12 @@ export class Generator {
   /** Send for warm-up + duration, then stop, drain and count; resolves with the figures. */
   async run(log: (line: string) => void): Promise<LoadFigures> {
     const loop = monitorEventLoopDelay({ resolution: 10 });
+    let tickUs = nowUs();
+    const stallTimer = setInterval(() => {
+      const t = nowUs();
+      if (t - tickUs > 200_000) this.stalls.push([tickUs + 20_000, t]);
+      tickUs = t;
+    }, 20);
     const senders = this.members.slice(0, this.spec.senders);
     this.originUs = nowUs();
     this.measureFromUs = this.originUs + this.spec.warmupMs * 1000;
@@ -269,6 +283,9 @@ export class Generator {
       while (this.owed > 0 && nowUs() < until) await sleep(10);
       this.late = this.copiesTotal - before;
     }
+    clearInterval(stallTimer);
+    const stalledIn = (from: number, to: number) => this.stalls.reduce((n, [a, b]) => n + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
+    const generatorSilences = this.silences.filter((q) => stalledIn(q.atUs, q.atUs + q.ms * 1000) >= (q.ms * 1000) / 2).length;
     const ms = (us: number) => us / 1000;
     const seconds = this.spec.durationMs / 1000;
     return {
@@ -287,6 +304,7 @@ export class Generator {
       silences: this.silences.length,
       longestSilenceMs: Math.max(0, ...this.silences.map((s) => s.ms)),
       silenceAt: this.silences.map((s) => Math.round((s.atUs - this.originUs) / 1e5) / 10),
+      generatorSilences,
       gaveUpOwing,
       late: this.late,
       lost: this.owed,

@@ -4,6 +4,7 @@
  *
  *   --only sat,b      scenarios: sat (window 1, as fast as OKs come) and b (a fixed rate); default both
  *   --rounds N        run each comparison N times, SLCK then nats-server each time (default 1)
+ *   --servers LIST    which servers, in order: slck,nats (default); one alone for experiments
  *   --full            30 s measured per leg (default 10 s); --duration S sets it
  *   --rate N          (b): messages per second into the 1,000-member channel (default 100 = 99,900 copies/s)
  *   --memory          SLCK with --memory instead of SQLite in a fresh data dir (`npm start` keeps SQLite)
@@ -20,7 +21,7 @@ import { natsServerPath } from '../load/nats.ts';
 import { runSaturation, table, verdicts } from './run.ts';
 
 export type SaturationArgs = {
-  only?: string; rounds?: string; full?: boolean; duration?: string; rate?: string;
+  only?: string; rounds?: string; servers?: string; full?: boolean; duration?: string; rate?: string;
   memory?: boolean; queues?: boolean; 'cpu-prof'?: string; json?: string;
 };
 
@@ -36,6 +37,7 @@ export async function saturationBench(v: SaturationArgs): Promise<boolean> {
   const { legs, failed } = await runSaturation({
     scenarios: scenarios.filter((s) => s === 'sat' || s === 'b'),
     rounds: Number(v.rounds ?? 1),
+    servers: v.servers ? (v.servers.split(',').map((s) => s.trim()) as ('slck' | 'nats')[]) : undefined,
     full: v.full ?? false,
     store: v.memory ? 'memory' : 'sqlite',
     rate: Number(v.rate ?? 100),
@@ -59,6 +61,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
     options: {
       only: { type: 'string' },
       rounds: { type: 'string' },
+      servers: { type: 'string' },
       full: { type: 'boolean' },
       duration: { type: 'string' },
       rate: { type: 'string' },

@@ -4,6 +4,7 @@
  * in scenario (sat) (window 1, as fast as OKs come) and (b) (a fixed offered rate); then a
  * table of every leg and the issue's targets judged per round.
  */
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { machineCpu } from '../load/server.ts';
 import { Generator, type LoadFigures, type LoadSpec } from './generator.ts';
@@ -13,6 +14,8 @@ export type SaturationOptions = {
   /** Which scenarios: 'sat' (window 1) and/or 'b' (fixed rate). */
   scenarios: ('sat' | 'b')[];
   rounds: number;
+  /** Which servers each round runs, in order (default SLCK, then nats-server). */
+  servers?: Which[];
   full: boolean;
   store: Store;
   /** (b): messages per second into the 1,000-member channel. */
@@ -36,8 +39,11 @@ export type Leg = LoadFigures & {
   peakRssMB: number;
   /** VmHWM once every member had joined, before sending: the connection storm's share of the peak. */
   hwmConnectedMB: number;
-  /** The largest VmRSS sampled every 100 ms while sending and draining. */
+  /** The largest VmRSS sampled every 100 ms while sending and draining, and what it was made of. */
   sendingPeakMB: number;
+  /** Of that sample: anonymous (private: heaps, buffers) and file-backed (the executable and libraries, shared, clean). */
+  sendingPeakAnonMB: number;
+  sendingPeakFileMB: number;
   serverCores: number;
   serverUsPerCopy: number;
   machineBusyCores: number;
@@ -48,6 +54,17 @@ export type Leg = LoadFigures & {
 };
 
 const MB = 1024 * 1024;
+
+/** VmRSS and its anonymous and file-backed parts, in bytes, from /proc/<pid>/status. */
+function memoryOf(pid: number): { rss: number; anon: number; file: number } {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
+  } catch {
+    return { rss: 0, anon: NaN, file: NaN };
+  }
+}
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function specOf(scenario: 'sat' | 'b', o: SaturationOptions): LoadSpec {
@@ -77,8 +94,11 @@ async function runLeg(scenario: 'sat' | 'b', round: number, server: Which, o: Sa
     await sleep(1000);
     const rssConnected = proc.rss();
     const hwmConnected = proc.peakRss();
-    let sendingPeak = rssConnected;
-    const rssTimer = setInterval(() => (sendingPeak = Math.max(sendingPeak, proc.rss() || 0)), 100);
+    let sendingPeak = { rss: rssConnected, anon: NaN, file: NaN };
+    const rssTimer = setInterval(() => {
+      const now = memoryOf(proc.pid);
+      if (now.rss > sendingPeak.rss) sendingPeak = now;
+    }, 100);
     const cpu0 = cpuSeconds(proc.pid);
     const m0 = machineCpu();
     const t0 = Date.now();
@@ -113,7 +133,9 @@ async function runLeg(scenario: 'sat' | 'b', round: number, server: Which, o: Sa
       rssConnectedMB: rssConnected / MB,
       peakRssMB: proc.peakRss() / MB,
       hwmConnectedMB: hwmConnected / MB,
-      sendingPeakMB: sendingPeak / MB,
+      sendingPeakMB: sendingPeak.rss / MB,
+      sendingPeakAnonMB: sendingPeak.anon / MB,
+      sendingPeakFileMB: sendingPeak.file / MB,
       serverCores: serverCpu / seconds,
       // CPU over the whole sending phase (warm-up and drain too) per copy received.
       serverUsPerCopy: (serverCpu * 1e6) / Math.max(1, figures.sent * 999),
@@ -139,10 +161,10 @@ const HEAD = [
 function row(l: Leg): string[] {
   const notes = [
     `server ${fix(l.serverCores, 2)} cores (${fix(l.serverUsPerCopy, 2)} us/copy), generator ${fix(l.generatorCores, 2)}, machine ${fix(l.machineBusyCores, 2)} busy, load ${fix(l.loadavg1, 1)}`,
-    `RSS connected ${fix(l.rssConnectedMB)}, peak when connected ${fix(l.hwmConnectedMB)}, peak sending ${fix(l.sendingPeakMB)} MB`,
+    `RSS connected ${fix(l.rssConnectedMB)}, peak when connected ${fix(l.hwmConnectedMB)}, peak sending ${fix(l.sendingPeakMB)} MB (anon ${fix(l.sendingPeakAnonMB)} + file ${fix(l.sendingPeakFileMB)})`,
     `generator loop p99 ${fix(l.loopP99Ms, 0)} / max ${fix(l.loopMaxMs, 0)} ms`,
   ];
-  if (l.silences) notes.push(`silent at ${l.silenceAt.slice(0, 5).join(', ')} s`);
+  if (l.silences) notes.push(`silent at ${l.silenceAt.slice(0, 5).join(', ')} s, ${l.generatorSilences} of them while the generator itself stalled`);
   if (l.queuesKB) notes.push(`kernel queues max KB: server send ${l.queuesKB.serverSendQ}, server recv ${l.queuesKB.serverRecvQ}, clients recv ${l.queuesKB.clientRecvQ} (one ${l.queuesKB.clientMaxRecvQ})`);
   if (l.dropped) notes.push(`${l.dropped} connections dropped`);
   if (l.sendErrors) notes.push(`${l.sendErrors} send errors (${l.firstError})`);
@@ -171,7 +193,8 @@ export function verdicts(legs: Leg[]): string[] {
     const p99 = l.firstP99Ms <= n.firstP99Ms;
     const items = [`first-copy p99 ${fix(l.firstP99Ms, 1)} vs ${fix(n.firstP99Ms, 1)} ms: ${p99 ? 'met' : 'MISSED'}`];
     if (l.scenario === 'b') items.push(`every-copy p99 ${fix(l.copyP99Ms, 1)} vs ${fix(n.copyP99Ms, 1)} ms: ${l.copyP99Ms <= n.copyP99Ms ? 'met' : 'MISSED'}`);
-    items.push(`silence > 500 ms: ${l.silences === 0 ? 'none, met' : `${l.silences}, longest ${fix(l.longestSilenceMs)} ms, MISSED`} (nats-server: ${n.silences})`);
+    const own = l.generatorSilences ? ` (${l.generatorSilences} of them while the generator itself stalled)` : '';
+    items.push(`silence > 500 ms: ${l.silences === 0 ? 'none, met' : `${l.silences}, longest ${fix(l.longestSilenceMs)} ms${own}, MISSED`} (nats-server: ${n.silences})`);
     if (l.scenario === 'sat') {
       const ratio = l.peakRssMB / n.peakRssMB;
       items.push(`peak RSS ${fix(l.peakRssMB)} vs ${fix(n.peakRssMB)} MB = ${fix(ratio, 2)}x: ${ratio <= 1.5 ? 'met' : 'MISSED'}`);
@@ -187,7 +210,7 @@ export async function runSaturation(o: SaturationOptions): Promise<{ legs: Leg[]
   let failed = false;
   for (let round = 1; round <= o.rounds; round++) {
     for (const scenario of o.scenarios) {
-      for (const server of ['slck', 'nats'] as const) {
+      for (const server of o.servers ?? (['slck', 'nats'] as const)) {
         try {
           const leg = await runLeg(scenario, round, server, o);
           legs.push(leg);

@@ -33,6 +33,8 @@ export function startNodeFlags(): string[] {
 
 let built = false;
 function buildServer(): string {
+  // For experiments only: another build of the server (a patched copy), run the same way.
+  if (process.env.SLCK_SATURATION_SERVER) return process.env.SLCK_SATURATION_SERVER;
   if (!built) {
     execFileSync(process.execPath, ['scripts/build-server.mjs', '--outdir', BUILD_DIR], { cwd: ROOT, stdio: 'ignore' });
     built = true;
@@ -95,7 +97,7 @@ async function startSlck(store: Store, extraNodeArgs: string[]): Promise<Running
         pid,
         tcpPort: Number(tcp[1]),
         httpPort: Number(web[1]),
-        command: `node ${nodeArgs.join(' ')} ${BUILD_DIR}/main.js ${args.slice(nodeArgs.length + 1).join(' ').replace(dataDir ?? '\0', '<fresh dir>')}`,
+        command: `node ${nodeArgs.join(' ')} ${entry} ${args.slice(nodeArgs.length + 1).join(' ').replace(dataDir ?? '\0', '<fresh dir>')}`,
         rss: () => statusKb(pid, 'VmRSS') * 1024,
         peakRss: () => statusKb(pid, 'VmHWM') * 1024,
         stderr: () => err,
