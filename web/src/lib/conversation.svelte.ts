@@ -128,10 +128,31 @@ export class Conversation {
    * gaps): a later one leaves the ones between to be fetched. Returns whether it followed on.
    */
   noteLogged(id: number): boolean {
+    if (id > 0 && !this.ids.has(id)) this.noteChange(id);
     this.latest = Math.max(this.latest, id);
     if (this.hasNewer && id > this.through + 1) return false;
     this.logThrough = Math.max(this.logThrough, id);
     return true;
+  }
+
+  /**
+   * Ids of the log this page saw that are not main-flow messages (an edit, a reaction, a
+   * thread reply), so that counting what is unread after a mark from what is held need not
+   * ask the server when the ids between are all accounted for (read-state.svelte.ts).
+   */
+  private readonly changes = new Set<number>();
+
+  private noteChange(id: number): void {
+    this.changes.add(id);
+    // Bounded: the oldest are forgotten (then the server counts, as before).
+    if (this.changes.size > 5000) this.changes.delete(Math.min(...this.changes));
+  }
+
+  /** How many ids after `from`, up to `to`, this page knows are not main-flow messages. */
+  changesBetween(from: number, to: number): number {
+    let n = 0;
+    for (const id of this.changes) if (id > from && id <= to) n++;
+    return n;
   }
 
   /** The message held with this id. */
@@ -269,6 +290,7 @@ export class Conversation {
     this.oldest = 0;
     this.latest = 0;
     this.logThrough = 0;
+    this.changes.clear();
     this.loaded = false;
     this.hasOlder = true;
     this.hasNewer = false;

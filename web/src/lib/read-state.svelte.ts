@@ -180,8 +180,9 @@ export class ReadState {
 
   /**
    * Count what is unread after the mark from the messages held. Ids in a conversation
-   * follow each other without a gap (spec §6), so holding `newest - base` of them after
-   * the mark means holding all of them. Returns false (counts unchanged) when some are not held.
+   * follow each other without a gap (spec §6: messages and every other logged change), so
+   * accounting for `newest - base` of them after the mark means holding every message.
+   * Returns false (counts unchanged) when some are not held.
    */
   private countHeld(conv: Conversation, mark: ReadMark): boolean {
     const newest = Math.max(conv.latestId, mark.lastId);
@@ -192,7 +193,8 @@ export class ReadState {
       return true;
     }
     const after = conv.items.filter((i): i is MessageItem => i.kind === 'msg' && i.id > base);
-    if (after.length < newest - base) return false;
+    // The ids between that are not messages (edits, reactions, thread replies) count as held.
+    if (after.length + conv.changesBetween(base, newest) < newest - base) return false;
     const others = after.filter((m) => !m.mine);
     mark.unread = others.length;
     mark.mentions = others.filter((m) => this.callsMe(conv, m)).length;
@@ -208,7 +210,7 @@ export class ReadState {
     if (this.countHeld(conv, mark)) return;
     const to = mark.base;
     const between = conv.items.filter((i): i is MessageItem => i.kind === 'msg' && i.id > from && i.id <= to);
-    if (between.length < to - from) {
+    if (between.length + conv.changesBetween(from, to) < to - from) {
       // Once the server has the mark, its UNREAD counts from there.
       if (mark.readId >= to) this.resync();
       else mark.stale = true;
