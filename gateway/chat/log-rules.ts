@@ -1,6 +1,7 @@
 import { normalizeReaction } from '../../core/reactions.ts';
 import { refuse, type Refusal } from '../sentences.ts';
-import { conversationOf, nameKey } from '../store/keys.ts';
+import { nameKey } from '../store/keys.ts';
+import { isRefusal, placeOf, type Place } from './access.ts';
 import type { LogEntry, NewChange, Store, StoredMessage, ThreadState } from '../store/store.ts';
 import type { Caller, Posted } from './chat.ts';
 import type { Directory } from './directory.ts';
@@ -25,9 +26,6 @@ export type LogRulesDeps = {
   refreshUser(handle: string): Promise<string | undefined>;
 };
 
-/** Where a target of a user's command is: the conversation key and its name as addressed. */
-export type Place = { conv: string; to: string; channel: boolean; recipientKey?: string };
-
 /** At most this many distinct reactions on one message. */
 export const MAX_REACTIONS = 50;
 
@@ -39,28 +37,6 @@ export type Change =
 /** Changed: the entry's id and time; null: nothing to change (a reaction already there, or not there). */
 export type Changed = { id: number; ts: string } | null;
 
-/**
- * The conversation a user names: a channel they belong to (`write`: to post in, else to
- * read), or their direct conversation with a user.
- */
-export function locate(chat: LogRulesDeps, user: Caller, target: string, write: boolean): Refusal | Promise<Refusal | Place> {
-  if (target.charCodeAt(0) === 35) {
-    const ch = chat.directory.channel(target);
-    if (ch === undefined) return refuse.noSuchChannel(target);
-    if (!ch.members.has(user.key)) return write ? refuse.notMemberToPost(ch.name) : refuse.notMemberToRead(ch.name);
-    return Promise.resolve({ conv: ch.key, to: ch.name, channel: true });
-  }
-  const u = chat.directory.user(target);
-  if (u !== undefined) return Promise.resolve({ conv: conversationOf(u.handle, user.handle), to: u.handle, channel: false, recipientKey: u.key });
-  return chat.refreshUser(target).then((found) => {
-    if (found === undefined) return refuse.noSuchUser(target);
-    const again = chat.directory.user(found);
-    return { conv: conversationOf(found, user.handle), to: found, channel: false, recipientKey: again?.key };
-  });
-}
-
-const isRefusal = (x: unknown): x is Refusal => typeof x === 'object' && x !== null && 'type' in x;
-
 /** A message of the conversation that can still be replied to, edited or reacted to. */
 async function live(chat: LogRulesDeps, place: Place, id: number): Promise<StoredMessage | Refusal> {
   const m = await chat.store.message(place.conv, id);
@@ -70,7 +46,7 @@ async function live(chat: LogRulesDeps, place: Place, id: number): Promise<Store
 
 /** REPLY: a reply in the thread of `rootId` (a reply's own thread when it is one). */
 export async function reply(chat: LogRulesDeps, user: Caller, target: string, rootId: number, body: Uint8Array, also: boolean): Promise<Posted | Refusal> {
-  const place = await locate(chat, user, target, true);
+  const place = await placeOf(chat, user, target, 'write');
   if (isRefusal(place)) return place;
   const root = await live(chat, place, rootId);
   if (isRefusal(root)) return root;
@@ -88,7 +64,7 @@ export async function reply(chat: LogRulesDeps, user: Caller, target: string, ro
 
 /** EDIT, DELETE, REACT, UNREACT: one logged change to a message of the conversation. */
 export async function change(chat: LogRulesDeps, user: Caller, target: string, c: Change): Promise<Changed | Refusal> {
-  const place = await locate(chat, user, target, true);
+  const place = await placeOf(chat, user, target, 'write');
   if (isRefusal(place)) return place;
   const m = await live(chat, place, c.id);
   if (isRefusal(m)) return m;
@@ -121,7 +97,7 @@ const EMPTY = new Uint8Array(0);
 
 /** THREAD: the root and its latest replies, oldest first; `id` may name a reply, for its root's thread. */
 export async function thread(chat: LogRulesDeps, user: Caller, target: string, id: number, limit: number): Promise<StoredMessage[] | Refusal> {
-  const place = await locate(chat, user, target, false);
+  const place = await placeOf(chat, user, target, 'read');
   if (isRefusal(place)) return place;
   await chat.commits.settled();
   const m = await chat.store.message(place.conv, id);
@@ -131,7 +107,7 @@ export async function thread(chat: LogRulesDeps, user: Caller, target: string, i
 
 /** HISTORY after: the log from `after` on, what a reconnecting client missed. */
 export async function log(chat: LogRulesDeps, user: Caller, target: string, after: number, limit: number): Promise<LogEntry[] | Refusal> {
-  const place = await locate(chat, user, target, false);
+  const place = await placeOf(chat, user, target, 'read');
   if (isRefusal(place)) return place;
   await chat.commits.settled();
   return chat.store.log(place.conv, after, limit);
@@ -145,7 +121,7 @@ export async function threads(chat: LogRulesDeps, user: Caller): Promise<ThreadS
 
 /** READ … THREAD: the user has read the thread of `root` up to reply `id`. */
 export async function readThread(chat: LogRulesDeps, user: Caller, target: string, root: number, id: number): Promise<Refusal | null> {
-  const place = await locate(chat, user, target, false);
+  const place = await placeOf(chat, user, target, 'read');
   if (isRefusal(place)) return place;
   const ok = await chat.commits.stage([{ op: 'markThreadRead', handle: user.handle, conversation: place.conv, root, id }]);
   return ok === null ? refuse.notStored(`Could not mark the thread of ${root} read`) : null;
@@ -153,7 +129,7 @@ export async function readThread(chat: LogRulesDeps, user: Caller, target: strin
 
 /** A typing hint for the conversation's other members (not stored; at most one per 3 s per connection, counted by the hub). */
 export async function typing(chat: LogRulesDeps, user: Caller, target: string): Promise<Refusal | null> {
-  const place = await locate(chat, user, target, true);
+  const place = await placeOf(chat, user, target, 'write');
   if (isRefusal(place)) return place;
   chat.emit({ t: 'typing', conv: place.conv, target: place.to, from: user.handle, via: chat.via(user) });
   return null;

@@ -1,7 +1,8 @@
 import { refuse, type Refusal } from '../sentences.ts';
-import { conversationOf, nameKey } from '../store/keys.ts';
+import { nameKey } from '../store/keys.ts';
 import type { ChannelTopic, StoreWrite } from '../store/store.ts';
 import type { Caller } from './chat.ts';
+import { isRefusal, placeOf, type Place } from './access.ts';
 import type { ChatService } from './service.ts';
 
 /**
@@ -50,22 +51,13 @@ export async function leave(chat: ChatService, user: Caller, channel: string): P
 }
 
 export function read(chat: ChatService, user: Caller, target: string, id: number): Refusal | Promise<Refusal | { target: string; id: number }> {
-  let conversation: string;
-  let name: string;
-  if (target.charCodeAt(0) === 35) {
-    const ch = chat.directory.channel(target);
-    if (ch === undefined) return refuse.noSuchChannel(target);
-    if (!ch.members.has(user.key)) return refuse.notMemberToRead(ch.name);
-    conversation = ch.key;
-    name = ch.name;
-  } else {
-    const u = chat.directory.user(target);
-    if (u === undefined) {
-      return chat.refreshUser(target).then((found) => (found === undefined ? refuse.noSuchUser(target) : read(chat, user, found, id)));
-    }
-    conversation = conversationOf(u.handle, user.handle);
-    name = u.handle;
-  }
+  const place = placeOf(chat, user, target, 'read');
+  if (place instanceof Promise) return place.then((p) => (isRefusal(p) ? p : readAt(chat, user, p, id)));
+  return isRefusal(place) ? place : readAt(chat, user, place, id);
+}
+
+function readAt(chat: ChatService, user: Caller, place: Place, id: number): Promise<Refusal | { target: string; id: number }> {
+  const { conv: conversation, to: name } = place;
   // Nobody has read what is not written yet: a mark past the newest message stops there.
   return chat.lastId(conversation).then(async (last) => {
     const upTo = Math.min(id, last);

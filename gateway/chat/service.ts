@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { FloodControl } from '../limits/flood.ts';
 import type { SignInLimits } from '../limits/sign-in-limits.ts';
 import { refuse, type Refusal } from '../sentences.ts';
-import { conversationOf, nameKey } from '../store/keys.ts';
+import { nameKey } from '../store/keys.ts';
 import type { ChannelTopic, ConversationState, HistoryQuery, LogEntry, StoredMessage, StoredPref, Store, ThreadState } from '../store/store.ts';
 import { mentionsIn } from './mentions.ts';
 import type { Caller, ChannelPage, Chat, ChatHost, Posted, Registered } from './chat.ts';
@@ -19,6 +19,7 @@ import { changePassword } from './password.ts';
 import { listPrefs, setPref } from './prefs.ts';
 import * as membership from './membership.ts';
 import * as logRules from './log-rules.ts';
+import { isRefusal, placeOf, type Place } from './access.ts';
 
 /** What the service reports for /metrics (metrics.ts implements it). */
 export type ChatMetrics = {
@@ -190,46 +191,34 @@ export class ChatService implements Chat {
   }
 
   post(user: Caller, target: string, body: Uint8Array): Refusal | Promise<Posted | Refusal> {
-    let to: string;
-    let offlineFor: string | undefined;
-    if (target.charCodeAt(0) === 35) {
-      const ch = this.directory.channel(target);
-      if (ch === undefined) return refuse.noSuchChannel(target);
-      if (!ch.members.has(user.key)) return refuse.notMemberToPost(ch.name);
-      to = ch.name;
-    } else {
-      const u = this.directory.user(target);
-      if (u === undefined) return this.postToUnknown(user, target, body);
-      to = u.handle;
-      // Kept for the recipient's next sign-in unless they are here to take it now; a node
-      // that hands it over takes it out of the queue (`delivered`).
-      if (!this.host.isHere(u.key)) offlineFor = u.key;
-    }
+    const place = placeOf(this, user, target, 'write');
+    if (place instanceof Promise) return place.then((p) => (isRefusal(p) ? p : this.postAt(user, p, body)));
+    return isRefusal(place) ? place : this.postAt(user, place, body);
+  }
+
+  private postAt(user: Caller, place: Place, body: Uint8Array): Promise<Posted | Refusal> {
+    const to = place.to;
+    // A direct message is kept for the recipient's next sign-in unless they are here to take
+    // it now; a node that hands it over takes it out of the queue (`delivered`).
+    const offlineFor = place.recipientKey !== undefined && !this.host.isHere(place.recipientKey) ? place.recipientKey : undefined;
     const ts = new Date().toISOString();
     const message = { target: to, from: user.handle, ts, body };
-    const mentions = mentionsIn(body, to.charCodeAt(0) === 35, (name) => this.directory.user(name)?.key);
+    const mentions = mentionsIn(body, place.channel, (name) => this.directory.user(name)?.key);
     return this.commits.stage([{ op: 'append', message, offlineFor, mentions }]).then((ids) => {
       if (ids === null) return refuse.messageNotStored(to);
       const id = ids[0];
-      this.emit({ t: 'msg', conv: conversationOf(to, user.handle), id, ...message, queued: offlineFor !== undefined, via: this.via(user) });
+      this.emit({ t: 'msg', conv: place.conv, id, ...message, queued: offlineFor !== undefined, via: this.via(user) });
       return { id, ts, target: to };
     });
   }
 
   history(user: Caller, target: string, q: HistoryQuery): Refusal | Promise<StoredMessage[] | Refusal> {
-    if (target[0] === '#') {
-      const ch = this.directory.channel(target);
-      if (ch === undefined) return refuse.noSuchChannel(target);
-      if (!ch.members.has(user.key)) return refuse.notMemberToRead(ch.name);
-      // What this connection has just sent is committed first, so history shows it.
-      return this.commits.settled().then(() => this.store.channelHistory(ch.name, q));
-    }
-    const u = this.directory.user(target);
-    if (u === undefined) {
-      return this.refreshUser(target).then<StoredMessage[] | Refusal>((found) =>
-        found === undefined ? refuse.noSuchUser(target) : this.store.directHistory(user.handle, found, q));
-    }
-    return this.commits.settled().then(() => this.store.directHistory(user.handle, u.handle, q));
+    // What this connection has just sent is committed first, so history shows it.
+    const read = (p: Place) => this.commits.settled().then(() =>
+      p.channel ? this.store.channelHistory(p.to, q) : this.store.directHistory(user.handle, p.to, q));
+    const place = placeOf(this, user, target, 'read');
+    if (place instanceof Promise) return place.then<StoredMessage[] | Refusal>((p) => (isRefusal(p) ? p : read(p)));
+    return isRefusal(place) ? place : read(place);
   }
 
   replay(user: Caller, target: string, after: number, limit: number): Promise<LogEntry[] | Refusal> {
@@ -403,13 +392,6 @@ export class ChatService implements Chat {
     if (stored === undefined) return undefined;
     this.directory.addUser(stored.handle, stored.passwordHash !== null);
     return stored.handle;
-  }
-
-  private postToUnknown(user: Caller, target: string, body: Uint8Array): Promise<Posted | Refusal> {
-    return this.refreshUser(target).then((found) => {
-      if (found === undefined) return refuse.noSuchUser(target);
-      return this.post(user, found, body);
-    });
   }
 }
 

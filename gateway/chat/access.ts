@@ -1,0 +1,48 @@
+import { refuse, type Refusal } from '../sentences.ts';
+import { conversationOf } from '../store/keys.ts';
+import type { Caller } from './chat.ts';
+import type { Directory } from './directory.ts';
+
+/**
+ * Who may see and do what, where: the one rule every command that names a conversation asks
+ * (MSG, REPLY, EDIT, DELETE, REACT, TYPING, HISTORY, THREAD, READ). A channel is for its
+ * members, to read and to write; a direct conversation is for its two users. An answer is
+ * the conversation's key and its name as the user addresses it, or the refusal to give.
+ *
+ * It answers at once when this node's directory knows the target (the hot path of MSG
+ * stays synchronous), and with a promise when a handle must be looked up in the store (it
+ * may have registered on another node a moment ago).
+ */
+export type Place = {
+  /** The conversation's key (keys.ts). */
+  conv: string;
+  /** `#channel` or the other user's `@handle`, display case. */
+  to: string;
+  channel: boolean;
+  /** In a direct conversation, the other user's key. */
+  recipientKey?: string;
+};
+
+export type Intent = 'write' | 'read';
+
+export type AccessDeps = {
+  readonly directory: Directory;
+  refreshUser(handle: string): Promise<string | undefined>;
+};
+
+export function placeOf(chat: AccessDeps, user: Caller, target: string, intent: Intent): Refusal | Place | Promise<Refusal | Place> {
+  if (target.charCodeAt(0) === 35) {
+    const ch = chat.directory.channel(target);
+    if (ch === undefined) return refuse.noSuchChannel(target);
+    if (!ch.members.has(user.key)) return intent === 'write' ? refuse.notMemberToPost(ch.name) : refuse.notMemberToRead(ch.name);
+    return { conv: ch.key, to: ch.name, channel: true };
+  }
+  const u = chat.directory.user(target);
+  if (u !== undefined) return { conv: conversationOf(u.handle, user.handle), to: u.handle, channel: false, recipientKey: u.key };
+  return chat.refreshUser(target).then((found) => {
+    if (found === undefined) return refuse.noSuchUser(target);
+    return { conv: conversationOf(found, user.handle), to: found, channel: false, recipientKey: chat.directory.user(found)?.key };
+  });
+}
+
+export const isRefusal = (x: unknown): x is Refusal => typeof x === 'object' && x !== null && (x as { type?: unknown }).type === 'ERR';
