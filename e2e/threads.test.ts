@@ -137,6 +137,16 @@ describe('threads, in the browser and at a terminal', () => {
     const box = await pane.boundingBox();
     expect(box?.width).toBeGreaterThanOrEqual(380);
     await screenshot(phone.page, '17-thread-phone');
+
+    // A link to a newer reply, followed in the same tab (the conversation is open, and nothing
+    // in its main flow comes after the reply): its thread opens again, at that reply.
+    const later = await fay.client.reply('#general', root.id, 'A later reply');
+    if ('muted' in later) throw new Error('muted');
+    await pane.locator(`[data-id="${later.id}"]`).waitFor();
+    await pane.getByTestId('thread-close').click();
+    await pane.waitFor({ state: 'detached' });
+    await phone.page.evaluate((id) => (location.hash = `#/c/general/${id}`), later.id);
+    await pane.locator(`[data-testid="message"][data-id="${later.id}"][data-highlighted="true"]`).waitFor();
     for (const scheme of ['dark'] as const) {
       const dark = await openApp(browser, `${server.httpUrl}/#/c/general/${reply.id}`, { width: 390, height: 844 }, scheme);
       await signIn(dark.page, 'gus-dark');

@@ -53,9 +53,12 @@ export function createAppState(connection: Connection = new Connection()): AppSt
     const at = conv.highlight;
     if (at !== null && conversations.activeKey === conv.key && !conv.has(at)) void threads.showLinked(conv, at);
   });
-  // Another conversation: its thread pane closes.
+  // Another conversation: its thread pane closes. A link to a message the page holds no
+  // place for (no page is fetched, so 'loaded' does not come): a thread reply?
   conversations.on('opened', (conv, again) => {
     if (!again && threads.open && threads.open.key !== conv.key) threads.close();
+    const at = conv.highlight;
+    if (at !== null && conv.loaded && conv.holds(at) && !conv.has(at)) void threads.showLinked(conv, at);
   });
   // A direct conversation opened: is its person a guest (the composer warns)?
   conversations.on('opened', (conv) => {
