@@ -113,6 +113,9 @@ describe('edits and deletes', () => {
     const pane = b.page.getByTestId('thread-pane');
     await pane.getByTestId('message-deleted').waitFor();
     await pane.getByTestId('message-body').filter({ hasText: 'no worries' }).waitFor();
+    // It takes no more replies (the server would refuse them), and says so.
+    await pane.getByTestId('thread-closed').waitFor();
+    expect(await pane.getByTestId('thread-composer').count()).toBe(0);
     await screenshot(b.page, '17-deleted-root-thread');
 
     // A new browser never sees the deleted body (HISTORY: a tombstone).
