@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { TestServer } from '../gateway/test/support/server.ts';
-import { composer, messageBodies, openApp, screenshot, seeMessage, send, signIn, TcpUser, text, useServerAndBrowser } from './browser.ts';
+import { composer, dmItem, messageBodies, openApp, screenshot, seeMessage, send, signIn, TcpUser, text, until, useServerAndBrowser } from './browser.ts';
 import { act, axeViolations, expectNoNewViolations, frameFor, idOf, rowById, watchLog } from './living.ts';
 
 // Issue 17 §3, §4 and §6, edits and deletes: two browsers (alice, bob) and a telnet user (carol).
@@ -125,5 +125,30 @@ describe('edits and deletes', () => {
     expect(await messageBodies(c.page).allInnerTexts()).not.toContain('wrong channel, sorry');
     for (const p of [a, b, c]) expect(p.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
     await carol.quit();
+  });
+
+  it('a direct message edited, or deleted, while its reader is offline reaches them only as it ends up', async () => {
+    const gil = await TcpUser.as(server.tcpPort, '@gil');
+    const first = await openApp(browser, server.httpUrl);
+    await signIn(first.page, 'hal', 'hal-password');
+    await first.context.close();
+    await until(async () => !(await gil.client.usrs()).find((u) => u.user === '@hal')?.online, 'hal to be offline');
+
+    const typo = await gil.client.msg('@hal', 'helo hal, the kee is under the mat');
+    const oops = await gil.client.msg('@hal', 'my bank pin is 1234');
+    if ('muted' in typo || 'muted' in oops) throw new Error('muted');
+    await gil.client.edit('@hal', typo.id, 'hello hal, the key is with Ann');
+    await gil.client.delete('@hal', oops.id);
+
+    const again = await openApp(browser, server.httpUrl);
+    await signIn(again.page, 'hal', 'hal-password');
+    await dmItem(again.page, '@gil').click();
+    await seeMessage(again.page, 'hello hal, the key is with Ann');
+    await rowById(again.page, typo.id).getByTestId('message-edited').waitFor();
+    const shown = await again.page.getByTestId('message-list').innerText();
+    expect(shown).not.toContain('kee is under the mat');
+    expect(shown).not.toContain('1234');
+    expect(again.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
+    await gil.quit();
   });
 });
