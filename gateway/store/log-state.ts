@@ -24,28 +24,25 @@ export function withState<M extends StoredMessage>(m: M, s: RowState): M {
   return m;
 }
 
-/**
- * One user's reaction: `added` is the id of the log entry that added it (the users' order),
- * `since` the id that first put this reaction on the message, kept while anyone has it (the
- * reactions' order: one stays in place while a user takes theirs back, as a live client sees).
- */
-export type ReactionRow = { id: number; reaction: string; user: string; added: number; since: number };
+export type Reactions = NonNullable<StoredMessage['reactions']>;
 
 /**
- * Reactions by message id: one per distinct reaction, in the order first added, each with
- * its users in the order they reacted.
+ * A message's reactions after one user adds or takes back one (the caller knows it changes
+ * something): a new reaction goes last, a user last among its users; a reaction nobody has
+ * any more goes. The order a live client keeps from the frames it gets. The SQL stores keep
+ * this list on the message row, so a page of history reads no reaction rows.
  */
-export function groupReactions(rows: ReactionRow[]): Map<number, Array<{ reaction: string; by: string[] }>> {
-  const sorted = [...rows].sort((a, b) => a.since - b.since || a.added - b.added);
-  const out = new Map<number, Array<{ reaction: string; by: string[] }>>();
-  for (const r of sorted) {
-    let list = out.get(r.id);
-    if (list === undefined) out.set(r.id, (list = []));
-    const entry = list.find((x) => x.reaction === r.reaction);
-    if (entry === undefined) list.push({ reaction: r.reaction, by: [r.user] });
-    else entry.by.push(r.user);
+export function reactionsAfter(list: Reactions, kind: 'react' | 'unreact', reaction: string, user: string): Reactions {
+  const out = list.map((r) => ({ reaction: r.reaction, by: [...r.by] }));
+  const entry = out.find((r) => r.reaction === reaction);
+  if (kind === 'react') {
+    if (entry === undefined) out.push({ reaction, by: [user] });
+    else entry.by.push(user);
+    return out;
   }
-  return out;
+  if (entry === undefined) return out;
+  entry.by = entry.by.filter((u) => nameKey(u) !== nameKey(user));
+  return out.filter((r) => r.by.length > 0);
 }
 
 export type ThreadSummary = NonNullable<StoredMessage['thread']>;

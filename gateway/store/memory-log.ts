@@ -1,12 +1,11 @@
 import { UNREAD_CAP, aroundBefore, type HistoryQuery, type KeptMessage, type LogEntry, type NewChange, type StoreWrite, type StoredMessage, type ThreadState } from './store.ts';
 import { conversationOf, nameKey } from './keys.ts';
-import { afterReply, byThreadNews, changeEntry, followersOf, groupReactions, inMainFlow, mergeLog, withExtras, type ThreadSummary } from './log-state.ts';
+import { afterReply, byThreadNews, changeEntry, followersOf, inMainFlow, mergeLog, reactionsAfter, withExtras, type Reactions, type ThreadSummary } from './log-state.ts';
 import { applyChange, type ChangeHandlers } from './writes.ts';
 
 type Append = Extract<StoreWrite, { op: 'append' }>;
 export type Undo = Array<() => void>;
 type Change = { id: number; kind: NewChange['kind']; of: number; target: string; from: string; ts: string; reaction: string | null };
-type Reaction = { reaction: string; key: string; user: string; added: number; since: number };
 type ThreadMark = { conversation: string; root: number; readId: number; following: boolean };
 
 /**
@@ -24,7 +23,8 @@ export type Conversation = {
   changes: Change[];
   /** By message id, the user keys it names (`*`: everyone). */
   mentions: Map<number, string[]>;
-  reactions: Map<number, Reaction[]>;
+  /** By message id, its reactions as history shows them (log-state.ts, reactionsAfter). */
+  reactions: Map<number, Reactions>;
   threads: Map<number, ThreadSummary>;
 };
 
@@ -207,20 +207,18 @@ export class MemoryLog {
       });
       this.dropOffline(key, ch.of, undo);
     },
-    react: (ch, { c, id, undo }) => {
-      const list = c.reactions.get(ch.of) ?? [];
-      if (list.some((r) => r.reaction === ch.reaction && r.key === nameKey(ch.from))) return;
-      const since = list.find((r) => r.reaction === ch.reaction)?.since ?? id;
-      c.reactions.set(ch.of, [...list, { reaction: ch.reaction, key: nameKey(ch.from), user: ch.from, added: id, since }]);
-      undo.push(() => c.reactions.set(ch.of, list));
-    },
-    unreact: (ch, { c, undo }) => {
-      const list = c.reactions.get(ch.of);
-      if (list === undefined) return;
-      c.reactions.set(ch.of, list.filter((r) => !(r.reaction === ch.reaction && r.key === nameKey(ch.from))));
-      undo.push(() => c.reactions.set(ch.of, list));
-    },
+    react: (ch, { c, undo }) => this.react(c, ch, undo),
+    unreact: (ch, { c, undo }) => this.react(c, ch, undo),
   };
+
+  /** A reaction added or taken back; one the user already has (or has not) changes nothing. */
+  private react(c: Conversation, ch: NewChange & { kind: 'react' | 'unreact' }, undo: Undo): void {
+    const list = c.reactions.get(ch.of) ?? [];
+    const has = list.some((r) => r.reaction === ch.reaction && r.by.some((u) => nameKey(u) === nameKey(ch.from)));
+    if (has === (ch.kind === 'react')) return;
+    c.reactions.set(ch.of, reactionsAfter(list, ch.kind, ch.reaction, ch.from));
+    undo.push(() => c.reactions.set(ch.of, list));
+  }
 
   /** A reply: its thread's summary, its list of replies, and who follows it now. */
   private replied(c: Conversation, key: string, reply: KeptMessage, root: number, mentions: string[] | undefined, undo: Undo): void {
@@ -275,13 +273,17 @@ export class MemoryLog {
 
   /** Copies of messages with their reactions and thread summaries. */
   private full(c: Conversation, messages: KeptMessage[]): KeptMessage[] {
-    const rows = messages.flatMap((m) => (c.reactions.get(m.id) ?? []).map((r) => ({ id: m.id, reaction: r.reaction, user: r.user, added: r.added, since: r.since })));
     const threads = new Map<number, ThreadSummary>();
     for (const m of messages) {
       const t = c.threads.get(m.id);
       if (t !== undefined) threads.set(m.id, { ...t, by: [...t.by] });
     }
-    return withExtras(messages.map(copy), groupReactions(rows), threads);
+    const reactions = new Map<number, Reactions>();
+    for (const m of messages) {
+      const r = c.reactions.get(m.id);
+      if (r !== undefined) reactions.set(m.id, r.map((x) => ({ reaction: x.reaction, by: [...x.by] })));
+    }
+    return withExtras(messages.map(copy), reactions, threads);
   }
 }
 

@@ -1,19 +1,19 @@
 import type pg from 'pg';
 import { UNREAD_CAP, aroundBefore, type HistoryQuery, type KeptMessage, type LogEntry, type NewChange, type StoreWrite, type StoredMessage, type ThreadState } from './store.ts';
 import { nameKey } from './keys.ts';
-import { afterReply, byThreadNews, changeEntry, followersOf, groupReactions, mergeLog, withExtras, withState, type ThreadSummary } from './log-state.ts';
+import { afterReply, byThreadNews, changeEntry, followersOf, mergeLog, reactionsAfter, withState, type Reactions, type ThreadSummary } from './log-state.ts';
 import { applyChange, type ChangeHandlers } from './writes.ts';
 
 type Append = Extract<StoreWrite, { op: 'append' }>;
 type Queryable = pg.Pool | pg.PoolClient;
 
-export const COLUMNS = 'conversation, id, target, sender, ts, body, root, also, edited, deleted';
+export const COLUMNS = 'conversation, id, target, sender, ts, body, root, also, edited, deleted, reactions';
 export type MessageRow = {
   conversation: string; id: string; target: string; sender: string; ts: string; body: Buffer;
-  root: string | null; also: boolean; edited: string | null; deleted: boolean;
+  root: string | null; also: boolean; edited: string | null; deleted: boolean; reactions: string | null;
 };
-/** A message row with its reactions ([reaction, user, added, since] in any order) and thread summary. */
-type FullRow = MessageRow & { reactions: Array<[string, string, number, number]> | null; replies: number | null; last_id: string | null; last_ts: string | null; repliers: string[] | null };
+/** A message row with its thread summary, when it is a root. */
+type FullRow = MessageRow & { replies: number | null; last_id: string | null; last_ts: string | null; repliers: string[] | null };
 
 /** The main flow, as the partial index messages_main_flow says it (migration 4). */
 const MAIN_FLOW = '(root IS NULL OR also)';
@@ -56,21 +56,30 @@ const changes: ChangeHandlers<Ctx, Promise<void>> = {
     await client.query('UPDATE messages SET body = $1, edited = $2 WHERE conversation = $3 AND id = $4 AND NOT deleted', [buffer(c.body), c.ts, conversation, c.of]);
   },
   delete: async (c, { client, conversation }) => {
-    const r = await client.query("UPDATE messages SET body = '\\x', deleted = true WHERE conversation = $1 AND id = $2 AND NOT deleted", [conversation, c.of]);
+    const r = await client.query("UPDATE messages SET body = '\\x', deleted = true, reactions = NULL WHERE conversation = $1 AND id = $2 AND NOT deleted", [conversation, c.of]);
     if (r.rowCount === 0) return;
     for (const table of ['reactions', 'mentions', 'offline']) await client.query(`DELETE FROM ${table} WHERE conversation = $1 AND id = $2`, [conversation, c.of]);
   },
   react: async (c, { client, conversation, id }) => {
-    await client.query(
-      'INSERT INTO reactions (conversation, id, reaction, user_key, "user", added, since) SELECT $1, $2, $3, $4, $5, $6, ' +
-        'coalesce((SELECT min(since) FROM reactions WHERE conversation = $1 AND id = $2 AND reaction = $3), $6) ON CONFLICT DO NOTHING',
+    const r = await client.query(
+      'INSERT INTO reactions (conversation, id, reaction, user_key, "user", added) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
       [conversation, c.of, c.reaction, nameKey(c.from), c.from, id],
     );
+    if (r.rowCount !== 0) await shown(client, conversation, c);
   },
   unreact: async (c, { client, conversation }) => {
-    await client.query('DELETE FROM reactions WHERE conversation = $1 AND id = $2 AND reaction = $3 AND user_key = $4', [conversation, c.of, c.reaction, nameKey(c.from)]);
+    const r = await client.query('DELETE FROM reactions WHERE conversation = $1 AND id = $2 AND reaction = $3 AND user_key = $4', [conversation, c.of, c.reaction, nameKey(c.from)]);
+    if (r.rowCount !== 0) await shown(client, conversation, c);
   },
 };
+
+/** The message's reactions column after a change of its set (migration 4). */
+async function shown(client: pg.PoolClient, conversation: string, c: NewChange & { kind: 'react' | 'unreact' }): Promise<void> {
+  const { rows } = await client.query<{ reactions: string | null }>('SELECT reactions FROM messages WHERE conversation = $1 AND id = $2', [conversation, c.of]);
+  const json = rows[0]?.reactions;
+  const list = reactionsAfter(json == null ? [] : (JSON.parse(json) as Reactions), c.kind, c.reaction, c.from);
+  await client.query('UPDATE messages SET reactions = $1 WHERE conversation = $2 AND id = $3', [list.length === 0 ? null : JSON.stringify(list), conversation, c.of]);
+}
 
 export async function change(client: pg.PoolClient, conversation: string, id: number, c: NewChange): Promise<void> {
   await client.query(
@@ -92,45 +101,50 @@ export async function markThreadRead(client: pg.PoolClient, handle: string, conv
  * Messages chosen by `page` (a SELECT of COLUMNS from messages), each with its reactions and
  * thread summary, in id order: one round trip.
  */
-async function fullMessages(db: Queryable, page: string, params: unknown[]): Promise<KeptMessage[]> {
-  const { rows } = await db.query<FullRow>(
-    `WITH page AS (${page}) SELECT p.*, ` +
-      '(SELECT json_agg(json_build_array(r.reaction, r."user", r.added, r.since)) FROM reactions r WHERE r.conversation = p.conversation AND r.id = p.id) AS reactions, ' +
-      't.replies, t.last_id, t.last_ts, t.repliers ' +
+async function fullMessages<M extends StoredMessage>(
+  db: Queryable, name: string, page: string, params: unknown[], build: (row: MessageRow) => M,
+): Promise<M[]> {
+  // Named: each pooled connection parses and plans it once (planning costs about as much as
+  // running a page of 200).
+  const { rows } = await db.query<FullRow>({
+    name: `slck-${name}`,
+    text: `WITH page AS (${page}) SELECT p.*, t.replies, t.last_id, t.last_ts, t.repliers ` +
       'FROM page p LEFT JOIN threads t ON t.conversation = p.conversation AND t.root = p.id ORDER BY p.id',
-    params,
-  );
-  const messages = rows.map(toKept);
-  const reactions = groupReactions(rows.flatMap((r) => (r.reactions ?? []).map(([reaction, user, added, since]) => ({ id: Number(r.id), reaction, user, added, since }))));
-  const threads = new Map<number, ThreadSummary>();
-  for (const r of rows) if (r.replies !== null) threads.set(Number(r.id), toSummary(r as Parameters<typeof toSummary>[0]));
-  return withExtras(messages, reactions, threads);
+    values: params,
+  });
+  // One object per message, built once: a page of 200 is HISTORY's hot path.
+  return rows.map((r) => {
+    const m = build(r);
+    if (r.reactions !== null) m.reactions = JSON.parse(r.reactions) as Reactions;
+    if (r.replies !== null && r.replies > 0) m.thread = toSummary(r as Parameters<typeof toSummary>[0]);
+    return m;
+  });
 }
 
 export async function history(pool: pg.Pool, conversation: string, q: HistoryQuery): Promise<StoredMessage[]> {
   const limit = Math.floor(q.limit);
   if (!(limit > 0)) return [];
-  let found: KeptMessage[];
+  let found: StoredMessage[];
   if (q.around !== undefined) {
     // The older side newest first, then the id and what follows: at most `limit` in all.
-    found = (await fullMessages(pool,
+    found = (await fullMessages(pool, 'history-around',
       `(SELECT ${COLUMNS} FROM messages WHERE conversation = $1 AND ${MAIN_FLOW} AND id < $2 ORDER BY id DESC LIMIT $3) ` +
         `UNION ALL (SELECT ${COLUMNS} FROM messages WHERE conversation = $1 AND ${MAIN_FLOW} AND id >= $2 ORDER BY id LIMIT $4)`,
-      [conversation, q.around, aroundBefore(limit), limit])).slice(0, limit);
+      [conversation, q.around, aroundBefore(limit), limit], toMessage)).slice(0, limit);
   } else if (q.after !== undefined) {
-    found = await fullMessages(pool,
+    found = await fullMessages(pool, 'history-after',
       `SELECT ${COLUMNS} FROM messages WHERE conversation = $1 AND ${MAIN_FLOW} AND id > $2 AND id < $3 ORDER BY id LIMIT $4`,
-      [conversation, q.after, q.before ?? NO_UPPER_BOUND, limit]);
+      [conversation, q.after, q.before ?? NO_UPPER_BOUND, limit], toMessage);
   } else {
-    found = await fullMessages(pool,
+    found = await fullMessages(pool, 'history-latest',
       `SELECT ${COLUMNS} FROM messages WHERE conversation = $1 AND ${MAIN_FLOW} AND id < $2 ORDER BY id DESC LIMIT $3`,
-      [conversation, q.before ?? NO_UPPER_BOUND, limit]);
+      [conversation, q.before ?? NO_UPPER_BOUND, limit], toMessage);
   }
-  return found.map(plain);
+  return found;
 }
 
 export async function message(pool: pg.Pool, conversation: string, id: number): Promise<KeptMessage | undefined> {
-  const [m] = await fullMessages(pool, `SELECT ${COLUMNS} FROM messages WHERE conversation = $1 AND id = $2`, [conversation, id]);
+  const [m] = await fullMessages(pool, 'message', `SELECT ${COLUMNS} FROM messages WHERE conversation = $1 AND id = $2`, [conversation, id], toKept);
   return m;
 }
 
@@ -139,9 +153,10 @@ export async function thread(pool: pg.Pool, conversation: string, root: number, 
   if (head?.root !== undefined) head = await message(pool, conversation, head.root);
   if (head === undefined) return [];
   const n = Math.max(0, Math.floor(limit));
-  const replies = n === 0 ? [] : await fullMessages(pool,
-    `SELECT ${COLUMNS} FROM messages WHERE conversation = $1 AND root = $2 ORDER BY id DESC LIMIT $3`, [conversation, head.id, n]);
-  return [head, ...replies].map(plain);
+  const replies = n === 0 ? [] : await fullMessages(pool, 'thread',
+    `SELECT ${COLUMNS} FROM messages WHERE conversation = $1 AND root = $2 ORDER BY id DESC LIMIT $3`, [conversation, head.id, n], toMessage);
+  const { conversation: _, ...rootMessage } = head;
+  return [rootMessage, ...replies];
 }
 
 export async function log(pool: pg.Pool, conversation: string, after: number, limit: number): Promise<LogEntry[]> {
@@ -203,4 +218,3 @@ export function toKept(r: MessageRow): KeptMessage {
   return { ...toMessage(r), conversation: r.conversation };
 }
 
-const plain = ({ conversation: _, ...m }: KeptMessage): StoredMessage => m;

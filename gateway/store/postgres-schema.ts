@@ -113,10 +113,12 @@ export const PG_MIGRATIONS: readonly string[] = [
   `,
   // 4: the log (issue 17), as SQLite's migration 5: replies and message state in messages,
   // edits, deletes and reactions in changes, the current reactions, thread summaries and
-  // thread marks. The main flow's partial index keeps a history page off thread replies.
+  // thread marks. The main flow's partial index keeps a history page off thread replies; a
+  // message's reactions column is its reaction set as HISTORY shows it (JSON), so a page
+  // reads no reaction rows.
   `
   ALTER TABLE messages ADD COLUMN root bigint, ADD COLUMN also boolean NOT NULL DEFAULT false,
-    ADD COLUMN edited text, ADD COLUMN deleted boolean NOT NULL DEFAULT false;
+    ADD COLUMN edited text, ADD COLUMN deleted boolean NOT NULL DEFAULT false, ADD COLUMN reactions text;
   CREATE INDEX messages_main_flow ON messages (conversation, id) WHERE root IS NULL OR also;
   CREATE INDEX messages_by_root ON messages (conversation, root, id) WHERE root IS NOT NULL;
   CREATE TABLE changes (
@@ -137,7 +139,6 @@ export const PG_MIGRATIONS: readonly string[] = [
     user_key text NOT NULL,
     "user" text NOT NULL,
     added bigint NOT NULL,
-    since bigint NOT NULL,
     PRIMARY KEY (conversation, id, reaction, user_key)
   );
   CREATE TABLE threads (

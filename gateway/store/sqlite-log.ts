@@ -1,17 +1,17 @@
 import type Database from 'better-sqlite3';
 import { UNREAD_CAP, aroundBefore, type HistoryQuery, type KeptMessage, type LogEntry, type NewChange, type StoreWrite, type StoredMessage, type ThreadState } from './store.ts';
 import { nameKey } from './keys.ts';
-import { afterReply, byThreadNews, changeEntry, followersOf, groupReactions, mergeLog, withExtras, withState, type ReactionRow, type ThreadSummary } from './log-state.ts';
+import { afterReply, byThreadNews, changeEntry, followersOf, mergeLog, reactionsAfter, withState, type Reactions, type ThreadSummary } from './log-state.ts';
 import { applyChange, type ChangeHandlers } from './writes.ts';
 
 type Append = Extract<StoreWrite, { op: 'append' }>;
 export type MessageRow = {
   conversation: string; id: number; target: string; sender: string; ts: string; body: Buffer;
-  root: number | null; also: number; edited: string | null; deleted: number;
+  root: number | null; also: number; edited: string | null; deleted: number; reactions: string | null;
 };
 type ThreadRow = { root: number; replies: number; last_id: number; last_ts: string; repliers: string };
 
-export const MESSAGE_COLUMNS = 'm.conversation, m.id, m.target, m.sender, m.ts, m.body, m.root, m.also, m.edited, m.deleted';
+export const MESSAGE_COLUMNS = 'm.conversation, m.id, m.target, m.sender, m.ts, m.body, m.root, m.also, m.edited, m.deleted, m.reactions';
 /** The main flow, word for word as the partial index messages_main_flow says it (migration 5). */
 const MAIN_FLOW = '(root IS NULL OR also = 1)';
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
@@ -33,14 +33,11 @@ export function prepareLog(db: Database.Database) {
     ),
     change: db.prepare('INSERT INTO changes (conversation, id, kind, of, target, sender, ts, reaction) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     edit: db.prepare('UPDATE messages SET body = ?, edited = ? WHERE conversation = ? AND id = ? AND deleted = 0'),
-    erase: db.prepare("UPDATE messages SET body = x'', deleted = 1 WHERE conversation = ? AND id = ? AND deleted = 0"),
+    erase: db.prepare("UPDATE messages SET body = x'', deleted = 1, reactions = NULL WHERE conversation = ? AND id = ? AND deleted = 0"),
     dropReactions: db.prepare('DELETE FROM reactions WHERE conversation = ? AND id = ?'),
     dropMentions: db.prepare('DELETE FROM mentions WHERE conversation = ? AND id = ?'),
     dropOffline: db.prepare('DELETE FROM offline WHERE conversation = ? AND id = ?'),
-    react: db.prepare(
-      'INSERT OR IGNORE INTO reactions (conversation, id, reaction, user_key, user, added, since) SELECT ?, ?, ?, ?, ?, ?, ' +
-        'coalesce((SELECT min(since) FROM reactions WHERE conversation = ? AND id = ? AND reaction = ?), ?)',
-    ),
+    react: db.prepare('INSERT OR IGNORE INTO reactions (conversation, id, reaction, user_key, user, added) VALUES (?, ?, ?, ?, ?, ?)'),
     unreact: db.prepare('DELETE FROM reactions WHERE conversation = ? AND id = ? AND reaction = ? AND user_key = ?'),
     getThread: db.prepare('SELECT root, replies, last_id, last_ts, repliers FROM threads WHERE conversation = ? AND root = ?'),
     putThread: db.prepare(
@@ -59,8 +56,8 @@ export function prepareLog(db: Database.Database) {
     one: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation = ? AND m.id = ?`),
     latest: page('DESC', false),
     after: page('ASC', true),
-    reactionsIn: db.prepare('SELECT id, reaction, user, added, since FROM reactions WHERE conversation = ? AND id >= ? AND id <= ?'),
-    reactionsOf: db.prepare('SELECT id, reaction, user, added, since FROM reactions WHERE conversation = ? AND id = ?'),
+    shownReactions: db.prepare('SELECT reactions FROM messages WHERE conversation = ? AND id = ?'),
+    showReactions: db.prepare('UPDATE messages SET reactions = ? WHERE conversation = ? AND id = ?'),
     threadsIn: db.prepare('SELECT root, replies, last_id, last_ts, repliers FROM threads WHERE conversation = ? AND root >= ? AND root <= ?'),
     replies: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation = ? AND m.root = ? ORDER BY m.id DESC LIMIT ?`),
     logMessages: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation = ? AND m.id > ? ORDER BY m.id LIMIT ?`),
@@ -95,29 +92,47 @@ export function prepareLog(db: Database.Database) {
       sql.dropMentions.run(conversation, c.of);
       sql.dropOffline.run(conversation, c.of);
     },
-    react: (c, { conversation, id }) => void sql.react.run(conversation, c.of, c.reaction, nameKey(c.from), c.from, id, conversation, c.of, c.reaction, id),
-    unreact: (c, { conversation }) => void sql.unreact.run(conversation, c.of, c.reaction, nameKey(c.from)),
+    react: (c, { conversation, id }) => {
+      if (sql.react.run(conversation, c.of, c.reaction, nameKey(c.from), c.from, id).changes > 0) shown(conversation, c);
+    },
+    unreact: (c, { conversation }) => {
+      if (sql.unreact.run(conversation, c.of, c.reaction, nameKey(c.from)).changes > 0) shown(conversation, c);
+    },
   };
 
-  /** Reactions and thread summaries of messages: by id range for a page, one by one for a thread. */
-  function extras<M extends StoredMessage>(conversation: string, messages: M[], dense: boolean): M[] {
-    if (messages.length === 0) return messages;
-    const first = messages[0].id;
-    const last = messages[messages.length - 1].id;
-    const rows = dense
-      ? (sql.reactionsIn.all(conversation, first, last) as ReactionRow[])
-      : messages.flatMap((m) => sql.reactionsOf.all(conversation, m.id) as ReactionRow[]);
+  /** The message's reactions column after a change of its set (migration 5). */
+  function shown(conversation: string, c: NewChange & { kind: 'react' | 'unreact' }): void {
+    const json = sql.shownReactions.pluck().get(conversation, c.of) as string | null | undefined;
+    const list = reactionsAfter(json == null ? [] : (JSON.parse(json) as Reactions), c.kind, c.reaction, c.from);
+    sql.showReactions.run(list.length === 0 ? null : JSON.stringify(list), conversation, c.of);
+  }
+
+  /**
+   * Messages in their current state with reactions (their rows' column) and thread summaries:
+   * by id range for a page of the main flow, one by one for a thread.
+   */
+  function full<M extends StoredMessage>(conversation: string, rows: MessageRow[], dense: boolean, build: (row: MessageRow) => M): M[] {
+    if (rows.length === 0) return [];
+    const first = rows[0].id;
+    const last = rows[rows.length - 1].id;
     const threads = new Map<number, ThreadSummary>();
     const threadRows = dense
       ? (sql.threadsIn.all(conversation, first, last) as ThreadRow[])
       : [sql.getThread.get(conversation, first) as ThreadRow | undefined].filter((t) => t !== undefined);
     for (const t of threadRows) threads.set(t.root, toSummary(t));
-    return withExtras(messages, groupReactions(rows), threads);
+    // One object per message, built once: a page of 200 is HISTORY's hot path.
+    return rows.map((r) => {
+      const m = build(r);
+      if (r.reactions !== null) m.reactions = JSON.parse(r.reactions) as Reactions;
+      const t = threads.get(r.id);
+      if (t !== undefined && t.count > 0) m.thread = t;
+      return m;
+    });
   }
 
   const message = (conversation: string, id: number): KeptMessage | undefined => {
     const row = sql.one.get(conversation, id) as MessageRow | undefined;
-    return row && extras(conversation, [toKept(row)], false)[0];
+    return row && full(conversation, [row], false, toKept)[0];
   };
 
   return {
@@ -150,7 +165,7 @@ export function prepareLog(db: Database.Database) {
       } else {
         rows = (sql.latest.all(conversation, q.before ?? NO_UPPER_BOUND, limit) as MessageRow[]).reverse();
       }
-      return extras(conversation, rows.map(toMessage), true);
+      return full(conversation, rows, true, toMessage);
     },
     log(conversation: string, after: number, limit: number): LogEntry[] {
       const n = Math.floor(limit);
@@ -168,8 +183,8 @@ export function prepareLog(db: Database.Database) {
       if (head === undefined) return [];
       const { conversation: _, ...rootMessage } = head;
       const n = Math.max(0, Math.floor(limit));
-      const replies = n === 0 ? [] : (sql.replies.all(conversation, head.id, n) as MessageRow[]).reverse().map(toMessage);
-      return [rootMessage, ...extras(conversation, replies, false)];
+      const replies = n === 0 ? [] : (sql.replies.all(conversation, head.id, n) as MessageRow[]).reverse();
+      return [rootMessage, ...full(conversation, replies, false, toMessage)];
     },
     threadsOf(handle: string): ThreadState[] {
       const me = nameKey(handle);
@@ -211,3 +226,4 @@ export function toMessage(row: MessageRow): StoredMessage {
 export function toKept(row: MessageRow): KeptMessage {
   return { ...toMessage(row), conversation: row.conversation };
 }
+

@@ -164,16 +164,18 @@ export const MIGRATIONS: readonly string[] = [
   // 5: the log (issue 17). Every change to a conversation takes its next id: messages and
   // thread replies stay in messages (root: the reply's root id; also: shown in the main flow
   // too), edits, deletes and reactions go to changes. A message row is its current state: an
-  // edit overwrites the body (edited: when), a delete empties it (deleted). reactions is the
-  // current set (added: the id of the entry that added it, the users' order; since: when
-  // the reaction itself first appeared on the message and has stayed since, its order); threads each root's
-  // summary (repliers: a JSON array of handles, most recent first); thread_marks who follows
-  // which thread and how far they have read it.
+  // edit overwrites the body (edited: when), a delete empties it (deleted). The reactions
+  // table is the current set, one row per (message, reaction, user) (added: the entry that
+  // added it); the message row's reactions column is that set as HISTORY shows it (JSON, in
+  // order), rewritten with each change, so a page of history reads no reaction rows.
+  // threads is each root's summary (repliers: a JSON array of handles, most recent first);
+  // thread_marks who follows which thread and how far they have read it.
   `
   ALTER TABLE messages ADD COLUMN root INTEGER;
   ALTER TABLE messages ADD COLUMN also INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE messages ADD COLUMN edited TEXT;
   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE messages ADD COLUMN reactions TEXT;
   -- The main flow (history, unread counts): a page never steps over thread replies. Queries
   -- repeat this WHERE word for word, which is how SQLite knows the index applies.
   CREATE INDEX messages_main_flow ON messages (conversation, id) WHERE root IS NULL OR also = 1;
@@ -196,7 +198,6 @@ export const MIGRATIONS: readonly string[] = [
     user_key TEXT NOT NULL,
     user TEXT NOT NULL,
     added INTEGER NOT NULL,
-    since INTEGER NOT NULL,
     PRIMARY KEY (conversation, id, reaction, user_key)
   ) WITHOUT ROWID;
   CREATE TABLE threads (
