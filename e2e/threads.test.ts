@@ -67,6 +67,10 @@ describe('threads, in the browser and at a terminal', () => {
 
     await expectNoNewViolations(a.page, axeBefore, 'the thread pane open');
     await screenshot(a.page, '17-thread-pane');
+    await a.page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(a.page, '17-thread-pane-dark');
+    await expectNoNewViolations(a.page, axeBefore, 'the thread pane, dark');
+    await a.page.emulateMedia({ colorScheme: 'light' });
     // bob opens the thread from the summary, by keyboard alone.
     await bobRoot.getByTestId('thread-summary').focus();
     await b.page.keyboard.press('Enter');
