@@ -23,7 +23,7 @@ export class MemoryStore implements Store {
   private readonly users = new Map<string, StoredUser>();
   private readonly channels = new Map<string, Channel>();
   /** The conversations' logs, by key: a channel key, or a direct pair from `dmPairKey`. */
-  private readonly log_ = new MemoryLog((conversation, id, undo) => this.dropOffline(conversation, id, undo));
+  private readonly logs = new MemoryLog((conversation, id, undo) => this.dropOffline(conversation, id, undo));
   /** By user key, in the order queued. */
   private readonly offline = new Map<string, KeptMessage[]>();
   /** user key -> conversation -> read up to this id. */
@@ -70,27 +70,27 @@ export class MemoryStore implements Store {
   }
 
   async channelHistory(channel: string, q: HistoryQuery): Promise<StoredMessage[]> {
-    return this.log_.history(nameKey(channel), q);
+    return this.logs.history(nameKey(channel), q);
   }
 
   async directHistory(a: string, b: string, q: HistoryQuery): Promise<StoredMessage[]> {
-    return this.log_.history(dmPairKey(a, b), q);
+    return this.logs.history(dmPairKey(a, b), q);
   }
 
   async log(conversation: string, after: number, limit: number): Promise<LogEntry[]> {
-    return this.log_.log(conversation, after, limit);
+    return this.logs.log(conversation, after, limit);
   }
 
   async message(conversation: string, id: number): Promise<KeptMessage | undefined> {
-    return this.log_.message(conversation, id);
+    return this.logs.message(conversation, id);
   }
 
   async thread(conversation: string, root: number, limit: number): Promise<StoredMessage[]> {
-    return this.log_.thread(conversation, root, limit);
+    return this.logs.thread(conversation, root, limit);
   }
 
   async threadsOf(handle: string): Promise<ThreadState[]> {
-    return this.log_.threadsOf(nameKey(handle), (conversation) => {
+    return this.logs.threadsOf(nameKey(handle), (conversation) => {
       const [a, b] = conversation.split(' ');
       if (b === undefined) return this.channels.get(a)?.name;
       const other = a === nameKey(handle) ? b : a;
@@ -106,7 +106,7 @@ export class MemoryStore implements Store {
   }
 
   async lastIds(conversations: string[]): Promise<Map<string, number>> {
-    return new Map(conversations.map((c) => [c, this.log_.conversations.get(c)?.lastId ?? 0]));
+    return new Map(conversations.map((c) => [c, this.logs.conversations.get(c)?.lastId ?? 0]));
   }
 
   async conversationsOf(handle: string, channels: string[]): Promise<ConversationState[]> {
@@ -114,9 +114,9 @@ export class MemoryStore implements Store {
     const reads = this.reads.get(me);
     const out: ConversationState[] = [];
     const add = (conversation: string, target: string) => {
-      const conv = this.log_.conversations.get(conversation);
+      const conv = this.logs.conversations.get(conversation);
       const readId = reads?.get(conversation) ?? 0;
-      const { unread, mentions } = this.log_.unread(conversation, readId, me);
+      const { unread, mentions } = this.logs.unread(conversation, readId, me);
       out.push({ conversation, target, lastId: conv?.lastId ?? 0, lastTs: conv?.lastTs ?? null, readId, unread, mentions });
     };
     for (const key of channels) {
@@ -141,7 +141,7 @@ export class MemoryStore implements Store {
 
   /** State writes in order, then the messages: the order the SQL stores apply a batch in. */
   private runBatch(writes: StoreWrite[], undo: Undo): number[] {
-    return applyWrites(this.handlers, writes, undo).map((w) => (w.op === 'append' ? this.append(w, undo) : this.log_.change(w.change, undo)));
+    return applyWrites(this.handlers, writes, undo).map((w) => (w.op === 'append' ? this.append(w, undo) : this.logs.change(w.change, undo)));
   }
 
   /** Each state write, with the steps that undo it (writes.ts). */
@@ -166,7 +166,7 @@ export class MemoryStore implements Store {
       c.memberKeys.add(user);
       undo.push(() => c.memberKeys.delete(user));
       // What the channel said before they joined is history, not news.
-      this.markRead(user, nameKey(w.channel), this.log_.conversations.get(nameKey(w.channel))?.lastId ?? 0, undo);
+      this.markRead(user, nameKey(w.channel), this.logs.conversations.get(nameKey(w.channel))?.lastId ?? 0, undo);
     },
     removeMember: (w, undo) => {
       const c = this.channels.get(nameKey(w.channel));
@@ -189,7 +189,7 @@ export class MemoryStore implements Store {
       undo.push(() => this.offline.set(key, queued));
     },
     markRead: (w, undo) => this.markRead(nameKey(w.handle), w.conversation, w.id, undo),
-    markThreadRead: (w, undo) => this.log_.markThreadRead(nameKey(w.handle), w.conversation, w.root, w.id, undo),
+    markThreadRead: (w, undo) => this.logs.markThreadRead(nameKey(w.handle), w.conversation, w.root, w.id, undo),
     setPref: (w, undo) => this.setPref(nameKey(w.handle), w.key, w.value, undo),
     setTopic: (w, undo) => {
       const c = this.channels.get(nameKey(w.channel));
@@ -272,7 +272,7 @@ export class MemoryStore implements Store {
     if (queueKey !== undefined && !this.users.has(queueKey)) {
       throw new Error(`append: cannot queue for unknown user ${a.offlineFor}`);
     }
-    const stored = this.log_.append(a, undo);
+    const stored = this.logs.append(a, undo);
     if (isDirectTarget(a.message.target)) this.notePartners(a.message.from, a.message.target, undo);
     if (queueKey !== undefined) {
       const queue = this.offline.get(queueKey) ?? [];

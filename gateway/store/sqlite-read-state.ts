@@ -3,7 +3,7 @@ import { UNREAD_CAP, type ConversationState } from './store.ts';
 import { byRecent, dmPairKey, nameKey } from './keys.ts';
 
 /**
- * Read marks, mentions and direct partners on SQLite (migration 3): the statements, and the
+ * Read marks, mentions and direct partners on SQLite (migration 3; main flow: 5): the statements, and the
  * writes and reads SqliteStore hands over to them. Counts stop at UNREAD_CAP, so asking
  * what is unread costs at most that many index steps per conversation however long the
  * user was away.

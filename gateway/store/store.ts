@@ -12,9 +12,15 @@ import { LIMITS } from '../../core/index.ts';
  * id n+2 after n knows it missed one. Together with `epoch` (fixed when the database is
  * created), a (conversation, id) pair is a resume point no node has to remember.
  *
+ * Every change to a conversation is an entry of its log and takes its next id (issue 17): a
+ * message, a thread reply, an edit, a delete, a reaction added or taken back. The stores keep
+ * each message in its current state (the last edit's text, an empty tombstone once deleted,
+ * its reactions, its thread's summary); the log's other entries only name what they changed.
+ *
  * Implementations: memory-store.ts, sqlite-store.ts (the single-process default) and
- * postgres-store.ts (several nodes). One contract suite (store-contract.test.ts) runs
- * against all three.
+ * postgres-store.ts (several nodes); commit's shape is writes.ts. The contract suites
+ * (store-contract, read-state-contract, log-contract, sessions-contract, prefs-contract)
+ * run against all three.
  */
 
 export type StoredMessage = {
