@@ -18,6 +18,7 @@ describe('threads, in the browser and at a terminal', () => {
     await signIn(a.page, 'alice');
     await signIn(b.page, 'bob');
     const axeBefore = await axeViolations(a.page);
+    expect(axeBefore, 'axe before the thread').toEqual([]);
 
     const root = await carol.client.msg('#general', 'Plan for Friday?');
     if ('muted' in root) throw new Error('muted');
