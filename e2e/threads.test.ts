@@ -60,10 +60,19 @@ describe('threads, in the browser and at a terminal', () => {
     const also = await frameFor(carolLog, 'REPLY', (f) => text(f.body) === 'Everyone welcome, see the thread', 'the reply sent also');
     expect(also.also).toBe(true);
 
+    // ↑ in the thread's empty box edits my last reply there; it changes in bob's main flow too.
+    await pane.getByTestId('thread-composer').press('ArrowUp');
+    const editor = pane.getByTestId('edit-input');
+    await editor.fill('Everyone welcome, see the thread!');
+    await editor.press('Enter');
+    await rowWith(b.page, 'Everyone welcome, see the thread!').getByTestId('message-edited').waitFor();
+    await frameFor(carolLog, 'EDIT', (f) => text(f.body) === 'Everyone welcome, see the thread!', 'the edited reply');
+    expect(await pane.getByTestId('thread-composer').evaluate((el) => el === document.activeElement)).toBe(true);
+
     // The thread read from a terminal: THREAD gives the root and its replies, oldest first.
     const thread = await carol.client.thread('#general', root.id);
     expect(thread.frames.map((f) => ('body' in f ? text(f.body) : f.type))).toEqual([
-      'Plan for Friday?', 'I can bring snacks', 'Snacks yes, @alice', 'Everyone welcome, see the thread',
+      'Plan for Friday?', 'I can bring snacks', 'Snacks yes, @alice', 'Everyone welcome, see the thread!',
     ]);
 
     await expectNoNewViolations(a.page, axeBefore, 'the thread pane open');
