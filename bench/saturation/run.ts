@@ -51,7 +51,43 @@ export type Leg = LoadFigures & {
   /** Largest kernel queues seen while sending (with `queues`), in KB. */
   queuesKB?: { serverSendQ: number; serverRecvQ: number; clientRecvQ: number; clientMaxRecvQ: number };
   serverErrors: string;
+  /**
+   * SLCK with SQLite: its store commits while sending (from /metrics, slck_store_commit_seconds):
+   * how many, their mean, and how many took over 50 / 250 ms. better-sqlite3 commits (and
+   * fsyncs, `synchronous = FULL`) on the event loop, so a slow one stops every delivery.
+   */
+  commits?: { count: number; meanMs: number; over50ms: number; over250ms: number };
 };
+
+type CommitCounts = { count: number; sum: number; le: Map<string, number> };
+
+/** slck_store_commit_seconds{result="ok"} from the server's /metrics, or null. */
+async function commitCounts(httpPort: number): Promise<CommitCounts | null> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const le = new Map<string, number>();
+    let count = 0;
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('slck_store_commit_seconds') || !line.includes('result="ok"')) continue;
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+      const bucket = /le="([^"]+)"/.exec(line);
+      if (bucket) le.set(bucket[1], value);
+      else if (line.startsWith('slck_store_commit_seconds_count')) count = value;
+      else if (line.startsWith('slck_store_commit_seconds_sum')) sum = value;
+    }
+    return { count, sum, le };
+  } catch {
+    return null;
+  }
+}
+
+function commitsBetween(a: CommitCounts | null, b: CommitCounts | null): Leg['commits'] {
+  if (!a || !b || b.count === a.count) return undefined;
+  const count = b.count - a.count;
+  const upTo = (le: string) => (b.le.get(le) ?? 0) - (a.le.get(le) ?? 0);
+  return { count, meanMs: ((b.sum - a.sum) * 1000) / count, over50ms: count - upTo('0.05'), over250ms: count - upTo('0.25') };
+}
 
 const MB = 1024 * 1024;
 
@@ -99,6 +135,7 @@ async function runLeg(scenario: 'sat' | 'b', round: number, server: Which, o: Sa
       const now = memoryOf(proc.pid);
       if (now.rss > sendingPeak.rss) sendingPeak = now;
     }, 100);
+    const commits0 = server === 'slck' ? await commitCounts(proc.httpPort) : null;
     const cpu0 = cpuSeconds(proc.pid);
     const m0 = machineCpu();
     const t0 = Date.now();
@@ -121,6 +158,7 @@ async function runLeg(scenario: 'sat' | 'b', round: number, server: Which, o: Sa
     clearInterval(rssTimer);
     await sampler;
     const seconds = (Date.now() - t0) / 1000;
+    const commits = server === 'slck' ? commitsBetween(commits0, await commitCounts(proc.httpPort)) : undefined;
     const serverCpu = cpuSeconds(proc.pid) - cpu0;
     const m1 = machineCpu();
     return {
@@ -142,6 +180,7 @@ async function runLeg(scenario: 'sat' | 'b', round: number, server: Which, o: Sa
       machineBusyCores: (m1.busy - m0.busy) / seconds,
       loadavg1: loadavg()[0],
       queuesKB: queues,
+      commits,
       serverErrors: proc.stderr().slice(0, 2000),
     };
   } finally {
@@ -166,6 +205,7 @@ function row(l: Leg): string[] {
   ];
   if (l.silences) notes.push(`silent at ${l.silenceAt.slice(0, 5).join(', ')} s, ${l.generatorSilences} of them while the generator itself stalled`);
   if (l.queuesKB) notes.push(`kernel queues max KB: server send ${l.queuesKB.serverSendQ}, server recv ${l.queuesKB.serverRecvQ}, clients recv ${l.queuesKB.clientRecvQ} (one ${l.queuesKB.clientMaxRecvQ})`);
+  if (l.commits) notes.push(`${l.commits.count} store commits, mean ${fix(l.commits.meanMs, 1)} ms, ${l.commits.over50ms} over 50 ms, ${l.commits.over250ms} over 250 ms`);
   if (l.dropped) notes.push(`${l.dropped} connections dropped`);
   if (l.sendErrors) notes.push(`${l.sendErrors} send errors (${l.firstError})`);
   return [
