@@ -1,14 +1,17 @@
 /**
- * A paced, pipelined burst of MSGs from one LoggedClient, for the fault tests: sends go out
- * at `rate` a second without waiting for earlier replies, at most `window` unanswered at a
- * time, so some are always in flight when a fault strikes. Every send's fate is logged by
- * the client itself (chat-log.ts); the burst only decides when to send.
+ * A paced, pipelined burst from one LoggedClient, for the fault tests: sends go out at `rate`
+ * a second without waiting for earlier replies, at most `window` unanswered at a time, so
+ * some are always in flight when a fault strikes. Every send's fate is logged by the client
+ * itself (chat-log.ts); the burst only decides when to send, and what (mix.ts): messages,
+ * and mixed in with them thread replies, edits and deletes of its own messages, reactions
+ * added and taken back on anyone's, as a conversation goes.
  *
  * A burst ends after `count` sends, on `stop()`, or when its client's connection is gone
  * (a send needs a connection; a client that comes back elsewhere starts a new burst if the
  * test wants one). `done` resolves once every send it made has its fate.
  */
 import type { LoggedClient, SendFate } from './chat-log.ts';
+import { Mixer, type Mix } from './mix.ts';
 
 export type BurstOptions = {
   /** Where each send goes: one target, or one per send number (0-based). */
@@ -19,6 +22,8 @@ export type BurstOptions = {
   rate?: number;
   /** Most sends unanswered at once (default 16). */
   window?: number;
+  /** What to send (default `MIXED`: every kind of log entry); `{ msg: 1 }` sends messages only. */
+  mix?: Mix;
 };
 
 export type BurstResult = {
@@ -67,6 +72,7 @@ export class Burst {
     const window = this.opts.window ?? 16;
     const count = this.opts.count ?? Infinity;
     const target = typeof this.opts.to === 'string' ? (() => this.opts.to as string) : this.opts.to;
+    const mixer = new Mixer(this.client, this.opts.mix);
     const started = Date.now();
     let ended: BurstResult['ended'] = 'count';
     while (this.sentCount < count) {
@@ -82,7 +88,7 @@ export class Burst {
       const due = Math.min(count, Math.floor(((Date.now() - started) * rate) / 1000) + 1) - this.sentCount;
       const room = window - this.open;
       for (let k = 0; k < Math.min(due, room) && this.client.connected; k++) {
-        const fate = this.client.send(target(this.sentCount++));
+        const fate = this.client.act(mixer.next(target(this.sentCount++)));
         this.open++;
         this.fates.push(fate);
         void fate.then((f) => {

@@ -59,7 +59,7 @@ function cleanRun(): Run {
   return r;
 }
 
-const empty = { lost: [], duplicates: [], gaps: [], reordered: [], okWithoutCommit: [], idMismatches: [], divergent: [] };
+const empty = { lost: [], duplicates: [], gaps: [], reordered: [], okWithoutCommit: [], idMismatches: [], misapplied: [], divergent: [] };
 
 describe('check', () => {
   it('finds nothing wrong in a clean run', () => {
@@ -366,5 +366,21 @@ describe('check: edits, deletes, reactions and replies (one log)', () => {
     r.got('@c', '#room', '@c', 7, '', 'history', 'REACT', 1, '🎉');
     r.got('@c', '#room', '@c', 8, '', 'history', 'UNREACT', 1, '🎉');
     expect(check(r.all(), { receivers: ROOM, committed: ALL_COMMITTED, finalStates: nodes(FINAL, FINAL) })).toEqual(empty);
+  });
+
+  it('reports a reaction logged twice, and a take-back answered as no change after the client\'s own reaction', () => {
+    // What the server did with REACT and UNREACT pipelined on one connection (see the report).
+    const r = changesRun();
+    const twice = r.send('@b', '#room', { kind: 'ok', id: 9, ts: TS }, 'react', 1, '👍');
+    for (const h of ['@a', '@c']) r.got(h, '#room', '@b', 9, twice, 'live', 'REACT', 1, '👍');
+    r.send('@c', '#room', { kind: 'ok', id: 10, ts: TS }, 'react', 1, '🚀');
+    for (const h of ['@a', '@b']) r.got(h, '#room', '@c', 10, '', 'live', 'REACT', 1, '🚀');
+    r.send('@c', '#room', { kind: 'unchanged' }, 'unreact', 1, '🚀');
+    const result = check(r.all(), { receivers: ROOM });
+    expect(result.misapplied).toEqual([
+      { kind: 'logged-twice', conversation: '#room', id: 9, of: 1, reaction: '👍', sender: '@b' },
+      { kind: 'dropped', conversation: '#room', id: null, of: 1, reaction: '🚀', sender: '@c' },
+    ]);
+    expect(explain(result)).toMatch(/#room id 9: @b's 👍 on 1 was logged though it changed nothing/);
   });
 });

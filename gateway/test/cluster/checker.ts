@@ -53,6 +53,14 @@ export type NotCommitted = { conversation: string; id: number; what: string; sen
 /** A delivery of a send that is not what the send was: another id, conversation, sender, kind or target message. */
 export type IdMismatch = { receiver: string; what: string; expected: Shape; got: Shape };
 type Shape = { conversation: string; id: number | null; from: string; frame: LoggedFrameType; of?: number; reaction?: string };
+/**
+ * A reaction act the log got wrong: `logged-twice`, an acknowledged REACT of a reaction its
+ * user had already at that point of the log (or UNREACT of one they did not have: the log
+ * holds a change that changed nothing, and every receiver was told it); `dropped`, a bare OK
+ * to an act that would have changed something after the same client's own acknowledged act
+ * before it (REACT, then UNREACT answered "nothing to take back").
+ */
+export type Misapplied = { kind: 'logged-twice' | 'dropped'; conversation: string; id: number | null; of: number; reaction: string; sender: string };
 /** A message whose final state differs: between two nodes, or between a node and a member's fold. */
 export type Divergent = { conversation: string; id: number; where: string; expected: string; got: string; reference: string };
 
@@ -63,6 +71,7 @@ export type CheckResult = {
   reordered: Reordered[];
   okWithoutCommit: NotCommitted[];
   idMismatches: IdMismatch[];
+  misapplied: Misapplied[];
   divergent: Divergent[];
 };
 
@@ -132,7 +141,7 @@ function normalise(receivers: Map<string, string[]> = new Map()): Map<string, st
 export function check(logs: ClientLog[], opts: CheckOptions = {}): CheckResult {
   const receivers = normalise(opts.receivers);
   const sends = sendsOf(logs);
-  const result: CheckResult = { lost: [], duplicates: [], gaps: [], reordered: [], okWithoutCommit: [], idMismatches: [], divergent: [] };
+  const result: CheckResult = { lost: [], duplicates: [], gaps: [], reordered: [], okWithoutCommit: [], idMismatches: [], misapplied: [], divergent: [] };
   const logOf = new Map(logs.map((l) => [nameKey(l.handle), l]));
   const gots = new Map(logs.map((l) => [l.handle, gotsOf(l)]));
   const acked = new Map<string, Sent>();
@@ -188,8 +197,47 @@ export function check(logs: ClientLog[], opts: CheckOptions = {}): CheckResult {
       if (opts.committed) notCommitted(conversation, gs, opts.committed, result);
     }
   }
+  reactionActs(logs, sends, result);
   if (opts.finalStates) finalStates(logs, sends, opts.finalStates, receivers, result);
   return result;
+}
+
+/** Reactions the log holds twice (or takes back when not there), and takes-back answered as no change. */
+function reactionActs(logs: ClientLog[], sends: Sent[], result: CheckResult): void {
+  // Every reaction entry anyone saw or was acknowledged, once per (conversation, id), in log order.
+  const entries = new Map<string, { conversation: string; id: number; frame: LoggedFrameType; from: string; of: number; reaction: string }>();
+  for (const log of logs) {
+    for (const g of gotsOf(log)) {
+      if ((g.frame === 'REACT' || g.frame === 'UNREACT') && g.of !== undefined && g.reaction !== undefined) {
+        entries.set(committedKey(g.target, g.id), { conversation: g.target, id: g.id, frame: g.frame, from: g.from, of: g.of, reaction: g.reaction });
+      }
+    }
+  }
+  for (const s of sends) {
+    if ((s.act === 'react' || s.act === 'unreact') && s.id !== null) {
+      entries.set(committedKey(s.conversation, s.id), { conversation: s.conversation, id: s.id, frame: FRAME_OF[s.act], from: s.sender, of: s.of!, reaction: s.reaction! });
+    }
+  }
+  const has = new Set<string>();
+  for (const e of [...entries.values()].sort((a, b) => a.conversation.localeCompare(b.conversation) || a.id - b.id)) {
+    const key = `${e.conversation} ${e.of} ${e.reaction} ${nameKey(e.from)}`;
+    if ((e.frame === 'REACT') === has.has(key)) {
+      result.misapplied.push({ kind: 'logged-twice', conversation: e.conversation, id: e.id, of: e.of, reaction: e.reaction, sender: e.from });
+    }
+    if (e.frame === 'REACT') has.add(key);
+    else has.delete(key);
+  }
+  // Per client, in the order it sent them: a bare OK right after its own acknowledged opposite act.
+  const last = new Map<string, Sent>();
+  for (const s of sends) {
+    if (s.act !== 'react' && s.act !== 'unreact') continue;
+    const key = `${nameKey(s.sender)} ${s.conversation} ${s.of} ${s.reaction}`;
+    const before = last.get(key);
+    if (s.fate === 'unchanged' && before !== undefined && before.fate === 'ok' && before.act !== s.act) {
+      result.misapplied.push({ kind: 'dropped', conversation: s.conversation, id: null, of: s.of!, reaction: s.reaction!, sender: s.sender });
+    }
+    if (s.fate === 'ok' || s.fate === 'unchanged') last.set(key, s);
+  }
 }
 
 const wholeMember = (handle: string, conversation: string, receivers: Map<string, string[]>) =>
@@ -325,6 +373,10 @@ export function explain(r: CheckResult): string {
   section(r.okWithoutCommit, 'not in the database', (n) =>
     `${n.conversation} id ${n.id} ${quote(n.what)} from ${n.sender} was ${n.why === 'acked' ? 'acknowledged' : 'delivered'} but is not stored`);
   section(r.idMismatches, 'id mismatches', (m) => `${m.receiver} saw ${quote(m.what)} as ${shape(m.got)}; expected ${shape(m.expected)}`);
+  section(r.misapplied, 'reactions misapplied', (m) =>
+    m.kind === 'dropped'
+      ? `${m.sender}'s take-back of ${m.reaction} on ${m.conversation} ${m.of} was answered as no change, after its own acknowledged act the other way`
+      : `${m.conversation} id ${m.id}: ${m.sender}'s ${m.reaction} on ${m.of} was logged though it changed nothing`);
   section(r.divergent, 'divergent final states', (d) =>
     `${d.conversation} id ${d.id}: ${d.where} has ${d.got}, ${d.reference} has ${d.expected}`);
   return parts.join('\n');
