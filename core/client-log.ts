@@ -1,4 +1,5 @@
 import type { ServerFrame, ServerFrameOf } from './frames.ts';
+import type { ClientEvents } from './client-types.ts';
 
 /**
  * The frames a conversation's log is made of, as SlckClient sorts them (spec sections 5 and
@@ -61,3 +62,8 @@ export function loggedOrNot(frames: ServerFrame[]): Logged | null {
   const args = (frames[frames.length - 1] as ServerFrameOf<'OK'>).args;
   return args.length < 2 ? null : { id: Number(args[0]), ts: args[1] };
 }
+
+/** The event a live logged frame is reported as. */
+export const LIVE_EVENT = {
+  MSG: 'message', REPLY: 'reply', EDIT: 'edit', DELETE: 'delete', REACT: 'react', UNREACT: 'unreact',
+} as const satisfies Record<LogFrame['type'], keyof ClientEvents>;

@@ -11,6 +11,11 @@ export type UserInfo = { user: string; online: boolean; guest?: boolean };
 export type TopicInfo = { channel: string; by: string; text: string };
 export type Sent = { id: number; ts: string } | { muted: number };
 export type HistoryOptions = { limit?: number; before?: number; after?: number; around?: number };
+/**
+ * A page of SEARCH results, newest first, each in its current text; `more`: there may be
+ * more, older than this time (the oldest result's): ask again with `before` it.
+ */
+export type SearchPage = { found: ServerFrameOf<'FOUND'>[]; more?: string };
 /** One conversation of an UNREAD reply (spec: UNREAD). */
 export type UnreadInfo = Omit<ServerFrameOf<'UNREAD'>, 'type'>;
 

@@ -5,9 +5,10 @@ import { ErrorCode, ProtocolError } from './errors.ts';
 import type { Command, ServerFrame, ServerFrameOf } from './frames.ts';
 import { LIMITS, SERVER_FRAME_LIMITS } from './limits.ts';
 import { textEncoder } from './bytes.ts';
-import { isLogFrame, logPage, logged, loggedOrNot, takeLive, type Logged, type LogFrame, type LogPage } from './client-log.ts';
+import { LIVE_EVENT, isLogFrame, logPage, logged, loggedOrNot, takeLive, type Logged, type LogFrame, type LogPage } from './client-log.ts';
 
-import { ServerError, type ChannelInfo, type ChannelPage, type ClientEvents, type Delivery, type HistoryOptions, type Sent, type TopicInfo, type UnreadInfo, type UserInfo } from './client-types.ts';
+import { searchCommand, searchPage } from './client-search.ts';
+import { ServerError, type ChannelInfo, type ChannelPage, type ClientEvents, type Delivery, type HistoryOptions, type SearchPage, type Sent, type TopicInfo, type UnreadInfo, type UserInfo } from './client-types.ts';
 
 export type { Logged, LogFrame, LogPage, StateFrame } from './client-log.ts';
 export * from './client-types.ts';
@@ -232,6 +233,14 @@ export class SlckClient {
     return logPage(await this.request({ type: 'HISTORY', target, ...opts }));
   }
 
+  /**
+   * Messages this user may read that match `text`, newest first, a page at a time; `before`:
+   * the next page, the `more` of the one before (spec: SEARCH). Refuses a bad query itself.
+   */
+  async search(text: string, before?: string): Promise<SearchPage> {
+    return searchPage(await this.request(searchCommand(text, before)));
+  }
+
   /** Mark `target` read up to message `id`. */
   async read(target: string, id: number): Promise<void> {
     await this.request({ type: 'READ', target, id });
@@ -324,6 +333,10 @@ export class SlckClient {
       case 'FOLLOWING':
         head?.items.push(r);
         return;
+      case 'FOUND':
+        // Only ever a SEARCH reply's data line: never a live message.
+        if (head?.type === 'SEARCH') head.items.push(r);
+        return;
       case 'MSG':
       case 'REPLY':
       case 'EDIT':
@@ -407,11 +420,6 @@ export class SlckClient {
     head.resolve(head.items);
   }
 }
-
-/** The event a live logged frame is reported as. */
-const LIVE_EVENT = {
-  MSG: 'message', REPLY: 'reply', EDIT: 'edit', DELETE: 'delete', REACT: 'react', UNREACT: 'unreact',
-} as const satisfies Record<LogFrame['type'], keyof ClientEvents>;
 
 /** Whether a pending command's reply is made of logged frames (so live ones are held until its END). */
 const holdsLog = (p: Pending): boolean => p.type === 'HISTORY' || p.type === 'THREAD';

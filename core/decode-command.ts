@@ -5,7 +5,8 @@ import { skipBody, type LineDecoder } from './parser.ts';
 import { SP, TAB, announcedLength, hasControl, readLength, readName, skipSpaces, tokenEnd, verbOf, words } from './tokens.ts';
 import { nameProblem } from './names.ts';
 import { fromUtf8, utf8Length } from './bytes.ts';
-import { nearestVerb } from './suggest.ts';
+import { unknownCommand } from './suggest.ts';
+import { decodeSearch } from './decode-search.ts';
 import { conversationTarget, decodeBodied, decodeSaid, decodeThreadCommand } from './decode-thread.ts';
 
 type MsgCommand = Extract<Command, { type: 'MSG' }>;
@@ -192,6 +193,7 @@ export class CommandDecoder implements LineDecoder<Command> {
     const verb = verbOf(buf, start, end);
     if (verb === 'SAY') return this.say(buf, start, end);
     if (verb === 'RE' || verb === 'FIX') return decodeSaid(verb, buf, start, end);
+    if (verb === 'SEARCH') return decodeSearch(buf, start, end);
     if (verb === 'REPLY' || verb === 'EDIT') {
       const { result, bodyLength } = decodeBodied(verb, buf, start, end, this.maxBody);
       this.bodyLength = bodyLength;
@@ -287,19 +289,6 @@ export class CommandDecoder implements LineDecoder<Command> {
         return unknownCommand(buf, start, end);
     }
   }
-}
-
-/**
- * `ERR UNKNOWN_COMMAND`, naming the word as typed (UTF-8, its first 16 characters, upper-cased
- * as verbs are) and the nearest command when one is close. The word is echoed to a terminal,
- * so a control character (C0, DEL, C1) or a bidi control in it is shown as U+FFFD, never sent.
- */
-function unknownCommand(buf: Uint8Array, start: number, end: number): ProtocolError {
-  const typed = Array.from(fromUtf8(buf.subarray(start, Math.min(tokenEnd(buf, start, end), start + 64)))).slice(0, 16).join('');
-  // eslint-disable-next-line no-control-regex
-  const word = typed.toUpperCase().replace(/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
-  const near = nearestVerb(typed);
-  return err(ErrorCode.UNKNOWN_COMMAND, near === null ? `Unknown command ${word}; type HELP for the list` : `Unknown command ${word}; did you mean ${near}?`);
 }
 
 function findLiteralCrLf(buf: Uint8Array, from: number, end: number): number {

@@ -43,16 +43,18 @@ export class ServerFrameDecoder implements LineDecoder<ServerFrame> {
       return this.msg(buf, start + 4, end);
     }
     const verb = verbOf(buf, start, end);
-    if (verb === 'REPLY' || verb === 'EDIT') return this.bodied(verb, buf, start, end);
+    if (verb === 'REPLY' || verb === 'EDIT' || verb === 'FOUND') return this.bodied(verb, buf, start, end);
     return other(verb, buf, start, end);
   }
 
   /**
-   * `REPLY <target> <from> <id> <ts> <root-id> <len> [ALSO]` and `EDIT <target> <from> <id>
-   * <ts> <of-id> <len>`, a body after each. Section 7's rule as for MSG: the length is the
-   * last word (REPLY's: the word before a last word ALSO), and a refused frame still skips it.
+   * `REPLY <target> <from> <id> <ts> <root-id> <len> [ALSO]`, `EDIT <target> <from> <id>
+   * <ts> <of-id> <len>` and `FOUND <target> <from> <id> <ts> <len>`, a body after each.
+   * Section 7's rule as for MSG: the length is the last word (REPLY's: the word before a last
+   * word ALSO), and a refused frame still skips it. FOUND's words between `<ts>` and `<len>`
+   * are room for later fields (a thread reply's root, say): read past, not refused.
    */
-  private bodied(verb: 'REPLY' | 'EDIT', buf: Uint8Array, start: number, end: number): ServerFrame | ProtocolError {
+  private bodied(verb: 'REPLY' | 'EDIT' | 'FOUND', buf: Uint8Array, start: number, end: number): ServerFrame | ProtocolError {
     const w = fromUtf8(buf.subarray(start, end)).replace(/[ \t]+$/, '').split(/[ \t]+/);
     const also = verb === 'REPLY' && w[w.length - 1] === 'ALSO';
     const lengthWord = utf8(w[w.length - (also ? 2 : 1)] ?? '');
@@ -61,11 +63,13 @@ export class ServerFrameDecoder implements LineDecoder<ServerFrame> {
       if (announced > 0) this.bodyLength = skipBody(announced);
       return e;
     };
-    if (w.length !== (also ? 8 : 7) || !ID.test(w[3]) || !ID.test(w[5])) return refuse(bad(verb));
+    const shape = verb === 'FOUND' ? w.length >= 6 : w.length === (also ? 8 : 7) && ID.test(w[5]);
+    if (!shape || !ID.test(w[3])) return refuse(bad(verb));
     const len = bodyLength(lengthWord, 0, lengthWord.length, this.maxBody);
     if (typeof len !== 'number') return refuse(len);
     this.bodyLength = len;
     const head = { target: w[1], from: w[2], id: Number(w[3]), ts: w[4], body: EMPTY };
+    if (verb === 'FOUND') return { type: 'FOUND', ...head };
     return verb === 'REPLY' ? { type: 'REPLY', ...head, root: Number(w[5]), also } : { type: 'EDIT', ...head, of: Number(w[5]) };
   }
 

@@ -178,6 +178,8 @@ export function encodeCommand(cmd: Command): Uint8Array {
       if (cmd.after !== undefined) s += ` after ${cmd.after}`;
       return line(s);
     }
+    case 'SEARCH':
+      return line(`SEARCH ${oneLine(cmd.text)}`);
     case 'MUTE':
     case 'UNMUTE':
     case 'HELP':
@@ -196,7 +198,7 @@ const users = (by: readonly string[]): string => (by.length === 0 ? '-' : by.joi
 
 /**
  * The text form of a frame's line (what a telnet user reads), line end excluded. A frame
- * with a body (MSG, REPLY, EDIT) gives its head line, length included, without the body.
+ * with a body (MSG, REPLY, EDIT, FOUND) gives its head line, length included, without the body.
  */
 export function serverLine(frame: ServerFrame): string {
   switch (frame.type) {
@@ -206,6 +208,8 @@ export function serverLine(frame: ServerFrame): string {
       return `REPLY ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.root} ${frame.body.length}${frame.also ? ' ALSO' : ''}`;
     case 'EDIT':
       return `EDIT ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.of} ${frame.body.length}`;
+    case 'FOUND':
+      return `FOUND ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.body.length}`;
     case 'DELETE':
       return `DELETE ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.of}`;
     case 'REACT':
@@ -276,6 +280,8 @@ export function encodeServerFrame(frame: ServerFrame): Uint8Array {
       return withBody(`REPLY ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.root}`, frame.body, frame.also ? ' ALSO' : '');
     case 'EDIT':
       return withBody(`EDIT ${frame.target} ${frame.from} ${frame.id} ${frame.ts} ${frame.of}`, frame.body);
+    case 'FOUND':
+      return withBody(`FOUND ${frame.target} ${frame.from} ${frame.id} ${frame.ts}`, frame.body);
     default:
       return line(serverLine(frame));
   }

@@ -1,3 +1,5 @@
+import type { SearchQuery } from './search-query.ts';
+
 /**
  * The frames of SLCK, in both directions. docs/PROTOCOL.md is the normative text;
  * these types mirror it one to one.
@@ -70,6 +72,11 @@ export type Command =
    * is the wire byte for byte, for a program; without either, which it is (spec: MODE).
    */
   | { type: 'MODE'; mode?: 'text' | 'exact' }
+  /**
+   * Messages this user may read that match `query`, newest first, a page at a time (spec:
+   * SEARCH). `text`: the query as typed, trimmed; it is what goes on the wire.
+   */
+  | { type: 'SEARCH'; query: SearchQuery; text: string }
   | { type: 'HELP' }
   | { type: 'TIME' }
   | { type: 'PING'; token?: string }
@@ -80,7 +87,7 @@ export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
 export const COMMAND_TYPES: readonly CommandType[] = [
   'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'PASSWORD', 'JOIN', 'LEAVE', 'TOPIC', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'PREFS', 'PREF', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
-  'MODE', 'REPLY', 'EDIT', 'DELETE', 'REACT', 'UNREACT', 'TYPING', 'THREAD', 'THREADS',
+  'MODE', 'REPLY', 'EDIT', 'DELETE', 'REACT', 'UNREACT', 'TYPING', 'THREAD', 'THREADS', 'SEARCH',
 ];
 
 // ---------------------------------------------------------------- server -> client
@@ -123,6 +130,11 @@ export type ServerFrame =
   | { type: 'REACTION'; target: string; id: number; reaction: string; by: string[] }
   /** Message `id` is a thread's root: `count` replies, the last `lastId` at `lastTs`; the latest repliers (at most 5), most recent first. */
   | { type: 'REPLIES'; target: string; id: number; count: number; lastId: number; lastTs: string; by: string[] }
+  /**
+   * One message a SEARCH found, in its current text (`target` and `from` as in MSG; a thread
+   * reply is found as FOUND too). Only ever part of a SEARCH reply.
+   */
+  | { type: 'FOUND'; target: string; from: string; id: number; ts: string; body: Uint8Array }
   /** One thread in a THREADS reply: one this user follows, with what is unread in it. */
   | { type: 'FOLLOWING'; target: string; root: number; replies: number; unread: number; mentions: number; lastId: number; lastTs: string }
   | { type: 'JOINED'; channel: string; user: string }
@@ -161,7 +173,8 @@ export type ServerFrame =
   /**
    * Ends a multi-line reply: `END CHNS 2` (also `END HISTORY`, `END THREAD`, `END THREADS`,
    * whose count is of frames: state lines are not counted). `more`: a paged CHNS has more channels after
-   * this one (`END CHNS 100 MORE #last`); ask `CHNS after #last` for them.
+   * this one (`END CHNS 100 MORE #last`); ask `CHNS after #last` for them. After SEARCH it is the
+   * oldest result's time (`END SEARCH 20 MORE <ts>`): the same query with `before:<ts>` pages on.
    */
   | { type: 'END'; of: string; count: number; more?: string }
   | { type: 'NOTICE'; text: string }

@@ -9,5 +9,6 @@ export * from './encode.ts';
 export * from './kinds.ts';
 export * from './render-person.ts';
 export * from './reactions.ts';
+export * from './search-query.ts';
 export * from './client.ts';
 export { utf8, fromUtf8, utf8Length, concat, bytesEqual } from './bytes.ts';

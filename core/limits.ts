@@ -43,6 +43,10 @@ export const LIMITS = {
   maxChannelsPage: 500,
   /** Channels a CHNS page lists when no limit is given. */
   defaultChannelsPage: 100,
+  /** Longest SEARCH query, in characters (code points) once trimmed. */
+  maxSearch: 256,
+  /** Most messages one SEARCH reply finds (FOUND lines); `END SEARCH <n> MORE <ts>` pages on. */
+  searchPage: 20,
 } as const;
 
 export type Limits = { maxLine: number; maxBody: number };

@@ -15,6 +15,8 @@ import { COMMAND_LIMITS, LIMITS, SERVER_FRAME_LIMITS, type Limits } from './limi
 import { hasControl, oneLine } from './tokens.ts';
 import { utf8Length } from './bytes.ts';
 import { chunksOf, concat, parseCommands, parseServerFrames, plain, utf8 } from './test-support.ts';
+import { ProtocolError } from './errors.ts';
+import { parseSearch, type SearchQuery } from './search-query.ts';
 
 // ------------------------------------------------------------------ arbitraries
 
@@ -65,6 +67,7 @@ const password = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).filt
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 3, arbitrary: fc.constant(null).chain(() => threadCommand) },
+  fc.constant(null).chain(() => searchCommand),
   fc.record({ type: fc.constant('REG' as const), handle }, { requiredKeys: ['type', 'handle'] }),
   fc.record({ type: fc.constant('REG' as const), handle, password }),
   fc.record({ type: fc.constantFrom('JOIN' as const, 'LEAVE' as const), channel }),
@@ -106,6 +109,21 @@ const threadCommand: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ type: fc.constant('READ' as const), target, id: msgId, thread: msgId }),
 );
 
+/**
+ * SEARCH as typed: pieces that mean something (words of any script, phrases, what is left out,
+ * filters) and pieces of any text, trimmed, without control characters; those parseSearch takes.
+ */
+const searchPiece = fc.oneof(
+  fc.constantFrom('deploy', 'Café', 'e-mail', '東京タワー', "don't", '!!', '-', '"a  b"', '-"dry run"', '-staging', 'from:@kim', 'in:#dev', 'in:@Bob', 'before:2026-12-01', 'after:2026-11-30T10:00:00.000Z'),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).map((s) => s.replace(/[\x00-\x1f\x7f]/g, '')),
+);
+const searchCommand: fc.Arbitrary<Command> = fc
+  .tuple(fc.array(searchPiece, { minLength: 1, maxLength: 8 }), fc.constantFrom(' ', '  ', '\t'))
+  .map(([parts, gap]) => parts.join(gap).replace(/^[ \t]+|[ \t]+$/g, ''))
+  .map((text) => ({ text, query: parseSearch(text) }))
+  .filter((r): r is { text: string; query: SearchQuery } => !(r.query instanceof ProtocolError))
+  .map(({ text, query }) => ({ type: 'SEARCH' as const, query, text }));
+
 const users = fc.array(handle, { maxLength: 5 });
 /** A server frame's body may be empty: a deleted message's. */
 const bodyOrEmpty = fc.oneof({ weight: 5, arbitrary: body }, { weight: 1, arbitrary: fc.constant(new Uint8Array(0)) });
@@ -123,6 +141,8 @@ const threadFrame: fc.Arbitrary<ServerFrame> = fc.oneof(
   fc.record({ type: fc.constant('REPLIES' as const), target, id, count: fc.nat(), lastId: id, lastTs: ts, by: users }),
   fc.record({ type: fc.constant('FOLLOWING' as const), target, root: id, replies: fc.nat(), unread: fc.nat(), mentions: fc.nat(), lastId: id, lastTs: ts }),
   fc.record({ type: fc.constant('END' as const), of: fc.constantFrom('THREAD', 'THREADS'), count: fc.nat() }),
+  fc.record({ type: fc.constant('FOUND' as const), target, from: handle, id, ts, body: bodyOrEmpty }),
+  fc.record({ type: fc.constant('END' as const), of: fc.constant('SEARCH'), count: fc.nat({ max: LIMITS.searchPage }), more: ts }),
 );
 
 const serverFrame: fc.Arbitrary<ServerFrame> = fc.oneof(
@@ -227,7 +247,7 @@ const hostile = fc.oneof(
   fc
     .array(
       fc.oneof(
-        fc.constantFrom('MSG ', 'msg ', '#general', '@jane', ' 5', ' 0', ' 65537', ' -1', '\\r\\n', '\r', '\n', '\r\n', ' ', '\t', 'REG', 'HISTORY ', 'REPLY ', 'EDIT ', ' ALSO', 'REACT #dev 1 ', 'x'.repeat(5000)).map(utf8),
+        fc.constantFrom('MSG ', 'msg ', '#general', '@jane', ' 5', ' 0', ' 65537', ' -1', '\\r\\n', '\r', '\n', '\r\n', ' ', '\t', 'REG', 'HISTORY ', 'REPLY ', 'EDIT ', ' ALSO', 'REACT #dev 1 ', 'SEARCH ', 'FOUND #dev @bob 1 ', ' from:', '"', 'x'.repeat(5000)).map(utf8),
         fc.uint8Array({ maxLength: 20 }),
       ),
       { maxLength: 30 },

@@ -25,7 +25,7 @@ function bytesOf(text: string): Uint8Array {
 
 const LINE = /^(P|T)(?: (@\S+))?: (.*)$/;
 /** A head that announces a body: its last word is the length (a program's REPLY: before ALSO). */
-const ANNOUNCES = /^(?:MSG|DM|REPLY|EDIT) .* (\d+)(?: ALSO)?$/;
+const ANNOUNCES = /^(?:MSG|DM|REPLY|EDIT|FOUND) .* (\d+)(?: ALSO)?$/;
 
 type Frame = { side: 'P' | 'T'; reader?: string; bytes: Uint8Array; at: number; text: string };
 

@@ -60,8 +60,8 @@ export function renderBody(body: Uint8Array): string {
   return out;
 }
 
-type Bodied = Extract<ServerFrame, { type: 'MSG' | 'REPLY' | 'EDIT' }>;
-type Acted = Extract<ServerFrame, { type: 'MSG' | 'REPLY' | 'EDIT' | 'DELETE' | 'REACT' | 'UNREACT' | 'TYPING' }>;
+type Bodied = Extract<ServerFrame, { type: 'MSG' | 'REPLY' | 'EDIT' | 'FOUND' }>;
+type Acted = Extract<ServerFrame, { type: 'MSG' | 'REPLY' | 'EDIT' | 'FOUND' | 'DELETE' | 'REACT' | 'UNREACT' | 'TYPING' }>;
 
 /**
  * Who a frame of someone's act is about, as a person reads it. A channel's keeps the
@@ -90,6 +90,8 @@ function bodiedHead(f: Bodied, reader: string | undefined, len: number): string 
       return `REPLY ${by} ${f.id} ${f.ts} ${f.root}${f.also ? ' ALSO' : ''} ${len}`;
     case 'EDIT':
       return `EDIT ${by} ${f.id} ${f.ts} ${f.of} ${len}`;
+    case 'FOUND':
+      return `FOUND ${by} ${f.id} ${f.ts} ${len}`;
   }
 }
 
@@ -115,13 +117,13 @@ function personLine(f: Exclude<ServerFrame, Bodied>, reader: string | undefined)
 /**
  * A server frame's bytes for a person. `reader`: the handle of the user reading it, which a
  * direct conversation's frames are told from the side of (absent: as its recipient). A frame
- * with a body (MSG, REPLY, EDIT) keeps its framing, `<head> <len>` CRLF body CRLF, `<len>`
+ * with a body (MSG, REPLY, EDIT, FOUND) keeps its framing, `<head> <len>` CRLF body CRLF, `<len>`
  * counting the rendered body's bytes, so a script reading by length still reads it whole;
  * an empty body (a deleted message's) is one empty indented line. Any other frame is the
  * program's line with its text made `visible` (names, verbs and numbers are ASCII, untouched).
  */
 export function encodePersonFrame(frame: ServerFrame, reader?: string): Uint8Array {
-  if (frame.type !== 'MSG' && frame.type !== 'REPLY' && frame.type !== 'EDIT') return utf8(personLine(frame, reader) + '\r\n');
+  if (frame.type !== 'MSG' && frame.type !== 'REPLY' && frame.type !== 'EDIT' && frame.type !== 'FOUND') return utf8(personLine(frame, reader) + '\r\n');
   const body = renderBody(frame.body);
   return utf8(`${bodiedHead(frame, reader, utf8Length(body))}\r\n${body}\r\n`);
 }

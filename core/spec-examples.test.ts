@@ -24,7 +24,7 @@ const spec = readFileSync(SPEC_PATH, 'utf8').split('\n');
  * line. (`\r\n` typed inside a `C:` line is NOT translated: it is the seed's one-line MSG
  * form, four literal characters, exactly what the parser must accept.)
  */
-/** Narration, not bytes: "(the server closes the connection)", "(the next 70,000 bytes are dropped)". */
+/** Narration, not bytes: "(the server closes the connection)", "(the next 70,000 bytes are dropped)", "(19 more FOUND frames, …)". */
 const NARRATION = /^\(.*\)$/;
 /** Placeholders standing for lines the spec does not spell out. */
 const PLACEHOLDERS = new Set([
@@ -55,12 +55,12 @@ type Block = { at: number; items: Item[] };
 /**
  * `MSG <target> <len>`, `REPLY <target> <root> <len> [ALSO]`, `EDIT <target> <id> <len>`
  * (client) and `MSG <target> <from> <id> <ts> <len>`, `REPLY … <root> <len> [ALSO]`,
- * `EDIT … <of> <len>` (server) announce a body.
+ * `EDIT … <of> <len>`, `FOUND … <ts> <len>` (server) announce a body.
  */
 const BODY_LENGTH: Record<Side, RegExp> = {
   // Spec section 7: a MSG, REPLY or EDIT line whose last word (REPLY's: before ALSO) is a length announces a body.
   C: /^\/?(?:msg|edit|reply)[ \t](?:.*[ \t])?(\d+)(?:[ \t]+also)?$/i,
-  S: /^(?:MSG \S+ \S+ \d+ \S+|REPLY \S+ \S+ \d+ \S+ \d+|EDIT \S+ \S+ \d+ \S+ \d+) (\d+)(?: ALSO)?$/,
+  S: /^(?:MSG \S+ \S+ \d+ \S+|REPLY \S+ \S+ \d+ \S+ \d+|EDIT \S+ \S+ \d+ \S+ \d+|FOUND \S+ \S+ \d+ \S+) (\d+)(?: ALSO)?$/,
 };
 
 let transcriptLines = 0;

@@ -1,4 +1,7 @@
 import { COMMAND_TYPES } from './frames.ts';
+import { ErrorCode, ProtocolError } from './errors.ts';
+import { fromUtf8 } from './bytes.ts';
+import { tokenEnd } from './tokens.ts';
 
 /**
  * What an unknown command word most likely meant, for `ERR UNKNOWN_COMMAND`: a verb a typo
@@ -19,7 +22,21 @@ const HABITS: ReadonlyMap<string, string> = new Map([
   ['PRIVMSG', 'SAY'], ['ME', 'SAY'], ['LOG', 'HISTORY'], ['BACKLOG', 'HISTORY'],
   // IRCv3's names for the same acts (../shared/design/clients.md), and Slack's words.
   ['REDACT', 'DELETE'], ['TAGMSG', 'REACT'], ['REMOVE', 'DELETE'], ['CORRECT', 'FIX'], ['REACTION', 'REACT'],
+  ['FIND', 'SEARCH'], ['GREP', 'SEARCH'],
 ]);
+
+/**
+ * `ERR UNKNOWN_COMMAND`, naming the word as typed (UTF-8, its first 16 characters, upper-cased
+ * as verbs are) and the nearest command when one is close. The word is echoed to a terminal,
+ * so a control character (C0, DEL, C1) or a bidi control in it is shown as U+FFFD, never sent.
+ */
+export function unknownCommand(buf: Uint8Array, start: number, end: number): ProtocolError {
+  const typed = Array.from(fromUtf8(buf.subarray(start, Math.min(tokenEnd(buf, start, end), start + 64)))).slice(0, 16).join('');
+  // eslint-disable-next-line no-control-regex
+  const word = typed.toUpperCase().replace(/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+  const near = nearestVerb(typed);
+  return new ProtocolError(ErrorCode.UNKNOWN_COMMAND, near === null ? `Unknown command ${word}; type HELP for the list` : `Unknown command ${word}; did you mean ${near}?`);
+}
 
 export function nearestVerb(word: string): string | null {
   const w = word.toUpperCase();
