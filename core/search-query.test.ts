@@ -118,6 +118,12 @@ describe('folding and index words', () => {
     expect(searchWords('Meeting at 東京タワー, 10:00')).toEqual(['meeting', 'at', '東京タワー', '10', '00']);
   });
 
+  it('marks of other scripts are part of their words, never separators', () => {
+    expect(searchWords('नमस्ते हिन्दी')).toEqual(['नमस्ते', 'हिन्दी']);
+    expect(searchWords('でんわ で て')).toEqual(['でんわ', 'で', 'て']);
+    expect(searchWords('สวัสดีครับ')).toEqual(['สวัสดีครับ']);
+  });
+
   it('punctuation, symbols and emoji separate words', () => {
     expect(searchWords("Don't re-deploy snake_case v1.2 🚀launch")).toEqual(['don', 't', 're', 'deploy', 'snake', 'case', 'v1', '2', 'launch']);
     expect(searchWords('!!! 🎉 ---')).toEqual([]);
