@@ -119,6 +119,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE messages ADD COLUMN root bigint, ADD COLUMN also boolean NOT NULL DEFAULT false,
     ADD COLUMN edited text, ADD COLUMN deleted boolean NOT NULL DEFAULT false, ADD COLUMN reactions text;
+  -- Edits and reactions rewrite message rows: room on each new page lets PostgreSQL keep the
+  -- new version there (a HOT update, no new index entries), so history's index does not
+  -- fill with dead entries between vacuums.
+  ALTER TABLE messages SET (fillfactor = 85);
   CREATE INDEX messages_main_flow ON messages (conversation, id) WHERE root IS NULL OR also;
   CREATE INDEX messages_by_root ON messages (conversation, root, id) WHERE root IS NOT NULL;
   CREATE TABLE changes (
