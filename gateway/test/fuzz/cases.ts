@@ -9,58 +9,10 @@
  */
 import { MAX_BODY, MAX_LINE, WireModel, freshSession, type Session } from './model.ts';
 import { TelnetInput } from './model-telnet.ts';
+import { changeCommand, logCase, type LogPlan } from './cases-log.ts';
+import { ALPHABET, CHANNELS, Rng, USERS, afterBody, b, body, bodyLength, eol, line, oneLineText, sep, target, verb } from './gen.ts';
 
-/** sfc32, seeded through splitmix32: small, fast, and the same on every platform. */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
-  constructor(seed: number) {
-    let s = seed >>> 0;
-    const mix = () => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = mix();
-    this.b = mix();
-    this.c = mix();
-    this.d = mix();
-    for (let i = 0; i < 12; i++) this.u32();
-  }
-
-  u32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
-    return t;
-  }
-
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return Math.floor((this.u32() / 0x1_0000_0000) * n);
-  }
-
-  /** An integer in [lo, hi]. */
-  range(lo: number, hi: number): number {
-    return lo + this.int(hi - lo + 1);
-  }
-
-  chance(p: number): boolean {
-    return this.u32() / 0x1_0000_0000 < p;
-  }
-
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-}
+export { Rng };
 
 export type Case = {
   seed: number;
@@ -74,74 +26,19 @@ export type Case = {
   splits: number[];
   /** Over a WebSocket: send the chunks as text messages (which carry bytes too, section 9). */
   textFrames: boolean;
+  /** A case on a channel made for it, which a partner connection fills first (cases-log.ts). */
+  log?: LogPlan;
 };
 
 export const sentinelToken = (index: number): string => `z${index}`;
 export const sentinelBytes = (index: number): Buffer => Buffer.from(`PING ${sentinelToken(index)}\r\n`);
 
-const b = (s: string): Buffer => Buffer.from(s, 'latin1');
-const CHANNELS = ['#general', '#General', '#fz0', '#fz1', '#fz2', '#FZ3', '#nowhere'];
-/** Handles the harness's connections take (`@fz<worker>r<generation>`), and strangers. */
-const USERS = ['@fz0r0', '@fz1r0', '@fz2r0', '@FZ3R0', '@nobody'];
-const target = (r: Rng) => (r.chance(0.75) ? r.pick(CHANNELS) : r.pick(USERS));
-const sep = (r: Rng) => r.pick([' ', ' ', ' ', ' ', ' ', ' ', '\t', '  ', ' \t ']);
-const eol = (r: Rng) => (r.chance(0.7) ? '\r\n' : '\n');
-const afterBody = (r: Rng) => r.pick(['', '\r\n', '\r\n', '\r\n', '\n', '\r']);
-
-function verb(r: Rng, v: string): string {
-  // Now and then with IRC's and Slack's leading `/`, which the server drops.
-  const slash = r.chance(0.1) ? '/' : '';
-  const p = r.int(10);
-  if (p < 7) return slash + v;
-  if (p < 9) return slash + v.toLowerCase();
-  return slash + Array.from(v, (c) => (r.chance(0.5) ? c.toLowerCase() : c)).join('');
-}
-
-/** A command line: the verb in some case, its words apart by spaces or tabs, a line end. */
-function line(r: Rng, v: string, ...args: string[]): Buffer {
-  const lead = r.chance(0.05) ? sep(r) : '';
-  const trail = r.chance(0.05) ? sep(r) : '';
-  return b(lead + [verb(r, v), ...args].map((w, i) => (i ? sep(r) : '') + w).join('') + trail + eol(r));
-}
-
-function bodyLength(r: Rng): number {
-  const p = r.int(1000);
-  if (p < 500) return r.range(1, 16);
-  if (p < 850) return r.range(17, 300);
-  if (p < 950) return r.range(301, 4096);
-  if (p < 995) return r.range(4097, MAX_BODY);
-  return MAX_BODY;
-}
-
-const ALPHABET = b(' \t\r\n\r\n\\rn0123456789MSGmsg#@PING \x00\xff\xc3\x80');
-
-const BODY_MODES = [b('Hello everyone! h\xc3\xa9llo \xe2\x82\xac '), b('\r\n\r\naa  '), b('PING inj\r\nMSG #general 5\r\nHello\nQUIT\r\n\\r\\n'), b('\x00\xff')];
-const SPRINKLE = b('\r\n\x00\xff\\ ');
-
-/**
- * Body bytes: text, binary, line ends, things that look like commands, NUL, bad UTF-8. The
- * first 512 bytes are drawn and then repeated, with a few bytes sprinkled over the rest:
- * drawing every byte of a 64 kB body costs more than sending it.
- */
-function body(r: Rng, len: number): Buffer {
-  const out = Buffer.alloc(len);
-  const n = Math.min(len, 512);
-  const mode = r.int(BODY_MODES.length + 2);
-  const src = mode < BODY_MODES.length ? BODY_MODES[mode] : ALPHABET;
-  for (let i = 0; i < n; i++) {
-    if (mode === BODY_MODES.length) out[i] = r.int(256);
-    else out[i] = mode < BODY_MODES.length && mode !== 1 && mode !== 3 ? src[i % src.length] : src[r.int(src.length)];
-  }
-  for (let i = n; i < len; i += n) out.copy(out, i, 0, Math.min(n, len - i));
-  for (let k = len > n ? r.range(0, 8) : 0; k > 0; k--) out[r.int(len)] = SPRINKLE[r.int(SPRINKLE.length)];
-  return out;
-}
-
-/** A text body for the one-line form: no LF (it ends the line), so mostly printable. */
-const oneLineText = (r: Rng, n: number) => Array.from({ length: n }, () => r.pick([...'Hello wrld!\t\\é'])).join('');
-
 function validCommand(r: Rng): Buffer {
-  switch (r.int(16)) {
+  switch (r.int(19)) {
+    case 16:
+    case 17:
+    case 18:
+      return changeCommand(r);
     case 0:
       return line(r, 'PING', ...(r.chance(0.8) ? [r.pick(['abc', 'x'.repeat(r.range(1, 80)), 'h\xc3\xa9llo', 'h\xe9llo', '\x1b[31m', 'a\x00b'])] : []));
     case 1:
@@ -367,9 +264,9 @@ export function padFor(bytes: Uint8Array, session: Session = freshSession()): Ui
 }
 
 /** A case for given bytes (a replay or a shrink), split nowhere unless told. */
-export function caseOf(bytes: Uint8Array, index: number, splits: number[] = [], textFrames = false, seed = 0): Case | null {
+export function caseOf(bytes: Uint8Array, index: number, splits: number[] = [], textFrames = false, seed = 0, log?: LogPlan): Case | null {
   const pad = padFor(bytes);
-  return pad === null ? null : { seed, index, kind: 'replay', bytes, pad, splits, textFrames };
+  return pad === null ? null : { seed, index, kind: 'replay', bytes, pad, splits, textFrames, log };
 }
 
 export function makeCase(seed: number, index: number): Case {
@@ -377,9 +274,12 @@ export function makeCase(seed: number, index: number): Case {
   // QUIT would end the connection: a case that turns out to hold one is drawn again.
   for (;;) {
     const p = r.int(100);
-    const kind = p < 33 ? 'valid' : p < 60 ? 'tricky' : p < 82 ? 'mutated' : p < 92 ? 'telnet' : 'random';
+    const kind = p < 18 ? 'log' : p < 40 ? 'valid' : p < 62 ? 'tricky' : p < 85 ? 'mutated' : p < 94 ? 'telnet' : 'random';
+    // A log case, now and then mutated: the partner's prelude still runs, the model still knows it.
+    const logged = kind === 'log' || (kind === 'mutated' && r.chance(0.2)) ? logCase(r, index) : null;
     const bytes =
-      kind === 'valid' ? sequence(r, validCommand, r.range(1, 6))
+      logged !== null ? (kind === 'log' ? logged.bytes : mutate(r, logged.bytes))
+      : kind === 'valid' ? sequence(r, validCommand, r.range(1, 6))
       : kind === 'tricky' ? sequence(r, mixed, r.range(1, 4))
       : kind === 'mutated' ? mutate(r, r.chance(0.8) ? sequence(r, mixed, r.range(1, 4)) : telnetCase(r))
       : kind === 'telnet' ? telnetCase(r)
@@ -388,7 +288,7 @@ export function makeCase(seed: number, index: number): Case {
     // The same bytes read otherwise where telnet is spoken, or is not spoken at all (a WebSocket).
     if (pad === null || padFor(bytes, { ...freshSession(), telnet: 'on' }) === null || padFor(bytes, { ...freshSession(), telnet: 'off' }) === null) continue;
     const wire = Buffer.concat([bytes, pad, sentinelBytes(index)]);
-    return { seed, index, kind, bytes, pad, splits: splitPoints(r, wire), textFrames: r.chance(0.3) };
+    return { seed, index, kind, bytes, pad, splits: splitPoints(r, wire), textFrames: r.chance(0.3), log: logged?.log };
   }
 }
 

@@ -4,9 +4,12 @@
  * sorted into one of three kinds, because the harness counts only replies:
  *
  * - `reply`: ends a command's answer (OK, ERR, END, TIME, PONG, BYE);
- * - `data`: CHN, USR, INFO, UNREAD lines, only ever just before their END;
- * - `event`: JOINED, LEFT, ONLINE, OFFLINE, NOTICE, HELLO, TOPIC, READ, PREF, and MSG frames, which are live
- *   deliveries unless they are the last <n> frames before `END HISTORY <n>` (a PREF line is
+ * - `data`: CHN, USR, INFO, UNREAD, FOLLOWING lines, only ever just before their END, and the
+ *   state lines (EDITED, DELETED, REACTION, REPLIES), only right after a frame of a HISTORY
+ *   or THREAD reply;
+ * - `event`: JOINED, LEFT, ONLINE, OFFLINE, NOTICE, HELLO, TOPIC, READ, PREF, TYPING, and the
+ *   logged frames (MSG, REPLY, EDIT, DELETE, REACT, UNREACT), which are live deliveries unless
+ *   they are the last <n> frames before `END HISTORY <n>` or `END THREAD <n>` (a PREF line is
  *   news from another device, or one of the last <n> before `END PREFS <n>`).
  */
 
@@ -21,6 +24,8 @@ export type Frame = {
   body?: Uint8Array;
   /** Why the frame is malformed, when it is. */
   bad?: string;
+  /** For a reply: the frames that came since the reply before it (events, its data lines). */
+  since?: Frame[];
 };
 
 const MAX_SERVER_LINE = 16_384;
@@ -35,14 +40,20 @@ const CODES = new Set([
   'BAD_TARGET', 'BAD_PASSWORD', 'NOT_REGISTERED', 'ALREADY_REGISTERED', 'HANDLE_TAKEN', 'PASSWORD_REQUIRED',
   'WRONG_PASSWORD', 'RATE_LIMITED', 'TOO_MANY_CHANNELS', 'NOT_MEMBER', 'NO_SUCH_CHANNEL', 'NO_SUCH_USER',
   'STORE_FAILED', 'SERVER_BUSY', 'TOO_MANY_CONNECTIONS', 'SERVER_FULL', 'BAD_TOKEN', 'NOT_CLAIMED', 'TOO_MANY_PREFS',
+  'NO_SUCH_MESSAGE', 'NOT_AUTHOR', 'BAD_REACTION', 'TOO_MANY_REACTIONS',
 ]);
+/** A target of a conversation: a channel, or a user. */
+const CONV = `(${CH}|${USER})`;
+const N = '(0|[1-9]\\d*)';
+/** A reaction: one word (the model checks it is the emoji it expects). */
+const EMOJI = '[^ ]{1,64}';
 
 /** Each frame's line, by its first word. The text after the fixed words is free. */
 const SHAPES: Record<string, { kind: Frame['kind']; re: RegExp }> = {
   HELLO: { kind: 'event', re: /^HELLO [^ ]+ 1 [^ ]+ .+$/ },
   OK: { kind: 'reply', re: new RegExp(`^OK( ${ID} ${TS}| MUTED [1-9]\\d*| [A-Za-z0-9_-]{43} ${TS})?$`) },
   ERR: { kind: 'reply', re: /^ERR ([A-Z_]+) [^ ].*$/ },
-  END: { kind: 'reply', re: new RegExp(`^END (CHNS|USRS|HISTORY|HELP|UNREAD|PREFS) (0|[1-9]\\d*)$|^END TOPIC 1$|^END CHNS (0|[1-9]\\d*) MORE ${CH}$`) },
+  END: { kind: 'reply', re: new RegExp(`^END (CHNS|USRS|HISTORY|HELP|UNREAD|PREFS|THREAD|THREADS) (0|[1-9]\\d*)$|^END TOPIC 1$|^END CHNS (0|[1-9]\\d*) MORE ${CH}$`) },
   TIME: { kind: 'reply', re: new RegExp(`^TIME ${TS}$`) },
   PONG: { kind: 'reply', re: /^PONG( [^ ]+)?$/ },
   BYE: { kind: 'reply', re: /^BYE [A-Z_]+ .+$/ },
@@ -61,7 +72,32 @@ const SHAPES: Record<string, { kind: Frame['kind']; re: RegExp }> = {
   OFFLINE: { kind: 'event', re: new RegExp(`^OFFLINE ${USER}$`) },
   NOTICE: { kind: 'event', re: /^NOTICE .+$/ },
   MSG: { kind: 'event', re: new RegExp(`^MSG (${CH}|${USER}) ${USER} ${ID} ${TS} (0|[1-9]\\d*)$`) },
+  // Issue 17's logged frames: as MSG, live or in a HISTORY or THREAD reply.
+  REPLY: { kind: 'event', re: new RegExp(`^REPLY ${CONV} ${USER} ${ID} ${TS} ${ID} ${N}( ALSO)?$`) },
+  EDIT: { kind: 'event', re: new RegExp(`^EDIT ${CONV} ${USER} ${ID} ${TS} ${ID} ${N}$`) },
+  DELETE: { kind: 'event', re: new RegExp(`^DELETE ${CONV} ${USER} ${ID} ${TS} ${ID}$`) },
+  REACT: { kind: 'event', re: new RegExp(`^REACT ${CONV} ${USER} ${ID} ${TS} ${ID} ${EMOJI}$`) },
+  UNREACT: { kind: 'event', re: new RegExp(`^UNREACT ${CONV} ${USER} ${ID} ${TS} ${ID} ${EMOJI}$`) },
+  TYPING: { kind: 'event', re: new RegExp(`^TYPING ${CONV} ${USER}$`) },
+  // State lines: only right after a message's frame in a HISTORY page or a THREAD reply.
+  EDITED: { kind: 'data', re: new RegExp(`^EDITED ${CONV} ${ID} ${TS}$`) },
+  DELETED: { kind: 'data', re: new RegExp(`^DELETED ${CONV} ${ID}$`) },
+  REACTION: { kind: 'data', re: new RegExp(`^REACTION ${CONV} ${ID} ${EMOJI} ${USER}(,${USER})*$`) },
+  REPLIES: { kind: 'data', re: new RegExp(`^REPLIES ${CONV} ${ID} ${ID} ${ID} ${TS} ${USER}(,${USER}){0,4}$`) },
+  FOLLOWING: { kind: 'data', re: new RegExp(`^FOLLOWING ${CONV} ${ID} ${ID} ${N} ${N} ${ID} ${TS}$`) },
 };
+
+/** Frames with a body after their line, and where their length is. */
+const BODIED = new Set(['MSG', 'REPLY', 'EDIT']);
+/** The frames a conversation's log is made of (section 6). */
+export const LOGGED = new Set(['MSG', 'REPLY', 'EDIT', 'DELETE', 'REACT', 'UNREACT']);
+export const STATE_LINES = new Set(['EDITED', 'DELETED', 'REACTION', 'REPLIES']);
+
+/** A frame as the model writes one (model-log.ts): its time `*TS*`, and ` |` and its body. */
+export function modelForm(f: Frame): string {
+  const line = f.line.replace(new RegExp(TS, 'g'), '*TS*');
+  return f.body === undefined ? line : `${line} |${Buffer.from(f.body).toString('latin1')}`;
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -71,7 +107,8 @@ export function replyKeys(line: string): string[] {
   switch (w[0]) {
     case 'OK':
       if (w.length === 1) return ['OK'];
-      return [w[1] === 'MUTED' ? 'OK-MUTED' : /^\d+$/.test(w[1]) ? 'OK-MSG' : 'OK-TOKEN'];
+      if (/^\d+$/.test(w[1])) return ['OK-MSG', `OK-MSG:${w[1]}`];
+      return [w[1] === 'MUTED' ? 'OK-MUTED' : 'OK-TOKEN'];
     case 'ERR':
       return [`ERR:${w[1]}`];
     case 'END':
@@ -158,8 +195,9 @@ export class ServerReader {
       const raw = this.buf.subarray(pos, lf);
       pos = lf + 1;
       const frame = this.decodeLine(raw);
-      if (frame.type === 'MSG' && frame.bad === undefined) {
-        this.body = { frame, len: Number(frame.line.slice(frame.line.lastIndexOf(' ') + 1)) };
+      if (BODIED.has(frame.type) && frame.bad === undefined) {
+        const w = frame.line.split(' ');
+        this.body = { frame, len: Number(w.at(w.at(-1) === 'ALSO' ? -2 : -1)) };
         continue;
       }
       this.emit(frame);
@@ -184,4 +222,51 @@ export class ServerReader {
     if (bad !== undefined) frame.bad = bad;
     return frame;
   }
+}
+
+/**
+ * The frames of a HISTORY or THREAD reply ending `END … <n>`: counted back from its END, n
+ * logged frames, each with the state lines right after it (never counted, and of that frame's
+ * message). Live frames may come before the first; data lines nowhere else. A string says
+ * what is wrong.
+ */
+export function replyFrames(since: Frame[], n: number): Frame[] | string {
+  let i = since.length;
+  let frames = 0;
+  let states: Frame[] = [];
+  while (frames < n && i > 0) {
+    const f = since[--i];
+    if (STATE_LINES.has(f.type)) states.push(f);
+    else if (LOGGED.has(f.type)) {
+      frames++;
+      const id = f.line.split(' ')[3];
+      const wrong = states.find((st) => st.line.split(' ')[2] !== id);
+      if (wrong) return `${wrong.line} follows ${f.line}`;
+      states = [];
+    } else if (f.kind === 'data') return `a ${f.type} line in it`;
+    // Other events (a JOINED, a TYPING) may come between the reply's frames only if live.
+  }
+  if (frames < n) return `does not follow ${n} logged frames`;
+  if (states.length) return `state lines before its first frame`;
+  const before = since.slice(0, i).find((x) => x.kind === 'data');
+  if (before) return `a ${before.type} line before it`;
+  return since.slice(i).filter((x) => LOGGED.has(x.type) || STATE_LINES.has(x.type));
+}
+
+/** A model frame matches a got one exactly, or up to a ` *` the model ends it with. */
+const frameFits = (want: string, got: string) => want === got || (want.endsWith(' *') && got.startsWith(want.slice(0, -1)));
+
+/** Why a reply's frames differ from what the model wrote, or null. */
+export function framesOff(reply: Frame, e: { frames?: string[] }): string | null {
+  if (e.frames === undefined || reply.type !== 'END') return null;
+  const got = replyFrames(reply.since ?? [], Number(reply.line.split(' ')[2]));
+  if (typeof got === 'string') return got;
+  const lines = got.map(modelForm);
+  const n = Math.max(lines.length, e.frames.length);
+  for (let i = 0; i < n; i++) {
+    if (e.frames[i] === undefined || lines[i] === undefined || !frameFits(e.frames[i], lines[i])) {
+      return `frame ${i}: the model wants ${JSON.stringify(e.frames[i] ?? '(no more)').slice(0, 300)}, got ${JSON.stringify(lines[i] ?? '(no more)').slice(0, 300)}`;
+    }
+  }
+  return null;
 }

