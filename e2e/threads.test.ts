@@ -81,12 +81,33 @@ describe('threads, in the browser and at a terminal', () => {
     await screenshot(a.page, '17-thread-pane-dark');
     await expectNoNewViolations(a.page, axeBefore, 'the thread pane, dark');
     await a.page.emulateMedia({ colorScheme: 'light' });
-    // bob opens the thread from the summary, by keyboard alone.
+    // bob, by keyboard alone: Tab from the message list to the root's Reply in thread, Enter,
+    // type, Enter; Escape closes the pane and gives focus back.
+    await b.page.getByTestId('message-list').focus();
+    const focusedAction = () => b.page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return `${el?.closest('[data-testid="message"]')?.getAttribute('data-id') ?? ''} ${el?.dataset.testid ?? ''}`;
+    });
+    for (let i = 0; i < 40 && (await focusedAction()) !== `${root.id} action-reply`; i++) await b.page.keyboard.press('Tab');
+    expect(await focusedAction()).toBe(`${root.id} action-reply`);
+    expect(await bobRoot.getByTestId('action-reply').isVisible()).toBe(true);
+    await screenshot(b.page, '17-keyboard-focus');
+    await b.page.keyboard.press('Enter');
+    const bobPane = b.page.getByTestId('thread-pane');
+    await bobPane.getByTestId('message-body').filter({ hasText: 'Snacks yes, @alice' }).waitFor();
+    await until(() => bobPane.getByTestId('thread-composer').evaluate((el) => el === document.activeElement), 'focus in the thread box');
+    await b.page.keyboard.type('bob, by keyboard');
+    await b.page.keyboard.press('Enter');
+    await pane.getByTestId('message-body').filter({ hasText: 'bob, by keyboard' }).waitFor();
+    await b.page.keyboard.press('Escape');
+    await bobPane.waitFor({ state: 'detached' });
+    expect(await focusedAction()).toBe(`${root.id} action-reply`);
+    // The summary opens it too.
     await bobRoot.getByTestId('thread-summary').focus();
     await b.page.keyboard.press('Enter');
-    await b.page.getByTestId('thread-pane').getByTestId('message-body').filter({ hasText: 'Snacks yes, @alice' }).waitFor();
+    await bobPane.waitFor();
     await b.page.keyboard.press('Escape');
-    await b.page.getByTestId('thread-pane').waitFor({ state: 'detached' });
+    await bobPane.waitFor({ state: 'detached' });
 
     for (const p of [a, b]) expect(p.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
     await carol.quit();
