@@ -9,6 +9,9 @@ import { ProtocolError } from '../../../core/index.ts';
 import { startPostgres, startRedis, type TestPostgres, type TestRedis } from '../support/services.ts';
 import { TestClient, isMsg, msg, type Received } from '../support/client.ts';
 import { startCluster, type Cluster } from './test-cluster.ts';
+import { LoggedClient, dmKey, type Action, type SendFate } from './chat-log.ts';
+import { assertClean, check } from './checker.ts';
+import { readState } from './final-state.ts';
 
 let pg: TestPostgres;
 let redis: TestRedis;
@@ -173,6 +176,55 @@ describe('three nodes, one chat', () => {
     }
   });
 
+  it('replies, edits, deletes and reactions cross nodes as one log: every receiver gets each once in order, and every node shows the same final state', async () => {
+    const [ka, kb, kc] = await Promise.all([0, 1, 2].map((i) => LoggedClient.connect(node(i).tcpPort, `@k${'abc'[i]}`, ['#changes'])));
+    try {
+      const ok = async (c: LoggedClient, a: Action): Promise<number> => {
+        const f: SendFate = await c.act(a);
+        if (f.kind !== 'ok') throw new Error(`${c.handle} ${JSON.stringify(a)}: ${JSON.stringify(f)}`);
+        return f.id;
+      };
+      // #changes, with its three members on three nodes; a DM between n1 and n3.
+      const m1 = await ok(ka, { act: 'msg', target: '#changes', text: 'first' });
+      await ok(kb, { act: 'react', target: '#changes', id: m1, reaction: '👍' });
+      await ok(kc, { act: 'reply', target: '#changes', root: m1, text: 'in the thread', also: true });
+      await ok(ka, { act: 'edit', target: '#changes', id: m1, text: 'first, fixed' });
+      const m2 = await ok(kb, { act: 'msg', target: '#changes', text: 'oops' });
+      await ok(kb, { act: 'delete', target: '#changes', id: m2 });
+      await ok(kc, { act: 'react', target: '#changes', id: m1, reaction: '🎉' });
+      expect(await kc.act({ act: 'react', target: '#changes', id: m1, reaction: '🎉' })).toEqual({ kind: 'unchanged' });
+      await ok(kc, { act: 'unreact', target: '#changes', id: m1, reaction: '🎉' });
+      const last = await ok(ka, { act: 'reply', target: '#changes', root: m1, text: 'answered' });
+      const d1 = await ok(ka, { act: 'msg', target: '@kc', text: 'psst' });
+      await ok(kc, { act: 'react', target: '@ka', id: d1, reaction: '👀' });
+      await ok(ka, { act: 'edit', target: '@kc', id: d1, text: 'psst, edited' });
+      await ok(kc, { act: 'reply', target: '@ka', root: d1, text: 'in a DM thread' });
+      const d2 = await ok(kc, { act: 'msg', target: '@ka', text: 'gone soon' });
+      const dLast = await ok(kc, { act: 'delete', target: '@ka', id: d2 });
+      const has = (c: LoggedClient, conv: string, id: number) => c.got.some((g) => g.target === conv && g.id === id);
+      for (const c of [ka, kb, kc]) await c.waitFor(() => has(c, '#changes', last) || c === ka, `#changes ${last}`);
+      await ka.waitFor(() => has(ka, dmKey('@ka', '@kc'), dLast), `the DM's ${dLast}`);
+      await kb.waitFor(() => has(kb, '#changes', last), `#changes ${last}`);
+
+      const states = [
+        ...(await Promise.all([ka, kb, kc].map((c, i) => readState(c, '#changes', `n${i + 1}`, '#changes')))),
+        await readState(ka, '@kc', 'n1', dmKey('@ka', '@kc')),
+        await readState(kc, '@ka', 'n3', dmKey('@ka', '@kc')),
+      ];
+      const result = check([ka.log, kb.log, kc.log], { receivers: new Map([['#changes', ['@ka', '@kb', '@kc']]]), finalStates: states });
+      assertClean(result);
+      // What every node shows, spelled out once (the checker compared the rest).
+      const room = states[0].messages;
+      expect(room.get(m1)).toEqual({ from: '@ka', text: expect.stringMatching(/^@ka:\d+ first, fixed$/), edited: true, deleted: false, reactions: ['👍 @kb'], replies: 2 });
+      expect(room.get(m2)).toEqual({ from: '@kb', text: '', edited: false, deleted: true, reactions: [], replies: 0 });
+      expect(states[3].messages.get(d1)).toEqual({ from: '@ka', text: expect.stringMatching(/^@ka:\d+ psst, edited$/), edited: true, deleted: false, reactions: ['👀 @kc'], replies: 1 });
+      // Each receiver got every other member's entry live, once, as the frame its act makes.
+      expect(kb.got.filter((g) => g.target === '#changes').map((g) => g.frame)).toEqual(['MSG', 'REPLY', 'EDIT', 'REACT', 'UNREACT', 'REPLY']);
+    } finally {
+      await Promise.all([ka, kb, kc].map((c) => c.close()));
+    }
+  });
+
   it('failed passwords are counted across nodes: guesses spread over three nodes get no more tries', async () => {
     const owner = await tcpUser(0, '@locked');
     owner.end();
@@ -269,7 +321,9 @@ describe('three nodes, one chat', () => {
     await waitUntil(async () => {
       lists = await Promise.all(listers.map((c) => c.cmd('CHNS 500')));
       return lists.every((l) => l.join('|') === lists[0].join('|'));
-    }, 'the three CHNS lists to agree');
+    }, 'the three CHNS lists to agree').catch((e: Error) => {
+      throw new Error(`${e.message}; the last lists:\n${lists.map((l, i) => `n${i + 1}: ${l.join(' | ')}`).join('\n')}`);
+    });
     expect(lists[0]).toContain('CHN #made-on-one 1');
   });
 });
