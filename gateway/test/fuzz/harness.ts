@@ -67,9 +67,12 @@ export async function runCase(wire: Wire, c: Case, timeoutMs: number, run: RunOp
   wire.watch = token;
   wire.watchAt = -1;
   const bytes = Buffer.concat([c.bytes, pad, sentinelBytes(c.index)]);
+  // Others' TYPING must not come here while it is off and the case leaves it so.
+  wire.typingOff = wire.session.typing === false && !model.session.typingSet;
   if (c.log !== undefined && !pipelineLog) await sendStepwise(wire, Buffer.concat([c.bytes, pad]), c.textFrames);
   await wire.send(c.log !== undefined && !pipelineLog ? sentinelBytes(c.index) : bytes, c.log !== undefined && !pipelineLog ? [] : c.splits, c.textFrames);
   const answered = await wire.waitFor(() => wire.watchAt !== -1, timeoutMs);
+  wire.typingOff = false;
   const got = wire.replies;
   const at = wire.watchAt;
   const expects = model.expects;

@@ -14,6 +14,9 @@ export type LogSession = {
   handle: string;
   /** Conversations whose whole log the model knows, by lower-case name. */
   logs: Map<string, ConvLog>;
+  /** Whether others' TYPING is sent here (TYPING ON/OFF), null once unsure; `typingSet`: a case said ON or OFF. */
+  typing: boolean | null;
+  typingSet?: boolean;
 };
 
 /** One predicted reply: its keys, and for a data reply the exact frames before its END. */
@@ -135,9 +138,16 @@ export function logReplies(verb: string, args: Uint8Array[], restFrom: (i: numbe
     case 'TYPING': {
       if (args.length !== 1) return needsReg(['ERR:BAD_SYNTAX'], () => []);
       const w = text(args[0]);
-      if (w === 'ON' || w === 'OFF') return needsReg([], () => ['OK']);
+      if (/^(on|off)$/i.test(w)) s.typingSet = true;
+      if (w === 'ON' || w === 'OFF') {
+        if (s.registered) s.typing = w === 'ON';
+        return needsReg([], () => ['OK']);
+      }
       // The spec writes ON and OFF in capitals; whether `on` is the same word it does not say.
-      if (/^(on|off)$/i.test(w)) return needsReg([], () => ['OK', 'ERR:BAD_TARGET', 'ERR:BAD_SYNTAX']);
+      if (/^(on|off)$/i.test(w)) {
+        s.typing = null;
+        return needsReg([], () => ['OK', 'ERR:BAD_TARGET', 'ERR:BAD_SYNTAX']);
+      }
       const bad = targetProblems(args[0]);
       if (bad.length) return needsReg([...bad, 'ERR:BAD_SYNTAX'], () => []);
       if (args[0][0] === 64) return needsReg([], () => ['OK', 'ERR:NO_SUCH_USER']);

@@ -31,10 +31,15 @@ export { MAX_BODY, MAX_LINE, MAX_SKIP, shortEscape };
  * `handle`: this connection's, as it registered; `logs`: the conversations whose whole log
  * the model knows (a channel made fresh for the case), by lower-case name (model-log.ts).
  */
-export type Session = { registered: boolean; joined: Set<string>; muted: boolean; telnet: TelnetState; handle: string; logs: Map<string, ConvLog> };
-export const freshSession = (): Session => ({ registered: true, joined: new Set(['#general']), muted: false, telnet: 'ready', handle: '@fuzz', logs: new Map() });
+export type Session = {
+  registered: boolean; joined: Set<string>; muted: boolean; telnet: TelnetState; handle: string; logs: Map<string, ConvLog>;
+  /** Whether others' TYPING events are sent here (TYPING ON/OFF; off on TCP at first), null: unsure. */
+  typing: boolean | null; typingSet?: boolean;
+};
+export const freshSession = (): Session => ({ registered: true, joined: new Set(['#general']), muted: false, telnet: 'ready', handle: '@fuzz', logs: new Map(), typing: false });
 const copySession = (s: Session): Session => ({
   ...s,
+  typingSet: false,
   joined: new Set(s.joined),
   logs: new Map([...s.logs].map(([k, log]) => [k, log.clone()])),
 });

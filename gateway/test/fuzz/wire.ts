@@ -25,6 +25,8 @@ export class Wire {
   private since: Frame[] = [];
   bad: string[] = [];
   closed = false;
+  /** Set while a case runs on a connection that has others' typing off and keeps it so. */
+  typingOff = false;
   /** When set, every frame but a reply is kept here (a partner's: partner.ts). */
   events: Frame[] | null = null;
   private wake: (() => void) | null = null;
@@ -37,6 +39,8 @@ export class Wire {
     // Telnet is the TCP port's only (docs/PROTOCOL.md section 1).
     this.reader = new ServerReader((f) => this.onFrame(f), transport === 'tcp');
     this.session.telnet = transport === 'tcp' ? 'ready' : 'off';
+    // Others' typing: on by default on a WebSocket, off on the TCP port (spec: TYPING).
+    this.session.typing = transport === 'ws';
   }
 
   static async open(transport: Transport, server: TestServer, handle: string): Promise<Wire> {
@@ -149,6 +153,8 @@ export class Wire {
 
   private onFrame(f: Frame): void {
     if (f.bad) this.bad.push(`${f.bad}: ${JSON.stringify(f.line.slice(0, 200))}`);
+    if (f.type === 'TYPING' && this.typingOff) this.bad.push(`TYPING to a connection that has it off: ${JSON.stringify(f.line)}`);
+    if (f.type === 'TYPING' && f.line.split(' ')[2]?.toLowerCase() === this.session.handle.toLowerCase()) this.bad.push(`one's own TYPING: ${JSON.stringify(f.line)}`);
     if (f.kind !== 'reply') {
       this.since.push(f);
       this.events?.push(f);
