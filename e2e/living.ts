@@ -99,3 +99,31 @@ export async function expectNoNewViolations(page: Page, before: string[], what: 
   const now = await axeViolations(page);
   expect(now.filter((v) => !known.has(v)), `axe: ${what}`).toEqual([]);
 }
+
+type Shown = { title: string; body: string };
+
+/**
+ * An init script: keeps the real Notification, but logs what the page shows, for the test to
+ * read (`shownNotifications`). As e2e/mentions-notifications.test.ts does.
+ */
+export function recordNotifications(): void {
+  const w = window as unknown as Window & { __notes: Shown[] };
+  const Real = window.Notification;
+  w.__notes = [];
+  window.Notification = class extends Real {
+    constructor(title: string, options?: NotificationOptions) {
+      w.__notes.push({ title, body: options?.body ?? '' });
+      super(title, options);
+    }
+  };
+}
+
+export const shownNotifications = (page: Page): Promise<Shown[]> => page.evaluate(() => (window as unknown as { __notes: Shown[] }).__notes);
+
+/** Make the document say it is hidden (a tab in the background), as headless Chromium never does by itself. */
+export const hideTab = (page: Page): Promise<void> =>
+  page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });

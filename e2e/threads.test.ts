@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { TestServer } from '../gateway/test/support/server.ts';
 import { messageBodies, openApp, screenshot, seeMessage, signIn, TcpUser, text, until, useServerAndBrowser } from './browser.ts';
-import { act, axeViolations, expectNoNewViolations, frameFor, idOf, rowById, rowWith, watchLog } from './living.ts';
+import { act, axeViolations, expectNoNewViolations, frameFor, hideTab, idOf, recordNotifications, rowById, rowWith, shownNotifications, watchLog } from './living.ts';
 
 // Issue 17 §1 and §6, threads: two browsers (alice, bob) and a telnet user (carol) in #general.
 describe('threads, in the browser and at a terminal', () => {
@@ -191,5 +191,24 @@ describe('threads, in the browser and at a terminal', () => {
     }
     expect(phone.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
     await fay.quit();
+  });
+
+  it('a thread reply that mentions me notifies while the tab is hidden; one that does not, does not', async () => {
+    const kai = await TcpUser.as(server.tcpPort, '@kai', '#general');
+    const { context, page, problems } = await openApp(browser, server.httpUrl);
+    await context.grantPermissions(['notifications'], { origin: server.httpUrl });
+    await context.addInitScript(recordNotifications);
+    await page.reload();
+    await signIn(page, 'lea');
+    const root = await kai.client.msg('#general', 'who is on call?');
+    if ('muted' in root) throw new Error('muted');
+    await seeMessage(page, 'who is on call?');
+    await hideTab(page);
+    await kai.client.reply('#general', root.id, 'not me');
+    await kai.client.reply('#general', root.id, '@lea you are, I think');
+    await until(async () => (await shownNotifications(page)).length >= 1, 'a notification');
+    expect(await shownNotifications(page)).toEqual([{ title: '@kai in #general', body: '@lea you are, I think' }]);
+    expect(problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
+    await kai.quit();
   });
 });

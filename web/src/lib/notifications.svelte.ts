@@ -1,4 +1,4 @@
-import type { Conversation, MessageItem } from './conversation.svelte.ts';
+import { toItem, type Conversation, type MessageItem } from './conversation.svelte.ts';
 import type { Conversations } from './conversations.svelte.ts';
 import type { ReadState } from './read-state.svelte.ts';
 import { mentions } from './render.ts';
@@ -35,6 +35,11 @@ export class Notifications {
     this.settings = settings;
     conversations.on('messages', (conv, fresh, live) => {
       if (live) this.onLive(conv, fresh);
+    });
+    // A thread reply kept out of the main flow calls for me as a message would: a mention of
+    // me, or any reply in a direct conversation.
+    conversations.on('logged', (conv, f, live) => {
+      if (live && f.type === 'REPLY' && !f.also) this.onLive(conv, [toItem(f, session.isMe(f.from))]);
     });
   }
 
