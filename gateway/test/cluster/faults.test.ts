@@ -359,6 +359,19 @@ async function crossNodeDelay(w: World, from: string, to: string[], text: string
 // ------------------------------------------------------------ the faults
 
 describe('faults in the middle of a pipelined burst (3 nodes, PostgreSQL + Redis)', () => {
+  it('no fault (the control): a mixed burst across nodes is judged clean', async () => {
+    const w = await setup();
+    startBursts(w, { rate: 50, count: 150 }, { rate: 25, count: 75 });
+    const results = await allBursts(w);
+    expect(results.every((r) => r.ended === 'count')).toBe(true);
+    // A batch that fails answers STORE_FAILED to every write in it: PostgreSQL's counters say why.
+    const [stats] = await sql<{ deadlocks: number; rollbacks: number }>(dbUrl(w.db),
+      'SELECT deadlocks::int AS deadlocks, xact_rollback::int AS rollbacks FROM pg_stat_database WHERE datname = current_database()');
+    console.log(`  fates ${JSON.stringify(fatesByAct([...w.clients.values()].map((c) => c.log)))}; PostgreSQL: ${stats.deadlocks} deadlocks, ${stats.rollbacks} rollbacks`);
+    await judge(w, [...w.clients.values()]);
+    expect(unexpectedFates(w, []), 'sends answered otherwise than a person could be (a failed batch: STORE_FAILED)').toEqual({});
+  }, 60_000);
+
   it('kill -9 of a node: its clients come back on the others and catch up; nothing lost; its users go OFFLINE within the presence TTL', async () => {
     // DMs go out of the killed node and between the others, none into it: what a DM into a
     // node killed just then becomes is the test after this one's.
