@@ -204,5 +204,6 @@ export function logCase(r: Rng, index: number): { bytes: Buffer; log: LogPlan } 
   }
   // Read it all back at the end, now and then: the page, and the replay.
   if (r.chance(0.5)) parts.push(line(r, 'HISTORY', channel, ...(r.chance(0.5) ? ['after', '0'] : [])));
+  if (r.chance(0.25)) parts.push(line(r, 'THREADS'));
   return { bytes: Buffer.concat(parts), log: plan };
 }

@@ -253,15 +253,28 @@ export function replyFrames(since: Frame[], n: number): Frame[] | string {
   return since.slice(i).filter((x) => LOGGED.has(x.type) || STATE_LINES.has(x.type));
 }
 
-/** A model frame matches a got one exactly, or up to a ` *` the model ends it with. */
-const frameFits = (want: string, got: string) => want === got || (want.endsWith(' *') && got.startsWith(want.slice(0, -1)));
+/**
+ * A model frame matches a got one exactly, up to a ` *` it ends with, or word for word where
+ * it has a `*` word (a count the model leaves open).
+ */
+function frameFits(want: string, got: string): boolean {
+  if (want === got || (want.endsWith(' *') && got.startsWith(want.slice(0, -1)))) return true;
+  const [w, g] = [want.split(' '), got.split(' ')];
+  return want.includes(' * ') && w.length === g.length && w.every((x, i) => x === '*' || x === g[i]);
+}
 
-/** Why a reply's frames differ from what the model wrote, or null. */
-export function framesOff(reply: Frame, e: { frames?: string[] }): string | null {
+/** Why a reply's frames differ from what the model wrote, or null. `only`: THREADS' lines of one target, in any order. */
+export function framesOff(reply: Frame, e: { frames?: string[]; only?: string }): string | null {
   if (e.frames === undefined || reply.type !== 'END') return null;
-  const got = replyFrames(reply.since ?? [], Number(reply.line.split(' ')[2]));
-  if (typeof got === 'string') return got;
-  const lines = got.map(modelForm);
+  let lines: string[];
+  if (e.only !== undefined) {
+    const mine = (reply.since ?? []).filter((f) => f.type === 'FOLLOWING' && f.line.split(' ')[1].toLowerCase() === e.only!.toLowerCase());
+    lines = mine.map(modelForm).sort((a, b) => Number(a.split(' ')[2]) - Number(b.split(' ')[2]));
+  } else {
+    const got = replyFrames(reply.since ?? [], Number(reply.line.split(' ')[2]));
+    if (typeof got === 'string') return got;
+    lines = got.map(modelForm);
+  }
   const n = Math.max(lines.length, e.frames.length);
   for (let i = 0; i < n; i++) {
     if (e.frames[i] === undefined || lines[i] === undefined || !frameFits(e.frames[i], lines[i])) {

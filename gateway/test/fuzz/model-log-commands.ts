@@ -20,7 +20,7 @@ export type LogSession = {
 };
 
 /** One predicted reply: its keys, and for a data reply the exact frames before its END. */
-export type Predicted = { allow: string[]; frames?: string[] };
+export type Predicted = { allow: string[]; frames?: string[]; only?: string };
 
 const isNameByte = (b: number) =>
   (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b === 95 || b === 45 || b === 46;
@@ -172,8 +172,13 @@ export function logReplies(verb: string, args: Uint8Array[], restFrom: (i: numbe
       const t = log.thread(id, limit as number);
       return t === null ? { allow: ['ERR:NO_SUCH_MESSAGE'] } : { allow: ['END:THREAD'], frames: t.frames };
     }
-    case 'THREADS':
-      return needsReg(args.length ? ['ERR:BAD_SYNTAX'] : [], () => ['END:THREADS']);
+    case 'THREADS': {
+      const p = needsReg(args.length ? ['ERR:BAD_SYNTAX'] : [], () => ['END:THREADS']);
+      // The lines of the conversation the model knows (the rest it has not seen).
+      const log = [...s.logs.values()][0];
+      const lines = p.allow[0] === 'END:THREADS' && log !== undefined ? log.following(s.handle) : null;
+      return lines === null ? p : { ...p, frames: lines, only: log!.target };
+    }
     default:
       return null;
   }

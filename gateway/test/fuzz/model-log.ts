@@ -218,6 +218,24 @@ export class ConvLog {
     return { frames: this.withState([root, ...replies]), count: 1 + replies.length };
   }
 
+  /**
+   * THREADS' lines of this conversation for `who`: the threads they follow (wrote the root or
+   * replied; the generator's texts mention no one), unread and mentions and time left open
+   * (`*`), by root id (the server's order depends on other conversations too); null when a
+   * deleted reply leaves the spec silent.
+   */
+  following(who: string): string[] | null {
+    const out: string[] = [];
+    for (const root of this.messages.values()) {
+      const t = root.thread;
+      if (t === undefined || t.count === 0) continue;
+      if (root.threadUnsure) return null;
+      const replied = [...this.messages.values()].some((m) => m.root === root.id && same(m.from, who));
+      if (same(root.from, who) || replied) out.push(`FOLLOWING ${this.target} ${root.id} ${t.count} * * ${t.lastId} *TS*`);
+    }
+    return out; // by root id, as the messages are kept
+  }
+
   /** The frames a member other than `from` is sent live for the entries after `after`. */
   liveFrames(after: number): string[] {
     return this.entries.filter((e) => e.id > after).map((e) => this.liveFrame(e));

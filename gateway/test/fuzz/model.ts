@@ -49,7 +49,7 @@ const copySession = (s: Session): Session => ({
  * for a data reply the model can tell exactly (HISTORY and THREAD of a known log), the frames
  * before its END, as model-log.ts writes them.
  */
-export type Expect = { label: string; cmd: string; allow: string[]; frames?: string[] };
+export type Expect = { label: string; cmd: string; allow: string[]; frames?: string[]; /** THREADS: only the lines of this target, in any order */ only?: string };
 
 type Mode = 'line' | 'toolong' | 'body' | 'after' | 'afterCr' | 'closed';
 
@@ -301,7 +301,7 @@ export class WireModel {
         const restFrom = (i: number) => line.subarray(ws[i + 1].start, ws[ws.length - 1].end);
         const log = logReplies(verb, args, restFrom, s);
         if (log === null) return this.push(verb, cmd, ['ERR:UNKNOWN_COMMAND']);
-        return this.expects.push({ label: verb, cmd, allow: [...new Set(log.allow)], frames: log.frames }), undefined;
+        return this.expects.push({ label: verb, cmd, allow: [...new Set(log.allow)], frames: log.frames, only: log.only }), undefined;
       }
     }
   }
