@@ -274,14 +274,14 @@ export class Generator {
     }
     const gaveUpOwing = this.owed;
     if (gaveUpOwing > 0) {
-      // The silence the harness gave up on counts too.
-      const quietFrom = Math.max(this.lastCopyUs, this.owedSinceUs);
-      this.silences.push({ atUs: quietFrom, ms: (nowUs() - quietFrom) / 1000 });
       const before = this.copiesTotal;
       log(`gave up owing ${gaveUpOwing} copies; listening ${this.spec.lateMs} ms more`);
       const until = nowUs() + this.spec.lateMs * 1000;
       while (this.owed > 0 && nowUs() < until) await sleep(10);
       this.late = this.copiesTotal - before;
+      // A silence that late copies ended was recorded as they came; one still going counts to now.
+      const quietFrom = Math.max(this.lastCopyUs, this.owedSinceUs);
+      if (this.owed > 0) this.silences.push({ atUs: quietFrom, ms: (nowUs() - quietFrom) / 1000 });
     }
     clearInterval(stallTimer);
     const stalledIn = (from: number, to: number) => this.stalls.reduce((n, [a, b]) => n + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
