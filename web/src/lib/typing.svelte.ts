@@ -38,7 +38,10 @@ export class Typing {
     return typingLine(this.typing.get(key) ?? []);
   }
 
-  /** The composer of `conv` got a keystroke: tell the others, at most once every 3 s. */
+  /**
+   * The composer of `conv` got a keystroke: tell the others, at most once every 3 s (sending
+   * a message does not start that over: the server would drop a TYPING sooner than that).
+   */
   typed(conv: Conversation): void {
     if (!this.session.ready) return;
     const now = Date.now();
@@ -46,11 +49,6 @@ export class Typing {
     this.lastSent.set(conv.key, now);
     // Nothing to do if it fails: typing is a hint, and the next keystroke tries again later.
     this.session.client.typing(conv.name).catch(() => {});
-  }
-
-  /** Sent: the next keystroke is a new message, worth telling about at once. */
-  sent(conv: Conversation): void {
-    this.lastSent.delete(conv.key);
   }
 
   private onTyping(target: string, from: string): void {
