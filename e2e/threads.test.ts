@@ -151,6 +151,9 @@ describe('threads, in the browser and at a terminal', () => {
       [newer, 1],
       [older, 0],
     ]);
+    await e.page.setViewportSize({ width: 390, height: 844 });
+    await e.page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(e.page, '17-threads-view-phone-dark');
     expect(e.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
     await dan.quit();
   });
