@@ -1,7 +1,8 @@
-import { PREFS_PER_USER, SESSIONS_PER_USER, type LogEntry, type ThreadState, type StoredPref, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
+import { PREFS_PER_USER, SESSIONS_PER_USER, type LogEntry, type ThreadState, type StoredPref, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreSearch, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
 import { byRecent, dmPairKey, isDirectTarget, nameKey } from './keys.ts';
 import { applyWrites, type WriteHandlers } from './writes.ts';
 import { MemoryLog, type Undo } from './memory-log.ts';
+import { bySearchOrder, matchesSearch, searchLimit } from './search-index.ts';
 
 type Channel = { name: string; memberKeys: Set<string>; topic: ChannelTopic | null };
 type Append = Extract<StoreWrite, { op: 'append' }>;
@@ -87,6 +88,15 @@ export class MemoryStore implements Store {
 
   async thread(conversation: string, root: number, limit: number): Promise<StoredMessage[]> {
     return this.logs.thread(conversation, root, limit);
+  }
+
+  /** A scan of the conversations' messages and replies with `searchWords` (search-index.ts). */
+  async search(q: StoreSearch): Promise<KeptMessage[]> {
+    const found: KeptMessage[] = [];
+    for (const key of new Set(q.conversations)) {
+      for (const m of this.logs.conversations.get(key)?.messages ?? []) if (matchesSearch(q, m)) found.push(m);
+    }
+    return found.sort(bySearchOrder).slice(0, searchLimit(q)).map((m) => ({ ...m }));
   }
 
   async threadsOf(handle: string): Promise<ThreadState[]> {

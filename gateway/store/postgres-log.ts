@@ -3,6 +3,7 @@ import { UNREAD_CAP, aroundBefore, type HistoryQuery, type KeptMessage, type Log
 import { nameKey } from './keys.ts';
 import { afterReply, byThreadNews, changeEntry, followersOf, mergeLog, reactionsAfter, withState, type Reactions, type ThreadSummary } from './log-state.ts';
 import { applyChange, type ChangeHandlers } from './writes.ts';
+import { pgVector } from './search-index.ts';
 
 type Append = Extract<StoreWrite, { op: 'append' }>;
 type Queryable = pg.Pool | pg.PoolClient;
@@ -53,10 +54,13 @@ export async function replied(client: pg.PoolClient, appends: Append[], convs: s
 type Ctx = { client: pg.PoolClient; conversation: string; id: number };
 const changes: ChangeHandlers<Ctx, Promise<void>> = {
   edit: async (c, { client, conversation }) => {
-    await client.query('UPDATE messages SET body = $1, edited = $2 WHERE conversation = $3 AND id = $4 AND NOT deleted', [buffer(c.body), c.ts, conversation, c.of]);
+    await client.query(
+      'UPDATE messages SET body = $1, edited = $2, search = $5::tsvector WHERE conversation = $3 AND id = $4 AND NOT deleted',
+      [buffer(c.body), c.ts, conversation, c.of, pgVector(c.body)],
+    );
   },
   delete: async (c, { client, conversation }) => {
-    const r = await client.query("UPDATE messages SET body = '\\x', deleted = true, reactions = NULL WHERE conversation = $1 AND id = $2 AND NOT deleted", [conversation, c.of]);
+    const r = await client.query("UPDATE messages SET body = '\\x', deleted = true, reactions = NULL, search = NULL WHERE conversation = $1 AND id = $2 AND NOT deleted", [conversation, c.of]);
     if (r.rowCount === 0) return;
     for (const table of ['reactions', 'mentions', 'offline']) await client.query(`DELETE FROM ${table} WHERE conversation = $1 AND id = $2`, [conversation, c.of]);
   },

@@ -164,6 +164,13 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX offline_by_message ON offline (conversation, id);
   `,
+  // 5: SEARCH (postgres-search.ts): each message's words as a tsvector, computed in JS, and
+  // a GIN index on it; NULL for a deleted message, and until the history before this
+  // migration is indexed by indexHistory, in batches, when a node opens the store.
+  `
+  ALTER TABLE messages ADD COLUMN search tsvector;
+  CREATE INDEX messages_search ON messages USING gin (search);
+  `,
 ];
 
 /** Any constant both nodes agree on: the key of the migration lock. */

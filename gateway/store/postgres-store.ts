@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { redactUrl } from './redact-url.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
-import type { CommitResult, ConversationState, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
+import type { CommitResult, ConversationState, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreSearch, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
 import { migratePostgres } from './postgres-schema.ts';
 import * as reads from './postgres-read-state.ts';
 import * as sessions from './postgres-sessions.ts';
@@ -9,6 +9,8 @@ import * as settings from './postgres-prefs.ts';
 import { applyWritesInOrder, logHead, type WriteHandlers } from './writes.ts';
 import * as entries from './postgres-log.ts';
 import { COLUMNS, toKept, type MessageRow } from './postgres-log.ts';
+import { indexHistory, search } from './postgres-search.ts';
+import { pgVector } from './search-index.ts';
 
 
 /**
@@ -107,6 +109,10 @@ export class PostgresStore implements Store {
 
   thread(conversation: string, root: number, limit: number): Promise<StoredMessage[]> {
     return entries.thread(this.pool, conversation, root, limit);
+  }
+
+  search(q: StoreSearch): Promise<KeptMessage[]> {
+    return search(this.pool, q);
   }
 
   threadsOf(handle: string): Promise<ThreadState[]> {
@@ -228,11 +234,12 @@ async function runBatch(client: pg.PoolClient, writes: StoreWrite[]): Promise<nu
 
 async function appendAll(client: pg.PoolClient, appends: Extract<StoreWrite, { op: 'append' }>[], convs: string[], ids: number[]): Promise<void> {
   await client.query(
-    'INSERT INTO messages (conversation, id, target, sender, ts, body, root, also) ' +
-      'SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bigint[], $8::boolean[])',
+    'INSERT INTO messages (conversation, id, target, sender, ts, body, root, also, search) ' +
+      'SELECT c, i, t, s, ts, b, r, a, v::tsvector FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[], ' +
+      '$7::bigint[], $8::boolean[], $9::text[]) u (c, i, t, s, ts, b, r, a, v)',
     [convs, ids, appends.map((a) => a.message.target), appends.map((a) => a.message.from),
       appends.map((a) => a.message.ts), appends.map((a) => Buffer.from(a.message.body.buffer, a.message.body.byteOffset, a.message.body.byteLength)),
-      appends.map((a) => a.root ?? null), appends.map((a) => a.also === true)],
+      appends.map((a) => a.root ?? null), appends.map((a) => a.also === true), appends.map((a) => pgVector(a.message.body))],
   );
   await reads.appended(client, appends, convs, ids);
   await entries.replied(client, appends, convs, ids);
@@ -269,6 +276,7 @@ export async function openPostgresStore(url: string, opts: { poolSize?: number }
     client.on('error', ignore);
     try {
       await migratePostgres(client);
+      await indexHistory(client);
       const { rows } = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'epoch'");
       return new PostgresStore(pool, rows[0].value, where);
     } finally {

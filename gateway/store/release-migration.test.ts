@@ -17,7 +17,7 @@ import { bodies, nextTime, read, text } from './contract-backends.ts';
  * schema 4) and fixtures/release-0.x.pg.sql (pg_dump, schema 3), both written through that
  * release's own store code by fixtures/write-release-fixtures.ts. Opened by this store, every
  * user, channel, message, read mark, session and setting is still there, and the log's new
- * writes (edit, react, reply) work on the old messages.
+ * writes (edit, react, reply) work on the old messages, and SEARCH finds the old history.
  */
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -56,6 +56,29 @@ async function expectReleaseDataIntact(store: Store): Promise<void> {
   expect(await store.threadsOf('@alice')).toEqual([]);
 }
 
+/** Migration 6 (SQLite) and 5 (PostgreSQL) indexed the old history: SEARCH finds it. */
+async function expectHistorySearchable(store: Store): Promise<void> {
+  const find = async (words: string[], conversations = ['#general', '#random', '@alice @bob', '@alice @carol']) =>
+    (await store.search({ conversations, words, phrases: [], excluded: [], limit: 20 })).map((m) => `${m.conversation} ${m.id} ${read(m.body)}`);
+  expect(await find(['standup', 'ten'])).toEqual(['#general 4 @channel standup at ten']);
+  expect(await find(['random'])).toEqual(['#random 2 random two', '#random 1 random one']);
+  expect(await find(['psst'])).toEqual(['@alice @bob 1 psst']);
+  expect(await find(['back'])).toEqual(['@alice @carol 1 for when you are back']);
+  expect(await find(['hello'], ['#random'])).toEqual([]);
+  // Filters alone: the newest of the conversations asked for.
+  expect((await store.search({ conversations: ['#general'], words: [], phrases: [], excluded: [], from: '@bob', limit: 20 })).map((m) => m.id)).toEqual([5, 2]);
+}
+
+/** After the log's writes: the edit is found by its new text, the deleted DM no more. */
+async function expectSearchAfterLog(store: Store): Promise<void> {
+  const find = async (word: string) =>
+    (await store.search({ conversations: ['#general', '@alice @carol'], words: [word], phrases: [], excluded: [], limit: 20 })).map((m) => `${m.conversation} ${m.id}`);
+  expect(await find('everyone')).toEqual(['#general 1']);
+  expect(await find('bob')).toEqual(['#general 8']);
+  expect(await find('alice')).toEqual(['#general 2']);
+  expect(await find('back')).toEqual([]);
+}
+
 async function expectLogOnOldMessages(store: Store): Promise<void> {
   const commit = async (writes: StoreWrite[]) => {
     const r = await store.commit(writes);
@@ -79,14 +102,16 @@ async function expectLogOnOldMessages(store: Store): Promise<void> {
 }
 
 describe('A SQLite file the previous release wrote', () => {
-  it('opens with everything intact, on schema 5, and takes the log\'s new writes', async () => {
+  it('opens with everything intact, on the latest schema, searchable, and takes the log\'s new writes', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slck-release-'));
     try {
       fs.copyFileSync(path.join(FIXTURES, 'release-0.x.db'), path.join(dir, 'slck.db'));
       let store = openSqliteStore(dir);
       expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       await expectReleaseDataIntact(store);
+      await expectHistorySearchable(store);
       await expectLogOnOldMessages(store);
+      await expectSearchAfterLog(store);
       await store.close();
       store = openSqliteStore(dir);
       expect(bodies(await store.channelHistory('#general', { limit: 1, around: 1 }))).toEqual(['hello, everyone']);
@@ -106,7 +131,7 @@ describe('A PostgreSQL database the previous release wrote', () => {
     await postgres?.stop();
   });
 
-  it('opens with everything intact, on the latest schema, and takes the log\'s new writes', async () => {
+  it('opens with everything intact, on the latest schema, searchable, and takes the log\'s new writes', async () => {
     const admin = new pg.Client({ connectionString: postgres.url });
     await admin.connect();
     await admin.query('CREATE DATABASE release');
@@ -122,8 +147,11 @@ describe('A PostgreSQL database the previous release wrote', () => {
     const store = await openPostgresStore(url);
     try {
       expect((await check.query('SELECT version FROM schema_version')).rows).toEqual([{ version: PG_MIGRATIONS.length }]);
+      expect((await check.query('SELECT count(*)::int AS n FROM messages WHERE search IS NULL')).rows).toEqual([{ n: 0 }]);
       await expectReleaseDataIntact(store);
+      await expectHistorySearchable(store);
       await expectLogOnOldMessages(store);
+      await expectSearchAfterLog(store);
     } finally {
       await check.end();
       await store.close();

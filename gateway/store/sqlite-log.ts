@@ -3,6 +3,7 @@ import { UNREAD_CAP, aroundBefore, type HistoryQuery, type KeptMessage, type Log
 import { nameKey } from './keys.ts';
 import { afterReply, byThreadNews, changeEntry, followersOf, mergeLog, reactionsAfter, withState, type Reactions, type ThreadSummary } from './log-state.ts';
 import { applyChange, type ChangeHandlers } from './writes.ts';
+import type { prepareSearch } from './sqlite-search.ts';
 
 type Append = Extract<StoreWrite, { op: 'append' }>;
 export type MessageRow = {
@@ -10,6 +11,8 @@ export type MessageRow = {
   root: number | null; also: number; edited: string | null; deleted: number; reactions: string | null;
 };
 type ThreadRow = { root: number; replies: number; last_id: number; last_ts: string; repliers: string };
+/** SEARCH's index (sqlite-search.ts), written with each message, edit and delete. */
+type SearchIndex = Pick<ReturnType<typeof prepareSearch>, 'indexed' | 'reindexed' | 'unindexed'>;
 
 export const MESSAGE_COLUMNS = 'm.conversation, m.id, m.target, m.sender, m.ts, m.body, m.root, m.also, m.edited, m.deleted, m.reactions';
 /** The main flow, word for word as the partial index messages_main_flow says it (migration 5). */
@@ -21,7 +24,7 @@ const EMPTY = Buffer.alloc(0);
  * The log on SQLite (migration 5): messages and replies, changes, reactions, thread summaries
  * and thread marks; the writes SqliteStore runs inside a batch's transaction, and the reads.
  */
-export function prepareLog(db: Database.Database) {
+export function prepareLog(db: Database.Database, index: SearchIndex) {
   const page = (order: 'ASC' | 'DESC', after: boolean) =>
     db.prepare(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation = ? AND ${MAIN_FLOW} ` +
@@ -32,8 +35,8 @@ export function prepareLog(db: Database.Database) {
       'INSERT INTO messages (conversation, id, target, sender, ts, body, root, also) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     change: db.prepare('INSERT INTO changes (conversation, id, kind, of, target, sender, ts, reaction) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-    edit: db.prepare('UPDATE messages SET body = ?, edited = ? WHERE conversation = ? AND id = ? AND deleted = 0'),
-    erase: db.prepare("UPDATE messages SET body = x'', deleted = 1, reactions = NULL WHERE conversation = ? AND id = ? AND deleted = 0"),
+    edit: db.prepare('UPDATE messages SET body = ?, edited = ? WHERE conversation = ? AND id = ? AND deleted = 0 RETURNING rowid'),
+    erase: db.prepare("UPDATE messages SET body = x'', deleted = 1, reactions = NULL WHERE conversation = ? AND id = ? AND deleted = 0 RETURNING rowid"),
     dropReactions: db.prepare('DELETE FROM reactions WHERE conversation = ? AND id = ?'),
     dropMentions: db.prepare('DELETE FROM mentions WHERE conversation = ? AND id = ?'),
     dropOffline: db.prepare('DELETE FROM offline WHERE conversation = ? AND id = ?'),
@@ -85,9 +88,14 @@ export function prepareLog(db: Database.Database) {
 
   type Ctx = { conversation: string; id: number };
   const changes: ChangeHandlers<Ctx, void> = {
-    edit: (c, { conversation }) => void sql.edit.run(c.body, c.ts, conversation, c.of),
+    edit: (c, { conversation }) => {
+      const rowid = sql.edit.pluck().get(c.body, c.ts, conversation, c.of) as number | undefined;
+      if (rowid !== undefined) index.reindexed(rowid, c.body);
+    },
     delete: (c, { conversation }) => {
-      if (sql.erase.run(conversation, c.of).changes === 0) return;
+      const rowid = sql.erase.pluck().get(conversation, c.of) as number | undefined;
+      if (rowid === undefined) return;
+      index.unindexed(rowid);
       sql.dropReactions.run(conversation, c.of);
       sql.dropMentions.run(conversation, c.of);
       sql.dropOffline.run(conversation, c.of);
@@ -138,7 +146,8 @@ export function prepareLog(db: Database.Database) {
   return {
     append(conversation: string, id: number, a: Append): void {
       const { target, from, ts, body } = a.message;
-      sql.append.run(conversation, id, target, from, ts, body, a.root ?? null, a.also === true ? 1 : 0);
+      const { lastInsertRowid } = sql.append.run(conversation, id, target, from, ts, body, a.root ?? null, a.also === true ? 1 : 0);
+      index.indexed(lastInsertRowid, body);
       if (a.root === undefined) return;
       const old = sql.getThread.get(conversation, a.root) as ThreadRow | undefined;
       const t = afterReply(old && toSummary(old), id, ts, from);

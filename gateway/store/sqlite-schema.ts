@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { SEARCH_TABLE_SQL, indexHistory } from './sqlite-search.ts';
 
 /**
  * The SQLite schema as an ordered list of migrations. `PRAGMA user_version` records how many
@@ -220,7 +221,17 @@ export const MIGRATIONS: readonly string[] = [
   -- A delete takes its message out of every offline queue.
   CREATE INDEX offline_by_message ON offline (conversation, id);
   `,
+  // 6: SEARCH (sqlite-search.ts): an FTS5 index of every message that is not deleted, its
+  // words computed in JS (core/search-query.ts). The messages already there are indexed by
+  // JS_STEPS[6], in this migration's transaction.
+  SEARCH_TABLE_SQL,
 ];
+
+/**
+ * Steps of a migration that SQL cannot do, run after it in the same transaction: migration 6
+ * indexes the history, whose words only JS computes.
+ */
+const JS_STEPS: Readonly<Record<number, (db: Database.Database) => void>> = { 6: indexHistory };
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -239,7 +250,10 @@ export function migrate(db: Database.Database): void {
     );
   }
   db.transaction(() => {
-    for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+    for (let v = current; v < SCHEMA_VERSION; v++) {
+      db.exec(MIGRATIONS[v]);
+      JS_STEPS[v + 1]?.(db);
+    }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { CommitResult, ConversationState, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
+import type { CommitResult, ConversationState, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreSearch, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
 import { MESSAGE_COLUMNS, prepareLog, toKept, type MessageRow } from './sqlite-log.ts';
 import { migrate, NewerSchemaError } from './sqlite-schema.ts';
@@ -9,6 +9,7 @@ import { prepareReadState } from './sqlite-read-state.ts';
 import { prepareSessions } from './sqlite-sessions.ts';
 import { backupDatabase } from './sqlite-backup.ts';
 import { preparePrefs } from './sqlite-prefs.ts';
+import { prepareSearch } from './sqlite-search.ts';
 import { applyWrites, logHead, type WriteHandlers } from './writes.ts';
 
 export const DB_FILE_NAME = 'slck.db';
@@ -52,6 +53,7 @@ export class SqliteStore implements Store {
   private readonly sessions: ReturnType<typeof prepareSessions>;
   private readonly settings: ReturnType<typeof preparePrefs>;
   private readonly entries: ReturnType<typeof prepareLog>;
+  private readonly index: ReturnType<typeof prepareSearch>;
 
   /** Use `openSqliteStore`. `db` is exposed for diagnostics and tests; the hub uses `Store`. */
   constructor(
@@ -63,7 +65,8 @@ export class SqliteStore implements Store {
     this.reads = prepareReadState(db);
     this.sessions = prepareSessions(db);
     this.settings = preparePrefs(db);
-    this.entries = prepareLog(db);
+    this.index = prepareSearch(db);
+    this.entries = prepareLog(db, this.index);
     this.epoch = this.sql.epoch.pluck().get() as string;
   }
 
@@ -133,6 +136,10 @@ export class SqliteStore implements Store {
 
   async thread(conversation: string, root: number, limit: number): Promise<StoredMessage[]> {
     return this.entries.thread(conversation, root, limit);
+  }
+
+  async search(q: StoreSearch): Promise<KeptMessage[]> {
+    return this.index.search(q);
   }
 
   async threadsOf(handle: string): Promise<ThreadState[]> {

@@ -19,7 +19,7 @@ import { LIMITS } from '../../core/index.ts';
  *
  * Implementations: memory-store.ts, sqlite-store.ts (the single-process default) and
  * postgres-store.ts (several nodes); commit's shape is writes.ts. The contract suites
- * (store-contract, read-state-contract, log-contract, sessions-contract, prefs-contract)
+ * (store-contract, read-state-contract, log-contract, search-contract, sessions-contract, prefs-contract)
  * run against all three.
  */
 
@@ -126,6 +126,29 @@ export type HistoryQuery = {
 
 /** How many of an `around` page come before its id: the rest is the id and what follows. */
 export const aroundBefore = (limit: number): number => Math.floor((limit - 1) / 2);
+
+/**
+ * SEARCH (spec): the newest messages of these conversations that match, in their current state.
+ * Messages and thread replies alike; never a deleted message, never an edited one's old text.
+ * The words are `searchWords` of the body (core/search-query.ts) in every store (search-index.ts).
+ */
+export type StoreSearch = {
+  /** The keys of the conversations searched (the caller's channels and direct conversations, or the one of in:). */
+  conversations: string[];
+  /** Folded index words (core/search-query.ts): each must be in the text. */
+  words: string[];
+  /** Each: index words joined by one space, in that order, adjacent. */
+  phrases: string[];
+  /** Words or phrases that must not be in it. */
+  excluded: string[];
+  /** The sender's user key. */
+  from?: string;
+  /** ISO times, exclusive. */
+  before?: string;
+  after?: string;
+  /** At most this many, newest first: by ts descending, then conversation, then id descending. */
+  limit: number;
+};
 
 export type StoreWrite =
   | { op: 'addUser'; handle: string }
@@ -261,6 +284,13 @@ export interface Store {
   thread(conversation: string, root: number, limit: number): Promise<StoredMessage[]>;
   /** The threads the user follows: those with unread replies first, then most recent first. */
   threadsOf(handle: string): Promise<ThreadState[]>;
+
+  /**
+   * SEARCH: the newest matching messages and replies of `q.conversations`, at most `q.limit`,
+   * each in its current state without `reactions` and `thread` (a result shows a body). A
+   * query with no word or phrase returns the newest messages its filters allow.
+   */
+  search(q: StoreSearch): Promise<KeptMessage[]>;
 
   /** The user's settings, by key (ordered by its bytes). */
   prefs(handle: string): Promise<StoredPref[]>;

@@ -1,0 +1,77 @@
+import type pg from 'pg';
+import type { KeptMessage, StoreSearch } from './store.ts';
+import { pgQuery, pgVector, searchLimit } from './search-index.ts';
+import { COLUMNS, toKept, type MessageRow } from './postgres-log.ts';
+
+/**
+ * SEARCH on PostgreSQL (migration 5): messages.search, a tsvector of the message's words with
+ * their positions, and a GIN index on it. The words are `searchWords` of the body, computed
+ * in JS and handed over as a tsvector literal (search-index.ts, pgVector); a query is a
+ * tsquery literal of the same words. So no text search configuration or parser reads the
+ * text: to_tsvector('simple', …) would split it again by the parser's own rules (which
+ * depend on the database's locale for letters outside ASCII), and the three stores could
+ * disagree on a word. The column is written with the message's row, rewritten by an edit
+ * and emptied (NULL) by a delete, in the same transaction.
+ *
+ * Why a tsvector and not pg_trgm: trigrams match substrings, not words (`deploy` would find
+ * `deployed`, against the spec's whole words), cannot use the index for words under three
+ * characters (most CJK words, `go`, `ok`), need the unaccent extension to fold accents and
+ * know no phrase (words adjacent, in order); and their index is several times the size.
+ */
+
+const BACKFILL_BATCH = 2000;
+
+/**
+ * Migration 5's step in JS, at every open: indexes the messages that have no tsvector yet (the
+ * history before the migration), a batch per transaction, in key order. A message with no
+ * word gets the empty tsvector, so it is not read again. Nodes starting together share the
+ * work (SKIP LOCKED); one stopped part way is finished by the next open.
+ */
+export async function indexHistory(client: pg.PoolClient): Promise<void> {
+  let after: [string, string] = ['', '0'];
+  for (;;) {
+    await client.query('BEGIN');
+    try {
+      const { rows } = await client.query<{ conversation: string; id: string; body: Buffer; search: boolean }>(
+        'SELECT conversation, id, body, search IS NULL AS search FROM messages WHERE (conversation, id) > ($1, $2) ' +
+          'ORDER BY conversation, id LIMIT $3 FOR UPDATE SKIP LOCKED',
+        [after[0], after[1], BACKFILL_BATCH],
+      );
+      const todo = rows.filter((r) => r.search);
+      if (todo.length > 0) {
+        await client.query(
+          'UPDATE messages m SET search = v.search::tsvector FROM unnest($1::text[], $2::bigint[], $3::text[]) v (conversation, id, search) ' +
+            'WHERE m.conversation = v.conversation AND m.id = v.id AND NOT m.deleted',
+          [todo.map((r) => r.conversation), todo.map((r) => r.id), todo.map((r) => pgVector(r.body))],
+        );
+      }
+      await client.query('COMMIT');
+      if (rows.length < BACKFILL_BATCH) return;
+      const last = rows[rows.length - 1];
+      after = [last.conversation, last.id];
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  }
+}
+
+/**
+ * The newest matches. With words, the GIN index finds the messages that have them; without,
+ * the conversations' own index does, and the filters decide.
+ */
+export async function search(pool: pg.Pool, q: StoreSearch): Promise<KeptMessage[]> {
+  const limit = searchLimit(q);
+  if (limit === 0 || q.conversations.length === 0) return [];
+  const { match, excluded } = pgQuery(q);
+  // Not a named statement: planned for its own words and filters each time (how many rows a
+  // word matches is what the plan turns on; a generic plan cannot know it).
+  const { rows } = await pool.query<MessageRow>(
+    `SELECT ${COLUMNS} FROM messages WHERE conversation = ANY($1::text[]) AND NOT deleted ` +
+      `${match !== null ? 'AND search @@ $2::tsquery' : excluded !== null ? 'AND NOT coalesce(search @@ $2::tsquery, false)' : 'AND $2::text IS NULL'} ` +
+      'AND ($3::text IS NULL OR lower(sender) = $3) AND ($4::text IS NULL OR ts < $4) AND ($5::text IS NULL OR ts > $5) ' +
+      'ORDER BY ts DESC, conversation COLLATE "C", id DESC LIMIT $6',
+    [[...new Set(q.conversations)], match ?? excluded, q.from ?? null, q.before ?? null, q.after ?? null, limit],
+  );
+  return rows.map(toKept);
+}
