@@ -9,7 +9,7 @@
  */
 import type { Config } from '../../config.ts';
 import type { TestServer } from '../support/server.ts';
-import { framesOff, modelForm, type Frame } from './frames.ts';
+import { LOGGED, framesOff, modelForm, replyFrames, type Frame } from './frames.ts';
 import { WireModel, type Expect } from './model.ts';
 import { Wire, type Transport } from './wire.ts';
 import { escapeBytes, makeCase, padFor, sentinelBytes, sentinelToken, type Case } from './cases.ts';
@@ -58,6 +58,7 @@ export async function runCase(wire: Wire, c: Case, timeoutMs: number, run: RunOp
     wire.session.logs.set(c.log.channel.toLowerCase(), log);
     preludeLast = log.lastId;
   }
+  if (c.log !== undefined) wire.events = [];
   // The case's pad closes it on a TCP connection that has not spoken telnet. With a 0xFF in
   // it, one that has (or a WebSocket, which never does) may read it otherwise: its own pad.
   const pad = wire.session.telnet !== 'ready' && c.bytes.includes(0xff) ? padFor(c.bytes, wire.session) ?? c.pad : c.pad;
@@ -89,7 +90,14 @@ export async function runCase(wire: Wire, c: Case, timeoutMs: number, run: RunOp
   // What the other member was told live, against the model's log.
   const known = c.log === undefined ? undefined : model.session.logs.get(c.log.channel.toLowerCase());
   const told = outcome === null && known !== undefined && partner !== null ? await checkPartner(partner, known, preludeLast, wire.session.handle) : null;
+  let echo: string | null = null;
   if (told !== null) outcome = `the partner was told otherwise: ${told[0]}`;
+  else if (outcome === null && c.log !== undefined) {
+    // The connection that made a change has its OK, never the change's frame (section 5).
+    echo = ownEcho(wire.events ?? [], got, c.log.channel, wire.session.handle);
+    if (echo !== null) outcome = 'its own change sent back to the connection that made it';
+  }
+  wire.events = null;
   if (c.log !== undefined && partner !== null) await leave(partner, c.log.channel);
   // A class names the line where the server and the model part, whatever followed from it
   // (a wrong reply, more replies, a hang). When that line frames no bytes itself but a line
@@ -128,8 +136,21 @@ export async function runCase(wire: Wire, c: Case, timeoutMs: number, run: RunOp
     ...wire.bad.slice(0, 5).map((b) => `  bad frame: ${b}`),
     ...(c.log ? [`  log case: the partner's prelude on ${c.log.channel}: ${JSON.stringify(c.log.prelude)}`] : []),
     ...(told ? [`  the partner was told: ${told[1]}`] : []),
+    ...(echo ? [`  sent back: ${echo}`] : []),
   ].join('\n');
   return { key, outcome, transport: wire.transport, case: c, detail };
+}
+
+/** A logged frame of `channel` from `handle` that no HISTORY or THREAD reply of `replies` holds. */
+function ownEcho(events: Frame[], replies: Frame[], channel: string, handle: string): string | null {
+  const inReplies = new Set<Frame>();
+  for (const r of replies) {
+    if (r.type !== 'END' || !/^END (HISTORY|THREAD) /.test(r.line)) continue;
+    const frames = replyFrames(r.since ?? [], Number(r.line.split(' ')[2]));
+    if (typeof frames !== 'string') for (const f of frames) inReplies.add(f);
+  }
+  const echo = events.find((f) => LOGGED.has(f.type) && !inReplies.has(f) && f.line.split(' ')[1].toLowerCase() === channel.toLowerCase() && f.line.split(' ')[2].toLowerCase() === handle.toLowerCase());
+  return echo === undefined ? null : echo.line;
 }
 
 /**
