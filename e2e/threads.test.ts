@@ -154,6 +154,8 @@ describe('threads, in the browser and at a terminal', () => {
     await e.page.setViewportSize({ width: 390, height: 844 });
     await e.page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(e.page, '17-threads-view-phone-dark');
+    // On a phone the sidebar (and its Threads badge) is folded away: the ☰ button counts the unread reply.
+    expect(await e.page.getByTestId('menu-button').first().getAttribute('aria-label')).toBe('Show channels and people, 1 unread');
     expect(e.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
     await dan.quit();
   });
