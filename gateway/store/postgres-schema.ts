@@ -166,10 +166,13 @@ export const PG_MIGRATIONS: readonly string[] = [
   `,
   // 5: SEARCH (postgres-search.ts): each message's words as a tsvector, computed in JS, and
   // a GIN index on it; NULL for a deleted message, and until the history before this
-  // migration is indexed by indexHistory, in batches, when a node opens the store.
+  // migration is indexed by indexHistory, in batches, when a node opens the store. The
+  // index on ts lets a search of common words read the newest messages first and stop at
+  // its limit, where the GIN index would hand over every match.
   `
   ALTER TABLE messages ADD COLUMN search tsvector;
   CREATE INDEX messages_search ON messages USING gin (search);
+  CREATE INDEX messages_by_ts ON messages (ts);
   `,
 ];
 

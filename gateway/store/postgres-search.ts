@@ -57,15 +57,15 @@ export async function indexHistory(client: pg.PoolClient): Promise<void> {
 }
 
 /**
- * The newest matches. With words, the GIN index finds the messages that have them; without,
- * the conversations' own index does, and the filters decide.
+ * The newest matches, planned for this query's words each time (not a named statement): the
+ * planner knows from the column's statistics how many rows a word is in. Rare words: the GIN
+ * index finds them all, and the few are sorted. Common words (or none, only filters): the
+ * ts index reads the newest messages first, and the first `limit` that match end the scan.
  */
 export async function search(pool: pg.Pool, q: StoreSearch): Promise<KeptMessage[]> {
   const limit = searchLimit(q);
   if (limit === 0 || q.conversations.length === 0) return [];
   const { match, excluded } = pgQuery(q);
-  // Not a named statement: planned for its own words and filters each time (how many rows a
-  // word matches is what the plan turns on; a generic plan cannot know it).
   const { rows } = await pool.query<MessageRow>(
     `SELECT ${COLUMNS} FROM messages WHERE conversation = ANY($1::text[]) AND NOT deleted ` +
       `${match !== null ? 'AND search @@ $2::tsquery' : excluded !== null ? 'AND NOT coalesce(search @@ $2::tsquery, false)' : 'AND $2::text IS NULL'} ` +

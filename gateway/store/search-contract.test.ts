@@ -139,6 +139,7 @@ for (const backend of backends) {
       const all = ['#dev 1 ping 2', '#general 3 ping 4', '#general 2 ping 3', '#dev 2 ping 5', '#general 1 ping 1'];
       expect(await find('ping')).toEqual(all);
       expect(await find('ping', ALL, 3)).toEqual(all.slice(0, 3));
+      expect(await find('ping', ALL, 2)).toEqual(all.slice(0, 2));
       expect(await find('ping', ALL, 0)).toEqual([]);
       // Filters alone: the newest messages they allow, in the same order.
       expect(await find('from:@jane', ALL, 2)).toEqual(all.slice(0, 2));

@@ -12,7 +12,7 @@ export type MessageRow = {
 };
 type ThreadRow = { root: number; replies: number; last_id: number; last_ts: string; repliers: string };
 /** SEARCH's index (sqlite-search.ts), written with each message, edit and delete. */
-type SearchIndex = Pick<ReturnType<typeof prepareSearch>, 'indexed' | 'reindexed' | 'unindexed'>;
+type SearchIndex = Pick<ReturnType<typeof prepareSearch>, 'rowidFor' | 'indexed' | 'reindexed' | 'unindexed'>;
 
 export const MESSAGE_COLUMNS = 'm.conversation, m.id, m.target, m.sender, m.ts, m.body, m.root, m.also, m.edited, m.deleted, m.reactions';
 /** The main flow, word for word as the partial index messages_main_flow says it (migration 5). */
@@ -32,7 +32,7 @@ export function prepareLog(db: Database.Database, index: SearchIndex) {
     );
   const sql = {
     append: db.prepare(
-      'INSERT INTO messages (conversation, id, target, sender, ts, body, root, also) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO messages (rowid, conversation, id, target, sender, ts, body, root, also) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     change: db.prepare('INSERT INTO changes (conversation, id, kind, of, target, sender, ts, reaction) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     edit: db.prepare('UPDATE messages SET body = ?, edited = ? WHERE conversation = ? AND id = ? AND deleted = 0 RETURNING rowid'),
@@ -146,8 +146,9 @@ export function prepareLog(db: Database.Database, index: SearchIndex) {
   return {
     append(conversation: string, id: number, a: Append): void {
       const { target, from, ts, body } = a.message;
-      const { lastInsertRowid } = sql.append.run(conversation, id, target, from, ts, body, a.root ?? null, a.also === true ? 1 : 0);
-      index.indexed(lastInsertRowid, body);
+      const rowid = index.rowidFor(ts);
+      sql.append.run(rowid, conversation, id, target, from, ts, body, a.root ?? null, a.also === true ? 1 : 0);
+      index.indexed(rowid, body);
       if (a.root === undefined) return;
       const old = sql.getThread.get(conversation, a.root) as ThreadRow | undefined;
       const t = afterReply(old && toSummary(old), id, ts, from);

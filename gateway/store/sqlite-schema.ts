@@ -222,8 +222,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX offline_by_message ON offline (conversation, id);
   `,
   // 6: SEARCH (sqlite-search.ts): an FTS5 index of every message that is not deleted, its
-  // words computed in JS (core/search-query.ts). The messages already there are indexed by
-  // JS_STEPS[6], in this migration's transaction.
+  // words computed in JS (core/search-query.ts), keyed by the message row's rowid, which is
+  // from now on its time (ms * 1024 + its place in that ms), so the index reads newest first.
+  // JS_STEPS[6], in this migration's transaction, renumbers the messages already there so
+  // and indexes them.
   SEARCH_TABLE_SQL,
 ];
 

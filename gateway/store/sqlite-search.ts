@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { KeptMessage, StoreSearch } from './store.ts';
-import { ftsQuery, hasTerms, indexText, searchLimit } from './search-index.ts';
+import { bySearchOrder, ftsQuery, hasTerms, indexText, searchLimit } from './search-index.ts';
 import { MESSAGE_COLUMNS, toKept, type MessageRow } from './sqlite-log.ts';
 
 /**
@@ -14,7 +14,7 @@ import { MESSAGE_COLUMNS, toKept, type MessageRow } from './sqlite-log.ts';
  *
  * The rowid: messages has no INTEGER PRIMARY KEY, so a VACUUM could renumber its rows. The
  * server never runs one (its backups copy pages, sqlite-backup.ts); an operator who does must
- * rebuild the index: `DELETE FROM messages_search`, then reopen with user_version 5.
+ * rebuild the index: `DROP TABLE messages_search; PRAGMA user_version = 5`, and open it.
  */
 
 /** The FTS5 table (migration 6). */
@@ -22,23 +22,50 @@ export const SEARCH_TABLE_SQL =
   "CREATE VIRTUAL TABLE messages_search USING fts5(words, content = '', contentless_delete = 1, " +
   `tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'");`;
 
-const BACKFILL_BATCH = 5000;
+/**
+ * A message row's rowid is its time: ms since 1970 times PER_MS, plus its place among the
+ * messages of that millisecond (migration 6). So the index's rowid order is ts order, and a
+ * search reads its matches newest first and stops at its limit, however common the words:
+ * FTS5 hands them over in rowid order. Past PER_MS messages in one millisecond, the rest
+ * spill into the next one's range (unique still, and off by a millisecond or so in order).
+ * Below 2^53 until the year 2248, so a JS number holds it exactly.
+ */
+const PER_MS = 1024;
+const rowidOf = (ms: number): number => (Number.isFinite(ms) && ms > 0 ? ms * PER_MS : 0);
+
+const BATCH = 5000;
 
 /**
- * Migration 6's step in JS, in its transaction: indexes every message already there that is
- * not deleted, a batch of rows at a time (better-sqlite3 cannot write while it reads a cursor).
+ * Migration 6's step in JS, in its transaction: gives every message its time's rowid (in ts,
+ * conversation, id order, each one after the last), then indexes those not deleted, a batch
+ * of rows at a time (better-sqlite3 cannot write while it reads a cursor).
  */
 export function indexHistory(db: Database.Database): void {
+  db.exec('UPDATE messages SET rowid = -rowid');
+  const old: Array<{ rowid: number; ts: string }> = db.prepare('SELECT rowid, ts FROM messages ORDER BY ts, conversation, id').all() as never;
+  const renumber = db.prepare('UPDATE messages SET rowid = ? WHERE rowid = ?');
+  let last = 0;
+  for (const r of old) renumber.run((last = Math.max(rowidOf(Date.parse(r.ts)), last + 1)), r.rowid);
   const next = db.prepare('SELECT rowid, body FROM messages WHERE rowid > ? AND deleted = 0 ORDER BY rowid LIMIT ?');
   const insert = db.prepare('INSERT INTO messages_search (rowid, words) VALUES (?, ?)');
-  let after = 0;
+  let after = -1;
   for (;;) {
-    const rows = next.all(after, BACKFILL_BATCH) as Array<{ rowid: number; body: Buffer }>;
-    for (const r of rows) insert.run(r.rowid, indexText(r.body));
-    if (rows.length < BACKFILL_BATCH) return;
+    const rows = next.all(after, BATCH) as Array<{ rowid: number; body: Buffer }>;
+    for (const r of rows) {
+      const words = indexText(r.body);
+      if (words !== '') insert.run(r.rowid, words);
+    }
+    if (rows.length < BATCH) return;
     after = rows[rows.length - 1].rowid;
   }
 }
+
+/**
+ * One conversation (in:) of fewer entries than this is read whole, newest first, each row
+ * looked up in the index: a word common elsewhere but rare there would otherwise make the
+ * index hand over every other conversation's matches first.
+ */
+const SMALL = 5000;
 
 export function prepareSearch(db: Database.Database) {
   const filters =
@@ -46,12 +73,21 @@ export function prepareSearch(db: Database.Database) {
     'AND (@from IS NULL OR lower(m.sender) = @from) AND (@before IS NULL OR m.ts < @before) AND (@after IS NULL OR m.ts > @after)';
   const order = 'ORDER BY m.ts DESC, m.conversation, m.id DESC LIMIT @limit';
   const sql = {
+    lastInMs: db.prepare('SELECT max(rowid) FROM messages WHERE rowid >= ? AND rowid < ?'),
     insert: db.prepare('INSERT INTO messages_search (rowid, words) VALUES (?, ?)'),
     remove: db.prepare('DELETE FROM messages_search WHERE rowid = ?'),
-    // The index first (CROSS JOIN keeps that order): its matches, then their rows by rowid.
-    matching: db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages_search s CROSS JOIN messages m ON m.rowid = s.rowid ` +
-        `WHERE messages_search MATCH @match AND ${filters} ${order}`,
+    entries: db.prepare('SELECT coalesce(max(last_id), 0) FROM conversations WHERE key = ?'),
+    // The index first, newest first (rowid order is ts order), each match's row by rowid,
+    // until the limit: a common word costs no more than a rare one. The time bounds are
+    // rowid bounds too, so a page `before:` starts where the last one ended.
+    newest: db.prepare(
+      `SELECT s.rowid AS rowid, ${MESSAGE_COLUMNS} FROM messages_search s CROSS JOIN messages m ON m.rowid = s.rowid ` +
+        `WHERE messages_search MATCH @match AND s.rowid >= @low AND s.rowid < @high AND ${filters} ORDER BY s.rowid DESC LIMIT @limit`,
+    ),
+    // One small conversation: its rows, each looked up in the index by rowid.
+    few: db.prepare(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${filters} ` +
+        `AND EXISTS (SELECT 1 FROM messages_search s WHERE messages_search MATCH @match AND s.rowid = m.rowid) ${order}`,
     ),
     // No word to look up: the conversations' newest rows that pass the filters.
     filtered: db.prepare(
@@ -60,7 +96,14 @@ export function prepareSearch(db: Database.Database) {
     ),
   };
 
+  type Found = MessageRow & { rowid: number };
   return {
+    /** The rowid of a new message at `ts`: after every other message of its millisecond. */
+    rowidFor(ts: string): number {
+      const low = rowidOf(Date.parse(ts));
+      const last = sql.lastInMs.pluck().get(low, low + PER_MS) as number | null;
+      return last === null ? low : last + 1;
+    },
     /** A new message's words (its row is `rowid`). */
     indexed(rowid: number | bigint, body: Uint8Array): void {
       const words = indexText(body);
@@ -79,12 +122,21 @@ export function prepareSearch(db: Database.Database) {
       const limit = searchLimit(q);
       if (limit === 0 || q.conversations.length === 0) return [];
       const { match, excluded } = ftsQuery(q);
-      const params = {
-        conversations: JSON.stringify(q.conversations), from: q.from ?? null, before: q.before ?? null, after: q.after ?? null,
-        match: hasTerms(q) ? match : excluded, limit,
-      };
-      const rows = (hasTerms(q) ? sql.matching : sql.filtered).all(params) as MessageRow[];
-      return rows.map(toKept);
+      const conversations = JSON.stringify(q.conversations);
+      const params = { conversations, from: q.from ?? null, before: q.before ?? null, after: q.after ?? null, match: match ?? excluded, limit };
+      if (!hasTerms(q)) return (sql.filtered.all(params) as MessageRow[]).map(toKept);
+      if (q.conversations.length === 1 && (sql.entries.pluck().get(q.conversations[0]) as number) < SMALL) return (sql.few.all(params) as MessageRow[]).map(toKept);
+      const low = q.after === undefined ? Number.MIN_SAFE_INTEGER : rowidOf(Date.parse(q.after));
+      const high = q.before === undefined ? Number.MAX_SAFE_INTEGER : rowidOf(Date.parse(q.before)) + PER_MS;
+      const rows = sql.newest.all({ ...params, low, high }) as Found[];
+      if (rows.length === limit) {
+        // The last one's millisecond may hold more matches, which come first by conversation
+        // and id: read all of that millisecond and keep the first of the lot.
+        const ms = rows[rows.length - 1].rowid - (rows[rows.length - 1].rowid % PER_MS);
+        const seen = new Set(rows.map((r) => r.rowid));
+        for (const r of sql.newest.all({ ...params, low: ms, high: Math.min(high, ms + PER_MS), limit: -1 }) as Found[]) if (!seen.has(r.rowid)) rows.push(r);
+      }
+      return rows.map(toKept).sort(bySearchOrder).slice(0, limit);
     },
   };
 }
