@@ -1,6 +1,8 @@
 import type { Refusal } from '../sentences.ts';
 import type { ChannelTopic, ConversationState, HistoryQuery, KeptMessage, LogEntry, StoredMessage, StoredPref, ThreadState } from '../store/store.ts';
-import type { Change, Changed } from './log-rules.ts';
+import type { Change, Changed, Staged } from './log-rules.ts';
+import type { Found } from './search.ts';
+import type { SearchQuery } from '../../core/index.ts';
 import type { ChatEvent, MessageEvent } from './events.ts';
 
 /** A signed-in user, as the chat rules know them: on this node, on one connection. */
@@ -51,16 +53,18 @@ export interface Chat {
   history(user: Caller, target: string, q: HistoryQuery): Refusal | Promise<StoredMessage[] | Refusal>;
   /** The conversation's log after `after` (HISTORY after): what a reconnecting client missed. */
   replay(user: Caller, target: string, after: number, limit: number): Promise<LogEntry[] | Refusal>;
-  /** REPLY: resolves once the reply has committed. */
-  reply(user: Caller, target: string, root: number, body: Uint8Array, also: boolean): Promise<Posted | Refusal>;
-  /** EDIT, DELETE, REACT, UNREACT: null when there was nothing to change. */
-  change(user: Caller, target: string, change: Change): Promise<Changed | Refusal>;
+  /** REPLY: `result` once the reply has committed; the connection goes on once it is `staged`. */
+  reply(user: Caller, target: string, root: number, body: Uint8Array, also: boolean): Staged<Posted | Refusal>;
+  /** EDIT, DELETE, REACT, UNREACT: null when there was nothing to change. As REPLY, in two steps. */
+  change(user: Caller, target: string, change: Change): Staged<Changed | Refusal>;
   /** THREAD: the root and its latest `limit` replies, oldest first. */
   thread(user: Caller, target: string, id: number, limit: number): Promise<StoredMessage[] | Refusal>;
   /** THREADS: the threads the user follows, unread first. */
   threads(user: Caller): Promise<ThreadState[]>;
   /** READ … THREAD. */
   readThread(user: Caller, target: string, root: number, id: number): Promise<Refusal | null>;
+  /** SEARCH: a page of what the user may read that matches, newest first. */
+  search(user: Caller, query: SearchQuery): Promise<Found | Refusal>;
   /** TYPING: the other members are told (not stored). */
   typing(user: Caller, target: string): Promise<Refusal | null>;
   users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean; guest: boolean }>>;

@@ -44,10 +44,32 @@ async function live(chat: LogRulesDeps, place: Place, id: number): Promise<Store
   return m;
 }
 
+/**
+ * A write that reads before it stages, in two steps: `staged` settles once it has taken its
+ * place in the group commit (or was refused before), `result` once it has committed. The hub
+ * runs a connection's next command only after `staged`, so one connection's writes take ids
+ * in the order it sent them, and each reads what the ones before it wrote (a FIX right
+ * behind its MSG finds the message; a second REACT finds the first).
+ */
+export type Staged<T> = { staged: Promise<unknown>; result: Promise<T> };
+
+function staging<T>(run: (staged: () => void) => Promise<T>): Staged<T> {
+  let done!: () => void;
+  const staged = new Promise<void>((resolve) => (done = resolve));
+  const result = run(done).finally(done);
+  return { staged, result };
+}
+
 /** REPLY: a reply in the thread of `rootId` (a reply's own thread when it is one). */
-export async function reply(chat: LogRulesDeps, user: Caller, target: string, rootId: number, body: Uint8Array, also: boolean): Promise<Posted | Refusal> {
+export function reply(chat: LogRulesDeps, user: Caller, target: string, rootId: number, body: Uint8Array, also: boolean): Staged<Posted | Refusal> {
+  return staging((staged) => replyNow(chat, user, target, rootId, body, also, staged));
+}
+
+async function replyNow(chat: LogRulesDeps, user: Caller, target: string, rootId: number, body: Uint8Array, also: boolean, staged: () => void): Promise<Posted | Refusal> {
   const place = await placeOf(chat, user, target, 'write');
   if (isRefusal(place)) return place;
+  // What was staged before (this connection's own MSG, say) is committed first, so it is read.
+  await chat.commits.settled();
   const root = await live(chat, place, rootId);
   if (isRefusal(root)) return root;
   const threadOf = root.root ?? root.id;
@@ -55,7 +77,9 @@ export async function reply(chat: LogRulesDeps, user: Caller, target: string, ro
   const message = { target: place.to, from: user.handle, ts, body };
   const offlineFor = !place.channel && place.recipientKey !== undefined && !chat.isHere(place.recipientKey) ? place.recipientKey : undefined;
   const mentions = mentionsIn(body, place.channel, (name) => chat.directory.user(name)?.key);
-  const ids = await chat.commits.stage([{ op: 'append', message, offlineFor, mentions, root: threadOf, also: also || undefined }]);
+  const committed = chat.commits.stage([{ op: 'append', message, offlineFor, mentions, root: threadOf, also: also || undefined }]);
+  staged();
+  const ids = await committed;
   if (ids === null) return refuse.messageNotStored(place.to);
   const id = ids[0];
   chat.emit({ t: 'msg', conv: place.conv, id, ...message, root: threadOf, also: also || undefined, queued: offlineFor !== undefined, via: chat.via(user) });
@@ -63,9 +87,14 @@ export async function reply(chat: LogRulesDeps, user: Caller, target: string, ro
 }
 
 /** EDIT, DELETE, REACT, UNREACT: one logged change to a message of the conversation. */
-export async function change(chat: LogRulesDeps, user: Caller, target: string, c: Change): Promise<Changed | Refusal> {
+export function change(chat: LogRulesDeps, user: Caller, target: string, c: Change): Staged<Changed | Refusal> {
+  return staging((staged) => changeNow(chat, user, target, c, staged));
+}
+
+async function changeNow(chat: LogRulesDeps, user: Caller, target: string, c: Change, staged: () => void): Promise<Changed | Refusal> {
   const place = await placeOf(chat, user, target, 'write');
   if (isRefusal(place)) return place;
+  await chat.commits.settled();
   const m = await live(chat, place, c.id);
   if (isRefusal(m)) return m;
   let reaction: string | undefined;
@@ -85,7 +114,9 @@ export async function change(chat: LogRulesDeps, user: Caller, target: string, c
   const entry: NewChange = c.kind === 'edit' ? { kind: 'edit', ...base, body: c.body }
     : c.kind === 'delete' ? { kind: 'delete', ...base }
       : { kind: c.kind, ...base, reaction: reaction! };
-  const ids = await chat.commits.stage([{ op: 'change', change: entry }]);
+  const committed = chat.commits.stage([{ op: 'change', change: entry }]);
+  staged();
+  const ids = await committed;
   if (ids === null) return refuse.changeNotStored(place.to, c.id);
   const id = ids[0];
   const body = c.kind === 'edit' ? c.body : EMPTY;

@@ -20,6 +20,8 @@ import { listPrefs, setPref } from './prefs.ts';
 import * as membership from './membership.ts';
 import * as logRules from './log-rules.ts';
 import { isRefusal, placeOf, type Place } from './access.ts';
+import { search, type Found } from './search.ts';
+import type { SearchQuery } from '../../core/index.ts';
 
 /** What the service reports for /metrics (metrics.ts implements it). */
 export type ChatMetrics = {
@@ -225,11 +227,11 @@ export class ChatService implements Chat {
     return logRules.log(this, user, target, after, limit);
   }
 
-  reply(user: Caller, target: string, root: number, body: Uint8Array, also: boolean): Promise<Posted | Refusal> {
+  reply(user: Caller, target: string, root: number, body: Uint8Array, also: boolean): logRules.Staged<Posted | Refusal> {
     return logRules.reply(this, user, target, root, body, also);
   }
 
-  change(user: Caller, target: string, change: logRules.Change): Promise<logRules.Changed | Refusal> {
+  change(user: Caller, target: string, change: logRules.Change): logRules.Staged<logRules.Changed | Refusal> {
     return logRules.change(this, user, target, change);
   }
 
@@ -247,6 +249,10 @@ export class ChatService implements Chat {
 
   typing(user: Caller, target: string): Promise<Refusal | null> {
     return logRules.typing(this, user, target);
+  }
+
+  search(user: Caller, query: SearchQuery): Promise<Found | Refusal> {
+    return search(this, user, query);
   }
 
   isHere(userKey: string): boolean {

@@ -5,6 +5,6 @@ import { runChange } from './changes.ts';
 export const del: CommandHandler<'DELETE'> = {
   needsUser: true,
   run(ctx, conn, { target, id }) {
-    runChange(ctx, conn, target, { kind: 'delete', id });
+    return runChange(ctx, conn, target, { kind: 'delete', id });
   },
 };

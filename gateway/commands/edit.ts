@@ -6,6 +6,6 @@ export const edit: CommandHandler<'EDIT'> = {
   needsUser: true,
   run(ctx, conn, { target, id, body, said }) {
     if (said) conn.looksLike('person');
-    runChange(ctx, conn, target, { kind: 'edit', id, body });
+    return runChange(ctx, conn, target, { kind: 'edit', id, body });
   },
 };

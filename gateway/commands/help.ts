@@ -21,6 +21,7 @@ const HELP_LINES = [
   'REACT #channel|@user <id> <emoji>  react to a message (UNREACT takes it back)',
   'THREAD #channel|@user <id> [limit]  a thread: its first message and the replies',
   'THREADS  the threads you follow, with what is unread',
+  'SEARCH <words> ["phrase"] [-word] [from:@user] [in:#channel|@user] [before:|after:<date>]  find messages',
   'TYPING #channel|@user  tell the others you are typing; TYPING ON|OFF: be told of theirs',
   'MODE [text|exact]  others\' messages rendered for reading (text) or byte for byte (exact)',
   'CHNS [limit] [after #channel]  list channels and member counts, a page at a time',

@@ -29,6 +29,7 @@ import { react, unreact } from './react.ts';
 import { typing } from './typing.ts';
 import { thread } from './thread.ts';
 import { threads } from './threads.ts';
+import { search } from './search.ts';
 
 /** Every command's handler, by verb. The type makes a missing command a compile error. */
 export const commands: CommandTable = {
@@ -63,4 +64,5 @@ export const commands: CommandTable = {
   TYPING: typing,
   THREAD: thread,
   THREADS: threads,
+  SEARCH: search,
 };

@@ -5,7 +5,7 @@ import { runChange } from './changes.ts';
 export const react: CommandHandler<'REACT'> = {
   needsUser: true,
   run(ctx, conn, { target, id, reaction }) {
-    runChange(ctx, conn, target, { kind: 'react', id, reaction });
+    return runChange(ctx, conn, target, { kind: 'react', id, reaction });
   },
 };
 
@@ -13,6 +13,6 @@ export const react: CommandHandler<'REACT'> = {
 export const unreact: CommandHandler<'UNREACT'> = {
   needsUser: true,
   run(ctx, conn, { target, id, reaction }) {
-    runChange(ctx, conn, target, { kind: 'unreact', id, reaction });
+    return runChange(ctx, conn, target, { kind: 'unreact', id, reaction });
   },
 };

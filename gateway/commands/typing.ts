@@ -1,4 +1,4 @@
-import { nameKey, type ServerFrame } from '../../core/index.ts';
+import { nameKey } from '../../core/index.ts';
 import type { CommandHandler } from './types.ts';
 
 /** A connection passes on at most one TYPING per conversation in this long (spec: TYPING; IRCv3 +typing). */
@@ -26,6 +26,11 @@ export const typing: CommandHandler<'TYPING'> = {
     passed.delete(key);
     passed.set(key, now);
     if (passed.size > REMEMBERED) passed.delete(passed.keys().next().value!);
-    ctx.later(conn, ctx.chat.typing(ctx.caller(conn), cmd.target).then((r): ServerFrame => r ?? { type: 'OK', args: [] }));
+    // The next command waits for the answer: a refused TYPING must not count as passed on, or
+    // a second one right behind it would be answered OK for a conversation it may not write to.
+    return ctx.chat.typing(ctx.caller(conn), cmd.target).then((r) => {
+      if (r !== null && passed.get(key) === now) passed.delete(key);
+      ctx.reply(conn, r ?? { type: 'OK', args: [] });
+    });
   },
 };

@@ -202,3 +202,28 @@ describe('typing', () => {
     expect((await bob.cmd('HISTORY #general')).at(-1)).toBe('END HISTORY 0');
   });
 });
+
+describe('one connection, pipelined', () => {
+  it('writes take ids in the order sent, and each sees the ones before it (found by the wire fuzzer)', async () => {
+    const ann = await user('@ann');
+    const bob = await user('@bob');
+    // All in one write: nothing waits for an answer before the next line.
+    ann.write('MSG #general 5\r\nhello\r\nFIX #general 1 changed\r\nREACT #general 1 🎉\r\nREACT #general 1 :tada:\r\nMSG #general 6\r\nsecond\r\nUNREACT #general 1 🎉\r\nRE #general 1 a reply\r\nTHREAD #general 6\r\n');
+    const answers: string[] = [];
+    while (!answers.at(-1)?.startsWith('END THREAD')) answers.push(...noTs(await ann.lines(1)));
+    expect(answers.slice(0, 7)).toEqual(['OK 1 TS', 'OK 2 TS', 'OK 3 TS', 'OK', 'OK 4 TS', 'OK 5 TS', 'OK 6 TS']);
+    expect(answers.slice(7)).toEqual(['MSG #general @ann 1 TS 7\nchanged', 'EDITED #general 1 TS', 'REPLIES #general 1 1 6 TS @ann', 'REPLY #general @ann 6 TS 1 7\na reply', 'END THREAD 2']);
+    expect(noTs(await bob.settle()).map((l) => l.split('\n')[0])).toEqual([
+      'MSG #general @ann 1 TS 5', 'EDIT #general @ann 2 TS 1 7', 'REACT #general @ann 3 TS 1 🎉', 'MSG #general @ann 4 TS 6', 'UNREACT #general @ann 5 TS 1 🎉', 'REPLY #general @ann 6 TS 1 7',
+    ]);
+  });
+
+  it('a refused TYPING does not count as passed on: the same again is refused again', async () => {
+    const ann = await user('@ann');
+    ann.write('TYPING #nowhere\r\nTYPING #nowhere\r\nTYPING @nobody\r\nTYPING @nobody\r\n');
+    expect(await ann.lines(4)).toEqual([
+      'ERR NO_SUCH_CHANNEL #nowhere does not exist', 'ERR NO_SUCH_CHANNEL #nowhere does not exist',
+      'ERR NO_SUCH_USER @nobody has never registered', 'ERR NO_SUCH_USER @nobody has never registered',
+    ]);
+  });
+});

@@ -198,9 +198,6 @@ describe('the fuzzer against the real server', () => {
     const res = await fuzz({
       server, seed: 20261122, cases: 1500, transports: ['tcp', 'ws'], workers: 2, timeoutMs: 3000,
       deadline: Date.now() + 90_000, maxFailures: 10,
-      // A server bug reported to the lead (issue 17): a TYPING to a channel one is not in is
-      // refused NOT_MEMBER, but a second within 3 s is answered OK. Let that reply pass here.
-      excuse: (e, got) => e.label === 'TYPING' && got.line === 'OK' && e.allow.includes('ERR:NOT_MEMBER'),
     });
     // On failure this shows each case's escaped input, the model's replies and the server's.
     expect(res.failures.map((f) => `${f.key} (seed 20261122 case ${f.case.index}, ${f.transport})\n${f.detail}`)).toEqual([]);
