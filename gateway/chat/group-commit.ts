@@ -59,6 +59,15 @@ export class GroupCommit {
     });
   }
 
+  private async commitOnce(writes: StoreWrite[]): Promise<{ ids: number[] } | null> {
+    try {
+      return writes.length === 0 ? { ids: [] } : await this.store.commit(writes);
+    } catch {
+      // A store that throws (a bug) fails the batch like a storage failure: nothing is acked.
+      return null;
+    }
+  }
+
   private async run(): Promise<void> {
     const writes = this.open;
     const waiters = this.waiters;
@@ -67,13 +76,23 @@ export class GroupCommit {
     this.openAppends = 0;
     const started = performance.now();
     let result: { ids: number[] } | null;
-    try {
-      result = writes.length === 0 ? { ids: [] } : await this.store.commit(writes);
-    } catch {
-      // A store that throws (a bug) fails the batch like a storage failure: nothing is acked.
-      result = null;
+    result = await this.commitOnce(writes);
+    // PostgreSQL picks a deadlock's loser (two nodes' batches locking a conversation's counter
+    // and a queue row in opposite orders): nothing of the loser was kept, so it goes again
+    // whole, rather than refusing every write in it.
+    for (let again = 0; result === null && again < RETRIES && isRetryable(this.store.lastFailure); again++) {
+      result = await this.commitOnce(writes);
     }
     if (writes.length > 0) this.onCommit((performance.now() - started) / 1000, result !== null, writes.length);
     for (const w of waiters) w.done(result === null ? null : result.ids.slice(w.from, w.from + w.count));
   }
+}
+
+/** How many times a batch that lost a deadlock or a serialization conflict is tried again. */
+const RETRIES = 3;
+
+/** PostgreSQL's deadlock_detected (40P01) and serialization_failure (40001): try again, and it may commit. */
+function isRetryable(err: Error | null): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
