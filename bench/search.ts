@@ -1,6 +1,6 @@
 /**
  * SEARCH over a long history (issue 18): `npm run bench:search [-- --messages N] [-- --runs 300]
- * [-- --only sqlite|postgres]`.
+ * [-- --only sqlite|postgres] [-- --slowest]`.
  *
  * A generated history of MESSAGES messages (1,000,000 by default) in 1,000 conversations (900
  * channels and 100 direct conversations), 3 to 15 words each from a vocabulary of 20,000
@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openSqliteStore, type SqliteStore } from '../gateway/store/sqlite-store.ts';
 import { openPostgresStore } from '../gateway/store/postgres-store.ts';
+import { searchQuery } from '../gateway/store/postgres-search.ts';
 import type { Store, StoreSearch, StoreWrite } from '../gateway/store/store.ts';
 import { conversationOf } from '../gateway/store/keys.ts';
 import { startPostgres } from '../gateway/test/support/services.ts';
@@ -144,21 +145,24 @@ async function typedQueries(store: Store, count: number): Promise<StoreSearch[]>
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function measure(store: Store, queries: readonly StoreSearch[]): Promise<{ p50: number; p99: number; max: number; found: number }> {
+type Result = { p50: number; p99: number; max: number; found: number; slowest: Array<{ ms: number; q: StoreSearch }> };
+async function measure(store: Store, queries: readonly StoreSearch[]): Promise<Result> {
   for (const q of queries.slice(0, WARMUP)) await store.search(q);
-  const times: number[] = [];
+  const runs: Array<{ ms: number; q: StoreSearch }> = [];
   let found = 0;
   for (let i = 0; i < RUNS; i++) {
     const q = queries[i % queries.length];
     const t0 = performance.now();
     found += (await store.search(q)).length;
-    times.push(performance.now() - t0);
+    runs.push({ ms: performance.now() - t0, q });
   }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1], found: found / RUNS };
+  const times = runs.map((r) => r.ms).sort((a, b) => a - b);
+  const slowest = runs.sort((a, b) => b.ms - a.ms).slice(0, 3);
+  return { p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1], found: found / RUNS, slowest };
 }
 
-async function run(name: string, store: Store, indexSize: () => Promise<string>, built?: () => Promise<void>): Promise<void> {
+type Hooks = { built?: () => Promise<void>; explain?: (q: StoreSearch) => Promise<string> };
+async function run(name: string, store: Store, indexSize: () => Promise<string>, hooks: Hooks = {}): Promise<void> {
   const setup: StoreWrite[] = [];
   for (let u = 0; u < USERS; u++) setup.push({ op: 'addUser', handle: user(u) });
   for (let c = 0; c < CHANNELS; c++) setup.push({ op: 'addChannel', name: `#c${c}` });
@@ -171,7 +175,7 @@ async function run(name: string, store: Store, indexSize: () => Promise<string>,
     if (written % 100_000 === 0) process.stdout.write(`  ${name}: ${written} messages, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   }
   const seconds = (performance.now() - t0) / 1000;
-  await built?.();
+  await hooks.built?.();
   console.log(`${name}: ${MESSAGES} messages written in ${seconds.toFixed(1)} s (${Math.round(MESSAGES / seconds)} msgs/s); index ${await indexSize()}`);
   const typed = await typedQueries(store, RUNS);
   const common: StoreSearch = { conversations: mine, words: [WORDS[0], WORDS[1]], phrases: [], excluded: [], limit: LIMIT };
@@ -179,6 +183,12 @@ async function run(name: string, store: Store, indexSize: () => Promise<string>,
     const r = await measure(store, queries);
     const verdict = r.p99 <= TARGET_MS ? 'met' : 'MISSED';
     console.log(`  search 2 words (${what.padEnd(6)}) ${RUNS} runs: p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  max ${r.max.toFixed(2)} ms, ${r.found.toFixed(1)} found  (target p99 <= ${TARGET_MS} ms: ${verdict})`);
+    if (process.argv.includes('--slowest')) {
+      for (const s of r.slowest) {
+        console.log(`    ${s.ms.toFixed(1)} ms: ${s.q.words.join(' ')} (ranks ${s.q.words.map((w) => WORDS.indexOf(w)).join(', ')})`);
+        if (hooks.explain) console.log(await hooks.explain(s.q));
+      }
+    }
   }
 }
 
@@ -225,7 +235,13 @@ if (ONLY !== 'sqlite') {
     // Freshly bulk-loaded: on a live server autovacuum has analyzed (and flushed the GIN
     // index's pending list) long before; do what it does.
     const built = () => sql(async (client) => void (await client.query('VACUUM ANALYZE messages')));
-    await run('PostgreSQL', store, size, built);
+    // --slowest: the three slowest queries of each kind, with PostgreSQL's plan of each.
+    const explain = (q: StoreSearch) => sql(async (client) => {
+      const query = searchQuery(q)!;
+      const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${query.text}`, query.values);
+      return rows.map((r) => `      ${r['QUERY PLAN']}`).join('\n');
+    });
+    await run('PostgreSQL', store, size, { built, explain });
     await store.close();
   } finally {
     await postgres.stop();

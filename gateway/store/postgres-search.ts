@@ -63,15 +63,23 @@ export async function indexHistory(client: pg.PoolClient): Promise<void> {
  * ts index reads the newest messages first, and the first `limit` that match end the scan.
  */
 export async function search(pool: pg.Pool, q: StoreSearch): Promise<KeptMessage[]> {
+  const query = searchQuery(q);
+  if (query === null) return [];
+  const { rows } = await pool.query<MessageRow>(query.text, query.values);
+  return rows.map(toKept);
+}
+
+/** The SELECT of a search and its values (null when it can find nothing); bench/search.ts explains it. */
+export function searchQuery(q: StoreSearch): { text: string; values: unknown[] } | null {
   const limit = searchLimit(q);
-  if (limit === 0 || q.conversations.length === 0) return [];
+  if (limit === 0 || q.conversations.length === 0) return null;
   const { match, excluded } = pgQuery(q);
-  const { rows } = await pool.query<MessageRow>(
-    `SELECT ${COLUMNS} FROM messages WHERE conversation = ANY($1::text[]) AND NOT deleted ` +
+  return {
+    text:
+      `SELECT ${COLUMNS} FROM messages WHERE conversation = ANY($1::text[]) AND NOT deleted ` +
       `${match !== null ? 'AND search @@ $2::tsquery' : excluded !== null ? 'AND NOT coalesce(search @@ $2::tsquery, false)' : 'AND $2::text IS NULL'} ` +
       'AND ($3::text IS NULL OR lower(sender) = $3) AND ($4::text IS NULL OR ts < $4) AND ($5::text IS NULL OR ts > $5) ' +
       'ORDER BY ts DESC, conversation COLLATE "C", id DESC LIMIT $6',
-    [[...new Set(q.conversations)], match ?? excluded, q.from ?? null, q.before ?? null, q.after ?? null, limit],
-  );
-  return rows.map(toKept);
+    values: [[...new Set(q.conversations)], match ?? excluded, q.from ?? null, q.before ?? null, q.after ?? null, limit],
+  };
 }
