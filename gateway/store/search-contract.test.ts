@@ -124,6 +124,8 @@ for (const backend of backends) {
       expect(await find('secret', [GENERAL, JANE_JOHN])).toEqual(['@jane @john 1 secret plan', '#general 1 secret plan']);
       expect(await find('secret', [])).toEqual([]);
       expect(await find('from:@kim', [GENERAL, JANE_JOHN])).toEqual([]);
+      expect(await find('from:@kim', [DEV])).toEqual(['#dev 1 secret plan']);
+      expect(await find('plan -secret', [DEV])).toEqual([]);
       expect(await find('secret', ['#nowhere'])).toEqual([]);
     });
 

@@ -68,38 +68,40 @@ export function indexHistory(db: Database.Database): void {
 const SMALL = 5000;
 
 export function prepareSearch(db: Database.Database) {
-  const filters =
-    'm.conversation IN (SELECT value FROM json_each(@conversations)) AND m.deleted = 0 ' +
+  const inIndex = 'EXISTS (SELECT 1 FROM messages_search s WHERE messages_search MATCH @match AND s.rowid = m.rowid)';
+  /** With words, the index has them; with filters alone, it has none of the excluded terms (if any). */
+  const terms = { words: inIndex, filters: `(@match IS NULL OR NOT ${inIndex})` };
+  type Kind = keyof typeof terms;
+  const filters = (conversation: string) =>
+    `${conversation} IN (SELECT value FROM json_each(@conversations)) AND m.deleted = 0 ` +
     'AND (@from IS NULL OR lower(m.sender) = @from) AND (@before IS NULL OR m.ts < @before) AND (@after IS NULL OR m.ts > @after)';
-  const order = 'ORDER BY m.ts DESC, m.conversation, m.id DESC LIMIT @limit';
+  const columns = `m.rowid AS rowid, ${MESSAGE_COLUMNS}`;
+  const both = (build: (kind: Kind) => string) => ({ words: db.prepare(build('words')), filters: db.prepare(build('filters')) });
   const sql = {
     lastInMs: db.prepare('SELECT max(rowid) FROM messages WHERE rowid >= ? AND rowid < ?'),
     insert: db.prepare('INSERT INTO messages_search (rowid, words) VALUES (?, ?)'),
     remove: db.prepare('DELETE FROM messages_search WHERE rowid = ?'),
     entries: db.prepare('SELECT coalesce(max(last_id), 0) FROM conversations WHERE key = ?'),
-    // The index first, newest first (rowid order is ts order), each match's row by rowid,
-    // until the limit: a common word costs no more than a rare one. The time bounds are
-    // rowid bounds too, so a page `before:` starts where the last one ended.
-    newest: db.prepare(
-      `SELECT s.rowid AS rowid, ${MESSAGE_COLUMNS} FROM messages_search s CROSS JOIN messages m ON m.rowid = s.rowid ` +
-        `WHERE messages_search MATCH @match AND s.rowid >= @low AND s.rowid < @high AND ${filters} ORDER BY s.rowid DESC LIMIT @limit`,
-    ),
+    newest: {
+      // The index first, newest first (rowid order is ts order), each match's row by rowid,
+      // until the limit: a common word costs no more than a rare one. The time bounds are
+      // rowid bounds too, so a page `before:` starts where the last one ended.
+      words: db.prepare(
+        `SELECT ${columns} FROM messages_search s CROSS JOIN messages m ON m.rowid = s.rowid WHERE messages_search MATCH @match ` +
+          `AND s.rowid >= @low AND s.rowid < @high AND ${filters('m.conversation')} ORDER BY s.rowid DESC LIMIT @limit`,
+      ),
+      // No word to look up: the messages newest first, by rowid (the + keeps SQLite from
+      // reading the conversations' rows by key and sorting them all).
+      filters: db.prepare(
+        `SELECT ${columns} FROM messages m WHERE m.rowid >= @low AND m.rowid < @high AND ${filters('+m.conversation')} ` +
+          `AND ${terms.filters} ORDER BY m.rowid DESC LIMIT @limit`,
+      ),
+    },
     // The rows of one millisecond (a range of rowids), each looked up in the index: FTS5
     // seeks a rowid well, but reads a rowid range of common words from one end.
-    tied: db.prepare(
-      `SELECT m.rowid AS rowid, ${MESSAGE_COLUMNS} FROM messages m WHERE m.rowid >= @low AND m.rowid < @high AND ${filters} ` +
-        'AND EXISTS (SELECT 1 FROM messages_search s WHERE messages_search MATCH @match AND s.rowid = m.rowid)',
-    ),
-    // One small conversation: its rows, each looked up in the index by rowid.
-    few: db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${filters} ` +
-        `AND EXISTS (SELECT 1 FROM messages_search s WHERE messages_search MATCH @match AND s.rowid = m.rowid) ${order}`,
-    ),
-    // No word to look up: the conversations' newest rows that pass the filters.
-    filtered: db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${filters} ` +
-        `AND (@match IS NULL OR m.rowid NOT IN (SELECT rowid FROM messages_search WHERE messages_search MATCH @match)) ${order}`,
-    ),
+    tied: both((kind) => `SELECT ${columns} FROM messages m WHERE m.rowid >= @low AND m.rowid < @high AND ${filters('+m.conversation')} AND ${terms[kind]}`),
+    // One small conversation (in:): its rows by key, each looked up in the index by rowid.
+    few: both((kind) => `SELECT ${columns} FROM messages m WHERE ${filters('m.conversation')} AND ${terms[kind]} ORDER BY m.ts DESC, m.id DESC LIMIT @limit`),
   };
 
   type Found = MessageRow & { rowid: number };
@@ -128,19 +130,23 @@ export function prepareSearch(db: Database.Database) {
       const limit = searchLimit(q);
       if (limit === 0 || q.conversations.length === 0) return [];
       const { match, excluded } = ftsQuery(q);
-      const conversations = JSON.stringify(q.conversations);
-      const params = { conversations, from: q.from ?? null, before: q.before ?? null, after: q.after ?? null, match: match ?? excluded, limit };
-      if (!hasTerms(q)) return (sql.filtered.all(params) as MessageRow[]).map(toKept);
-      if (q.conversations.length === 1 && (sql.entries.pluck().get(q.conversations[0]) as number) < SMALL) return (sql.few.all(params) as MessageRow[]).map(toKept);
+      const kind: Kind = hasTerms(q) ? 'words' : 'filters';
       const low = q.after === undefined ? Number.MIN_SAFE_INTEGER : rowidOf(Date.parse(q.after));
       const high = q.before === undefined ? Number.MAX_SAFE_INTEGER : rowidOf(Date.parse(q.before)) + PER_MS;
-      const rows = sql.newest.all({ ...params, low, high }) as Found[];
+      const params = {
+        conversations: JSON.stringify(q.conversations), from: q.from ?? null, before: q.before ?? null, after: q.after ?? null,
+        match: match ?? excluded, limit, low, high,
+      };
+      if (q.conversations.length === 1 && (sql.entries.pluck().get(q.conversations[0]) as number) < SMALL) {
+        return (sql.few[kind].all(params) as Found[]).map(toKept).sort(bySearchOrder);
+      }
+      const rows = sql.newest[kind].all(params) as Found[];
       if (rows.length === limit) {
         // The last one's millisecond may hold more matches, which come first by conversation
         // and id: read all of that millisecond and keep the first of the lot.
         const ms = rows[rows.length - 1].rowid - (rows[rows.length - 1].rowid % PER_MS);
         const seen = new Set(rows.map((r) => r.rowid));
-        for (const r of sql.tied.all({ ...params, low: ms, high: Math.min(high, ms + PER_MS) }) as Found[]) if (!seen.has(r.rowid)) rows.push(r);
+        for (const r of sql.tied[kind].all({ ...params, low: ms, high: Math.min(high, ms + PER_MS) }) as Found[]) if (!seen.has(r.rowid)) rows.push(r);
       }
       return rows.map(toKept).sort(bySearchOrder).slice(0, limit);
     },
