@@ -11,6 +11,7 @@ import { Topics } from './topics.svelte.ts';
 import { Threads } from './threads.svelte.ts';
 import { MessageActions } from './message-actions.svelte.ts';
 import { Typing } from './typing.svelte.ts';
+import { Search } from './search.svelte.ts';
 
 export type AppState = {
   settings: Settings;
@@ -25,6 +26,7 @@ export type AppState = {
   threads: Threads;
   actions: MessageActions;
   typing: Typing;
+  search: Search;
 };
 
 /**
@@ -48,6 +50,7 @@ export function createAppState(connection: Connection = new Connection()): AppSt
   const threads = new Threads(session, conversations);
   const actions = new MessageActions(session, conversations);
   const typing = new Typing(session, conversations);
+  const search = new Search(session, conversations);
   // A link to a message the main flow does not hold, once its page is in: a thread reply?
   conversations.on('loaded', (conv) => {
     const at = conv.highlight;
@@ -64,5 +67,5 @@ export function createAppState(connection: Connection = new Connection()): AppSt
   conversations.on('opened', (conv) => {
     if (conv.kind === 'dm') void people.checkGuest(conv.name);
   });
-  return { settings, session, people, conversations, reads, notifications, outbox, topics, router, threads, actions, typing };
+  return { settings, session, people, conversations, reads, notifications, outbox, topics, router, threads, actions, typing, search };
 }

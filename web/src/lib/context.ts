@@ -11,6 +11,7 @@ import type { Topics } from './topics.svelte.ts';
 import type { Threads } from './threads.svelte.ts';
 import type { MessageActions } from './message-actions.svelte.ts';
 import type { Typing } from './typing.svelte.ts';
+import type { Search } from './search.svelte.ts';
 
 // The app's state, one class per concern, made once by App.svelte (lib/app.ts) and provided
 // to every component below it.
@@ -50,3 +51,6 @@ export const [getActions, setActions] = createContext<MessageActions>();
 
 /** Who is typing, and telling the others when I type. */
 export const [getTyping, setTyping] = createContext<Typing>();
+
+/** The search panel: SEARCH, its results and filters, opening a result. */
+export const [getSearch, setSearch] = createContext<Search>();
