@@ -113,7 +113,11 @@ describe('searching messages', () => {
     await until(async () => (await results(page).count()) === 2, 'both results for café');
     const general = results(page).filter({ hasText: 'opens at noon' });
     const id = Number(await general.getAttribute('data-id'));
-    await general.focus();
+    // Tab from the box: Search, Close, then the results in order.
+    for (let tabs = 0; (await page.evaluate(() => document.activeElement?.getAttribute('data-id'))) !== String(id); tabs++) {
+      expect(tabs, 'Tab presses to reach the #general result').toBeLessThan(4);
+      await page.keyboard.press('Tab');
+    }
     await page.keyboard.press('Enter');
     await page.getByTestId('search-panel').waitFor({ state: 'detached' });
     await page.getByTestId('conversation-title').filter({ hasText: '#general' }).waitFor();
@@ -134,6 +138,15 @@ describe('searching messages', () => {
     await results(page).filter({ hasText: 'cafe tomorrow' }).click();
     await page.getByTestId('conversation-title').filter({ hasText: '@bob' }).waitFor();
     await page.locator('[data-testid="message"][data-highlighted="true"]').filter({ hasText: 'cafe tomorrow' }).waitFor();
+
+    // A thread reply (not in the main flow) opens its thread beside #general, highlighted.
+    await tess.ok(`REPLY #general ${id} 24\r\nthe lunch menu is posted`);
+    await page.keyboard.press('Control+f');
+    await searchFor(page, 'menu');
+    await until(async () => (await resultBodies(page)).join() === 'the lunch menu is posted', 'the reply found');
+    await results(page).first().click();
+    await page.getByTestId('conversation-title').filter({ hasText: '#general' }).waitFor();
+    await page.getByTestId('thread-pane').locator('[data-testid="message"][data-highlighted="true"]').filter({ hasText: 'the lunch menu is posted' }).waitFor();
 
     // On a phone: Bob opens search from the menu, finds his own DM, and opens it.
     await bob.page.locator('[data-menu-button]').click();
