@@ -232,9 +232,10 @@ if (ONLY !== 'sqlite') {
       return f(client).finally(() => client.end());
     };
     const size = () => sql(async (client) => {
-      const { rows } = await client.query<{ gin: string; all: string }>(
-        "SELECT pg_relation_size('messages_search') AS gin, pg_total_relation_size('messages') AS all");
-      return `${mb(Number(rows[0].gin))} (GIN index messages_search; messages with its indexes and TOAST ${mb(Number(rows[0].all))})`;
+      const { rows } = await client.query<{ gin: string; ts: string; all: string }>(
+        "SELECT pg_relation_size('messages_search') AS gin, pg_relation_size('messages_by_ts') AS ts, pg_total_relation_size('messages') AS all");
+      return `${mb(Number(rows[0].gin))} (GIN index messages_search) + ${mb(Number(rows[0].ts))} (btree messages_by_ts); ` +
+        `messages with its indexes and TOAST ${mb(Number(rows[0].all))}`;
     });
     // Freshly bulk-loaded: on a live server autovacuum has analyzed (and flushed the GIN
     // index's pending list) long before; do what it does.

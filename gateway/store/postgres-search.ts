@@ -22,28 +22,33 @@ import { COLUMNS, toKept, type MessageRow } from './postgres-log.ts';
 const BACKFILL_BATCH = 2000;
 
 /**
- * Migration 5's step in JS, at every open: indexes the messages that have no tsvector yet (the
- * history before the migration), a batch per transaction, in key order. A message with no
- * word gets the empty tsvector, so it is not read again. Nodes starting together share the
- * work (SKIP LOCKED); one stopped part way is finished by the next open.
+ * Migration 5's step in JS, when a node opens the store, until it is done once: indexes the
+ * messages that have no tsvector yet (the history before the migration), a batch per
+ * transaction, in key order. A message with no word gets the empty tsvector. Nodes starting
+ * together share the work (SKIP LOCKED); one stopped part way is finished by the next open.
+ * Then meta's search_indexed says so, and later opens skip it.
  */
 export async function indexHistory(client: pg.PoolClient): Promise<void> {
+  const done = await client.query("SELECT 1 FROM meta WHERE key = 'search_indexed'");
+  if (done.rowCount !== 0) return;
   let after: [string, string] = ['', '0'];
   for (;;) {
     await client.query('BEGIN');
     try {
-      const { rows } = await client.query<{ conversation: string; id: string; body: Buffer; search: boolean }>(
-        'SELECT conversation, id, body, search IS NULL AS search FROM messages WHERE (conversation, id) > ($1, $2) ' +
+      const { rows } = await client.query<{ conversation: string; id: string; body: Buffer }>(
+        'SELECT conversation, id, body FROM messages WHERE (conversation, id) > ($1, $2) AND search IS NULL AND NOT deleted ' +
           'ORDER BY conversation, id LIMIT $3 FOR UPDATE SKIP LOCKED',
         [after[0], after[1], BACKFILL_BATCH],
       );
-      const todo = rows.filter((r) => r.search);
-      if (todo.length > 0) {
+      if (rows.length > 0) {
         await client.query(
           'UPDATE messages m SET search = v.search::tsvector FROM unnest($1::text[], $2::bigint[], $3::text[]) v (conversation, id, search) ' +
-            'WHERE m.conversation = v.conversation AND m.id = v.id AND NOT m.deleted',
-          [todo.map((r) => r.conversation), todo.map((r) => r.id), todo.map((r) => pgVector(r.body))],
+            'WHERE m.conversation = v.conversation AND m.id = v.id',
+          [rows.map((r) => r.conversation), rows.map((r) => r.id), rows.map((r) => pgVector(r.body))],
         );
+      }
+      if (rows.length < BACKFILL_BATCH) {
+        await client.query("INSERT INTO meta (key, value) VALUES ('search_indexed', now()::text) ON CONFLICT (key) DO NOTHING");
       }
       await client.query('COMMIT');
       if (rows.length < BACKFILL_BATCH) return;

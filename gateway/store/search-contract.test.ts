@@ -147,6 +147,14 @@ for (const backend of backends) {
       expect(await find('from:@jane', ALL, 2)).toEqual(all.slice(0, 2));
     });
 
+    it('keeps every message of a crowded millisecond, in order', async () => {
+      const crowd = Array.from({ length: 1100 }, (_, i) => at(time(7), GENERAL, '@jane', `crowd ${i}`));
+      await ok([at(time(8), GENERAL, '@jane', 'crowd after'), ...crowd]);
+      expect(await find('crowd', ALL, 3)).toEqual(['#general 1 crowd after', '#general 1101 crowd 1099', '#general 1100 crowd 1098']);
+      expect(await find('crowd 1099')).toEqual(['#general 1101 crowd 1099']);
+      expect(await find('crowd 0')).toEqual(['#general 2 crowd 0']);
+    });
+
     it('finds words without their accents, and with them', async () => {
       await ok([
         at(time(1), GENERAL, '@jane', 'Café at 10?'),
@@ -210,6 +218,14 @@ for (const backend of backends) {
       expect(await find('ab cd')).toEqual(['#general 1 ab\uFFFDcd e']);
       expect(await find('"ab cd e"')).toEqual(['#general 1 ab\uFFFDcd e']);
       expect(await find('abcd')).toEqual([]);
+    });
+
+    it('takes a word too long for PostgreSQL to index, and a word said 300 times', async () => {
+      await ok([at(time(1), GENERAL, '@jane', `huge ${'x'.repeat(2100)} word ${'again '.repeat(300)}end`)]);
+      expect(await find('huge word')).toHaveLength(1);
+      expect(await find('"word again again"')).toHaveLength(1);
+      // Not asserted: "again end". PostgreSQL keeps 256 positions of a word (and none past
+      // 16,383), so a phrase at a word's 257th time is found by memory and SQLite only.
     });
 
     it('finds what it was given before a restart', async () => {

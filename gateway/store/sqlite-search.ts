@@ -26,8 +26,8 @@ export const SEARCH_TABLE_SQL =
  * A message row's rowid is its time: ms since 1970 times PER_MS, plus its place among the
  * messages of that millisecond (migration 6). So the index's rowid order is ts order, and a
  * search reads its matches newest first and stops at its limit, however common the words:
- * FTS5 hands them over in rowid order. Past PER_MS messages in one millisecond, the rest
- * spill into the next one's range (unique still, and off by a millisecond or so in order).
+ * FTS5 hands them over in rowid order. Past PER_MS messages in one millisecond, the rest go
+ * after every row there is (unique still, but out of ts order: a search may miss them).
  * Below 2^53 until the year 2248, so a JS number holds it exactly.
  */
 const PER_MS = 1024;
@@ -79,6 +79,7 @@ export function prepareSearch(db: Database.Database) {
   const both = (build: (kind: Kind) => string) => ({ words: db.prepare(build('words')), filters: db.prepare(build('filters')) });
   const sql = {
     lastInMs: db.prepare('SELECT max(rowid) FROM messages WHERE rowid >= ? AND rowid < ?'),
+    last: db.prepare('SELECT coalesce(max(rowid), 0) FROM messages'),
     insert: db.prepare('INSERT INTO messages_search (rowid, words) VALUES (?, ?)'),
     remove: db.prepare('DELETE FROM messages_search WHERE rowid = ?'),
     entries: db.prepare('SELECT coalesce(max(last_id), 0) FROM conversations WHERE key = ?'),
@@ -110,7 +111,9 @@ export function prepareSearch(db: Database.Database) {
     rowidFor(ts: string): number {
       const low = rowidOf(Date.parse(ts));
       const last = sql.lastInMs.pluck().get(low, low + PER_MS) as number | null;
-      return last === null ? low : last + 1;
+      if (last === null) return low;
+      // A full millisecond: after every row there is (the next one's range may have begun).
+      return last + 1 < low + PER_MS ? last + 1 : (sql.last.pluck().get() as number) + 1;
     },
     /** A new message's words (its row is `rowid`). */
     indexed(rowid: number | bigint, body: Uint8Array): void {
