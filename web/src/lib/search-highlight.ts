@@ -1,5 +1,3 @@
-import { foldForSearch } from '../../../core/search-query.ts';
-
 /** An index word as core/search-query's searchWords reads one: letters, numbers, marks, private use. */
 const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
 
@@ -8,8 +6,10 @@ const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
  * query matched (folded as the server folds it, so `cafe` marks `Café`) wrapped in <mark>.
  * Only text nodes are split and only <mark> and <span> elements made, through the DOM, so
  * nothing from the body becomes markup. Links become plain text: a result is one button.
+ * `fold` is core's foldForSearch, passed in by the Search state (which the first load
+ * carries anyway) so this lazy module's chunk does not pull core apart from the main one.
  */
-export function highlightHtml(html: string, terms: readonly string[]): string {
+export function highlightHtml(html: string, terms: readonly string[], fold: (word: string) => string): string {
   const root = document.createElement('template');
   root.innerHTML = html;
   for (const a of Array.from(root.content.querySelectorAll('a'))) {
@@ -27,7 +27,7 @@ export function highlightHtml(html: string, terms: readonly string[]): string {
     const parts: Node[] = [];
     let last = 0;
     for (const m of value.matchAll(WORD)) {
-      if (!wanted.has(foldForSearch(m[0]))) continue;
+      if (!wanted.has(fold(m[0]))) continue;
       if (m.index > last) parts.push(document.createTextNode(value.slice(last, m.index)));
       const mark = document.createElement('mark');
       mark.textContent = m[0];
