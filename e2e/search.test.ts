@@ -159,6 +159,9 @@ describe('searching messages', () => {
     await screenshot(bob.page, '18-search-phone');
     const bobAxe = await axeViolations(bob.page);
     expect(bobAxe, 'axe on the phone search panel').toEqual([]);
+    await bob.page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(bob.page, '18-search-phone-dark');
+    await expectNoNewViolations(bob.page, bobAxe, 'the phone search panel, dark');
     await results(bob.page).first().click();
     await bob.page.getByTestId('conversation-title').filter({ hasText: '@ann' }).waitFor();
 
