@@ -1,8 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseSearch } from '../../core/search-query.ts';
 import type { KeptMessage, Store, StoreSearch, StoreWrite } from './store.ts';
 import { dmPairKey, nameKey } from './keys.ts';
-import { nextTime, read, text, useBackends, users, type TestDb } from './contract-backends.ts';
+import { nextTime, read, text, useBackends, users, type Backend, type TestDb } from './contract-backends.ts';
+import { openSqliteStore } from './sqlite-store.ts';
 
 /**
  * SEARCH, one contract for the three stores (issue 18): words, phrases, excluded terms, from,
@@ -11,7 +15,16 @@ import { nextTime, read, text, useBackends, users, type TestDb } from './contrac
  * thread replies, filters alone, and a body that is not UTF-8. Queries are read by
  * core/search-query.ts's parseSearch, as SEARCH reads them.
  */
-const backends = useBackends();
+/** SQLite twice: as it serves, and reading every conversation from the index first (its plan for big ones). */
+const backends: Backend[] = [...useBackends()];
+backends.splice(2, 0, {
+  name: 'SqliteStore, index first',
+  persistent: true,
+  fresh: async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slck-search-'));
+    return { open: async () => openSqliteStore(dir, { searchByKeyBelow: 0 }), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+  },
+});
 
 const GENERAL = '#general';
 const DEV = '#dev';

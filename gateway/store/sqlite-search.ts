@@ -61,13 +61,13 @@ export function indexHistory(db: Database.Database): void {
 }
 
 /**
- * One conversation (in:) of fewer entries than this is read whole, newest first, each row
- * looked up in the index: a word common elsewhere but rare there would otherwise make the
- * index hand over every other conversation's matches first.
+ * Conversations of fewer log entries than this in all (in:, a new user's few) are read whole
+ * by key, each row looked up in the index (some 10 us each): a word common elsewhere but rare
+ * there would otherwise make the index hand over every other conversation's matches first.
  */
-const SMALL = 5000;
+const BY_KEY_BELOW = 2000;
 
-export function prepareSearch(db: Database.Database) {
+export function prepareSearch(db: Database.Database, byKeyBelow = BY_KEY_BELOW) {
   const inIndex = 'EXISTS (SELECT 1 FROM messages_search s WHERE messages_search MATCH @match AND s.rowid = m.rowid)';
   /** With words, the index has them; with filters alone, it has none of the excluded terms (if any). */
   const terms = { words: inIndex, filters: `(@match IS NULL OR NOT ${inIndex})` };
@@ -82,7 +82,7 @@ export function prepareSearch(db: Database.Database) {
     last: db.prepare('SELECT coalesce(max(rowid), 0) FROM messages'),
     insert: db.prepare('INSERT INTO messages_search (rowid, words) VALUES (?, ?)'),
     remove: db.prepare('DELETE FROM messages_search WHERE rowid = ?'),
-    entries: db.prepare('SELECT coalesce(max(last_id), 0) FROM conversations WHERE key = ?'),
+    entries: db.prepare('SELECT coalesce(sum(last_id), 0) FROM conversations WHERE key IN (SELECT value FROM json_each(?))'),
     newest: {
       // The index first, newest first (rowid order is ts order), each match's row by rowid,
       // until the limit: a common word costs no more than a rare one. The time bounds are
@@ -101,8 +101,8 @@ export function prepareSearch(db: Database.Database) {
     // The rows of one millisecond (a range of rowids), each looked up in the index: FTS5
     // seeks a rowid well, but reads a rowid range of common words from one end.
     tied: both((kind) => `SELECT ${columns} FROM messages m WHERE m.rowid >= @low AND m.rowid < @high AND ${filters('+m.conversation')} AND ${terms[kind]}`),
-    // One small conversation (in:): its rows by key, each looked up in the index by rowid.
-    few: both((kind) => `SELECT ${columns} FROM messages m WHERE ${filters('m.conversation')} AND ${terms[kind]} ORDER BY m.ts DESC, m.id DESC LIMIT @limit`),
+    // Small conversations: their rows by key, each looked up in the index by rowid.
+    few: both((kind) => `SELECT ${columns} FROM messages m WHERE ${filters('m.conversation')} AND ${terms[kind]} ORDER BY m.ts DESC, m.conversation, m.id DESC LIMIT @limit`),
   };
 
   type Found = MessageRow & { rowid: number };
@@ -140,7 +140,7 @@ export function prepareSearch(db: Database.Database) {
         conversations: JSON.stringify(q.conversations), from: q.from ?? null, before: q.before ?? null, after: q.after ?? null,
         match: match ?? excluded, limit, low, high,
       };
-      if (q.conversations.length === 1 && (sql.entries.pluck().get(q.conversations[0]) as number) < SMALL) {
+      if ((sql.entries.pluck().get(params.conversations) as number) < byKeyBelow) {
         return (sql.few[kind].all(params) as Found[]).map(toKept).sort(bySearchOrder);
       }
       const rows = sql.newest[kind].all(params) as Found[];

@@ -17,6 +17,11 @@ export const DB_FILE_NAME = 'slck.db';
 export type SqliteStoreOptions = {
   /** How long opening waits for another process holding the file. */
   busyTimeoutMs?: number;
+  /**
+   * SEARCH reads conversations holding fewer log entries than this by key, row by row, and
+   * larger ones from the index, newest first (sqlite-search.ts); tests set 0 to test the latter.
+   */
+  searchByKeyBelow?: number;
 };
 
 type UserRow = { handle: string; password_hash: string | null };
@@ -59,13 +64,14 @@ export class SqliteStore implements Store {
   constructor(
     readonly db: Database.Database,
     readonly file: string,
+    options: SqliteStoreOptions = {},
   ) {
     this.description = `sqlite ${file}`;
     this.sql = prepareStatements(db);
     this.reads = prepareReadState(db);
     this.sessions = prepareSessions(db);
     this.settings = preparePrefs(db);
-    this.index = prepareSearch(db);
+    this.index = prepareSearch(db, options.searchByKeyBelow);
     this.entries = prepareLog(db, this.index);
     this.epoch = this.sql.epoch.pluck().get() as string;
   }
@@ -282,7 +288,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     // A damaged page would otherwise show up later, as errors on whoever reads it.
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new DamagedFileError(String(check));
-    return new SqliteStore(db, file);
+    return new SqliteStore(db, file, options);
   } catch (err) {
     db?.close();
     throw openError(file, err);
