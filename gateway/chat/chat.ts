@@ -14,6 +14,8 @@ export type Registered = {
   channels: Array<{ name: string; lastId: number }>;
   /** Messages kept while they were offline, oldest first in each conversation. */
   offline: KeptMessage[];
+  /** Their direct conversations, each with its newest id (what they have seen live starts after it). */
+  direct?: Array<{ conversation: string; lastId: number }>;
 };
 
 export type Posted = { id: number; ts: string; target: string };

@@ -92,4 +92,20 @@ describe('Inbound', () => {
     inbound.accept(events[2]);
     expect(delivered).toEqual(['3:m3']);
   });
+
+  it('a direct conversation begun after a tracked user signed in is owed from its first id: a lost start is read back', async () => {
+    const { events, delivered, inbound, repairs } = await setup(7, '@jane @john');
+    inbound.trackDirect('@john');
+    inbound.accept(events[6]); // 1-6 were lost on the bus
+    await settle();
+    expect(delivered).toEqual(['1:m1', '2:m2', '3:m3', '4:m4', '5:m5', '6:m6', '7:m7']);
+    expect(repairs).toEqual([[6, 'gap']]);
+  });
+
+  it('an untracked direct conversation still starts where its first message comes', async () => {
+    const { events, delivered, inbound } = await setup(3, '@jane @john');
+    inbound.accept(events[2]);
+    await settle();
+    expect(delivered).toEqual(['3:m3']);
+  });
 });

@@ -29,6 +29,8 @@ export class Inbound {
   private readonly seen = new Map<string, number>();
   /** conversation -> messages that arrived while its gap was being read. */
   private readonly waiting = new Map<string, MessageEvent[]>();
+  /** Users signed in here whose direct conversations are all watched (trackDirect). */
+  private readonly tracked = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -40,6 +42,17 @@ export class Inbound {
   /** Someone here now follows the conversation, from `lastId` on (what they have seen). */
   watch(conversation: string, lastId: number): void {
     if (!this.last.has(conversation)) this.last.set(conversation, lastId);
+  }
+
+  /**
+   * The user signed in here with every direct conversation they had watched from its newest
+   * id: so a direct conversation of theirs this node has no position for is one that began
+   * after, and all of it is owed from its first id. Without this, a new conversation whose
+   * first messages the bus lost started at whatever id came first, and never read back the
+   * ones below it.
+   */
+  trackDirect(userKey: string): void {
+    this.tracked.add(userKey);
   }
 
   /** How many conversations have a position (bounded by what this node's users follow). */
@@ -58,7 +71,7 @@ export class Inbound {
       buffered.push(e);
       return;
     }
-    const last = this.last.get(conv);
+    const last = this.last.get(conv) ?? this.startOf(conv);
     if (last === undefined || e.id === last + 1) return this.deliver(e);
     if (e.id <= last) return; // already delivered: an echo, a repair that overtook it
     void this.repair(conv, last, e.id - 1, 'gap', [e]);
@@ -83,8 +96,22 @@ export class Inbound {
     }
   }
 
+  /** Where a conversation with no position starts: 0 for a direct one of a tracked user here. */
+  private startOf(conv: string): number | undefined {
+    const space = conv.indexOf(' ');
+    if (space < 0) return undefined;
+    for (const user of [conv.slice(0, space), conv.slice(space + 1)]) {
+      if (this.tracked.has(user) && this.host.isHere(user)) {
+        this.last.set(conv, 0);
+        return 0;
+      }
+    }
+    return undefined;
+  }
+
   /** Drop the positions of conversations nobody here follows any more. */
   prune(): void {
+    for (const user of this.tracked) if (!this.host.isHere(user)) this.tracked.delete(user);
     for (const conv of this.last.keys()) {
       if (!this.host.interested(conv)) {
         this.last.delete(conv);

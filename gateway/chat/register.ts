@@ -115,11 +115,17 @@ async function hold(
     }
     const display = chat.directory.users.get(key)?.handle ?? handle;
     const channels = chat.directory.channelsOf(key);
-    const [offline, lastIds] = await Promise.all([
+    const [offline, lastIds, direct] = await Promise.all([
       chat.store.offlineFor(key),
       chat.store.lastIds(channels.map((c) => c.key)),
+      chat.store.conversationsOf(key, []),
     ]);
-    return { handle: display, channels: channels.map((c) => ({ name: c.name, lastId: lastIds.get(c.key) ?? 0 })), offline };
+    return {
+      handle: display,
+      channels: channels.map((c) => ({ name: c.name, lastId: lastIds.get(c.key) ?? 0 })),
+      offline,
+      direct: direct.map((c) => ({ conversation: c.conversation, lastId: c.lastId })),
+    };
   } catch (err) {
     await letGo();
     chat.log.warn({ err, user: handle }, 'sign-in failed: the store is unreachable');

@@ -160,6 +160,10 @@ export class ChatService implements Chat {
   online(user: Caller, registered: Registered): void {
     // Messages from here on reach them live; what came before they read with HISTORY.
     for (const c of registered.channels) this.inbound.watch(nameKey(c.name), c.lastId);
+    if (registered.direct !== undefined) {
+      for (const c of registered.direct) this.inbound.watch(c.conversation, c.lastId);
+      this.inbound.trackDirect(user.key);
+    }
     this.presence.add(user.key, user.conn).then((first) => {
       if (first) this.emit({ t: 'online', user: user.handle, channels: this.channelKeys(user.key) });
     }, (err) => this.log.warn({ err, user: user.handle }, 'presence: could not record a sign-in'));
