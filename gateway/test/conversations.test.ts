@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { msg } from './support/client.ts';
-import { useTelnetServer } from './support/telnet.ts';
+import { idOf, noTs, programUser, useTelnetServer } from './support/telnet.ts';
 
 // Conversations as living objects (issue 17), over TCP on a real SQLite file: thread
 // replies, edits, deletes, reactions and typing, each a program's exact frames, and each
 // stored before anyone is told (a restart keeps it).
 
 const t = useTelnetServer('conversations');
-/** Signed in (as a program), and every one of them past the others' JOINED and ONLINE lines. */
-async function user(reg: string, ...channels: string[]) {
-  const c = await t.user(reg, ...channels);
-  // Programs, though they type SAY, RE and FIX: the test reads exact frames.
-  await c.ok('MODE exact');
-  for (const other of t.clients) await other.settle();
-  return c;
-}
-/** Times vary: each ISO time reads TS. */
-const noTs = (lines: string[]) => lines.map((l) => l.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, 'TS'));
-const idOf = (ok: string) => Number(ok.split(' ')[1]);
+const user = (reg: string, ...channels: string[]) => programUser(t, reg, ...channels);
 
 describe('threads', () => {
   it('a reply joins the thread of its root, reaches the channel live, and THREAD reads it back with the root', async () => {

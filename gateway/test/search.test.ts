@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { useTelnetServer } from './support/telnet.ts';
+import { idOf, noTs, programUser, useTelnetServer } from './support/telnet.ts';
 
 // SEARCH (issue 18) over TCP on a real SQLite file (FTS5): what the user may read, and
 // nothing else; the current text only; newest first, a page at a time.
 
 const t = useTelnetServer('search');
-async function user(reg: string, ...channels: string[]) {
-  const c = await t.user(reg, ...channels);
-  await c.ok('MODE exact');
-  for (const other of t.clients) await other.settle();
-  return c;
-}
-const noTs = (lines: string[]) => lines.map((l) => l.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, 'TS'));
-const idOf = (ok: string) => Number(ok.split(' ')[1]);
+const user = (reg: string, ...channels: string[]) => programUser(t, reg, ...channels);
 
 describe('SEARCH', () => {
   it('finds words in what you may read, accents folded, newest first; never another channel, nor the old text of an edit, nor a deleted message', async () => {

@@ -56,3 +56,22 @@ export function useTelnetServer(prefix: string): TelnetBench {
     },
   };
 }
+
+/**
+ * Signed in on the bench as a program (MODE exact: SAY, RE and FIX are read back as exact
+ * frames, not rendered for a person), and every client of the bench past the JOINED and
+ * ONLINE lines that signing in sent them.
+ */
+export async function programUser(bench: TelnetBench, reg: string, ...channels: string[]): Promise<TestClient> {
+  const c = await bench.user(reg, ...channels);
+  await c.ok('MODE exact');
+  for (const other of bench.clients) await other.settle();
+  return c;
+}
+
+/** Lines with each ISO time read as TS: times vary from run to run. */
+export const noTs = (lines: string[]): string[] => lines.map((l) => l.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, 'TS'));
+
+/** The id of an `OK <id> <ts>` line. */
+export const idOf = (ok: string): number => Number(ok.split(' ')[1]);
+
