@@ -68,7 +68,7 @@ export interface Chat {
   /** SEARCH: a page of what the user may read that matches, newest first. */
   search(user: Caller, query: SearchQuery): Promise<Found | Refusal>;
   /** TYPING: the other members are told (not stored). */
-  typing(user: Caller, target: string): Promise<Refusal | null>;
+  typing(user: Caller, target: string, passOn: boolean): Promise<Refusal | null>;
   users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean; guest: boolean }>>;
   /** Read `target` up to `id` (at most its newest): the user's other connections are told. */
   read(user: Caller, target: string, id: number): Refusal | Promise<Refusal | { target: string; id: number }>;

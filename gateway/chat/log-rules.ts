@@ -158,11 +158,14 @@ export async function readThread(chat: LogRulesDeps, user: Caller, target: strin
   return ok === null ? refuse.notStored(`Could not mark the thread of ${root} read`) : null;
 }
 
-/** A typing hint for the conversation's other members (not stored; at most one per 3 s per connection, counted by the hub). */
-export async function typing(chat: LogRulesDeps, user: Caller, target: string): Promise<Refusal | null> {
+/**
+ * A typing hint for the conversation's other members (not stored). Checked every time; passed
+ * on only when `passOn` (at most one per 3 s per connection, counted by the command).
+ */
+export async function typing(chat: LogRulesDeps, user: Caller, target: string, passOn: boolean): Promise<Refusal | null> {
   const place = await placeOf(chat, user, target, 'write');
   if (isRefusal(place)) return place;
-  chat.emit({ t: 'typing', conv: place.conv, target: place.to, from: user.handle, via: chat.via(user) });
+  if (passOn) chat.emit({ t: 'typing', conv: place.conv, target: place.to, from: user.handle, via: chat.via(user) });
   return null;
 }
 

@@ -251,8 +251,8 @@ export class ChatService implements Chat {
     return logRules.readThread(this, user, target, root, id);
   }
 
-  typing(user: Caller, target: string): Promise<Refusal | null> {
-    return logRules.typing(this, user, target);
+  typing(user: Caller, target: string, passOn: boolean): Promise<Refusal | null> {
+    return logRules.typing(this, user, target, passOn);
   }
 
   search(user: Caller, query: SearchQuery): Promise<Found | Refusal> {

@@ -22,13 +22,17 @@ export const typing: CommandHandler<'TYPING'> = {
     const now = Date.now();
     const passed = (conn.typingPassed ??= new Map());
     const last = passed.get(key);
-    if (last !== undefined && now - last < TYPING_EVERY_MS) return ctx.reply(conn, { type: 'OK', args: [] });
-    passed.delete(key);
-    passed.set(key, now);
-    if (passed.size > REMEMBERED) passed.delete(passed.keys().next().value!);
+    // Within 3 s of the last one passed on it is answered and dropped, but checked all the
+    // same: the user may have left the channel since.
+    const passOn = last === undefined || now - last >= TYPING_EVERY_MS;
+    if (passOn) {
+      passed.delete(key);
+      passed.set(key, now);
+      if (passed.size > REMEMBERED) passed.delete(passed.keys().next().value!);
+    }
     // The next command waits for the answer: a refused TYPING must not count as passed on, or
-    // a second one right behind it would be answered OK for a conversation it may not write to.
-    return ctx.chat.typing(ctx.caller(conn), cmd.target).then((r) => {
+    // a second one right behind it would be dropped unchecked.
+    return ctx.chat.typing(ctx.caller(conn), cmd.target, passOn).then((r) => {
       if (r !== null && passed.get(key) === now) passed.delete(key);
       ctx.reply(conn, r ?? { type: 'OK', args: [] });
     });

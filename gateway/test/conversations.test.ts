@@ -208,6 +208,13 @@ describe('one connection, pipelined', () => {
     ]);
   });
 
+  it('a TYPING dropped for the 3 s rule is still checked: one who has left the channel is refused (found by the wire fuzzer)', async () => {
+    const ann = await user('@ann', '#dev');
+    expect(await ann.cmd('TYPING #dev')).toEqual(['OK']);
+    await ann.ok('LEAVE #dev');
+    expect(await ann.cmd('TYPING #dev')).toEqual(['ERR NOT_MEMBER Join #dev before posting to it']);
+  });
+
   it('a refused TYPING does not count as passed on: the same again is refused again', async () => {
     const ann = await user('@ann');
     ann.write('TYPING #nowhere\r\nTYPING #nowhere\r\nTYPING @nobody\r\nTYPING @nobody\r\n');

@@ -418,10 +418,13 @@ describe('faults in the middle of a pipelined burst (3 nodes, PostgreSQL + Redis
         `OFFLINE @a3 seen ${offlineMs} ms after it; a send from @a1 on n2 across nodes ${again} ms`,
     );
     await judge(w, readers);
-    // The burst made every kind of change, on both sides of the kill: the checker judged
-    // acknowledged edits, deletes and reactions of the killed node's users too.
+    // The burst made changes as well as messages, on both sides of the kill: the checker
+    // judged acknowledged replies, edits, deletes and reactions of the killed node's users
+    // too. (Which kinds, and how many, the random mix decides: an UNREACT needs an earlier
+    // REACT of the same user, so a run may have none of those; the sum is what must be there.)
     const killed = fatesByAct(['@a1', '@a2'].map((h) => client(w, h).log));
-    for (const act of ['reply', 'edit', 'delete', 'react', 'unreact']) expect(killed[`${act} ok`] ?? 0, `acknowledged ${act}s from the killed node's users`).toBeGreaterThan(0);
+    const changes = ['reply', 'edit', 'delete', 'react', 'unreact'].reduce((n, act) => n + (killed[`${act} ok`] ?? 0), 0);
+    expect(changes, "acknowledged changes from the killed node's users").toBeGreaterThan(5);
     // Of the others, every send was answered: OK, or an error a person could get too.
     const survivors = [...w.clients.values()].filter((c) => !['@a1', '@a2', '@a3'].includes(c.handle));
     console.log(`  fates of the killed node's users ${JSON.stringify(killed)}; of the others ${JSON.stringify(fatesByAct(survivors.map((c) => c.log)))}`);
