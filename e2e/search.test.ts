@@ -93,7 +93,8 @@ describe('searching messages', () => {
     // Twenty at a time; More results pages on (END SEARCH … MORE).
     await searchFor(page, 'filler in:#general');
     // A page holds at most 20 and never splits a millisecond, so it may hold fewer.
-    await until(async () => (await results(page).count()) > 0, 'the first page');
+    // The café results stay on screen until the new page comes, so wait for the page itself.
+    await until(async () => (await resultBodies(page))[0] === 'filler 60', 'the first page');
     expect(await results(page).count()).toBeLessThanOrEqual(20);
     for (let pages = 1; await page.getByTestId('search-more').isVisible(); pages++) {
       expect(pages, 'pages of 60 results').toBeLessThan(60);
