@@ -7,13 +7,21 @@ type Waiter = { from: number; count: number; done: (ids: number[] | null) => voi
  * store as one transaction at the end of the turn. One commit is in flight at a time; what
  * is staged meanwhile waits and goes in the next, so under load a batch grows to cover the
  * commit's latency (tens of messages per fsync) instead of queueing transactions.
+ *
+ * A store that pipelines its commits (SQLite: statements at once, then the WAL's fsync off
+ * the event loop) gets two in flight: the next batch's statements run while the previous
+ * one's fsync does, and the two share the disk's next sync. Outcomes are always handed out in
+ * batch order, so a connection's acknowledgements keep its command order.
  */
 export class GroupCommit {
   private open: StoreWrite[] = [];
   private openAppends = 0;
   private waiters: Waiter[] = [];
   private scheduled = false;
-  private inFlight: Promise<void> | null = null;
+  /** Batches handed to the store and not yet settled. */
+  private inFlight = 0;
+  /** Settles when the last batch's waiters have been told: each batch tells after the one before. */
+  private told: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: Store,
@@ -43,19 +51,23 @@ export class GroupCommit {
 
   /** Resolves once everything staged so far has committed or failed. */
   settled(): Promise<void> {
-    if (this.open.length === 0 && this.inFlight === null) return Promise.resolve();
+    if (this.open.length === 0 && this.inFlight === 0) return Promise.resolve();
     return this.stage([]).then(() => {});
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight !== null) return;
+    const most = this.store.pipelinesCommits === true ? 2 : 1;
+    if (this.scheduled || this.inFlight >= most) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.inFlight = this.run().finally(() => {
-        this.inFlight = null;
+      this.inFlight++;
+      void this.run().finally(() => {
+        this.inFlight--;
         if (this.waiters.length > 0) this.schedule();
       });
+      // A pipelining store has run the batch's statements by now: the next may start.
+      if (this.waiters.length > 0) this.schedule();
     });
   }
 
@@ -74,6 +86,9 @@ export class GroupCommit {
     this.open = [];
     this.waiters = [];
     this.openAppends = 0;
+    const before = this.told;
+    let told!: () => void;
+    this.told = new Promise((resolve) => (told = resolve));
     const started = performance.now();
     let result: { ids: number[] } | null;
     result = await this.commitOnce(writes);
@@ -84,7 +99,9 @@ export class GroupCommit {
       result = await this.commitOnce(writes);
     }
     if (writes.length > 0) this.onCommit((performance.now() - started) / 1000, result !== null, writes.length);
+    await before;
     for (const w of waiters) w.done(result === null ? null : result.ids.slice(w.from, w.from + w.count));
+    told();
   }
 }
 

@@ -11,6 +11,7 @@ import { backupDatabase } from './sqlite-backup.ts';
 import { preparePrefs } from './sqlite-prefs.ts';
 import { prepareSearch } from './sqlite-search.ts';
 import { applyWrites, logHead, type WriteHandlers } from './writes.ts';
+import { WalSync } from './wal-sync.ts';
 
 export const DB_FILE_NAME = 'slck.db';
 
@@ -38,20 +39,23 @@ const isStorageFailure = (err: unknown): err is Error =>
   err instanceof Database.SqliteError && STORAGE_FAILURE.test(err.code);
 
 /**
- * The store on one SQLite file, `<dataDir>/slck.db`, in WAL mode with `synchronous = FULL`:
- * once `commit()` has resolved with ids the batch is in the fsynced WAL and survives
- * `kill -9` and power loss. The connection holds an exclusive lock for its lifetime, so a
+ * The store on one SQLite file, `<dataDir>/slck.db`, in WAL mode: once `commit()` has
+ * resolved with ids the batch is in the fsynced WAL and survives `kill -9` and power loss.
+ * The fsync runs off the event loop (wal-sync.ts), so SQLite itself is at `synchronous =
+ * NORMAL`; a batch is visible to reads from its COMMIT, a few milliseconds before that. The connection holds an exclusive lock for its lifetime, so a
  * second server on the same data directory is refused at start-up (and the `sqlite3` shell
  * cannot open the file while the server runs).
  *
  * better-sqlite3 is synchronous: each call runs to completion before it returns, so batches
- * never interleave and the promises are already settled when handed out. The event loop
- * waits for the fsync of each commit, which is what group commit amortises.
+ * never interleave. Only the WAL's fsync is awaited, and group commit (chat/group-commit.ts)
+ * gathers what arrives meanwhile into the next batch.
  */
 export class SqliteStore implements Store {
   readonly description: string;
   readonly epoch: string;
   lastFailure: Error | null = null;
+  /** commit() runs its statements before its first await; only the WAL sync is waited for. */
+  readonly pipelinesCommits = true;
 
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly reads: ReturnType<typeof prepareReadState>;
@@ -59,6 +63,10 @@ export class SqliteStore implements Store {
   private readonly settings: ReturnType<typeof preparePrefs>;
   private readonly entries: ReturnType<typeof prepareLog>;
   private readonly index: ReturnType<typeof prepareSearch>;
+  /** Exposed for tests: how many WAL syncs have completed. */
+  readonly wal: WalSync;
+  /** A failed fsync: the page cache may have dropped the batch, so no later commit is trusted. */
+  private syncFailure: Error | null = null;
 
   /** Use `openSqliteStore`. `db` is exposed for diagnostics and tests; the hub uses `Store`. */
   constructor(
@@ -74,6 +82,7 @@ export class SqliteStore implements Store {
     this.index = prepareSearch(db, options.searchByKeyBelow);
     this.entries = prepareLog(db, this.index);
     this.epoch = this.sql.epoch.pluck().get() as string;
+    this.wal = new WalSync(file);
   }
 
   async getUser(handle: string): Promise<StoredUser | undefined> {
@@ -108,13 +117,16 @@ export class SqliteStore implements Store {
    */
   async commit(writes: StoreWrite[]): Promise<CommitResult | null> {
     if (writes.length === 0) return { ids: [] };
+    if (this.syncFailure !== null) {
+      this.lastFailure = this.syncFailure;
+      return null;
+    }
+    let ids: number[];
     try {
       this.sql.begin.run();
-      const ids = this.runBatch(writes);
+      ids = this.runBatch(writes);
       this.sql.commit.run();
       this.reads.committed();
-      this.lastFailure = null;
-      return { ids };
     } catch (err) {
       this.lastFailure = err instanceof Error ? err : new Error(String(err));
       this.reads.rolledBack();
@@ -122,6 +134,24 @@ export class SqliteStore implements Store {
       if (isStorageFailure(err)) return null;
       throw err;
     }
+    try {
+      await this.wal.sync();
+      // An earlier batch's sync failed while this one waited: this one's sync proves nothing.
+      if (this.syncFailure !== null) throw this.syncFailure;
+    } catch (err) {
+      if (err === this.syncFailure) {
+        this.lastFailure = this.syncFailure;
+        return null;
+      }
+      // After a failed fsync Linux may drop the dirty pages and report success next time
+      // (PostgreSQL's "fsyncgate"): refuse every later write, as PostgreSQL stops, until an
+      // operator restarts on a checked disk. This batch is refused too: it may not be kept.
+      this.syncFailure = new Error(`the disk failed to save the store (${err instanceof Error ? err.message : String(err)}); restart the server`);
+      this.lastFailure = this.syncFailure;
+      return null;
+    }
+    this.lastFailure = null;
+    return { ids };
   }
 
   async channelHistory(channel: string, q: HistoryQuery): Promise<StoredMessage[]> {
@@ -174,6 +204,11 @@ export class SqliteStore implements Store {
     return this.settings.list(handle);
   }
 
+  /** Diagnostics and tests: one PRAGMA (e.g. `max_page_count = 10`), its simple value. */
+  async pragma(source: string): Promise<unknown> {
+    return this.db.pragma(source, { simple: true });
+  }
+
   /**
    * A whole copy of the store at `file` (absolute), taken while it serves: resolves with its
    * size in bytes, or rejects with a BackupError sentence (sqlite-backup.ts).
@@ -185,7 +220,11 @@ export class SqliteStore implements Store {
   /** Closes the file. A transaction left open on `db` is discarded, as a crash would. */
   async close(): Promise<void> {
     if (!this.db.open) return;
+    // Synchronous when no sync is under way, as before: a caller may reopen the file at once.
+    if (this.wal.busy) await this.wal.idle();
+    if (!this.db.open) return;
     this.rollbackQuietly();
+    this.wal.close();
     this.db.close();
   }
 
@@ -280,7 +319,8 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 2000}`);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw new Error(`the file system does not support WAL mode (got ${String(mode)})`);
-    db.pragma('synchronous = FULL');
+    // NORMAL: COMMIT does not fsync; commit() syncs the WAL itself, off the event loop.
+    db.pragma('synchronous = NORMAL');
     // A checkpoint rewinds the WAL but leaves the file at its high-water mark; cap that.
     db.pragma('journal_size_limit = 67108864');
     db.pragma('foreign_keys = ON');

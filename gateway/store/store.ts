@@ -250,6 +250,13 @@ export interface Store {
   commit(writes: StoreWrite[]): Promise<CommitResult | null>;
   /** Why the last failed `commit` failed, for the log and /healthz; null after a good one. */
   readonly lastFailure: Error | null;
+  /**
+   * True when `commit` has written its batch by the time it returns its promise and only
+   * waits for the disk after: a next commit may then start before it resolves, takes ids after
+   * it, and resolves after it (SQLite, whose WAL sync runs off the event loop). Group commit
+   * then overlaps one batch's statements with the previous one's fsync.
+   */
+  readonly pipelinesCommits?: boolean;
 
   /**
    * Channel history, oldest first: the main flow (messages, and replies sent `also`), each in
