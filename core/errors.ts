@@ -41,6 +41,14 @@ export const ErrorCode = {
   BAD_REACTION: 'BAD_REACTION',
   /** A 51st distinct reaction on one message. */
   TOO_MANY_REACTIONS: 'TOO_MANY_REACTIONS',
+  /**
+   * A direct message (or REPLY, EDIT, DELETE, REACT, TYPING in a direct conversation) that the
+   * server will not deliver to a user it knows: the same words whatever the reason, so a block
+   * is not revealed (spec: BLOCK).
+   */
+  UNDELIVERABLE: 'UNDELIVERABLE',
+  /** A BLOCK past the number of users one user may block (LIMITS.maxBlocks): unblock one first. */
+  TOO_MANY_BLOCKS: 'TOO_MANY_BLOCKS',
   STORE_FAILED: 'STORE_FAILED',
   SERVER_BUSY: 'SERVER_BUSY',
   // Admission: sent instead of HELLO, then the server closes the connection.

@@ -23,6 +23,8 @@ export const LIMITS = {
   maxPrefValue: 256,
   /** Settings one user may keep. */
   maxPrefs: 100,
+  /** Users one user may block (BLOCK). */
+  maxBlocks: 1000,
   /** Most messages one HISTORY command returns. */
   maxHistory: 500,
   /** Messages HISTORY returns when no limit is given. */
