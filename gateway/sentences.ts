@@ -36,6 +36,10 @@ export const refuse = {
   tooManyChannels: (count: number) => err(ErrorCode.TOO_MANY_CHANNELS, `You are in ${count} channels, the most allowed; leave one first`),
   noSuchChannel: (channel: string) => err(ErrorCode.NO_SUCH_CHANNEL, `${channel} does not exist`),
   noSuchUser: (handle: string) => err(ErrorCode.NO_SUCH_USER, `${handle} has never registered`),
+  /** Every reason a known user's DMs are refused reads the same, so a block is not revealed (spec: BLOCK). */
+  undeliverable: (handle: string) => err(ErrorCode.UNDELIVERABLE, `Direct messages to ${handle} cannot be delivered`),
+  blockSelf: () => err(ErrorCode.BAD_TARGET, 'You cannot block yourself'),
+  tooManyBlocks: (max: number) => err(ErrorCode.TOO_MANY_BLOCKS, `You block ${max} users, the most allowed; unblock one first`),
   notMemberToPost: (channel: string) => err(ErrorCode.NOT_MEMBER, `Join ${channel} before posting to it`),
   notMemberToRead: (channel: string) => err(ErrorCode.NOT_MEMBER, `Join ${channel} to read its history`),
   notMemberToLeave: (channel: string) => err(ErrorCode.NOT_MEMBER, `You are not in ${channel}`),
