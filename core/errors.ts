@@ -18,6 +18,8 @@ export const ErrorCode = {
   NOT_REGISTERED: 'NOT_REGISTERED',
   ALREADY_REGISTERED: 'ALREADY_REGISTERED',
   HANDLE_TAKEN: 'HANDLE_TAKEN',
+  /** REG of a new handle, or JOIN creating a channel, whose name looks like an existing one (`@aIice` beside `@alice`). */
+  NAME_CONFUSABLE: 'NAME_CONFUSABLE',
   PASSWORD_REQUIRED: 'PASSWORD_REQUIRED',
   WRONG_PASSWORD: 'WRONG_PASSWORD',
   /** RESUME with a session token that is unknown, expired or signed out. */

@@ -19,6 +19,10 @@ export const refuse = {
   handleOnline: (handle: string) => err(ErrorCode.HANDLE_TAKEN, `${handle} is already online`),
   handleBeingRegistered: (handle: string) => err(ErrorCode.HANDLE_TAKEN, `${handle} is being registered by someone else`),
   handleJustClaimed: (handle: string) => err(ErrorCode.HANDLE_TAKEN, `${handle} was just claimed by someone else`),
+  handleConfusable: (handle: string, existing: string) =>
+    err(ErrorCode.NAME_CONFUSABLE, `${handle} looks like ${existing}, which exists; choose another name`),
+  channelConfusable: (channel: string, existing: string) =>
+    err(ErrorCode.NAME_CONFUSABLE, `${channel} looks like ${existing}, which exists; join it or choose another name`),
   passwordRequired: (handle: string) => err(ErrorCode.PASSWORD_REQUIRED, `${handle} is claimed: REG ${handle} <password>`),
   guestsOff: (handle: string) => err(ErrorCode.PASSWORD_REQUIRED, `This server has no guest handles: REG ${handle} <password> claims it`),
   badToken: () => err(ErrorCode.BAD_TOKEN, 'That session has ended (signed out or expired); sign in with your password'),

@@ -1,6 +1,7 @@
 import { nameKey } from '../store/keys.ts';
 import type { ChannelTopic, Store } from '../store/store.ts';
 import type { ChatEvent } from './events.ts';
+import { LookalikeIndex } from './confusable.ts';
 
 export type UserEntry = { key: string; handle: string; claimed: boolean };
 export type ChannelEntry = { key: string; name: string; members: Set<string>; topic: ChannelTopic | null };
@@ -16,6 +17,9 @@ export class Directory {
   /** user key -> the keys of their channels, online or not, in the order they joined. */
   private readonly memberships = new Map<string, Set<string>>();
   private sortedCache: ChannelEntry[] | null = null;
+  /** Every handle and channel by its confusable skeleton: a new name may not pass for one (confusable.ts). */
+  readonly handleLookalikes = new LookalikeIndex();
+  readonly channelLookalikes = new LookalikeIndex();
 
   async load(store: Store): Promise<void> {
     const [users, channels, claimedKeys] = await Promise.all([store.listUsers(), store.listChannels(), store.listClaimed()]);
@@ -23,6 +27,8 @@ export class Directory {
     this.users.clear();
     this.channels.clear();
     this.memberships.clear();
+    this.handleLookalikes.clear();
+    this.channelLookalikes.clear();
     this.sortedCache = null;
     for (const handle of users) this.addUser(handle, claimed.has(nameKey(handle)));
     for (const ch of channels) {
@@ -88,8 +94,10 @@ export class Directory {
   addUser(handle: string, claimed: boolean): UserEntry {
     const key = nameKey(handle);
     let u = this.users.get(key);
-    if (u === undefined) this.users.set(key, (u = { key, handle, claimed }));
-    else if (claimed) u.claimed = true;
+    if (u === undefined) {
+      this.users.set(key, (u = { key, handle, claimed }));
+      this.handleLookalikes.add(handle);
+    } else if (claimed) u.claimed = true;
     return u;
   }
 
@@ -98,6 +106,7 @@ export class Directory {
     let ch = this.channels.get(key);
     if (ch === undefined) {
       this.channels.set(key, (ch = { key, name, members: new Set(), topic: null }));
+      this.channelLookalikes.add(name);
       this.sortedCache = null;
     }
     return ch;

@@ -28,6 +28,11 @@ export async function join(chat: ChatService, user: Caller, channel: string): Pr
   const known = chat.directory.channel(channel);
   const name = known?.name ?? channel;
   if (known?.members.has(user.key)) return { channel: name, lastId: await chat.lastId(nameKey(name)) };
+  if (known === undefined) {
+    // This JOIN would create the channel: not under a name that passes for another's.
+    const lookalike = chat.directory.channelLookalikes.lookalikeOf(name);
+    if (lookalike !== null) return refuse.channelConfusable(name, lookalike);
+  }
   const refused = chat.flood.joinRefusal(user.key, chat.directory.channelsOf(user.key).length, known !== undefined, chat.isExempt(user.key));
   if (refused !== null) return refused;
   const writes: StoreWrite[] = [{ op: 'addChannel', name }, { op: 'addMember', channel: name, handle: user.handle }];

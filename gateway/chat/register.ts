@@ -42,6 +42,12 @@ type Request = { conn: string; address: string; handle: string; password?: strin
 export async function register(chat: RegisterDeps, req: Request): Promise<Registered | Refusal> {
   const key = nameKey(req.handle);
   const stored = await chat.store.getUser(key);
+  if (stored === undefined) {
+    // A new handle may not pass for one the directory knows (confusable.ts); one stored
+    // already, even beside a lookalike from before this rule, signs in as ever.
+    const lookalike = chat.directory.handleLookalikes.lookalikeOf(req.handle);
+    if (lookalike !== null) return refuse.handleConfusable(req.handle, lookalike);
+  }
   if (chat.requirePasswords && req.password === undefined) {
     return stored?.passwordHash ? refuse.passwordRequired(stored.handle) : refuse.guestsOff(stored?.handle ?? req.handle);
   }
