@@ -49,6 +49,8 @@ export const ErrorCode = {
    * is not revealed (spec: BLOCK).
    */
   UNDELIVERABLE: 'UNDELIVERABLE',
+  /** A command aimed at yourself that cannot be (BLOCK of your own handle). */
+  SELF_TARGET: 'SELF_TARGET',
   /** A BLOCK past the number of users one user may block (LIMITS.maxBlocks): unblock one first. */
   TOO_MANY_BLOCKS: 'TOO_MANY_BLOCKS',
   STORE_FAILED: 'STORE_FAILED',

@@ -42,7 +42,7 @@ export const refuse = {
   noSuchUser: (handle: string) => err(ErrorCode.NO_SUCH_USER, `${handle} has never registered`),
   /** Every reason a known user's DMs are refused reads the same, so a block is not revealed (spec: BLOCK). */
   undeliverable: (handle: string) => err(ErrorCode.UNDELIVERABLE, `Direct messages to ${handle} cannot be delivered`),
-  blockSelf: () => err(ErrorCode.BAD_TARGET, 'You cannot block yourself'),
+  blockSelf: () => err(ErrorCode.SELF_TARGET, 'You cannot block yourself'),
   tooManyBlocks: (max: number) => err(ErrorCode.TOO_MANY_BLOCKS, `You block ${max} users, the most allowed; unblock one first`),
   notMemberToPost: (channel: string) => err(ErrorCode.NOT_MEMBER, `Join ${channel} before posting to it`),
   notMemberToRead: (channel: string) => err(ErrorCode.NOT_MEMBER, `Join ${channel} to read its history`),
