@@ -34,6 +34,9 @@ export type ClientEvents = {
   read: ServerFrameOf<'READ'>;
   /** This user set (or, `value` empty, cleared) a setting on another connection. */
   pref: ServerFrameOf<'PREF'>;
+  /** This user blocked (or unblocked) someone on another connection (spec: BLOCK). */
+  blocked: ServerFrameOf<'BLOCKED'>;
+  unblocked: ServerFrameOf<'UNBLOCKED'>;
   /** Logged changes, live (spec: REPLY, EDIT, DELETE, REACT), as `message` is for MSG. */
   reply: ServerFrameOf<'REPLY'>;
   edit: ServerFrameOf<'EDIT'>;

@@ -15,7 +15,7 @@ function connect() {
   const sent: Uint8Array[] = [];
   const client = new SlckClient((bytes) => sent.push(bytes.slice()));
   const events: Array<[keyof ClientEvents, unknown]> = [];
-  for (const name of ['hello', 'message', 'joined', 'left', 'online', 'offline', 'notice', 'read', 'pref', 'bye', 'error'] as const) {
+  for (const name of ['hello', 'message', 'joined', 'left', 'online', 'offline', 'notice', 'read', 'pref', 'blocked', 'unblocked', 'bye', 'error'] as const) {
     client.on(name, (e) => events.push([name, e]));
   }
   return {
@@ -183,6 +183,25 @@ describe('SlckClient: settings (PREFS, PREF)', () => {
     server('PREF a 1\r\nERR NOT_CLAIMED @kim is a guest handle: claim it with a password to keep settings on the server\r\n');
     expect(await refused).toMatchObject({ ok: false, error: { code: 'NOT_CLAIMED' } });
     expect(events.slice(2)).toEqual([['pref', { type: 'PREF', key: 'a', value: '1' }]]);
+  });
+});
+
+describe('SlckClient: blocks (BLOCK, UNBLOCK, BLOCKS)', () => {
+  it('lists the blocked users, blocks and unblocks; another device\'s BLOCKED before the reply and UNBLOCKED are events', async () => {
+    const { client, server, commands, events } = connect();
+    const blocked = client.block('@troll', true);
+    const unblocked = client.block('@kim', false);
+    expect(commands()).toEqual([{ type: 'BLOCK', handle: '@troll' }, { type: 'UNBLOCK', handle: '@kim' }]);
+    server('OK\r\nOK\r\n');
+    await expect(blocked).resolves.toBeUndefined();
+    await expect(unblocked).resolves.toBeUndefined();
+    const all = client.blocks();
+    server('BLOCKED @spam\r\nBLOCKED @troll\r\nBLOCKED @Zed\r\nEND BLOCKS 2\r\nUNBLOCKED @spam\r\n');
+    expect(await all).toEqual(['@troll', '@Zed']);
+    expect(events).toEqual([
+      ['blocked', { type: 'BLOCKED', user: '@spam' }],
+      ['unblocked', { type: 'UNBLOCKED', user: '@spam' }],
+    ]);
   });
 });
 

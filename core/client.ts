@@ -271,6 +271,17 @@ export class SlckClient {
     await this.request({ type: 'PREF', key });
   }
 
+  /** The users this user blocks (spec: BLOCK); BLOCK and UNBLOCK on another connection come as `blocked`/`unblocked` events. */
+  async blocks(): Promise<string[]> {
+    const frames = await this.request({ type: 'BLOCKS' });
+    return frames.flatMap((f) => (f.type === 'BLOCKED' ? [f.user] : []));
+  }
+
+  /** Refuse `handle`'s direct messages (`on`), or stop refusing them. */
+  async block(handle: string, on: boolean): Promise<void> {
+    await this.request({ type: on ? 'BLOCK' : 'UNBLOCK', handle });
+  }
+
   async time(): Promise<string> {
     const [f] = await this.request({ type: 'TIME' });
     return (f as ServerFrameOf<'TIME'>).time;
@@ -324,6 +335,7 @@ export class SlckClient {
         if (holdsLog(head)) this.emitLive(head.items.filter(isLogFrame));
         // A refused PREFS sent no settings: a PREF that came meanwhile was another device's.
         if (head.type === 'PREFS') for (const p of head.items) this.emit('pref', p as ServerFrameOf<'PREF'>);
+        if (head.type === 'BLOCKS') for (const b of head.items) this.emit('blocked', b as ServerFrameOf<'BLOCKED'>);
         head.reject(new ServerError(r.code, r.text));
         return;
       case 'CHN':
@@ -370,6 +382,11 @@ export class SlckClient {
           const live = head.items.splice(0, Math.max(0, head.items.length - r.count));
           for (const p of live) this.emit('pref', p as ServerFrameOf<'PREF'>);
         }
+        // As PREFS: a BLOCKED line before the last `count` was another device's BLOCK.
+        if (head.type === 'BLOCKS') {
+          const live = head.items.splice(0, Math.max(0, head.items.length - r.count));
+          for (const b of live) this.emit('blocked', b as ServerFrameOf<'BLOCKED'>);
+        }
         this.finish(r);
         return;
       case 'BYE': {
@@ -406,6 +423,12 @@ export class SlckClient {
         if (head?.type === 'TOPIC') head.items.push(r);
         else this.emit('topic', r);
         return;
+      case 'BLOCKED':
+        if (head?.type === 'BLOCKS') head.items.push(r);
+        else this.emit('blocked', r);
+        return;
+      case 'UNBLOCKED':
+        return this.emit('unblocked', r);
     }
   }
 

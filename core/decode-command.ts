@@ -256,6 +256,11 @@ export class CommandDecoder implements LineDecoder<Command> {
         return decodeThreadCommand(verb, args);
       case 'PREF':
         return pref(buf, start, end, args);
+      case 'BLOCK':
+      case 'UNBLOCK': {
+        if (args.length !== 1) return syntax(`${verb} @handle`);
+        return nameProblem(args[0], 'handle') ?? { type: verb, handle: args[0] };
+      }
       case 'PING':
         if (args.length > 1) return syntax('PING [token]');
         if (args.length === 0) return { type: 'PING' };
@@ -278,6 +283,7 @@ export class CommandDecoder implements LineDecoder<Command> {
       case 'UNMUTE':
       case 'UNREAD':
       case 'PREFS':
+      case 'BLOCKS':
       case 'TOKEN':
       case 'TIME':
       case 'QUIT':

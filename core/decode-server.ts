@@ -171,6 +171,8 @@ function other(verb: string, buf: Uint8Array, start: number, end: number): Serve
       return { type: verb, channel: w[1], user: w[2] };
     case 'ONLINE':
     case 'OFFLINE':
+    case 'BLOCKED':
+    case 'UNBLOCKED':
       if (w.length !== 2) return bad(verb);
       return { type: verb, user: w[1] };
     case 'CHN':

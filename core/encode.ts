@@ -180,12 +180,16 @@ export function encodeCommand(cmd: Command): Uint8Array {
     }
     case 'SEARCH':
       return line(`SEARCH ${oneLine(cmd.text)}`);
+    case 'BLOCK':
+    case 'UNBLOCK':
+      return line(`${cmd.type} ${cmd.handle}`);
     case 'MUTE':
     case 'UNMUTE':
     case 'HELP':
     case 'TIME':
     case 'UNREAD':
     case 'PREFS':
+    case 'BLOCKS':
     case 'TOKEN':
     case 'QUIT':
     case 'THREADS':
@@ -238,6 +242,8 @@ export function serverLine(frame: ServerFrame): string {
       return `${frame.type} ${frame.channel} ${frame.user}`;
     case 'ONLINE':
     case 'OFFLINE':
+    case 'BLOCKED':
+    case 'UNBLOCKED':
       return `${frame.type} ${frame.user}`;
     case 'CHN':
       return `CHN ${frame.channel} ${frame.members}`;

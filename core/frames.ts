@@ -67,6 +67,11 @@ export type Command =
   | { type: 'PREF'; key: string; value?: string }
   | { type: 'MUTE' }
   | { type: 'UNMUTE' }
+  /** Refuse `handle`'s direct messages, or stop refusing them (spec: BLOCK). */
+  | { type: 'BLOCK'; handle: string }
+  | { type: 'UNBLOCK'; handle: string }
+  /** The users this user blocks (spec: BLOCK). */
+  | { type: 'BLOCKS' }
   /**
    * How this connection is written to: `text` renders for a person at a terminal, `exact`
    * is the wire byte for byte, for a program; without either, which it is (spec: MODE).
@@ -88,6 +93,7 @@ export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 export const COMMAND_TYPES: readonly CommandType[] = [
   'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'PASSWORD', 'JOIN', 'LEAVE', 'TOPIC', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'PREFS', 'PREF', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
   'MODE', 'REPLY', 'EDIT', 'DELETE', 'REACT', 'UNREACT', 'TYPING', 'THREAD', 'THREADS', 'SEARCH',
+  'BLOCK', 'UNBLOCK', 'BLOCKS',
 ];
 
 // ---------------------------------------------------------------- server -> client
@@ -166,6 +172,12 @@ export type ServerFrame =
    * when one of theirs set it (`value` empty: cleared).
    */
   | { type: 'PREF'; key: string; value: string }
+  /**
+   * A user this user blocks, in a BLOCKS reply; or unasked, to a user's other connections when
+   * one of theirs blocked `user` (UNBLOCKED: stopped blocking them).
+   */
+  | { type: 'BLOCKED'; user: string }
+  | { type: 'UNBLOCKED'; user: string }
   /** One line of HELP text. */
   | { type: 'INFO'; text: string }
   | { type: 'TIME'; time: string }

@@ -72,7 +72,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ type: fc.constant('REG' as const), handle, password }),
   fc.record({ type: fc.constantFrom('JOIN' as const, 'LEAVE' as const), channel }),
   fc.record({ type: fc.constant('MSG' as const), target, body }),
-  fc.constantFrom<Command>({ type: 'CHNS' }, { type: 'USRS' }, { type: 'MUTE' }, { type: 'UNMUTE' }, { type: 'HELP' }, { type: 'TIME' }, { type: 'QUIT' }, { type: 'PING' }),
+  fc.constantFrom<Command>({ type: 'CHNS' }, { type: 'USRS' }, { type: 'MUTE' }, { type: 'UNMUTE' }, { type: 'HELP' }, { type: 'TIME' }, { type: 'QUIT' }, { type: 'PING' }, { type: 'BLOCKS' }),
+  fc.record({ type: fc.constantFrom('BLOCK' as const, 'UNBLOCK' as const), handle }),
   fc.record({ type: fc.constant('USRS' as const), channel }),
   fc.record({ type: fc.constant('PING' as const), token }),
   fc
@@ -152,7 +153,7 @@ const serverFrame: fc.Arbitrary<ServerFrame> = fc.oneof(
   fc.record({ type: fc.constant('ERR' as const), code: fc.stringMatching(/^[A-Z_]{1,20}$/), text }),
   fc.record({ type: fc.constant('MSG' as const), target, from: handle, id, ts, body }),
   fc.record({ type: fc.constantFrom('JOINED' as const, 'LEFT' as const), channel, user: handle }),
-  fc.record({ type: fc.constantFrom('ONLINE' as const, 'OFFLINE' as const), user: handle }),
+  fc.record({ type: fc.constantFrom('ONLINE' as const, 'OFFLINE' as const, 'BLOCKED' as const, 'UNBLOCKED' as const), user: handle }),
   fc.record({ type: fc.constant('CHN' as const), channel, members: fc.nat() }),
   fc.record({ type: fc.constant('USR' as const), user: handle, online: fc.boolean() }),
   fc.record({ type: fc.constantFrom('INFO' as const, 'NOTICE' as const), text }),

@@ -1,5 +1,5 @@
 import { refuse, type Refusal } from '../sentences.ts';
-import { conversationOf } from '../store/keys.ts';
+import { conversationOf, nameKey } from '../store/keys.ts';
 import type { Caller } from './chat.ts';
 import type { Directory } from './directory.ts';
 
@@ -38,11 +38,21 @@ export function placeOf(chat: AccessDeps, user: Caller, target: string, intent: 
     return { conv: ch.key, to: ch.name, channel: true };
   }
   const u = chat.directory.user(target);
-  if (u !== undefined) return { conv: conversationOf(u.handle, user.handle), to: u.handle, channel: false, recipientKey: u.key };
+  if (u !== undefined) return direct(chat, user, u.handle, u.key, intent);
   return chat.refreshUser(target).then((found) => {
     if (found === undefined) return refuse.noSuchUser(target);
-    return { conv: conversationOf(found, user.handle), to: found, channel: false, recipientKey: chat.directory.user(found)?.key };
+    return direct(chat, user, found, chat.directory.user(found)?.key ?? nameKey(found), intent);
   });
+}
+
+/**
+ * A direct conversation: to write in it (MSG, REPLY, EDIT, DELETE, REACT, TYPING) the other
+ * user must not block the caller. The refusal is the one every undeliverable DM gets, so a
+ * block is not revealed; reading what was said before (HISTORY, THREAD, READ, SEARCH) stays.
+ */
+function direct(chat: AccessDeps, user: Caller, to: string, toKey: string, intent: Intent): Refusal | Place {
+  if (intent === 'write' && chat.directory.blocks(toKey, user.key)) return refuse.undeliverable(to);
+  return { conv: conversationOf(to, user.handle), to, channel: false, recipientKey: toKey };
 }
 
 export const isRefusal = (x: unknown): x is Refusal => typeof x === 'object' && x !== null && (x as { type?: unknown }).type === 'ERR';

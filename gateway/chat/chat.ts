@@ -78,6 +78,10 @@ export interface Chat {
   prefs(user: Caller): Promise<Refusal | StoredPref[]>;
   /** PREF: keep (or, null, clear) a setting; the user's other connections are told. */
   setPref(user: Caller, key: string, value: string | null): Promise<Refusal | null>;
+  /** BLOCK / UNBLOCK (`on` false): the user's other connections are told (chat/blocks.ts). */
+  block(user: Caller, target: string, on: boolean): Promise<Refusal | null>;
+  /** BLOCKS: the handles the user blocks. */
+  blocks(user: Caller): Promise<Refusal | string[]>;
   channels(limit: number, after?: string): ChannelPage;
   /** Offline messages about to be handed to the user's connection leave the queue: true once committed. */
   delivered(handle: string, messages: Array<{ conversation: string; id: number }>): Promise<boolean>;

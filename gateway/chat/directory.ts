@@ -21,8 +21,11 @@ export class Directory {
   readonly handleLookalikes = new LookalikeIndex();
   readonly channelLookalikes = new LookalikeIndex();
 
+  /** user key -> the keys of the users they block (BLOCK): a blocked user's DMs to them are refused. */
+  private readonly blocked = new Map<string, Set<string>>();
+
   async load(store: Store): Promise<void> {
-    const [users, channels, claimedKeys] = await Promise.all([store.listUsers(), store.listChannels(), store.listClaimed()]);
+    const [users, channels, claimedKeys, blocks] = await Promise.all([store.listUsers(), store.listChannels(), store.listClaimed(), store.listBlocks()]);
     const claimed = new Set(claimedKeys);
     this.users.clear();
     this.channels.clear();
@@ -35,6 +38,8 @@ export class Directory {
       this.addChannel(ch.name).topic = ch.topic;
       for (const m of ch.members) this.addMember(ch.name, m);
     }
+    this.blocked.clear();
+    for (const b of blocks) this.setBlock(b.by, b.blocked, true);
   }
 
   apply(e: ChatEvent): void {
@@ -48,6 +53,9 @@ export class Directory {
         break;
       case 'left':
         this.removeMember(e.channel, e.user);
+        break;
+      case 'block':
+        this.setBlock(nameKey(e.user), nameKey(e.blocked), e.on);
         break;
       case 'topic': {
         const ch = this.channel(e.channel);
@@ -77,6 +85,11 @@ export class Directory {
       if (ch !== undefined) out.push(ch);
     }
     return out;
+  }
+
+  /** Whether the user `by` blocks the user `userKey` (keys). */
+  blocks(by: string, userKey: string): boolean {
+    return this.blocked.get(by)?.has(userKey) ?? false;
   }
 
   isMember(channelKey: string, userKey: string): boolean {
@@ -119,6 +132,17 @@ export class Directory {
     let of = this.memberships.get(userKey);
     if (of === undefined) this.memberships.set(userKey, (of = new Set()));
     of.add(ch.key);
+  }
+
+  private setBlock(by: string, userKey: string, on: boolean): void {
+    let mine = this.blocked.get(by);
+    if (on) {
+      if (mine === undefined) this.blocked.set(by, (mine = new Set()));
+      mine.add(userKey);
+    } else if (mine !== undefined) {
+      mine.delete(userKey);
+      if (mine.size === 0) this.blocked.delete(by);
+    }
   }
 
   private removeMember(channel: string, handle: string): void {

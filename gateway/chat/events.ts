@@ -61,6 +61,11 @@ export type ChatEvent =
    * connections are told, so a mute on one device holds on the others at once.
    */
   | { t: 'pref'; user: string; key: string; value: string | null; via: string }
+  /**
+   * `user` blocked `blocked` (or, `on` false, unblocked them) on the connection `via`: every
+   * node's directory knows at once, and the user's other connections are told.
+   */
+  | { t: 'block'; user: string; blocked: string; on: boolean; via: string }
   /** A channel's topic was set (or, null, cleared). */
   | { t: 'topic'; channel: string; topic: ChannelTopic | null }
   /** The user signed out everywhere from the connection `via`: their other connections end. */

@@ -17,6 +17,7 @@ import { register } from './register.ts';
 import { issueToken, resume, signOut } from './sessions.ts';
 import { changePassword } from './password.ts';
 import { listPrefs, setPref } from './prefs.ts';
+import { listBlocks, setBlock } from './blocks.ts';
 import * as membership from './membership.ts';
 import * as logRules from './log-rules.ts';
 import { isRefusal, placeOf, type Place } from './access.ts';
@@ -46,6 +47,8 @@ export type ChatOptions = {
   /** How often a node compares its conversations with the store while the bus is healthy, and while it is not. */
   pollMs?: number;
   unhealthyPollMs?: number;
+  /** Told of each event this node emits, once committed and before anyone else (files record their shares). */
+  committed?: (event: ChatEvent) => void;
 };
 
 /** The one bus topic: every node gets every event and keeps what its users follow. */
@@ -293,6 +296,14 @@ export class ChatService implements Chat {
     return setPref(this, user, this.via(user), key, value).catch(() => refuse.storeUnreachable(`Could not keep the setting ${key}`));
   }
 
+  block(user: Caller, target: string, on: boolean): Promise<Refusal | null> {
+    return setBlock(this, user, this.via(user), target, on).catch(() => refuse.storeUnreachable(`Could not ${on ? 'block' : 'unblock'} ${target}`));
+  }
+
+  blocks(user: Caller): Promise<Refusal | string[]> {
+    return listBlocks(this, user).catch(() => refuse.storeUnreachable('Could not read whom you block'));
+  }
+
   channels(limit: number, after?: string): ChannelPage {
     const sorted = this.directory.sorted();
     const from = after === undefined ? 0 : firstAfter(sorted, nameKey(after));
@@ -323,6 +334,7 @@ export class ChatService implements Chat {
 
   /** A committed event: applied here at once, and published for the other nodes. */
   emit(event: ChatEvent): void {
+    this.opts.committed?.(event);
     this.apply(event);
     if (this.bus === null) return;
     // A turn's events go out as one payload: one publish per commit, not per message.

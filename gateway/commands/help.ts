@@ -32,6 +32,8 @@ const HELP_LINES = [
   'PREFS  your settings kept on the server (a claimed handle)',
   'PREF <key> [value]  keep a setting, or without a value clear it',
   'MUTE / UNMUTE  hold back your messages, or stop holding them back',
+  'BLOCK @user / UNBLOCK @user  refuse their direct messages, or stop refusing them',
+  'BLOCKS  the users you block',
   'TIME  the server time',
   'PING [token]  check the connection',
   'HELP  this list',

@@ -30,6 +30,7 @@ import { typing } from './typing.ts';
 import { thread } from './thread.ts';
 import { threads } from './threads.ts';
 import { search } from './search.ts';
+import { block, blocks, unblock } from './block.ts';
 
 /** Every command's handler, by verb. The type makes a missing command a compile error. */
 export const commands: CommandTable = {
@@ -65,4 +66,7 @@ export const commands: CommandTable = {
   THREAD: thread,
   THREADS: threads,
   SEARCH: search,
+  BLOCK: block,
+  UNBLOCK: unblock,
+  BLOCKS: blocks,
 };

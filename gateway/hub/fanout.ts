@@ -183,6 +183,15 @@ export class Fanout implements ChatHost {
         for (const c of user.conns) if (c !== origin && (c.kind === 'program' || e.t !== 'read')) this.out.send(c, frame);
         return;
       }
+      case 'block': {
+        // The user's other connections: a web app collapses the blocked user's messages there too.
+        const user = this.users.get(nameKey(e.user));
+        if (user === undefined) return;
+        const origin = this.originConn(e.via);
+        const frame = encodeServerFrame({ type: e.on ? 'BLOCKED' : 'UNBLOCKED', user: e.blocked });
+        for (const c of user.conns) if (c !== origin) this.out.send(c, frame);
+        return;
+      }
       case 'topic': {
         const ch = this.channels.get(nameKey(e.channel));
         if (ch !== undefined) this.broadcast(ch, new FrameBytes({ type: 'TOPIC', channel: ch.name, by: e.topic?.by ?? '-', text: e.topic?.text ?? '' }));

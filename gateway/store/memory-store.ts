@@ -1,4 +1,4 @@
-import { PREFS_PER_USER, SESSIONS_PER_USER, type LogEntry, type ThreadState, type StoredPref, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreSearch, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
+import { BLOCKS_PER_USER, PREFS_PER_USER, SESSIONS_PER_USER, type StoredBlock, type LogEntry, type ThreadState, type StoredPref, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreSearch, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
 import { byRecent, dmPairKey, isDirectTarget, nameKey } from './keys.ts';
 import { applyWrites, type WriteHandlers } from './writes.ts';
 import { MemoryLog, type Undo } from './memory-log.ts';
@@ -35,6 +35,8 @@ export class MemoryStore implements Store {
   private readonly partners = new Map<string, Map<string, string>>();
   /** user key -> setting key -> value. */
   private readonly settings = new Map<string, Map<string, string>>();
+  /** user key -> the keys of the users they block. */
+  private readonly blocks = new Map<string, Set<string>>();
 
   async getUser(handle: string): Promise<StoredUser | undefined> {
     const user = this.users.get(nameKey(handle));
@@ -147,6 +149,14 @@ export class MemoryStore implements Store {
     return [...mine.keys()].sort(compare).map((key) => ({ key, value: mine.get(key)! }));
   }
 
+  async blocksOf(handle: string): Promise<string[]> {
+    return [...(this.blocks.get(nameKey(handle)) ?? [])].sort(compare).map((k) => this.users.get(k)?.handle ?? k);
+  }
+
+  async listBlocks(): Promise<StoredBlock[]> {
+    return [...this.blocks.keys()].sort(compare).flatMap((by) => [...this.blocks.get(by)!].sort(compare).map((blocked) => ({ by, blocked })));
+  }
+
   async close(): Promise<void> {}
 
   /** State writes in order, then the messages: the order the SQL stores apply a batch in. */
@@ -201,6 +211,8 @@ export class MemoryStore implements Store {
     markRead: (w, undo) => this.markRead(nameKey(w.handle), w.conversation, w.id, undo),
     markThreadRead: (w, undo) => this.logs.markThreadRead(nameKey(w.handle), w.conversation, w.root, w.id, undo),
     setPref: (w, undo) => this.setPref(nameKey(w.handle), w.key, w.value, undo),
+    block: (w, undo) => this.setBlock(nameKey(w.handle), nameKey(w.blocked), true, undo),
+    unblock: (w, undo) => this.setBlock(nameKey(w.handle), nameKey(w.blocked), false, undo),
     setTopic: (w, undo) => {
       const c = this.channels.get(nameKey(w.channel));
       if (c === undefined) throw new Error(`setTopic: no channel ${w.channel}`);
@@ -256,6 +268,17 @@ export class MemoryStore implements Store {
     if (value === null) m.delete(key);
     else if (old !== undefined || m.size < PREFS_PER_USER) m.set(key, value);
     undo.push(() => (old === undefined ? m.delete(key) : m.set(key, old)));
+  }
+
+  private setBlock(user: string, blocked: string, on: boolean, undo: Undo): void {
+    if (!this.users.has(user) || !this.users.has(blocked)) throw new Error(`block: no user ${user} or ${blocked}`);
+    let mine = this.blocks.get(user);
+    if (mine === undefined) this.blocks.set(user, (mine = new Set()));
+    const m = mine;
+    if (m.has(blocked) === on || (on && m.size >= BLOCKS_PER_USER)) return;
+    if (on) m.add(blocked);
+    else m.delete(blocked);
+    undo.push(() => (on ? m.delete(blocked) : m.add(blocked)));
   }
 
   private notePartners(a: string, b: string, undo: Undo): void {

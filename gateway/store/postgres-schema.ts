@@ -174,6 +174,14 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_search ON messages USING gin (search);
   CREATE INDEX messages_by_ts ON messages (ts);
   `,
+  // 6: who blocks whom (BLOCK): the chat rules refuse a blocked user's direct messages.
+  `
+  CREATE TABLE blocks (
+    user_key text NOT NULL REFERENCES users (key),
+    blocked_key text NOT NULL REFERENCES users (key),
+    PRIMARY KEY (user_key, blocked_key)
+  );
+  `,
 ];
 
 /** Any constant both nodes agree on: the key of the migration lock. */

@@ -1,11 +1,12 @@
 import pg from 'pg';
 import { redactUrl } from './redact-url.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
-import type { CommitResult, ConversationState, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreSearch, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
+import type { CommitResult, ConversationState, StoredBlock, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreSearch, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
 import { migratePostgres } from './postgres-schema.ts';
 import * as reads from './postgres-read-state.ts';
 import * as sessions from './postgres-sessions.ts';
 import * as settings from './postgres-prefs.ts';
+import * as blocks from './postgres-blocks.ts';
 import { applyWritesInOrder, logHead, type WriteHandlers } from './writes.ts';
 import * as entries from './postgres-log.ts';
 import { COLUMNS, toKept, type MessageRow } from './postgres-log.ts';
@@ -149,6 +150,14 @@ export class PostgresStore implements Store {
     return settings.prefs(this.pool, handle);
   }
 
+  blocksOf(handle: string): Promise<string[]> {
+    return blocks.blocksOf(this.pool, handle);
+  }
+
+  listBlocks(): Promise<StoredBlock[]> {
+    return blocks.listBlocks(this.pool);
+  }
+
   async probe(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
@@ -177,6 +186,8 @@ const handlers: WriteHandlers<pg.PoolClient, Promise<void>> = {
   markRead: (w, client) => reads.markRead(client, w.handle, w.conversation, w.id),
   markThreadRead: (w, client) => entries.markThreadRead(client, w.handle, w.conversation, w.root, w.id),
   setPref: (w, client) => settings.setPref(client, w.handle, w.key, w.value),
+  block: (w, client) => blocks.setBlock(client, w.handle, w.blocked, true),
+  unblock: (w, client) => blocks.setBlock(client, w.handle, w.blocked, false),
   setTopic: async (w, client) => {
     const r = await client.query('UPDATE channels SET topic = $1, topic_by = $2, topic_ts = $3 WHERE key = $4',
       [w.topic?.text ?? '', w.topic?.by ?? null, w.topic?.ts ?? null, nameKey(w.channel)]);

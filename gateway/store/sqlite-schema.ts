@@ -227,6 +227,14 @@ export const MIGRATIONS: readonly string[] = [
   // JS_STEPS[6], in this migration's transaction, renumbers the messages already there so
   // and indexes them.
   SEARCH_TABLE_SQL,
+  // 7: who blocks whom (BLOCK): the chat rules refuse a blocked user's direct messages.
+  `
+  CREATE TABLE blocks (
+    user_key TEXT NOT NULL REFERENCES users(key),
+    blocked_key TEXT NOT NULL REFERENCES users(key),
+    PRIMARY KEY (user_key, blocked_key)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**

@@ -134,12 +134,12 @@ describe('SqliteStore on a real file', () => {
     await openStore().close();
     const db = new Database(path.join(dir, 'slck.db'), { readonly: true });
     try {
-      expect(SCHEMA_VERSION).toBe(6);
+      expect(SCHEMA_VERSION).toBe(7);
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       expect(tables).toEqual([
-        'changes', 'channels', 'conversations', 'direct_partners', 'members', 'mentions', 'messages',
+        'blocks', 'changes', 'channels', 'conversations', 'direct_partners', 'members', 'mentions', 'messages',
         // SEARCH's FTS5 table and its shadow tables (migration 6).
         'messages_search', 'messages_search_config', 'messages_search_data', 'messages_search_docsize', 'messages_search_idx',
         'meta', 'offline', 'prefs', 'reactions', 'read_marks', 'sessions', 'thread_marks', 'threads', 'users',

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { CommitResult, ConversationState, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreSearch, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
+import type { CommitResult, ConversationState, StoredBlock, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreSearch, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
 import { MESSAGE_COLUMNS, prepareLog, toKept, type MessageRow } from './sqlite-log.ts';
 import { migrate, NewerSchemaError } from './sqlite-schema.ts';
@@ -9,6 +9,7 @@ import { prepareReadState } from './sqlite-read-state.ts';
 import { prepareSessions } from './sqlite-sessions.ts';
 import { backupDatabase } from './sqlite-backup.ts';
 import { preparePrefs } from './sqlite-prefs.ts';
+import { prepareBlocks } from './sqlite-blocks.ts';
 import { prepareSearch } from './sqlite-search.ts';
 import { applyWrites, logHead, type WriteHandlers } from './writes.ts';
 import { WalSync } from './wal-sync.ts';
@@ -61,6 +62,7 @@ export class SqliteStore implements Store {
   private readonly reads: ReturnType<typeof prepareReadState>;
   private readonly sessions: ReturnType<typeof prepareSessions>;
   private readonly settings: ReturnType<typeof preparePrefs>;
+  private readonly blocks: ReturnType<typeof prepareBlocks>;
   private readonly entries: ReturnType<typeof prepareLog>;
   private readonly index: ReturnType<typeof prepareSearch>;
   /** Exposed for tests: how many WAL syncs have completed. */
@@ -79,6 +81,7 @@ export class SqliteStore implements Store {
     this.reads = prepareReadState(db);
     this.sessions = prepareSessions(db);
     this.settings = preparePrefs(db);
+    this.blocks = prepareBlocks(db);
     this.index = prepareSearch(db, options.searchByKeyBelow);
     this.entries = prepareLog(db, this.index);
     this.epoch = this.sql.epoch.pluck().get() as string;
@@ -204,6 +207,14 @@ export class SqliteStore implements Store {
     return this.settings.list(handle);
   }
 
+  async blocksOf(handle: string): Promise<string[]> {
+    return this.blocks.of(handle);
+  }
+
+  async listBlocks(): Promise<StoredBlock[]> {
+    return this.blocks.all();
+  }
+
   /** Diagnostics and tests: one PRAGMA (e.g. `max_page_count = 10`), its simple value. */
   async pragma(source: string): Promise<unknown> {
     return this.db.pragma(source, { simple: true });
@@ -271,6 +282,8 @@ export class SqliteStore implements Store {
     markRead: (w) => this.reads.markRead(w.handle, w.conversation, w.id),
     markThreadRead: (w) => this.entries.markThreadRead(w.handle, w.conversation, w.root, w.id),
     setPref: (w) => this.settings.set(w.handle, w.key, w.value),
+    block: (w) => this.blocks.set(w.handle, w.blocked, true),
+    unblock: (w) => this.blocks.set(w.handle, w.blocked, false),
     setTopic: (w) => {
       if (this.sql.setTopic.run(w.topic?.text ?? '', w.topic?.by ?? null, w.topic?.ts ?? null, nameKey(w.channel)).changes === 0) {
         throw new Error(`setTopic: no channel ${w.channel}`);

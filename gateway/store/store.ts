@@ -19,7 +19,8 @@ import { LIMITS } from '../../core/index.ts';
  *
  * Implementations: memory-store.ts, sqlite-store.ts (the single-process default) and
  * postgres-store.ts (several nodes); commit's shape is writes.ts. The contract suites
- * (store-contract, read-state-contract, log-contract, search-contract, sessions-contract, prefs-contract)
+ * (store-contract, read-state-contract, log-contract, search-contract, sessions-contract, prefs-contract,
+ * blocks-contract)
  * run against all three.
  */
 
@@ -184,6 +185,13 @@ export type StoreWrite =
    * not kept (the chat rules refuse it first; this is the bound when two devices race).
    */
   | { op: 'setPref'; handle: string; key: string; value: string | null }
+  /**
+   * `handle` blocks `blocked` (spec: BLOCK), or (unblock) no longer does; both users exist. A
+   * block already kept changes nothing; a new one past BLOCKS_PER_USER is not kept (the chat
+   * rules refuse it first; this is the bound when two devices race).
+   */
+  | { op: 'block'; handle: string; blocked: string }
+  | { op: 'unblock'; handle: string; blocked: string }
   /** The user has read the conversation up to `id`: a mark only ever moves forward. */
   | { op: 'markRead'; handle: string; conversation: string; id: number }
   /** Offline messages handed over: exactly these leave the user's queue (not any queued since). */
@@ -194,6 +202,12 @@ export const SESSIONS_PER_USER = 20;
 
 /** A user keeps at most this many settings (LIMITS.maxPrefs). */
 export const PREFS_PER_USER = LIMITS.maxPrefs;
+
+/** A user blocks at most this many users (LIMITS.maxBlocks). */
+export const BLOCKS_PER_USER = LIMITS.maxBlocks;
+
+/** One block: user keys (lower case). */
+export type StoredBlock = { by: string; blocked: string };
 
 /** One of a user's settings. */
 export type StoredPref = { key: string; value: string };
@@ -301,6 +315,11 @@ export interface Store {
 
   /** The user's settings, by key (ordered by its bytes). */
   prefs(handle: string): Promise<StoredPref[]>;
+
+  /** The handles (display case) the user blocks, ordered by key. */
+  blocksOf(handle: string): Promise<string[]>;
+  /** Every block of every user, ordered by blocker then blocked: the directory's cache loads it. */
+  listBlocks(): Promise<StoredBlock[]>;
 
   /** The session of a token hash, expired or not (the caller compares `expires`). */
   session(tokenHash: string): Promise<StoredSession | undefined>;

@@ -311,6 +311,23 @@ describe('three nodes, one chat', () => {
     expect(await third.cmd('PREFS')).toEqual(['PREF theme dark', 'END PREFS 1']);
   });
 
+  it("a block made on one node refuses the blocked user's DM on another, the blocker's other node is told, and UNBLOCK lets it through", async () => {
+    const blocker = await tcpUser(0, '@blocker s3cret-pass');
+    const phone = await wsUser(2, '@blocker s3cret-pass');
+    const blocked = await tcpUser(1, '@blocked');
+    const refused = 'ERR UNDELIVERABLE Direct messages to @blocker cannot be delivered';
+    expect(await blocker.ok('BLOCK @blocked')).toBe('OK');
+    expect(await phone.until(isType('BLOCKED'))).toEqual({ type: 'BLOCKED', user: '@blocked' });
+    // Node 2 learns of the block through the bus, a moment after its OK on node 1.
+    await waitUntil(async () => (await blocked.cmd('SAY @blocker hello?')).join('|') === refused, 'node 2 to refuse the DM');
+    expect(await blocked.cmd('TYPING @blocker')).toEqual([refused]);
+    expect(await phone.cmd('BLOCKS')).toEqual(['BLOCKED @blocked', 'END BLOCKS 1']);
+    expect(await blocker.ok('UNBLOCK @blocked')).toBe('OK');
+    await waitUntil(async () => (await blocked.cmd('SAY @blocker sorry')).join('|').startsWith('OK '), 'node 2 to accept the DM again');
+    const got = await blocker.until(isMsg);
+    expect(isMsg(got) && [got.from, new TextDecoder().decode(got.body)]).toEqual(['@blocked', 'sorry']);
+  });
+
   it('CHNS is the same on every node', async () => {
     await tcpUser(0, '@maker', '#made-on-one');
     const listers = await Promise.all([0, 1, 2].map((i) => tcpUser(i, `@lister${i}`)));

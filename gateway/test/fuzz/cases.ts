@@ -71,9 +71,18 @@ function validCommand(r: Rng): Buffer {
 const PREF_KEYS = ['mute:#general', 'mute:@fz1r0', 'theme', 'k', 'a.b-c_d:#@', 'K'.repeat(64), 'K'.repeat(65), 'mute/#x', 'caf\xc3\xa9', '\xff'];
 const PREF_VALUES = ['1', '0', 'dark, high contrast', '  spaced  out  ', 'caf\xc3\xa9 \xe2\x9c\x93', 'caf\xe9', 'red \x1b[31m', 'a\x7fb', '\xc2\x9b2J'];
 
-/** The chat-feature commands (UNREAD, READ, TOKEN, SIGNOUT, TOPIC, PREFS, PREF), valid and not. */
+/**
+ * BLOCK's targets: none a fuzz user registers as, so no case blocks another's DMs (which would
+ * refuse them: the model of MSG does not follow blocks), and the bad forms.
+ */
+const BLOCK_TARGETS = ['@never-registered', '@Never-Registered', '#general', 'bob', '@bad!', `@${'x'.repeat(33)}`];
+
+/** The chat-feature commands (UNREAD, READ, TOKEN, SIGNOUT, TOPIC, PREFS, PREF, BLOCK), valid and not. */
 function chatCommand(r: Rng): Buffer {
-  switch (r.int(7)) {
+  switch (r.int(8)) {
+    case 7:
+      if (r.chance(0.25)) return line(r, 'BLOCKS', ...(r.chance(0.2) ? ['@x'] : []));
+      return line(r, r.pick(['BLOCK', 'UNBLOCK', 'block']), ...(r.chance(0.9) ? [r.pick(BLOCK_TARGETS)] : []), ...(r.chance(0.1) ? ['@two'] : []));
     case 5:
       return line(r, 'PREFS', ...(r.chance(0.15) ? ['all'] : []));
     case 6: {

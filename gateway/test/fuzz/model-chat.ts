@@ -1,6 +1,6 @@
 /**
  * The model's rules for the chat-feature commands (docs/PROTOCOL.md section 2: UNREAD and
- * READ, TOKEN and SIGNOUT, TOPIC, PREFS and PREF), kept apart from model.ts so each stays readable. Like the
+ * READ, TOKEN and SIGNOUT, TOPIC, PREFS and PREF, BLOCK), kept apart from model.ts so each stays readable. Like the
  * rest of the model they are written from the spec text, not from core/: for a command, the
  * replies the spec allows, given what the model knows of the session (whether it has
  * registered, the channels it joined). A syntax error may come before or after
@@ -72,6 +72,14 @@ export function chatReplies(verb: string, args: Uint8Array[], rest: Uint8Array, 
       // The fuzzer keeps a few keys, never the 100 a user may have.
       return needsReg([], ['OK', 'ERR:NOT_CLAIMED']);
     }
+    case 'BLOCK':
+    case 'UNBLOCK':
+      if (args.length !== 1) return needsReg(['ERR:BAD_SYNTAX'], []);
+      if (!name(args[0], 64)) return needsReg(['ERR:BAD_HANDLE'], []);
+      // Yourself: SELF_TARGET; someone never registered: NO_SUCH_USER.
+      return needsReg([], ['OK', 'ERR:NO_SUCH_USER', 'ERR:SELF_TARGET']);
+    case 'BLOCKS':
+      return needsReg(args.length ? ['ERR:BAD_SYNTAX'] : [], ['END:BLOCKS']);
     default:
       return null;
   }
