@@ -26,6 +26,8 @@ import { SignInLimits } from './limits/sign-in-limits.ts';
 import { FloodControl } from './limits/flood.ts';
 import { ServerMetrics, registerMetrics } from './http/metrics.ts';
 import { formatSummary, type SummaryRow } from './hub/summary.ts';
+import { Files } from './files/files.ts';
+import { registerFiles } from './http/files.ts';
 
 /** Set by the server build (scripts/build-server.mjs); from the sources, package.json says. */
 declare const __SLCK_VERSION__: string | undefined;
@@ -43,6 +45,8 @@ export type SlckServer = {
   /** The SLCK protocol over TLS, with a certificate; null without. */
   tlsTcp: TcpListener | null;
   ws: WsGateway;
+  /** Shared files: their store, limits and access rule. */
+  files: Files;
   /** Bind the ports. Resolves with the ports actually bound (useful with port 0). */
   listen(): Promise<{ httpPort: number; tcpPort: number; tlsTcpPort: number | null }>;
   /**
@@ -106,6 +110,15 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     await store.close();
     throw new Error(`Cannot use Redis at ${config.redisUrl === null ? '' : redactUrl(config.redisUrl)} (${err.message})`, { cause: err });
   });
+  // Files live beside the store: under the data dir (a temporary one with --memory).
+  const files = await Files.onDisk(config.dataDir, {
+    maxFileSize: config.maxFileSize, fileQuota: config.fileQuota, uploadsPerMinute: config.fileUploadRate,
+    unsharedTtlMs: config.unsharedFileTtlMs, log: logger,
+  });
+  await files.start().catch(async (err: Error) => {
+    await store.close();
+    throw err;
+  });
   // One matcher for every door: Fastify (request.ip, request.protocol), /ws, the PROXY protocol.
   const trusted = new TrustedProxies(config.trustedProxies);
   const metrics = new ServerMetrics({ nodeId: config.nodeId, busHealthy: bus === null ? undefined : () => bus.healthy });
@@ -132,7 +145,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     log: logger, nodeId: config.nodeId, version: PROTOCOL_VERSION, maxOutbound: config.maxOutbound, flood, metrics,
     chat: (host) => new ChatService({
       store, presence, bus, nodeId: config.nodeId, host, log: logger, metrics, signIn, flood,
-      requirePasswords: config.requirePasswords,
+      requirePasswords: config.requirePasswords, committed: (event) => files.committed(event),
     }),
   });
   const chat = hub.chat;
@@ -199,6 +212,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
 
   registerMetrics(app, metrics, { enabled: config.metrics });
   await registerHttp(app, config.webRoot);
+  await registerFiles(app, { files, chat });
   // SQLite: the control socket in the data dir, through which `npm run backup` asks for a copy.
   registerControl(app, store);
 
@@ -220,11 +234,12 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
   app.addHook('onClose', async () => {
     chat.close();
     await Promise.allSettled([bus?.close(), presence.close(), chat.signIn.close()]);
+    await files.close();
     await store.close();
   });
 
   return {
-    app, hub, chat, store, bus, tcp, tlsTcp, ws,
+    app, hub, chat, store, bus, tcp, tlsTcp, ws, files,
     async listen() {
       await app.listen({ host: config.host, port: config.httpPort });
       const http = app.server.address();

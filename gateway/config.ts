@@ -82,6 +82,14 @@ export type Config = {
   presenceHeartbeatMs: number;
   /** Several nodes: a node silent this long counts as dead, and its guest handles may be taken elsewhere. */
   nodeTimeoutMs: number;
+  /** Bytes one uploaded file may have (refused from Content-Length, or while it streams). */
+  maxFileSize: number;
+  /** Bytes one user's files may have in all. */
+  fileQuota: number;
+  /** Uploads one user may start per minute; 0: no limit. */
+  fileUploadRate: number;
+  /** A file no message shared within this long is removed (no flag: tests shorten it). */
+  unsharedFileTtlMs: number;
 };
 
 export const DEFAULTS: Config = {
@@ -123,6 +131,10 @@ export const DEFAULTS: Config = {
   tlsCert: null,
   tlsKey: null,
   tlsTcpPort: 8082,
+  maxFileSize: 25 * 1024 * 1024,
+  fileQuota: 1024 * 1024 * 1024,
+  fileUploadRate: 30,
+  unsharedFileTtlMs: 10 * 60_000,
 };
 
 /** Each option: its flag, the environment variable behind it, and what it does. */
@@ -167,6 +179,9 @@ const OPTIONS = {
   'tls-cert': { env: 'SLCK_TLS_CERT', help: 'PEM certificate (full chain): HTTPS and WSS, and TLS on --tls-tcp-port (with --tls-key); SIGHUP reloads it', value: 'FILE' },
   'tls-key': { env: 'SLCK_TLS_KEY', help: 'PEM private key of --tls-cert', value: 'FILE' },
   'tls-tcp-port': { env: 'SLCK_TLS_TCP_PORT', help: `the SLCK protocol over TLS (default ${DEFAULTS.tlsTcpPort} with a certificate); 0 picks a free one`, value: 'PORT' },
+  'max-file-size': { env: 'SLCK_MAX_FILE_SIZE', help: 'bytes one uploaded file may have (K, M, G suffixes; default 25M)', value: 'BYTES' },
+  'file-quota': { env: 'SLCK_FILE_QUOTA', help: 'bytes one user\'s files may have in all (default 1G)', value: 'BYTES' },
+  'file-upload-rate': { env: 'SLCK_FILE_UPLOAD_RATE', help: 'uploads one user may start per minute; 0: no limit (default 30)', value: 'N' },
   metrics: { env: 'SLCK_METRICS', help: 'serve Prometheus metrics at /metrics: on or off (default on)', value: 'ON|OFF' },
 } as const;
 
@@ -197,6 +212,14 @@ function positive(text: string, name: string): number {
 function count(text: string, name: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text)) throw new Error(`--${name} must be a whole number (0 turns it off), not "${text}"`);
+  return n;
+}
+
+/** A size in bytes, plain or with a binary K, M or G suffix (`25M`). */
+function size(text: string, name: string): number {
+  const m = /^(\d+)\s*([KMG])?(?:i?B)?$/i.exec(text.trim());
+  const n = m === null ? NaN : Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] ?? ' ').toUpperCase());
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive number of bytes, such as 25M or 1G, not "${text}"`);
   return n;
 }
 
@@ -355,6 +378,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     if (c.tlsCert === null) throw new Error('--tls-tcp-port needs --tls-cert and --tls-key');
     c.tlsTcpPort = port(v('tls-tcp-port')!, 'tls-tcp-port');
   }
+  if (v('max-file-size')) c.maxFileSize = size(v('max-file-size')!, 'max-file-size');
+  if (v('file-quota')) c.fileQuota = size(v('file-quota')!, 'file-quota');
+  if (v('file-upload-rate')) c.fileUploadRate = count(v('file-upload-rate')!, 'file-upload-rate');
   if (v('metrics')) c.metrics = oneOf(v('metrics')!.toLowerCase(), 'metrics', ['on', 'off'] as const) === 'on';
   return { config: c, help: values.help === true, version: values.version === true };
 }

@@ -71,3 +71,15 @@ export const farewell = {
   signedOut: (handle: string) => bye('SIGNED_OUT', `${handle} signed out everywhere`),
   elsewhere: (handle: string) => bye('ELSEWHERE', `${handle} signed in on another connection while this server was out of touch`),
 };
+
+const mib = (bytes: number): string => (bytes >= 1024 * 1024 ? `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB` : `${bytes} bytes`);
+
+/** The files API's refusals (HTTP, JSON `{ code, message }`; docs/PROTOCOL.md, "Files"). */
+export const fileSentences = {
+  NOT_SIGNED_IN: () => 'Send your session token (Authorization: Bearer <token>; TOKEN gives one). Guests cannot share files: set a password first (PASSWORD <new>)',
+  FILE_TOO_LARGE: (max: number) => `The file is larger than ${mib(max)}, the most this server takes`,
+  QUOTA_EXCEEDED: (quota: number) => `Your files would pass your ${mib(quota)} quota; delete messages that share old ones first`,
+  TOO_MANY_UPLOADS: (perMinute: number) => `You can upload ${perMinute} files a minute; wait a moment`,
+  BAD_UPLOAD: () => 'Send the file as multipart/form-data in a field named "file"',
+  NOT_FOUND: () => 'No such file, or it is not yours to read (fetch it with your session token: Authorization: Bearer <token>)',
+};
