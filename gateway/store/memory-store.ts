@@ -4,7 +4,7 @@ import { applyWrites, type WriteHandlers } from './writes.ts';
 import { MemoryLog, type Undo } from './memory-log.ts';
 import { bySearchOrder, matchesSearch, searchLimit } from './search-index.ts';
 
-type Channel = { name: string; memberKeys: Set<string>; topic: ChannelTopic | null };
+type Channel = { name: string; memberKeys: Set<string>; topic: ChannelTopic | null; private?: true };
 type Append = Extract<StoreWrite, { op: 'append' }>;
 
 /**
@@ -56,6 +56,7 @@ export class MemoryStore implements Store {
       name: c.name,
       topic: c.topic && { ...c.topic },
       members: [...c.memberKeys].map((k) => this.users.get(k)?.handle ?? k),
+      ...(c.private ? { private: true as const } : {}),
     }));
   }
 
@@ -174,7 +175,7 @@ export class MemoryStore implements Store {
     addChannel: (w, undo) => {
       const key = nameKey(w.name);
       if (this.channels.has(key)) return;
-      this.channels.set(key, { name: w.name, memberKeys: new Set(), topic: null });
+      this.channels.set(key, w.private ? { name: w.name, memberKeys: new Set(), topic: null, private: true } : { name: w.name, memberKeys: new Set(), topic: null });
       undo.push(() => this.channels.delete(key));
     },
     addMember: (w, undo) => {

@@ -182,6 +182,11 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_key, blocked_key)
   );
   `,
+  // 7: private channels (CREATE #name private): listed and readable only by their members.
+  // Channels from before are public.
+  `
+  ALTER TABLE channels ADD COLUMN private boolean NOT NULL DEFAULT false;
+  `,
 ];
 
 /** Any constant both nodes agree on: the key of the migration lock. */

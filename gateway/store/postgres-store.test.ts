@@ -132,6 +132,8 @@ describe('PostgresStore', () => {
     expect(states.map((c) => [c.target, c.lastId, c.readId, c.unread])).toEqual([['@John', 1, 1, 0], ['#General', 2, 2, 0]]);
     expect((await upgraded.conversationsOf('@john', [])).map((c) => c.target)).toEqual(['@Jane']);
     expect((await upgraded.listChannels())[0].topic).toBeNull();
+    // Migration 7: a channel from before is public.
+    expect((await upgraded.listChannels())[0].private).toBeUndefined();
   });
 
   it('several nodes starting at once migrate once and share one epoch', async () => {

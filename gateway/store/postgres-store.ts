@@ -53,11 +53,11 @@ export class PostgresStore implements Store {
 
   async listChannels(): Promise<StoredChannel[]> {
     const channels = new Map<string, StoredChannel>();
-    type Row = { key: string; name: string; topic: string; topic_by: string | null; topic_ts: string | null };
-    const list = await this.pool.query<Row>('SELECT key, name, topic, topic_by, topic_ts FROM channels ORDER BY key');
+    type Row = { key: string; name: string; topic: string; topic_by: string | null; topic_ts: string | null; private: boolean };
+    const list = await this.pool.query<Row>('SELECT key, name, topic, topic_by, topic_ts, private FROM channels ORDER BY key');
     for (const r of list.rows) {
       const topic = r.topic_by === null ? null : { text: r.topic, by: r.topic_by, ts: r.topic_ts ?? '' };
-      channels.set(r.key, { name: r.name, topic, members: [] });
+      channels.set(r.key, r.private ? { name: r.name, topic, members: [], private: true } : { name: r.name, topic, members: [] });
     }
     const members = await this.pool.query<{ channel_key: string; handle: string }>(
       'SELECT m.channel_key, u.handle FROM members m JOIN users u ON u.key = m.user_key ORDER BY m.joined',
@@ -180,7 +180,7 @@ const handlers: WriteHandlers<pg.PoolClient, Promise<void>> = {
     );
   },
   addChannel: async (w, client) => {
-    await client.query('INSERT INTO channels (key, name) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [nameKey(w.name), w.name]);
+    await client.query('INSERT INTO channels (key, name, private) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [nameKey(w.name), w.name, w.private === true]);
   },
   addMember: (w, client) => reads.addMember(client, w.channel, w.handle),
   markRead: (w, client) => reads.markRead(client, w.handle, w.conversation, w.id),

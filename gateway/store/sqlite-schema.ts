@@ -235,6 +235,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_key, blocked_key)
   ) WITHOUT ROWID;
   `,
+  // 8: private channels (CREATE #name private): listed and readable only by their members.
+  // Channels from before are public.
+  `
+  ALTER TABLE channels ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /**

@@ -134,7 +134,7 @@ describe('SqliteStore on a real file', () => {
     await openStore().close();
     const db = new Database(path.join(dir, 'slck.db'), { readonly: true });
     try {
-      expect(SCHEMA_VERSION).toBe(7);
+      expect(SCHEMA_VERSION).toBe(8);
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
@@ -219,6 +219,8 @@ describe('SqliteStore on a real file', () => {
     expect(store.db.pragma('foreign_key_check')).toEqual([]);
     expect(await store.getUser('@jane')).toEqual({ handle: '@Jane', passwordHash: 'scrypt$j' });
     expect(await store.listChannels()).toEqual([{ name: '#General', topic: null, members: ['@John', '@Jane'] }]);
+    // Migration 8: a channel from before is public.
+    expect((await store.listChannels())[0].private).toBeUndefined();
     expect(idsAndBodies(await store.channelHistory('#general', { limit: 10 }))).toEqual([[1, 'g1'], [3, 'g2'], [6, 'g3']]);
     expect(idsAndBodies(await store.channelHistory('#general', { limit: 10, before: 6 }))).toEqual([[1, 'g1'], [3, 'g2']]);
     expect(idsAndBodies(await store.channelHistory('#general', { limit: 1, after: 1 }))).toEqual([[3, 'g2']]);

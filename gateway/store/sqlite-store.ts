@@ -103,10 +103,10 @@ export class SqliteStore implements Store {
 
   async listChannels(): Promise<StoredChannel[]> {
     const channels = new Map<string, StoredChannel>();
-    type Row = { key: string; name: string; topic: string; topic_by: string | null; topic_ts: string | null };
+    type Row = { key: string; name: string; topic: string; topic_by: string | null; topic_ts: string | null; private: number };
     for (const row of this.sql.listChannels.all() as Row[]) {
       const topic = row.topic_by === null ? null : { text: row.topic, by: row.topic_by, ts: row.topic_ts ?? '' };
-      channels.set(row.key, { name: row.name, topic, members: [] });
+      channels.set(row.key, row.private ? { name: row.name, topic, members: [], private: true } : { name: row.name, topic, members: [] });
     }
     for (const row of this.sql.listMembers.all() as { channel_key: string; handle: string }[]) {
       channels.get(row.channel_key)?.members.push(row.handle);
@@ -272,7 +272,7 @@ export class SqliteStore implements Store {
   private readonly handlers: WriteHandlers<void, void> = {
     addUser: (w) => void this.sql.addUser.run(nameKey(w.handle), w.handle, now()),
     setPassword: (w) => void this.sql.setPassword.run(nameKey(w.handle), w.handle, w.passwordHash, now()),
-    addChannel: (w) => void this.sql.addChannel.run(nameKey(w.name), w.name, now()),
+    addChannel: (w) => void this.sql.addChannel.run(nameKey(w.name), w.name, now(), w.private ? 1 : 0),
     addMember: (w) => {
       // Checked for a clear message; the foreign keys are the backstop.
       if (this.sql.hasChannel.get(nameKey(w.channel)) === undefined) throw new Error(`addMember: no channel ${w.channel}`);
@@ -398,8 +398,8 @@ function prepareStatements(db: Database.Database) {
     listUsers: db.prepare('SELECT handle FROM users ORDER BY key'),
     listClaimed: db.prepare('SELECT key FROM users WHERE password_hash IS NOT NULL ORDER BY key'),
     hasChannel: db.prepare('SELECT 1 FROM channels WHERE key = ?'),
-    addChannel: db.prepare('INSERT OR IGNORE INTO channels (key, name, created) VALUES (?, ?, ?)'),
-    listChannels: db.prepare('SELECT key, name, topic, topic_by, topic_ts FROM channels ORDER BY key'),
+    addChannel: db.prepare('INSERT OR IGNORE INTO channels (key, name, created, private) VALUES (?, ?, ?, ?)'),
+    listChannels: db.prepare('SELECT key, name, topic, topic_by, topic_ts, private FROM channels ORDER BY key'),
     setTopic: db.prepare('UPDATE channels SET topic = ?, topic_by = ?, topic_ts = ? WHERE key = ?'),
     listMembers: db.prepare(
       'SELECT mb.channel_key, u.handle FROM members mb JOIN users u ON u.key = mb.user_key ' +

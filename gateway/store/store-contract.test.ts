@@ -84,6 +84,19 @@ for (const backend of backends) {
       expect((await store.listChannels())[0]).toEqual({ name: '#General', topic: null, members: [] });
     });
 
+    it('keeps a private channel private (CREATE #name private), and a name taken stays as it was', async () => {
+      await ok([...users('@jane', '@john'), { op: 'addChannel', name: '#open' }, { op: 'addChannel', name: '#Secret', private: true }]);
+      await ok([{ op: 'addMember', channel: '#secret', handle: '@jane' }, { op: 'addChannel', name: '#quiet', private: false }]);
+      // Adding a stored name again changes neither its case nor its privacy, either way.
+      await ok([{ op: 'addChannel', name: '#SECRET' }, { op: 'addChannel', name: '#OPEN', private: true }]);
+      expect(await store.listChannels()).toEqual([
+        { name: '#open', topic: null, members: [] },
+        { name: '#quiet', topic: null, members: [] },
+        { name: '#Secret', topic: null, members: ['@jane'], private: true },
+      ]);
+      expect((await store.listChannels()).map((c) => c.private ?? false)).toEqual([false, false, true]);
+    });
+
     it('refuses members of channels or users it does not know, keeping nothing of the batch', async () => {
       await ok([...users('@jane'), { op: 'addChannel', name: '#general' }]);
       expect(await refused(store.commit([

@@ -109,6 +109,8 @@ export type StoredChannel = {
   topic: ChannelTopic | null;
   /** Member handles, display case, in join order. */
   members: string[];
+  /** A private channel (CREATE #name private): present, and true, only then; a public one omits it. */
+  private?: true;
 };
 
 export type HistoryQuery = {
@@ -154,7 +156,8 @@ export type StoreSearch = {
 export type StoreWrite =
   | { op: 'addUser'; handle: string }
   | { op: 'setPassword'; handle: string; passwordHash: string }
-  | { op: 'addChannel'; name: string }
+  /** A new channel; a name already stored is left as it is (its privacy too). */
+  | { op: 'addChannel'; name: string; private?: boolean }
   | { op: 'addMember'; channel: string; handle: string }
   | { op: 'removeMember'; channel: string; handle: string }
   /** A channel's topic; null clears it. */
