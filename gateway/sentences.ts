@@ -39,6 +39,16 @@ export const refuse = {
     err(ErrorCode.RATE_LIMITED, `Too many new channels (${perHour} an hour); wait ${seconds(waitMs)}`),
   tooManyChannels: (count: number) => err(ErrorCode.TOO_MANY_CHANNELS, `You are in ${count} channels, the most allowed; leave one first`),
   noSuchChannel: (channel: string) => err(ErrorCode.NO_SUCH_CHANNEL, `${channel} does not exist`),
+  /** CREATE of a channel the caller can see (public, or theirs). */
+  channelExists: (channel: string) => err(ErrorCode.CHANNEL_TAKEN, `${channel} exists already: JOIN ${channel}, or choose another name`),
+  /** JOIN or CREATE of a private channel the caller is not in: that the name is taken, and nothing more (spec: CREATE). */
+  channelUnavailable: (channel: string) => err(ErrorCode.CHANNEL_TAKEN, `${channel} is not available; choose another name`),
+  /** A new channel's name looks like a private channel the caller is not in: its name is not told. */
+  channelConfusableHidden: (channel: string) => err(ErrorCode.NAME_CONFUSABLE, `${channel} looks like a channel that exists; choose another name`),
+  privateNotClaimed: (handle: string) => err(ErrorCode.NOT_CLAIMED, `${handle} is a guest handle: claim it with a password (PASSWORD <new>) to make a private channel`),
+  inviteeNotClaimed: (handle: string) => err(ErrorCode.NOT_CLAIMED, `${handle} is a guest handle: only handles with a password may be in a private channel`),
+  notMemberToInvite: (channel: string) => err(ErrorCode.NOT_MEMBER, `Join ${channel} to invite others to it`),
+  inviteeTooManyChannels: (handle: string, count: number) => err(ErrorCode.TOO_MANY_CHANNELS, `${handle} is in ${count} channels, the most allowed`),
   noSuchUser: (handle: string) => err(ErrorCode.NO_SUCH_USER, `${handle} has never registered`),
   /** Every reason a known user's DMs are refused reads the same, so a block is not revealed (spec: BLOCK). */
   undeliverable: (handle: string) => err(ErrorCode.UNDELIVERABLE, `Direct messages to ${handle} cannot be delivered`),
@@ -72,13 +82,19 @@ export const farewell = {
   elsewhere: (handle: string) => bye('ELSEWHERE', `${handle} signed in on another connection while this server was out of touch`),
 };
 
-const mib = (bytes: number): string => (bytes >= 1024 * 1024 ? `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB` : `${bytes} bytes`);
+/** 25 MiB, 1 GiB, 100 KiB, 700 bytes: sizes as people read them. */
+function sizeText(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (i < units.length - 1 && bytes >= 1024 ** (i + 1)) i++;
+  return `${Math.round((bytes / 1024 ** i) * 10) / 10} ${units[i]}`;
+}
 
 /** The files API's refusals (HTTP, JSON `{ code, message }`; docs/PROTOCOL.md, "Files"). */
 export const fileSentences = {
   NOT_SIGNED_IN: () => 'Send your session token (Authorization: Bearer <token>; TOKEN gives one). Guests cannot share files: set a password first (PASSWORD <new>)',
-  FILE_TOO_LARGE: (max: number) => `The file is larger than ${mib(max)}, the most this server takes`,
-  QUOTA_EXCEEDED: (quota: number) => `Your files would pass your ${mib(quota)} quota; delete messages that share old ones first`,
+  FILE_TOO_LARGE: (max: number) => `The file is larger than ${sizeText(max)}, the most this server takes`,
+  QUOTA_EXCEEDED: (quota: number) => `Your files would pass your ${sizeText(quota)} quota; delete messages that share old ones first`,
   TOO_MANY_UPLOADS: (perMinute: number) => `You can upload ${perMinute} files a minute; wait a moment`,
   BAD_UPLOAD: () => 'Send the file as multipart/form-data in a field named "file"',
   NOT_FOUND: () => 'No such file, or it is not yours to read (fetch it with your session token: Authorization: Bearer <token>)',

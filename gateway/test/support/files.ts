@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect } from 'vitest';
@@ -15,7 +16,7 @@ export type FilesBench = {
   /** Signed in over telnet with a password, in these channels, and the session token TOKEN gave. */
   user(reg: string, ...channels: string[]): Promise<{ c: TestClient; token: string }>;
   /** POST /files with one `file` part, as curl -F would send it. */
-  upload(token: string | null, name: string, bytes: Uint8Array, type?: string): Promise<Response>;
+  upload(token: string | null, name: string, bytes: Buffer, type?: string): Promise<Response>;
   get(pathOrUrl: string, auth?: { token?: string; cookie?: string }): Promise<Response>;
   /** The entries under <data dir>/files besides tmp/, and those in tmp/. */
   onDisk(): { files: string[]; tmp: string[] };
@@ -49,7 +50,7 @@ export function useFilesBench(): (opts?: Partial<Config>) => Promise<FilesBench>
       },
       upload(token, name, bytes, type = 'application/octet-stream') {
         const form = new FormData();
-        form.append('file', new Blob([bytes], { type }), name);
+        form.append('file', new Blob([Buffer.from(bytes)], { type }), name);
         return fetch(url('/files'), { method: 'POST', body: form, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
       },
       get(p, auth = {}) {
@@ -74,4 +75,49 @@ export async function uploaded(res: Response): Promise<{ id: string; name: strin
   const body = await res.json();
   expect(res.status, JSON.stringify(body)).toBe(201);
   return body;
+}
+
+/** Ask until `check` holds (work the server does after it has answered: a sweep, a removal). */
+export async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A multipart upload sent by hand over one socket: the head, then `chunks` one by one while
+ * no answer has come (none at all: only the head is sent, and the server must answer without
+ * the body). Resolves with the answer and how many chunks were sent before it.
+ */
+export function streamUpload(base: string, token: string, chunks: Buffer[], contentLength?: number): Promise<{ status: number; body: unknown; sent: number }> {
+  const boundary = 'x-slck-boundary';
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    let sent = 0;
+    const req = http.request({
+      host: hostname, port, method: 'POST', path: '/files',
+      headers: {
+        authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`,
+        ...(contentLength !== undefined && { 'content-length': contentLength }),
+      },
+    }, (res) => {
+      answered = true;
+      let text = '';
+      res.setEncoding('utf8').on('data', (s: string) => (text += s)).on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text), sent }));
+    });
+    // The server closes the connection after answering early: what was still being written fails.
+    req.on('error', (err) => (answered ? undefined : reject(err)));
+    req.write(head);
+    const next = () => {
+      if (answered) return;
+      if (chunks.length === 0) return;
+      if (sent === chunks.length) return void req.end(`\r\n--${boundary}--\r\n`);
+      req.write(chunks[sent++], () => setTimeout(next, 5));
+    };
+    next();
+  });
 }
