@@ -2,6 +2,7 @@ import { SvelteMap } from 'svelte/reactivity';
 import type { UserInfo } from '../../../core/client.ts';
 import { nameKey } from '../../../core/names.ts';
 import type { Session } from './session.svelte.ts';
+import { Blocks } from './blocks.svelte.ts';
 
 /** `guest`: the handle has no password (USRS says so); undefined until a USRS has listed them. */
 export type Person = { name: string; online: boolean; guest?: boolean };
@@ -18,6 +19,8 @@ export const byName = (a: { name: string }, b: { name: string }): number => name
  */
 export class People {
   readonly people = new SvelteMap<string, Person>();
+  /** Whom I block: their DMs are refused, their channel messages collapsed. */
+  readonly blocks: Blocks;
   /** The directory has been read (USRS) since this REG: deliveries are live. */
   synced = false;
   private readonly session: Session;
@@ -33,6 +36,7 @@ export class People {
 
   constructor(session: Session) {
     this.session = session;
+    this.blocks = new Blocks(session);
     const c = session.client;
     c.on('online', (e) => this.setPresence(e.user, true));
     c.on('offline', (e) => this.setPresence(e.user, false));
