@@ -26,8 +26,12 @@ export type FilesOptions = FileLimits & {
   sweepEveryMs?: number;
 };
 
-/** A line that is a file's URL, from any origin (or none): `<base>/files/<id>/<name>`. */
-const FILE_LINE = /^(?:https?:\/\/[^\s/]+)?\/files\/([A-Za-z0-9_-]{22})\/[^\s/]+$/;
+/**
+ * A file's URL, from any origin (or none), as a word of the text: `<base>/files/<id>/<name>`.
+ * The web app shows a line that is only the URL as the file; a URL inside a sentence shares
+ * it just the same, as whoever pastes one would expect.
+ */
+const FILE_URL = /(?:^|\s)(?:https?:\/\/[^\s/]+)?\/files\/([A-Za-z0-9_-]{22})\/\S+/g;
 /** A message shares at most this many files: the rest of its lines are only text. */
 export const MAX_FILES_PER_MESSAGE = 20;
 
@@ -134,15 +138,14 @@ export class Files {
   }
 }
 
-/** The file ids of a body's URL lines, each once. */
+/** The file ids of the file URLs in a body, each once. */
 export function fileIdsIn(body: Uint8Array): string[] {
   const ids = new Set<string>();
   // A cheap test first: most messages share nothing.
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   if (!text.includes('/files/')) return [];
-  for (const line of text.split('\n')) {
-    const m = FILE_LINE.exec(line.trim());
-    if (m !== null) ids.add(m[1]);
+  for (const m of text.matchAll(FILE_URL)) {
+    ids.add(m[1]);
     if (ids.size >= MAX_FILES_PER_MESSAGE) break;
   }
   return [...ids];

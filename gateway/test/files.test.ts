@@ -68,14 +68,14 @@ describe('files: upload, share and fetch', () => {
     expect((await b.get(f.url, { token: bob.token })).status).toBe(404);
   });
 
-  it('an edit that adds the URL line shares it', async () => {
+  it('an edit that adds the URL shares it, also inside a sentence', async () => {
     const b = await bench();
     const jane = await b.user('@jane s3cret-pass', '#dev');
     const kim = await b.user('@kim k1m-password', '#dev');
     const f = await uploaded(await b.upload(jane.token, 'a.bin', Buffer.from([1])));
     const id = (await jane.c.ok(msg('#dev', 'forgot the file'))).split(' ')[1];
     expect((await b.get(f.url, { token: kim.token })).status).toBe(404);
-    const body = `forgot the file\n${f.url}`;
+    const body = `forgot the file: ${b.server.httpUrl}${f.url} there`;
     await jane.c.ok(`EDIT #dev ${id} ${Buffer.byteLength(body)}\r\n${body}`);
     expect((await b.get(f.url, { token: kim.token })).status).toBe(200);
   });
