@@ -4,7 +4,8 @@ import type { ServerFrameOf } from './frames.ts';
 /** The types SlckClient's methods and events speak in (client.ts re-exports them). */
 
 export type Delivery = ServerFrameOf<'MSG'>;
-export type ChannelInfo = { channel: string; members: number };
+/** `private`: a private channel, listed only to its members (spec: CREATE). */
+export type ChannelInfo = { channel: string; members: number; private?: true };
 export type ChannelPage = { channels: ChannelInfo[]; more?: string };
 /** `guest`: the handle has no password (anyone may take it while it is offline). */
 export type UserInfo = { user: string; online: boolean; guest?: boolean };

@@ -122,6 +122,25 @@ describe('SlckClient: data replies', () => {
     expect(commands()).toEqual([{ type: 'CHNS', limit: 100 }, { type: 'CHNS', limit: 1, after: '#a' }]);
   });
 
+  it('CREATE and INVITE send their commands; a private channel comes marked in CHNS', async () => {
+    const { client, server, commands } = connect();
+    const made = client.create('#plans', true);
+    const invited = client.invite('#plans', '@bob');
+    const open = client.create('#dev');
+    server('JOINED #plans @jane\r\nOK\r\nJOINED #plans @bob\r\nOK\r\nERR CHANNEL_TAKEN #dev exists already: JOIN #dev, or choose another name\r\n');
+    await expect(made).resolves.toBeUndefined();
+    await expect(invited).resolves.toBeUndefined();
+    await expect(open).rejects.toMatchObject({ code: 'CHANNEL_TAKEN' });
+    const page = client.chnsPage();
+    server('CHN #general 2\r\nCHN #plans 2 private\r\nEND CHNS 2\r\n');
+    await expect(page).resolves.toEqual({ channels: [{ channel: '#general', members: 2 }, { channel: '#plans', members: 2, private: true }] });
+    expect(commands().slice(0, 3)).toEqual([
+      { type: 'CREATE', channel: '#plans', private: true },
+      { type: 'INVITE', channel: '#plans', handle: '@bob' },
+      { type: 'CREATE', channel: '#dev', private: false },
+    ]);
+  });
+
   it('USRS and USRS #channel collect USR lines until END', async () => {
     const { client, server, commands } = connect();
     const all = client.usrs();

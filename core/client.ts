@@ -100,6 +100,14 @@ export class SlckClient {
   async join(channel: string): Promise<void> {
     await this.request({ type: 'JOIN', channel });
   }
+  /** A new channel with this user in it (spec: CREATE); `private`: for its members only. */
+  async create(channel: string, isPrivate = false): Promise<void> {
+    await this.request({ type: 'CREATE', channel, private: isPrivate });
+  }
+  /** Add `handle` to a channel this user is in (spec: INVITE). */
+  async invite(channel: string, handle: string): Promise<void> {
+    await this.request({ type: 'INVITE', channel, handle });
+  }
   async leave(channel: string): Promise<void> {
     await this.request({ type: 'LEAVE', channel });
   }
@@ -193,7 +201,7 @@ export class SlckClient {
     // Always paged (a limit given), so the server says whether more follow.
     const frames = await this.request({ type: 'CHNS', limit: opts.limit ?? LIMITS.defaultChannelsPage, ...(opts.after ? { after: opts.after } : {}) });
     const end = frames[frames.length - 1];
-    const channels = frames.flatMap((f) => (f.type === 'CHN' ? [{ channel: f.channel, members: f.members }] : []));
+    const channels = frames.flatMap((f) => (f.type === 'CHN' ? [f.private ? { channel: f.channel, members: f.members, private: true as const } : { channel: f.channel, members: f.members }] : []));
     return end?.type === 'END' && end.more !== undefined ? { channels, more: end.more } : { channels };
   }
 

@@ -239,6 +239,13 @@ export class CommandDecoder implements LineDecoder<Command> {
         if (bad) return bad;
         return { type: verb, channel: args[0] };
       }
+      case 'CREATE': {
+        if (args.length < 1 || args.length > 2 || (args.length === 2 && args[1].toLowerCase() !== 'private')) return syntax('CREATE #channel [private]');
+        return nameProblem(args[0], 'channel') ?? { type: 'CREATE', channel: args[0], private: args.length === 2 };
+      }
+      case 'INVITE':
+        if (args.length !== 2) return syntax('INVITE #channel @handle');
+        return nameProblem(args[0], 'channel') ?? nameProblem(args[1], 'handle') ?? { type: 'INVITE', channel: args[0], handle: args[1] };
       case 'USRS': {
         if (args.length > 1) return syntax('USRS [#channel]');
         if (args.length === 0) return { type: 'USRS' };

@@ -176,8 +176,9 @@ function other(verb: string, buf: Uint8Array, start: number, end: number): Serve
       if (w.length !== 2) return bad(verb);
       return { type: verb, user: w[1] };
     case 'CHN':
-      if (w.length !== 3 || !DIGITS.test(w[2])) return bad('CHN');
-      return { type: 'CHN', channel: w[1], members: Number(w[2]) };
+      // Words after the count are flags: `private`; one this client does not know is passed over.
+      if (w.length < 3 || !DIGITS.test(w[2])) return bad('CHN');
+      return w.slice(3).includes('private') ? { type: 'CHN', channel: w[1], members: Number(w[2]), private: true } : { type: 'CHN', channel: w[1], members: Number(w[2]) };
     case 'USR':
       if (w.length < 3 || w.length > 4 || (w[2] !== 'online' && w[2] !== 'offline') || (w.length === 4 && w[3] !== 'guest')) return bad('USR');
       return w.length === 4 ? { type: 'USR', user: w[1], online: w[2] === 'online', guest: true } : { type: 'USR', user: w[1], online: w[2] === 'online' };

@@ -146,6 +146,10 @@ export function encodeCommand(cmd: Command): Uint8Array {
     case 'JOIN':
     case 'LEAVE':
       return line(`${cmd.type} ${cmd.channel}`);
+    case 'CREATE':
+      return line(cmd.private ? `CREATE ${cmd.channel} private` : `CREATE ${cmd.channel}`);
+    case 'INVITE':
+      return line(`INVITE ${cmd.channel} ${cmd.handle}`);
     case 'USRS':
       return line(cmd.channel === undefined ? 'USRS' : `USRS ${cmd.channel}`);
     case 'HISTORY': {
@@ -246,7 +250,7 @@ export function serverLine(frame: ServerFrame): string {
     case 'UNBLOCKED':
       return `${frame.type} ${frame.user}`;
     case 'CHN':
-      return `CHN ${frame.channel} ${frame.members}`;
+      return frame.private ? `CHN ${frame.channel} ${frame.members} private` : `CHN ${frame.channel} ${frame.members}`;
     case 'USR':
       return `USR ${frame.user} ${frame.online ? 'online' : 'offline'}${frame.guest ? ' guest' : ''}`;
     case 'TOPIC':

@@ -20,6 +20,11 @@ export const ErrorCode = {
   HANDLE_TAKEN: 'HANDLE_TAKEN',
   /** REG of a new handle, or JOIN creating a channel, whose name looks like an existing one (`@aIice` beside `@alice`). */
   NAME_CONFUSABLE: 'NAME_CONFUSABLE',
+  /**
+   * CREATE of a name that is taken, or JOIN of a private channel you are not in: the sentence
+   * says only that the name is not available (spec: CREATE).
+   */
+  CHANNEL_TAKEN: 'CHANNEL_TAKEN',
   PASSWORD_REQUIRED: 'PASSWORD_REQUIRED',
   WRONG_PASSWORD: 'WRONG_PASSWORD',
   /** RESUME with a session token that is unknown, expired or signed out. */

@@ -24,6 +24,10 @@ export type Command =
   | { type: 'SIGNOUT'; all: boolean }
   | { type: 'JOIN'; channel: string }
   | { type: 'LEAVE'; channel: string }
+  /** A new channel with you in it; `private`: listed and readable only by its members (spec: CREATE). */
+  | { type: 'CREATE'; channel: string; private: boolean }
+  /** Add `handle` to a channel you are in (spec: INVITE). */
+  | { type: 'INVITE'; channel: string; handle: string }
   /** `said`: sent with SAY, the form a person types, which makes the connection a person's (spec: MODE). */
   | { type: 'MSG'; target: string; body: Uint8Array; said?: true }
   /** A page of the channel list: `limit` names after `after` (spec: CHNS). */
@@ -93,7 +97,7 @@ export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 export const COMMAND_TYPES: readonly CommandType[] = [
   'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'PASSWORD', 'JOIN', 'LEAVE', 'TOPIC', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'PREFS', 'PREF', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
   'MODE', 'REPLY', 'EDIT', 'DELETE', 'REACT', 'UNREACT', 'TYPING', 'THREAD', 'THREADS', 'SEARCH',
-  'BLOCK', 'UNBLOCK', 'BLOCKS',
+  'BLOCK', 'UNBLOCK', 'BLOCKS', 'CREATE', 'INVITE',
 ];
 
 // ---------------------------------------------------------------- server -> client
@@ -147,8 +151,8 @@ export type ServerFrame =
   | { type: 'LEFT'; channel: string; user: string }
   | { type: 'ONLINE'; user: string }
   | { type: 'OFFLINE'; user: string }
-  /** One channel in a CHNS reply. */
-  | { type: 'CHN'; channel: string; members: number }
+  /** One channel in a CHNS reply; `private`: a private channel (listed only to its members). */
+  | { type: 'CHN'; channel: string; members: number; private?: true }
   /** One user in a USRS reply; `guest`: the handle has no password (anyone may take it when offline). */
   | { type: 'USR'; user: string; online: boolean; guest?: boolean }
   /**

@@ -5,8 +5,10 @@ import type { Directory } from './directory.ts';
 
 /**
  * Who may see and do what, where: the one rule every command that names a conversation asks
- * (MSG, REPLY, EDIT, DELETE, REACT, TYPING, HISTORY, THREAD, READ). A channel is for its
- * members, to read and to write; a direct conversation is for its two users. An answer is
+ * (MSG, REPLY, EDIT, DELETE, REACT, TYPING, HISTORY, THREAD, READ; TOPIC, LEAVE, USRS, JOIN
+ * and INVITE ask the directory's `visibleChannel`, its first half). A channel is for its
+ * members, to read and to write; a private one, to anyone else, does not exist (spec: CREATE
+ * and INVITE); a direct conversation is for its two users. An answer is
  * the conversation's key and its name as the user addresses it, or the refusal to give.
  *
  * It answers at once when this node's directory knows the target (the hot path of MSG
@@ -32,7 +34,9 @@ export type AccessDeps = {
 
 export function placeOf(chat: AccessDeps, user: Caller, target: string, intent: Intent): Refusal | Place | Promise<Refusal | Place> {
   if (target.charCodeAt(0) === 35) {
-    const ch = chat.directory.channel(target);
+    // A private channel the user is not in is one that does not exist: the same line, byte
+    // for byte, named as they wrote it (its display case would tell that it exists).
+    const ch = chat.directory.visibleChannel(target, user.key);
     if (ch === undefined) return refuse.noSuchChannel(target);
     if (!ch.members.has(user.key)) return intent === 'write' ? refuse.notMemberToPost(ch.name) : refuse.notMemberToRead(ch.name);
     return { conv: ch.key, to: ch.name, channel: true };

@@ -20,7 +20,7 @@ export type Registered = {
 
 export type Posted = { id: number; ts: string; target: string };
 
-export type ChannelPage = { page: Array<{ name: string; members: number }>; more?: string };
+export type ChannelPage = { page: Array<{ name: string; members: number; private?: true }>; more?: string };
 
 /**
  * The chat's rules, behind one asynchronous interface that the commands call: who may sign
@@ -48,6 +48,10 @@ export interface Chat {
   /** Their connection has gone. */
   signOff(user: Caller): void;
   join(user: Caller, channel: string): Promise<Refusal | { channel: string; lastId: number }>;
+  /** CREATE: a new channel with the caller in it; `isPrivate`: for its members only (chat/private-channels.ts). */
+  create(user: Caller, channel: string, isPrivate: boolean): Promise<Refusal | { channel: string; lastId: number }>;
+  /** INVITE: a member adds `handle` to the channel; they are told as after a JOIN. */
+  invite(user: Caller, channel: string, handle: string): Promise<Refusal | null>;
   leave(user: Caller, channel: string): Promise<Refusal | { channel: string }>;
   /** Resolves once the message has committed: its OK. */
   post(user: Caller, target: string, body: Uint8Array): Refusal | Promise<Posted | Refusal>;
@@ -69,7 +73,8 @@ export interface Chat {
   search(user: Caller, query: SearchQuery): Promise<Found | Refusal>;
   /** TYPING: the other members are told (not stored). */
   typing(user: Caller, target: string, passOn: boolean): Promise<Refusal | null>;
-  users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean; guest: boolean }>>;
+  /** `viewer`: the caller's key (null before REG): a private channel's members are theirs to list only. */
+  users(viewer: string | null, channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean; guest: boolean }>>;
   /** Read `target` up to `id` (at most its newest): the user's other connections are told. */
   read(user: Caller, target: string, id: number): Refusal | Promise<Refusal | { target: string; id: number }>;
   /** The user's conversations, most recent first, with what is unread in each. */
@@ -82,7 +87,8 @@ export interface Chat {
   block(user: Caller, target: string, on: boolean): Promise<Refusal | null>;
   /** BLOCKS: the handles the user blocks. */
   blocks(user: Caller): Promise<Refusal | string[]>;
-  channels(limit: number, after?: string): ChannelPage;
+  /** `viewer`: the caller's key (null before REG): private channels are listed to their members only. */
+  channels(viewer: string | null, limit: number, after?: string): ChannelPage;
   /** Offline messages about to be handed to the user's connection leave the queue: true once committed. */
   delivered(handle: string, messages: Array<{ conversation: string; id: number }>): Promise<boolean>;
   /** Whether flood control lets this user's messages through unthrottled (--rate-exempt). */

@@ -4,7 +4,8 @@ import type { ChatEvent } from './events.ts';
 import { LookalikeIndex } from './confusable.ts';
 
 export type UserEntry = { key: string; handle: string; claimed: boolean };
-export type ChannelEntry = { key: string; name: string; members: Set<string>; topic: ChannelTopic | null };
+/** `private`: listed and readable only by its members (CREATE #name private); never becomes public. */
+export type ChannelEntry = { key: string; name: string; members: Set<string>; topic: ChannelTopic | null; private: boolean };
 
 /**
  * Who exists and who belongs where, across the cluster: a cache of the store, kept current
@@ -35,7 +36,7 @@ export class Directory {
     this.sortedCache = null;
     for (const handle of users) this.addUser(handle, claimed.has(nameKey(handle)));
     for (const ch of channels) {
-      this.addChannel(ch.name).topic = ch.topic;
+      this.addChannel(ch.name, ch.private === true).topic = ch.topic;
       for (const m of ch.members) this.addMember(ch.name, m);
     }
     this.blocked.clear();
@@ -48,7 +49,7 @@ export class Directory {
         this.addUser(e.handle, e.claimed);
         break;
       case 'joined':
-        this.addChannel(e.channel);
+        this.addChannel(e.channel, e.private === true);
         this.addMember(e.channel, e.user);
         break;
       case 'left':
@@ -73,6 +74,16 @@ export class Directory {
 
   channel(name: string): ChannelEntry | undefined {
     return this.channels.get(nameKey(name));
+  }
+
+  /**
+   * The channel as `userKey` may know it: a private channel they are not in is, to them, a
+   * channel that does not exist (access.ts). Every command that names a channel asks this.
+   */
+  visibleChannel(name: string, userKey: string | null): ChannelEntry | undefined {
+    const ch = this.channels.get(nameKey(name));
+    if (ch === undefined || !ch.private) return ch;
+    return userKey !== null && ch.members.has(userKey) ? ch : undefined;
   }
 
   /** The channels a user belongs to, in the order they joined. */
@@ -114,14 +125,19 @@ export class Directory {
     return u;
   }
 
-  addChannel(name: string): ChannelEntry {
+  /**
+   * `isPrivate` marks a channel private, also one already known: every event of a private
+   * channel says so, and a channel never becomes public, so whichever event comes first, the
+   * channel ends private.
+   */
+  addChannel(name: string, isPrivate = false): ChannelEntry {
     const key = nameKey(name);
     let ch = this.channels.get(key);
     if (ch === undefined) {
-      this.channels.set(key, (ch = { key, name, members: new Set(), topic: null }));
+      this.channels.set(key, (ch = { key, name, members: new Set(), topic: null, private: isPrivate }));
       this.channelLookalikes.add(name);
       this.sortedCache = null;
-    }
+    } else if (isPrivate) ch.private = true;
     return ch;
   }
 

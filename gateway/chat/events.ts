@@ -46,7 +46,11 @@ export type ChatEvent =
   | MessageEvent
   /** A new handle, or one just claimed with a password. */
   | { t: 'user'; handle: string; claimed: boolean }
-  | { t: 'joined'; channel: string; user: string }
+  /**
+   * `private`: the channel is private (set on every event of a private channel: a node that
+   * missed its creation learns it from any); `by`: the member who invited `user` (INVITE).
+   */
+  | { t: 'joined'; channel: string; user: string; private?: true; by?: string }
   | { t: 'left'; channel: string; user: string }
   /** `channels`: the keys of the user's channels, whose members hear of it. */
   | { t: 'online'; user: string; channels: string[] }

@@ -4,6 +4,7 @@ import type { ChannelTopic, StoreWrite } from '../store/store.ts';
 import type { Caller } from './chat.ts';
 import { isRefusal, placeOf, type Place } from './access.ts';
 import type { ChatService } from './service.ts';
+import { afterCreation, lookalikeRefusal } from './private-channels.ts';
 
 /**
  * Who is in which channel, what it is about, and how far each member has read: JOIN, LEAVE,
@@ -12,7 +13,7 @@ import type { ChatService } from './service.ts';
  */
 
 export function topic(chat: ChatService, user: Caller, channel: string, text?: string): Refusal | Promise<Refusal | { channel: string; topic: ChannelTopic | null }> {
-  const ch = chat.directory.channel(channel);
+  const ch = chat.directory.visibleChannel(channel, user.key);
   if (ch === undefined) return refuse.noSuchChannel(channel);
   if (text === undefined) return Promise.resolve({ channel: ch.name, topic: ch.topic });
   if (!ch.members.has(user.key)) return refuse.notMemberToSetTopic(ch.name);
@@ -25,13 +26,17 @@ export function topic(chat: ChatService, user: Caller, channel: string, text?: s
 }
 
 export async function join(chat: ChatService, user: Caller, channel: string): Promise<Refusal | { channel: string; lastId: number }> {
+  // A CREATE of this name under way here decides first: else both would create it.
+  await afterCreation(chat, channel);
   const known = chat.directory.channel(channel);
   const name = known?.name ?? channel;
   if (known?.members.has(user.key)) return { channel: name, lastId: await chat.lastId(nameKey(name)) };
+  // A private channel is joined by INVITE only; to others its name is just taken (spec: CREATE).
+  if (known?.private) return refuse.channelUnavailable(channel);
   if (known === undefined) {
     // This JOIN would create the channel: not under a name that passes for another's.
-    const lookalike = chat.directory.channelLookalikes.lookalikeOf(name);
-    if (lookalike !== null) return refuse.channelConfusable(name, lookalike);
+    const lookalike = lookalikeRefusal(chat, user, name);
+    if (lookalike !== null) return lookalike;
   }
   const refused = chat.flood.joinRefusal(user.key, chat.directory.channelsOf(user.key).length, known !== undefined, chat.isExempt(user.key));
   if (refused !== null) return refused;
@@ -45,7 +50,7 @@ export async function join(chat: ChatService, user: Caller, channel: string): Pr
 }
 
 export async function leave(chat: ChatService, user: Caller, channel: string): Promise<Refusal | { channel: string }> {
-  const ch = chat.directory.channel(channel);
+  const ch = chat.directory.visibleChannel(channel, user.key);
   if (ch === undefined) return refuse.noSuchChannel(channel);
   if (!ch.members.has(user.key)) return refuse.notMemberToLeave(ch.name);
   if ((await chat.commits.stage([{ op: 'removeMember', channel: ch.name, handle: user.handle }])) === null) {

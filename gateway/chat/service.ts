@@ -19,6 +19,7 @@ import { changePassword } from './password.ts';
 import { listPrefs, setPref } from './prefs.ts';
 import { listBlocks, setBlock } from './blocks.ts';
 import * as membership from './membership.ts';
+import * as privateChannels from './private-channels.ts';
 import * as logRules from './log-rules.ts';
 import { isRefusal, placeOf, type Place } from './access.ts';
 import { search, type Found } from './search.ts';
@@ -191,6 +192,14 @@ export class ChatService implements Chat {
     return membership.join(this, user, channel);
   }
 
+  create(user: Caller, channel: string, isPrivate: boolean): Promise<Refusal | { channel: string; lastId: number }> {
+    return privateChannels.create(this, user, channel, isPrivate);
+  }
+
+  invite(user: Caller, channel: string, handle: string): Promise<Refusal | null> {
+    return privateChannels.invite(this, user, channel, handle);
+  }
+
   leave(user: Caller, channel: string): Promise<Refusal | { channel: string }> {
     return membership.leave(this, user, channel);
   }
@@ -246,8 +255,9 @@ export class ChatService implements Chat {
     return logRules.thread(this, user, target, id, limit);
   }
 
-  threads(user: Caller): Promise<ThreadState[]> {
-    return logRules.threads(this, user);
+  async threads(user: Caller): Promise<ThreadState[]> {
+    // A private channel's threads are for its members: one who left it no longer sees them.
+    return (await logRules.threads(this, user)).filter((t) => !this.directory.channel(t.conversation)?.private || this.directory.isMember(nameKey(t.conversation), user.key));
   }
 
   readThread(user: Caller, target: string, root: number, id: number): Promise<Refusal | null> {
@@ -266,10 +276,10 @@ export class ChatService implements Chat {
     return this.host.isHere(userKey);
   }
 
-  users(channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean; guest: boolean }>> {
+  users(viewer: string | null, channel?: string): Refusal | Promise<Array<{ handle: string; online: boolean; guest: boolean }>> {
     let keys: Iterable<string> = this.directory.users.keys();
     if (channel !== undefined) {
-      const ch = this.directory.channel(channel);
+      const ch = this.directory.visibleChannel(channel, viewer);
       if (ch === undefined) return refuse.noSuchChannel(channel);
       keys = ch.members;
     }
@@ -304,12 +314,16 @@ export class ChatService implements Chat {
     return listBlocks(this, user).catch(() => refuse.storeUnreachable('Could not read whom you block'));
   }
 
-  channels(limit: number, after?: string): ChannelPage {
+  channels(viewer: string | null, limit: number, after?: string): ChannelPage {
     const sorted = this.directory.sorted();
-    const from = after === undefined ? 0 : firstAfter(sorted, nameKey(after));
-    const page = sorted.slice(from, from + limit);
-    const more = from + page.length < sorted.length && page.length > 0 ? page[page.length - 1].name : undefined;
-    return { page: page.map((c) => ({ name: c.name, members: c.members.size })), more };
+    // Private channels are listed to their members only (and marked for them).
+    const seen = (c: (typeof sorted)[number]) => !c.private || (viewer !== null && c.members.has(viewer));
+    const page: typeof sorted = [];
+    let i = after === undefined ? 0 : firstAfter(sorted, nameKey(after));
+    for (; i < sorted.length && page.length < limit; i++) if (seen(sorted[i])) page.push(sorted[i]);
+    while (i < sorted.length && !seen(sorted[i])) i++;
+    const more = i < sorted.length && page.length > 0 ? page[page.length - 1].name : undefined;
+    return { page: page.map((c) => (c.private ? { name: c.name, members: c.members.size, private: true } : { name: c.name, members: c.members.size })), more };
   }
 
   probeHolder(userKey: string): void {

@@ -15,8 +15,9 @@ import type { CommandHandler } from './types.ts';
 export const chns: CommandHandler<'CHNS'> = {
   needsUser: false,
   run(ctx, conn, { limit, after }) {
-    const { page, more } = ctx.chat.channels(Math.min(limit ?? LIMITS.defaultChannelsPage, LIMITS.maxChannelsPage), after);
-    for (const ch of page) ctx.reply(conn, { type: 'CHN', channel: ch.name, members: ch.members });
+    // Private channels only to their members, marked `private` (spec: CREATE).
+    const { page, more } = ctx.chat.channels(conn.user?.key ?? null, Math.min(limit ?? LIMITS.defaultChannelsPage, LIMITS.maxChannelsPage), after);
+    for (const ch of page) ctx.reply(conn, ch.private ? { type: 'CHN', channel: ch.name, members: ch.members, private: true } : { type: 'CHN', channel: ch.name, members: ch.members });
     const paged = limit !== undefined || after !== undefined;
     ctx.reply(conn, paged && more !== undefined
       ? { type: 'END', of: 'CHNS', count: page.length, more }

@@ -8,6 +8,8 @@ const HELP_LINES = [
   'RESUME @handle <token>  sign in with a session token',
   'SIGNOUT [ALL]  end this session, or every one of yours',
   'JOIN #channel  join a channel, creating it if new',
+  'CREATE #channel [private]  create a channel; a private one is seen only by its members',
+  'INVITE #channel @user  add someone to a channel you are in',
   'LEAVE #channel  leave a channel',
   'TOPIC #channel [text]  show the topic, or set it (- clears it)',
   'MSG #channel|@user <length>  then the body on the next line: send a message',

@@ -6,6 +6,7 @@ import { signout } from './signout.ts';
 import { password } from './password.ts';
 import { topic } from './topic.ts';
 import { join } from './join.ts';
+import { create, invite } from './create.ts';
 import { leave } from './leave.ts';
 import { msg } from './msg.ts';
 import { chns } from './chns.ts';
@@ -69,4 +70,6 @@ export const commands: CommandTable = {
   BLOCK: block,
   UNBLOCK: unblock,
   BLOCKS: blocks,
+  CREATE: create,
+  INVITE: invite,
 };

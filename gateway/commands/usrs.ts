@@ -5,7 +5,7 @@ import { byName, list } from './listing.ts';
 export const usrs: CommandHandler<'USRS'> = {
   needsUser: false,
   run(ctx, conn, { channel }) {
-    const users = ctx.chat.users(channel);
+    const users = ctx.chat.users(conn.user?.key ?? null, channel);
     if (!(users instanceof Promise)) return ctx.reply(conn, users);
     return users.then((all) => {
       all.sort((a, b) => (a.online === b.online ? byName(a.handle, b.handle) : a.online ? -1 : 1));
