@@ -328,6 +328,34 @@ describe('three nodes, one chat', () => {
     expect(isMsg(got) && [got.from, new TextDecoder().decode(got.body)]).toEqual(['@blocked', 'sorry']);
   });
 
+  it('a private channel seen from another node: an invite on node 1 lets its user on node 2 read it; to a stranger on node 2 it does not exist', async () => {
+    const owner = await tcpUser(0, '@hq-owner s3cret-pass');
+    const reader = await tcpUser(1, '@hq-reader s3cret-pass');
+    const stranger = await tcpUser(1, '@hq-stranger s3cret-pass');
+    // (Other users' sign-ins on this cluster may come before a reply: each reply is its last line.)
+    expect((await owner.cmd('CREATE #HQ private')).slice(-2)).toEqual(['JOINED #HQ @hq-owner', 'OK']);
+    expect(await owner.ok('SAY #hq before the invite')).toMatch(/^OK 1 /);
+    // Node 2 learns of the channel through the bus: until then the name is free there.
+    await waitUntil(async () => (await stranger.cmd('JOIN #hq')).at(-1) === 'ERR CHANNEL_TAKEN #hq is not available; choose another name', 'node 2 to know #HQ');
+    expect((await owner.cmd('INVITE #hq @HQ-Reader')).slice(-2)).toEqual(['JOINED #HQ @hq-reader', 'OK']);
+    const joined = await reader.until((f) => isType('JOINED')(f) && (f as { channel?: string }).channel === '#HQ');
+    expect(joined).toEqual({ type: 'JOINED', channel: '#HQ', user: '@hq-reader' });
+    expect(await owner.ok('SAY #hq after the invite')).toMatch(/^OK 2 /);
+    const live = await reader.until((f) => isMsg(f) && f.target === '#HQ');
+    expect(isMsg(live) && [live.from, live.id, new TextDecoder().decode(live.body)]).toEqual(['@hq-owner', 2, 'after the invite']);
+    const history = await reader.cmd('HISTORY #hq');
+    expect(history.at(-1)).toBe('END HISTORY 2');
+    expect(history.join('\n')).toContain('before the invite');
+    expect(await reader.cmd('CHNS 500')).toContain('CHN #HQ 2 private');
+    // The stranger on the same node: every command as for a channel that does not exist.
+    for (const cmd of ['HISTORY {ch}', 'SAY {ch} let me in', 'TOPIC {ch}', 'USRS {ch}', 'THREAD {ch} 1', 'INVITE {ch} @hq-stranger']) {
+      const hidden = (await stranger.cmd(cmd.replace('{ch}', '#hq'))).at(-1);
+      expect(hidden?.replace('#hq', '#nohq'), cmd).toBe((await stranger.cmd(cmd.replace('{ch}', '#nohq'))).at(-1));
+      expect(hidden).toBe('ERR NO_SUCH_CHANNEL #hq does not exist');
+    }
+    expect((await stranger.cmd('CHNS 500')).join('\n')).not.toMatch(/#HQ/i);
+  });
+
   it('CHNS is the same on every node', async () => {
     await tcpUser(0, '@maker', '#made-on-one');
     const listers = await Promise.all([0, 1, 2].map((i) => tcpUser(i, `@lister${i}`)));
