@@ -4,7 +4,7 @@ import type { ChannelTopic, StoreWrite } from '../store/store.ts';
 import type { Caller } from './chat.ts';
 import { isRefusal, placeOf, type Place } from './access.ts';
 import type { ChatService } from './service.ts';
-import { afterCreation, lookalikeRefusal } from './private-channels.ts';
+import { afterCreation, asCreation, lookalikeRefusal } from './private-channels.ts';
 
 /**
  * Who is in which channel, what it is about, and how far each member has read: JOIN, LEAVE,
@@ -40,13 +40,17 @@ export async function join(chat: ChatService, user: Caller, channel: string): Pr
   }
   const refused = chat.flood.joinRefusal(user.key, chat.directory.channelsOf(user.key).length, known !== undefined, chat.isExempt(user.key));
   if (refused !== null) return refused;
-  const writes: StoreWrite[] = [{ op: 'addChannel', name }, { op: 'addMember', channel: name, handle: user.handle }];
-  if ((await chat.commits.stage(writes)) === null) return refuse.notStored(`Could not join ${name}`);
-  // Stored: the membership holds whether or not the connection is still here.
-  chat.emit({ t: 'joined', channel: name, user: user.handle });
-  const lastId = await chat.lastId(nameKey(name));
-  chat.inbound.watch(nameKey(name), lastId);
-  return { channel: name, lastId };
+  const commit = async (): Promise<Refusal | { channel: string; lastId: number }> => {
+    const writes: StoreWrite[] = [{ op: 'addChannel', name }, { op: 'addMember', channel: name, handle: user.handle }];
+    if ((await chat.commits.stage(writes)) === null) return refuse.notStored(`Could not join ${name}`);
+    // Stored: the membership holds whether or not the connection is still here.
+    chat.emit({ t: 'joined', channel: name, user: user.handle });
+    const lastId = await chat.lastId(nameKey(name));
+    chat.inbound.watch(nameKey(name), lastId);
+    return { channel: name, lastId };
+  };
+  // Creating it: a CREATE of the same name meanwhile waits, then finds it taken.
+  return known === undefined ? asCreation(chat, name, commit) : commit();
 }
 
 export async function leave(chat: ChatService, user: Caller, channel: string): Promise<Refusal | { channel: string }> {

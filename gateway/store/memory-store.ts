@@ -174,7 +174,14 @@ export class MemoryStore implements Store {
     },
     addChannel: (w, undo) => {
       const key = nameKey(w.name);
-      if (this.channels.has(key)) return;
+      const known = this.channels.get(key);
+      if (known !== undefined) {
+        if (w.private && !known.private) {
+          known.private = true;
+          undo.push(() => delete known.private);
+        }
+        return;
+      }
       this.channels.set(key, w.private ? { name: w.name, memberKeys: new Set(), topic: null, private: true } : { name: w.name, memberKeys: new Set(), topic: null });
       undo.push(() => this.channels.delete(key));
     },

@@ -180,7 +180,7 @@ const handlers: WriteHandlers<pg.PoolClient, Promise<void>> = {
     );
   },
   addChannel: async (w, client) => {
-    await client.query('INSERT INTO channels (key, name, private) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [nameKey(w.name), w.name, w.private === true]);
+    await client.query('INSERT INTO channels (key, name, private) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET private = true WHERE EXCLUDED.private', [nameKey(w.name), w.name, w.private === true]);
   },
   addMember: (w, client) => reads.addMember(client, w.channel, w.handle),
   markRead: (w, client) => reads.markRead(client, w.handle, w.conversation, w.id),

@@ -398,7 +398,8 @@ function prepareStatements(db: Database.Database) {
     listUsers: db.prepare('SELECT handle FROM users ORDER BY key'),
     listClaimed: db.prepare('SELECT key FROM users WHERE password_hash IS NOT NULL ORDER BY key'),
     hasChannel: db.prepare('SELECT 1 FROM channels WHERE key = ?'),
-    addChannel: db.prepare('INSERT OR IGNORE INTO channels (key, name, created, private) VALUES (?, ?, ?, ?)'),
+    // A private one makes a stored name private too (store.ts, addChannel); never public again.
+    addChannel: db.prepare('INSERT INTO channels (key, name, created, private) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET private = 1 WHERE excluded.private = 1'),
     listChannels: db.prepare('SELECT key, name, topic, topic_by, topic_ts, private FROM channels ORDER BY key'),
     setTopic: db.prepare('UPDATE channels SET topic = ?, topic_by = ?, topic_ts = ? WHERE key = ?'),
     listMembers: db.prepare(

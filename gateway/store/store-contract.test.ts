@@ -84,17 +84,21 @@ for (const backend of backends) {
       expect((await store.listChannels())[0]).toEqual({ name: '#General', topic: null, members: [] });
     });
 
-    it('keeps a private channel private (CREATE #name private), and a name taken stays as it was', async () => {
+    it('keeps a private channel private (CREATE #name private); private makes a stored name private, and nothing makes it public again', async () => {
       await ok([...users('@jane', '@john'), { op: 'addChannel', name: '#open' }, { op: 'addChannel', name: '#Secret', private: true }]);
       await ok([{ op: 'addMember', channel: '#secret', handle: '@jane' }, { op: 'addChannel', name: '#quiet', private: false }]);
-      // Adding a stored name again changes neither its case nor its privacy, either way.
-      await ok([{ op: 'addChannel', name: '#SECRET' }, { op: 'addChannel', name: '#OPEN', private: true }]);
+      // Adding a stored name again keeps its case; public does not undo private, private
+      // makes it private (two nodes creating one name at a time: spec, CREATE).
+      await ok([{ op: 'addChannel', name: '#SECRET' }, { op: 'addChannel', name: '#SECRET', private: false }, { op: 'addChannel', name: '#QUIET', private: true }]);
       expect(await store.listChannels()).toEqual([
         { name: '#open', topic: null, members: [] },
-        { name: '#quiet', topic: null, members: [] },
+        { name: '#quiet', topic: null, members: [], private: true },
         { name: '#Secret', topic: null, members: ['@jane'], private: true },
       ]);
-      expect((await store.listChannels()).map((c) => c.private ?? false)).toEqual([false, false, true]);
+      expect((await store.listChannels()).map((c) => c.private ?? false)).toEqual([false, true, true]);
+      // A failed batch takes the change back.
+      expect(await refused(store.commit([{ op: 'addChannel', name: '#open', private: true }, { op: 'addMember', channel: '#nowhere', handle: '@jane' }]))).toBeNull();
+      expect((await store.listChannels())[0]).toEqual({ name: '#open', topic: null, members: [] });
     });
 
     it('refuses members of channels or users it does not know, keeping nothing of the batch', async () => {

@@ -156,7 +156,12 @@ export type StoreSearch = {
 export type StoreWrite =
   | { op: 'addUser'; handle: string }
   | { op: 'setPassword'; handle: string; passwordHash: string }
-  /** A new channel; a name already stored is left as it is (its privacy too). */
+  /**
+   * A new channel; a name already stored keeps its case. `private` makes it private, stored
+   * or not, and nothing makes a channel public again: two nodes creating one name at a time
+   * (a JOIN, a CREATE private) end with one private channel and both as members, never with
+   * a public channel its creator believes private (spec: CREATE).
+   */
   | { op: 'addChannel'; name: string; private?: boolean }
   | { op: 'addMember'; channel: string; handle: string }
   | { op: 'removeMember'; channel: string; handle: string }

@@ -152,6 +152,22 @@ describe('CREATE and INVITE', () => {
     expect(await before.cmd('INVITE #x @ann')).toEqual(['ERR NOT_REGISTERED Register first: REG @handle']);
   });
 
+  it('a CREATE private and a JOIN of one new name at the same moment: one creates it, the other is refused, never both in', async () => {
+    for (let round = 0; round < 5; round++) {
+      const ann = await programUser(t, `@ann${round} ann-pass-1`);
+      const eve = await programUser(t, `@eve${round} eve-pass-1`);
+      const name = `#race${round}`;
+      // Both lines leave before either reply is read: the server takes them in the same turns.
+      const [created, joined] = await Promise.all([ann.cmd(`CREATE ${name} private`), eve.cmd(`JOIN ${name}`)]);
+      const annIn = created.at(-1) === 'OK';
+      const eveIn = joined.at(-1) === 'OK';
+      expect([annIn, eveIn].filter(Boolean), `${created.join('|')} / ${joined.join('|')}`).toHaveLength(1);
+      if (annIn) expect(joined.at(-1)).toBe(`ERR CHANNEL_TAKEN ${name} is not available; choose another name`);
+      else expect(created.at(-1)).toBe(`ERR CHANNEL_TAKEN ${name} exists already: JOIN ${name}, or choose another name`);
+      expect((await eve.cmd(`HISTORY ${name}`)).at(-1)).toBe(annIn ? `ERR NO_SUCH_CHANNEL ${name} does not exist` : `END HISTORY 0`);
+    }
+  });
+
   it('is kept across a restart on the same data directory: private, its members, and nobody else', async () => {
     const ann = await planning();
     await programUser(t, '@bob bob-pass-1');
