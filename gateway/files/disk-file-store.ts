@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FileTooLarge, MAX_REFERENCES, type FileMeta, type FileStore, type NewFile } from './file-store.ts';
+import type { ImageCleaner } from './images.ts';
 
 /** A file id: 16 random bytes in base64url. Anything else never reaches the disk. */
 export const FILE_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -32,7 +33,8 @@ export class DiskFileStore implements FileStore {
   /** Files whose references passed MAX_REFERENCES: no delete removes them. */
   private readonly pinned = new Set<string>();
 
-  constructor(readonly dir: string) {
+  /** `images`: run on an upload once written (images.ts), before it is renamed into place. */
+  constructor(readonly dir: string, private readonly opts: { images?: ImageCleaner } = {}) {
     this.description = `files in ${dir}`;
     this.tmp = join(dir, 'tmp');
   }
@@ -81,12 +83,32 @@ export class DiskFileStore implements FileStore {
       await rm(tmp, { force: true });
       throw err;
     }
-    await rename(tmp, join(this.dir, id));
-    const meta: FileMeta = { id, ...file, size, created: new Date().toISOString() };
+    const image = await this.image(tmp, file.type);
+    await rename(image?.path ?? tmp, join(this.dir, id));
+    const known = image === null ? {} : 'unreadable' in image ? { type: 'application/octet-stream' } : { width: image.width, height: image.height };
+    const meta: FileMeta = { id, ...file, ...known, size: image?.size ?? size, created: new Date().toISOString() };
     await this.writeSidecar(meta);
     await this.syncDir();
     this.index(meta);
     return meta;
+  }
+
+  /** An image's size in pixels; and a clean copy, fsynced, when it carried metadata (the original goes). */
+  private async image(tmp: string, type: string): Promise<{ width: number; height: number; path?: string; size?: number } | { unreadable: true; path?: undefined; size?: undefined } | null> {
+    if (this.opts.images === undefined) return null;
+    const out = `${tmp}.clean`;
+    try {
+      const cleaned = await this.opts.images(tmp, out, type);
+      if (cleaned === null || 'unreadable' in cleaned || !cleaned.rewritten) return cleaned;
+      const fh = await open(out, 'r+');
+      await fh.sync().finally(() => fh.close());
+      await rm(tmp, { force: true });
+      return { width: cleaned.width, height: cleaned.height, path: out, size: (await stat(out)).size };
+    } catch (err) {
+      await rm(tmp, { force: true });
+      await rm(out, { force: true });
+      throw err;
+    }
   }
 
   async meta(id: string): Promise<FileMeta | undefined> {

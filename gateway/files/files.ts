@@ -7,6 +7,7 @@ import type { Caller } from '../chat/chat.ts';
 import type { ChatEvent } from '../chat/events.ts';
 import { nameKey } from '../store/keys.ts';
 import { DiskFileStore } from './disk-file-store.ts';
+import { cleanImage } from './images.ts';
 import type { FileMeta, FileStore } from './file-store.ts';
 
 export type FileLimits = {
@@ -62,7 +63,7 @@ export class Files {
   static async onDisk(dataDir: string | null, opts: FilesOptions): Promise<Files> {
     const dir = dataDir === null ? await mkdtemp(join(tmpdir(), 'slck-files-')) : join(dataDir, 'files');
     const cleanup = dataDir === null ? () => rm(dir, { recursive: true, force: true }) : undefined;
-    return new Files(new DiskFileStore(dir), opts, cleanup);
+    return new Files(new DiskFileStore(dir, { images: cleanImage }), opts, cleanup);
   }
 
   async start(): Promise<void> {

@@ -74,6 +74,7 @@ describe('files: removal', () => {
     const kept = await uploaded(await b.upload(jane.token, 'kept.txt', Buffer.from('shared')));
     await jane.c.ok(msg('#dev', kept.url));
     await eventually(async () => (await b.get(lonely.url, { token: jane.token })).status === 404, 'the unshared file removed');
+    await eventually(() => b.onDisk().files.length === 2, 'its bytes and sidecar gone from disk');
     expect(b.onDisk()).toEqual({ files: [kept.id, `${kept.id}.json`].sort(), tmp: [] });
     expect((await b.get(kept.url, { token: jane.token })).status).toBe(200);
   });
