@@ -77,9 +77,19 @@ const PREF_VALUES = ['1', '0', 'dark, high contrast', '  spaced  out  ', 'caf\xc
  */
 const BLOCK_TARGETS = ['@never-registered', '@Never-Registered', '#general', 'bob', '@bad!', `@${'x'.repeat(33)}`];
 
-/** The chat-feature commands (UNREAD, READ, TOKEN, SIGNOUT, TOPIC, PREFS, PREF, BLOCK), valid and not. */
+/**
+ * CREATE's names: #general, which exists from the start (so a valid CREATE is always refused
+ * CHANNEL_TAKEN: one that created a channel would put the user in it, which the model of MSG
+ * would have to guess), and bad forms. INVITE's: BLOCK's never-registered handles.
+ */
+const CREATE_NAMES = ['#general', '#GENERAL', 'general', '#bad!', '@fz1r0', `#${'x'.repeat(33)}`];
+
+/** The chat-feature commands (UNREAD, READ, TOKEN, SIGNOUT, TOPIC, PREFS, PREF, BLOCK, CREATE, INVITE), valid and not. */
 function chatCommand(r: Rng): Buffer {
-  switch (r.int(8)) {
+  switch (r.int(9)) {
+    case 8:
+      if (r.chance(0.5)) return line(r, r.pick(['CREATE', 'create']), ...(r.chance(0.9) ? [r.pick(CREATE_NAMES)] : []), ...(r.chance(0.4) ? [r.pick(['private', 'PRIVATE', 'secret'])] : []));
+      return line(r, 'INVITE', ...(r.chance(0.9) ? [r.pick([...CHANNELS, 'general', '#bad!'])] : []), ...(r.chance(0.9) ? [r.pick(BLOCK_TARGETS)] : []), ...(r.chance(0.1) ? ['@two'] : []));
     case 7:
       if (r.chance(0.25)) return line(r, 'BLOCKS', ...(r.chance(0.2) ? ['@x'] : []));
       return line(r, r.pick(['BLOCK', 'UNBLOCK', 'block']), ...(r.chance(0.9) ? [r.pick(BLOCK_TARGETS)] : []), ...(r.chance(0.1) ? ['@two'] : []));

@@ -40,7 +40,7 @@ const CODES = new Set([
   'BAD_TARGET', 'BAD_PASSWORD', 'NOT_REGISTERED', 'ALREADY_REGISTERED', 'HANDLE_TAKEN', 'PASSWORD_REQUIRED',
   'WRONG_PASSWORD', 'RATE_LIMITED', 'TOO_MANY_CHANNELS', 'NOT_MEMBER', 'NO_SUCH_CHANNEL', 'NO_SUCH_USER',
   'STORE_FAILED', 'SERVER_BUSY', 'TOO_MANY_CONNECTIONS', 'SERVER_FULL', 'BAD_TOKEN', 'NOT_CLAIMED', 'TOO_MANY_PREFS',
-  'NO_SUCH_MESSAGE', 'NOT_AUTHOR', 'BAD_REACTION', 'TOO_MANY_REACTIONS', 'UNDELIVERABLE', 'TOO_MANY_BLOCKS', 'SELF_TARGET',
+  'NO_SUCH_MESSAGE', 'NOT_AUTHOR', 'BAD_REACTION', 'TOO_MANY_REACTIONS', 'UNDELIVERABLE', 'TOO_MANY_BLOCKS', 'SELF_TARGET', 'CHANNEL_TAKEN',
 ]);
 /** A target of a conversation: a channel, or a user. */
 const CONV = `(${CH}|${USER})`;
@@ -57,7 +57,7 @@ const SHAPES: Record<string, { kind: Frame['kind']; re: RegExp }> = {
   TIME: { kind: 'reply', re: new RegExp(`^TIME ${TS}$`) },
   PONG: { kind: 'reply', re: /^PONG( [^ ]+)?$/ },
   BYE: { kind: 'reply', re: /^BYE [A-Z_]+ .+$/ },
-  CHN: { kind: 'data', re: new RegExp(`^CHN ${CH} (0|[1-9]\\d*)$`) },
+  CHN: { kind: 'data', re: new RegExp(`^CHN ${CH} (0|[1-9]\\d*)( private)?$`) },
   USR: { kind: 'data', re: new RegExp(`^USR ${USER} (online|offline)( guest)?$`) },
   INFO: { kind: 'data', re: /^INFO( .*)?$/ },
   UNREAD: { kind: 'data', re: new RegExp(`^UNREAD (${CH}|${USER})( (0|[1-9]\\d*)){4}$`) },

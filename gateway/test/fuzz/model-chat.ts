@@ -1,6 +1,6 @@
 /**
  * The model's rules for the chat-feature commands (docs/PROTOCOL.md section 2: UNREAD and
- * READ, TOKEN and SIGNOUT, TOPIC, PREFS and PREF, BLOCK), kept apart from model.ts so each stays readable. Like the
+ * READ, TOKEN and SIGNOUT, TOPIC, PREFS and PREF, BLOCK, CREATE and INVITE), kept apart from model.ts so each stays readable. Like the
  * rest of the model they are written from the spec text, not from core/: for a command, the
  * replies the spec allows, given what the model knows of the session (whether it has
  * registered, the channels it joined). A syntax error may come before or after
@@ -80,6 +80,20 @@ export function chatReplies(verb: string, args: Uint8Array[], rest: Uint8Array, 
       return needsReg([], ['OK', 'ERR:NO_SUCH_USER', 'ERR:SELF_TARGET']);
     case 'BLOCKS':
       return needsReg(args.length ? ['ERR:BAD_SYNTAX'] : [], ['END:BLOCKS']);
+    case 'CREATE': {
+      // The cases create only #general, which exists: CHANNEL_TAKEN (spec: CREATE).
+      if (args.length === 0 || args.length > 2) return needsReg(['ERR:BAD_SYNTAX'], []);
+      const syntax = name(args[0], 35) ? [] : ['ERR:BAD_CHANNEL'];
+      if (args.length === 2 && key(args[1]) !== 'private') syntax.push('ERR:BAD_SYNTAX');
+      return needsReg(syntax, ['ERR:CHANNEL_TAKEN']);
+    }
+    case 'INVITE': {
+      if (args.length !== 2) return needsReg(['ERR:BAD_SYNTAX'], []);
+      const syntax = [...(name(args[0], 35) ? [] : ['ERR:BAD_CHANNEL']), ...(name(args[1], 64) ? [] : ['ERR:BAD_HANDLE'])];
+      if (syntax.length) return needsReg(syntax, []);
+      // Never an OK: the cases invite handles nobody registers.
+      return needsReg([], s.joined.has(key(args[0])) ? ['ERR:NO_SUCH_USER'] : ['ERR:NOT_MEMBER', 'ERR:NO_SUCH_CHANNEL', 'ERR:NO_SUCH_USER']);
+    }
     default:
       return null;
   }
