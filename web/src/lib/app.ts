@@ -12,6 +12,8 @@ import { Threads } from './threads.svelte.ts';
 import { MessageActions } from './message-actions.svelte.ts';
 import { Typing } from './typing.svelte.ts';
 import { Search } from './search.svelte.ts';
+import { Uploads } from './uploads.svelte.ts';
+import { FileMetas } from './file-metas.svelte.ts';
 
 export type AppState = {
   settings: Settings;
@@ -27,6 +29,8 @@ export type AppState = {
   actions: MessageActions;
   typing: Typing;
   search: Search;
+  uploads: Uploads;
+  fileMetas: FileMetas;
 };
 
 /**
@@ -51,6 +55,9 @@ export function createAppState(connection: Connection = new Connection()): AppSt
   const actions = new MessageActions(session, conversations);
   const typing = new Typing(session, conversations);
   const search = new Search(session, conversations);
+  // A file this page uploaded is described by its upload's answer: no need to ask for it.
+  const uploads: Uploads = new Uploads(session, (meta) => fileMetas.learn(meta));
+  const fileMetas: FileMetas = new FileMetas(session, uploads);
   // A link to a message the main flow does not hold, once its page is in: a thread reply?
   conversations.on('loaded', (conv) => {
     const at = conv.highlight;
@@ -67,5 +74,5 @@ export function createAppState(connection: Connection = new Connection()): AppSt
   conversations.on('opened', (conv) => {
     if (conv.kind === 'dm') void people.checkGuest(conv.name);
   });
-  return { settings, session, people, conversations, reads, notifications, outbox, topics, router, threads, actions, typing, search };
+  return { settings, session, people, conversations, reads, notifications, outbox, topics, router, threads, actions, typing, search, uploads, fileMetas };
 }

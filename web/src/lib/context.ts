@@ -12,6 +12,8 @@ import type { Threads } from './threads.svelte.ts';
 import type { MessageActions } from './message-actions.svelte.ts';
 import type { Typing } from './typing.svelte.ts';
 import type { Search } from './search.svelte.ts';
+import type { Uploads } from './uploads.svelte.ts';
+import type { FileMetas } from './file-metas.svelte.ts';
 
 // The app's state, one class per concern, made once by App.svelte (lib/app.ts) and provided
 // to every component below it.
@@ -54,3 +56,9 @@ export const [getTyping, setTyping] = createContext<Typing>();
 
 /** The search panel: SEARCH, its results and filters, opening a result. */
 export const [getSearch, setSearch] = createContext<Search>();
+
+/** Files going up from the message boxes, and the cookie that opens files in this browser. */
+export const [getUploads, setUploads] = createContext<Uploads>();
+
+/** What the files shared in messages are (type, size, an image's dimensions). */
+export const [getFileMetas, setFileMetas] = createContext<FileMetas>();

@@ -79,6 +79,7 @@ export class Session {
   private readonly syncSteps: Step[] = [];
   private readonly readySteps: (() => void)[] = [];
   private readonly resetSteps: (() => void)[] = [];
+  private readonly tokenSteps: ((token: string) => void)[] = [];
 
   constructor(link: Connection) {
     this.link = link;
@@ -125,6 +126,13 @@ export class Session {
   /** Once registered and caught up. */
   onReady(fn: () => void): void {
     this.readySteps.push(fn);
+  }
+  /**
+   * Each time a sign-in (or a reconnect, or claiming the handle) leaves this tab holding a
+   * session token, before the steps of `onSync`: what else the token opens (files over HTTP).
+   */
+  onToken(fn: (token: string) => void): void {
+    this.tokenSteps.push(fn);
   }
   /** At sign-out: forget everything of this user's. */
   onReset(fn: () => void): void {
@@ -247,6 +255,7 @@ export class Session {
     if (this.password !== undefined) await this.askToken();
     this.remember();
     this.resuming = false;
+    this.tellToken();
     try {
       for (const step of this.syncSteps) await this.runStep(step);
     } catch {
@@ -286,6 +295,11 @@ export class Session {
     }
   }
 
+  private tellToken(): void {
+    const token = this.token;
+    if (token !== undefined) for (const fn of this.tokenSteps) fn(token);
+  }
+
   // ------------------------------------------------------------------ passwords
 
   /**
@@ -314,6 +328,7 @@ export class Session {
       this.password = next;
       await this.askToken();
       this.remember();
+      this.tellToken();
     } else if (this.password !== undefined) {
       // No token (a server without them): reconnecting signs in with the password, the new one.
       this.password = next;
