@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TestClient } from './support/client.ts';
+import { TestClient } from './support/client.ts';
+import { startServer } from './support/server.ts';
 import { idOf, noTs, programUser, useTelnetServer } from './support/telnet.ts';
 
 // Private channels (issue 18 rule 1; spec: CREATE and INVITE), over TCP on a real SQLite
@@ -165,6 +166,34 @@ describe('CREATE and INVITE', () => {
       if (annIn) expect(joined.at(-1)).toBe(`ERR CHANNEL_TAKEN ${name} is not available; choose another name`);
       else expect(created.at(-1)).toBe(`ERR CHANNEL_TAKEN ${name} exists already: JOIN ${name}, or choose another name`);
       expect((await eve.cmd(`HISTORY ${name}`)).at(-1)).toBe(annIn ? `ERR NO_SUCH_CHANNEL ${name} does not exist` : `END HISTORY 0`);
+    }
+  });
+
+  it("drops a private channel's threads from THREADS once one has left it", async () => {
+    const ann = await planning();
+    const bob = await programUser(t, '@bob bob-pass-1');
+    expect(await ann.cmd('INVITE #plans @bob')).toEqual(['JOINED #Plans @bob', 'OK']);
+    expect(await bob.ok('RE #plans 1 count me in')).toMatch(/^OK 2 /);
+    expect((await bob.cmd('THREADS')).map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual(['FOLLOWING #Plans 1', 'END THREADS 1']);
+    expect(await bob.cmd('LEAVE #plans')).toEqual(['LEFT #Plans @bob', 'OK']);
+    expect(await bob.cmd('THREADS')).toEqual(['END THREADS 0']);
+  });
+
+  it('refuses an INVITE of someone in as many channels as one may be, naming them', async () => {
+    const server = await startServer({ maxChannelsPerUser: 2, channelCreateRate: 0 });
+    const ann = await TestClient.user(server.tcpPort, '@ann ann-pass-1');
+    const bob = await TestClient.user(server.tcpPort, '@bob bob-pass-1', '#full');
+    try {
+      await ann.settle();
+      expect(await ann.cmd('CREATE #plans private')).toEqual(['JOINED #plans @ann', 'OK']);
+      // #general, where a new user is put, counts as one of the two.
+      expect(await ann.cmd('INVITE #plans @bob')).toEqual(['ERR TOO_MANY_CHANNELS @bob is in 2 channels, the most allowed']);
+      expect(await bob.cmd('LEAVE #full')).toEqual(['LEFT #full @bob', 'OK']);
+      expect(await ann.cmd('INVITE #plans @bob')).toEqual(['JOINED #plans @bob', 'OK']);
+    } finally {
+      ann.destroy();
+      bob.destroy();
+      await server.close();
     }
   });
 
