@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { TestServer } from '../gateway/test/support/server.ts';
 import { useScreens } from '../gateway/test/support/screen.ts';
 import { composer, openApp, screenshot, seeMessage, signIn, until, useServerAndBrowser } from './browser.ts';
-import { axeViolations, expectNoNewViolations } from './living.ts';
+import { act, axeViolations, expectNoNewViolations, rowWith } from './living.ts';
 
 // Issue 19, "In the browser": files attached with the paperclip, pasted and dropped, several
 // at once, each with its progress and a cancel; the message that shares them shows images as
@@ -195,6 +195,17 @@ describe('sharing files in the browser', () => {
     await expectNoNewViolations(page, axeBefore, 'a refused upload');
     await page.getByRole('button', { name: 'Remove huge.bin' }).click();
     await refused.waitFor({ state: 'detached' });
+
+    // In a thread: its own paperclip; the reply carries the file.
+    await act(rowWith(page, 'from last night'), 'reply');
+    const pane = page.getByTestId('thread-pane');
+    const chooser = page.waitForEvent('filechooser');
+    await pane.getByRole('button', { name: 'Attach files to the reply' }).click();
+    await (await chooser).setFiles([{ name: 'trace.log', mimeType: 'text/plain', buffer: Buffer.from('trace\n') }]);
+    await pane.locator('[data-testid="upload"][data-state="done"]').waitFor();
+    await pane.getByTestId('thread-composer').press('Enter');
+    await pane.getByTestId('file-card').filter({ hasText: 'trace.log' }).waitFor();
+    await pane.getByTestId('thread-close').click();
 
     // On a phone: Bob opens the image in the viewer.
     const bob = await openApp(browser, server.httpUrl, { width: 390, height: 844 });
