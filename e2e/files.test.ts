@@ -222,6 +222,15 @@ describe('sharing files in the browser', () => {
     expect(await axeViolations(bob.page), 'axe on the phone viewer').toEqual([]);
     await bob.page.keyboard.press('Escape');
 
+    // The cookie opens files in Ann's browser while she is signed in, and no longer after.
+    const src = (await thumbs.nth(0).locator('img').getAttribute('src'))!;
+    expect((await context.request.get(src)).status()).toBe(200);
+    expect((await context.cookies()).map((c) => [c.name, c.httpOnly, c.sameSite, c.path])).toEqual([['slck_files', true, 'Strict', '/files']]);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByLabel('Handle').waitFor();
+    await until(async () => (await context.cookies()).length === 0, 'the cookie cleared at sign-out');
+    expect((await context.request.get(src)).status()).toBe(404);
+
     expect(ann.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
     expect(bob.problems).toEqual({ errors: [], cspViolations: [], dialogs: [] });
   });
