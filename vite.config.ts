@@ -43,6 +43,8 @@ export default defineConfig({
     proxy: {
       '/ws': { target: `ws://127.0.0.1:${process.env.SLCK_HTTP_PORT ?? 8080}`, ws: true },
       '/healthz': { target: `http://127.0.0.1:${process.env.SLCK_HTTP_PORT ?? 8080}` },
+      // Uploads, file bytes and the files cookie (issue 19) are the gateway's too.
+      '/files': { target: `http://127.0.0.1:${process.env.SLCK_HTTP_PORT ?? 8080}` },
     },
   },
 });
