@@ -113,7 +113,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
   // Files live beside the store: under the data dir (a temporary one with --memory).
   const files = await Files.onDisk(config.dataDir, {
     maxFileSize: config.maxFileSize, fileQuota: config.fileQuota, uploadsPerMinute: config.fileUploadRate,
-    unsharedTtlMs: config.unsharedFileTtlMs, log: logger,
+    unsharedTtlMs: config.unsharedFileTtlMs, idleMs: config.lineTimeoutMs, log: logger,
   });
   await files.start().catch(async (err: Error) => {
     await store.close();

@@ -17,6 +17,8 @@ export type FileLimits = {
   fileQuota: number;
   /** Uploads one user may start per minute; 0: no limit. */
   uploadsPerMinute: number;
+  /** An upload that sends nothing for this long is cut off, its partial file removed; 0: never. */
+  idleMs?: number;
 };
 
 export type FilesOptions = FileLimits & {
@@ -53,7 +55,7 @@ export class Files {
   private work: Promise<unknown> = Promise.resolve();
 
   constructor(readonly store: FileStore, opts: FilesOptions, private readonly cleanup?: () => Promise<void>) {
-    this.limits = { maxFileSize: opts.maxFileSize, fileQuota: opts.fileQuota, uploadsPerMinute: opts.uploadsPerMinute };
+    this.limits = { maxFileSize: opts.maxFileSize, fileQuota: opts.fileQuota, uploadsPerMinute: opts.uploadsPerMinute, idleMs: opts.idleMs ?? 0 };
     this.log = opts.log;
     this.ttlMs = opts.unsharedTtlMs ?? 10 * 60_000;
     this.sweepMs = opts.sweepEveryMs ?? Math.min(60_000, Math.max(100, this.ttlMs / 10));

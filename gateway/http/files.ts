@@ -1,7 +1,5 @@
-import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { fileTypeStream } from 'file-type/node';
 import type { AccessDeps } from '../chat/access.ts';
 import type { Caller } from '../chat/chat.ts';
 import { hashToken } from '../chat/sessions.ts';
@@ -12,6 +10,7 @@ import { FILE_ID } from '../files/disk-file-store.ts';
 import { FileTooLarge, type FileMeta } from '../files/file-store.ts';
 import { contentDisposition, INLINE_TYPES, sanitiseName, servedType, urlName } from '../files/file-names.ts';
 import type { Files } from '../files/files.ts';
+import { sniff } from '../files/sniff.ts';
 
 /** The cookie that lets `<img>` fetch files: the session token, HttpOnly, for /files only. */
 export const FILES_COOKIE = 'slck_files';
@@ -78,17 +77,24 @@ export async function registerFiles(app: FastifyInstance, deps: FilesDeps): Prom
         .catch(() => undefined);
       if (part === undefined || part.fieldname !== 'file') return refuseUpload(reply, 400, 'BAD_UPLOAD');
       const name = sanitiseName(part.filename ?? '');
+      // A stalled upload would hold its file and socket for good: after --line-timeout-ms of
+      // silence the connection is closed, and the partial file removed like a cancelled one.
+      const socket = req.raw.socket;
+      const stalled = () => socket.destroy();
+      if (files.limits.idleMs) socket.setTimeout(files.limits.idleMs, stalled);
       let meta: FileMeta;
       try {
-        const sniffing = await fileTypeStream(part.file as unknown as Readable, { sampleSize: 4100 });
-        const type = servedType(sniffing.fileType?.mime, name);
-        meta = await files.store.put(sniffing, { name, type, uploader: user.key }, room);
+        const sniffed = await sniff(part.file as AsyncIterable<Buffer>);
+        meta = await files.store.put(sniffed.stream, { name, type: servedType(sniffed.mime, name), uploader: user.key }, room);
       } catch (err) {
         if (err instanceof FileTooLarge) {
           return room < maxFileSize ? refuseUpload(reply, 413, 'QUOTA_EXCEEDED', fileQuota) : refuseUpload(reply, 413, 'FILE_TOO_LARGE', maxFileSize);
         }
+        // A client that went away mid-upload (a cancel, a closed tab) lands here too: its partial file is gone.
         req.log.warn({ err, user: user.handle }, 'files: an upload failed');
         return refuseUpload(reply, 400, 'BAD_UPLOAD');
+      } finally {
+        if (files.limits.idleMs) socket.setTimeout(0).off('timeout', stalled);
       }
       // Uploads side by side each had the room left when they began: the last one over goes.
       if ((await files.store.usage(user.key)) > fileQuota) {

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { msg } from './support/client.ts';
 import { eventually, streamUpload, uploaded, useFilesBench } from './support/files.ts';
@@ -35,6 +38,40 @@ describe('files: limits', () => {
     // A file of exactly the limit is taken.
     const exact = await uploaded(await b.upload(token, 'exact.bin', Buffer.alloc(64 * KiB, 3)));
     expect(exact.size).toBe(64 * KiB);
+  });
+
+  it('an upload the client cancels halfway leaves nothing behind', async () => {
+    const b = await bench();
+    const { token } = await b.user('@jane s3cret-pass');
+    const boundary = 'x-slck-boundary';
+    const req = http.request(`${b.server.httpUrl}/files`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
+    req.on('error', () => {});
+    req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="half.bin"\r\n\r\n`);
+    req.write(Buffer.alloc(256 * KiB, 9));
+    const tmp = path.join(b.dir, 'files', 'tmp');
+    await eventually(() => fs.readdirSync(tmp).length === 1, 'the upload begun on disk');
+    req.destroy();
+    await eventually(() => fs.readdirSync(tmp).length === 0, 'the partial file removed');
+    expect(b.onDisk()).toEqual({ files: [], tmp: [] });
+    // An empty file is a file.
+    expect(await uploaded(await b.upload(token, 'empty.txt', Buffer.alloc(0)))).toMatchObject({ size: 0, type: 'text/plain; charset=utf-8' });
+  });
+
+  it('an upload that stalls is cut off after --line-timeout-ms, and its partial file removed', async () => {
+    const b = await bench({ lineTimeoutMs: 300 });
+    const { token } = await b.user('@jane s3cret-pass');
+    const req = http.request(`${b.server.httpUrl}/files`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'multipart/form-data; boundary=xx' },
+    });
+    const closed = new Promise<void>((resolve) => req.on('error', () => resolve()).on('close', () => resolve()));
+    req.write('--xx\r\nContent-Disposition: form-data; name="file"; filename="slow.bin"\r\n\r\n');
+    req.write(Buffer.alloc(64 * KiB, 5));
+    await eventually(() => b.onDisk().tmp.length === 1, 'the upload begun on disk');
+    // Nothing more is sent: the server closes the connection and lets the file go.
+    await closed;
+    await eventually(() => b.onDisk().tmp.length === 0, 'the partial file removed');
   });
 
   it('a user\'s files stay within the quota; deleting the message that shared one frees its room', async () => {
