@@ -1,7 +1,8 @@
-import { BLOCKS_PER_USER, PREFS_PER_USER, SESSIONS_PER_USER, type StoredBlock, type LogEntry, type ThreadState, type StoredPref, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreSearch, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
+import { BLOCKS_PER_USER, PREFS_PER_USER, SESSIONS_PER_USER, type StoredBlock, type ModEntry, type StoredModeration, type LogEntry, type ThreadState, type StoredPref, type ChannelTopic, type CommitResult, type StoredSession, type ConversationState, type HistoryQuery, type KeptMessage, type Store, type StoreSearch, type StoreWrite, type StoredChannel, type StoredMessage, type StoredUser } from './store.ts';
 import { byRecent, dmPairKey, isDirectTarget, nameKey } from './keys.ts';
 import { applyWrites, type WriteHandlers } from './writes.ts';
 import { MemoryLog, type Undo } from './memory-log.ts';
+import { MemoryModeration } from './memory-moderation.ts';
 import { bySearchOrder, matchesSearch, searchLimit } from './search-index.ts';
 
 type Channel = { name: string; memberKeys: Set<string>; topic: ChannelTopic | null; private?: true };
@@ -37,6 +38,7 @@ export class MemoryStore implements Store {
   private readonly settings = new Map<string, Map<string, string>>();
   /** user key -> the keys of the users they block. */
   private readonly blocks = new Map<string, Set<string>>();
+  private readonly moderation = new MemoryModeration();
 
   async getUser(handle: string): Promise<StoredUser | undefined> {
     const user = this.users.get(nameKey(handle));
@@ -158,6 +160,14 @@ export class MemoryStore implements Store {
     return [...this.blocks.keys()].sort(compare).flatMap((by) => [...this.blocks.get(by)!].sort(compare).map((blocked) => ({ by, blocked })));
   }
 
+  async listModeration(): Promise<StoredModeration> {
+    return this.moderation.list();
+  }
+
+  async modlog(channels: string[] | null, limit: number): Promise<ModEntry[]> {
+    return this.moderation.entries(channels, limit);
+  }
+
   async close(): Promise<void> {}
 
   /** State writes in order, then the messages: the order the SQL stores apply a batch in. */
@@ -221,6 +231,10 @@ export class MemoryStore implements Store {
     setPref: (w, undo) => this.setPref(nameKey(w.handle), w.key, w.value, undo),
     block: (w, undo) => this.setBlock(nameKey(w.handle), nameKey(w.blocked), true, undo),
     unblock: (w, undo) => this.setBlock(nameKey(w.handle), nameKey(w.blocked), false, undo),
+    setRole: (w, undo) => this.moderation.setRole(w, undo),
+    setBan: (w, undo) => this.moderation.setBan(w, undo),
+    setSuspended: (w, undo) => this.moderation.setSuspended(w, undo),
+    logModeration: (w, undo) => this.moderation.append(w, undo),
     setTopic: (w, undo) => {
       const c = this.channels.get(nameKey(w.channel));
       if (c === undefined) throw new Error(`setTopic: no channel ${w.channel}`);

@@ -187,6 +187,37 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE channels ADD COLUMN private boolean NOT NULL DEFAULT false;
   `,
+  // 8: roles, bans, suspensions and the moderation log (OP, KICK, BAN, SUSPEND, MODLOG).
+  // Channels from before have no owner until an admin gives them one (OWNER). A role's seq
+  // is the order it was first granted: the longest-standing op owns a channel its owner leaves.
+  `
+  CREATE TABLE channel_roles (
+    seq bigserial PRIMARY KEY,
+    channel_key text NOT NULL,
+    user_key text NOT NULL,
+    role text NOT NULL CHECK (role IN ('owner', 'op')),
+    UNIQUE (channel_key, user_key)
+  );
+  CREATE UNIQUE INDEX channel_roles_one_owner ON channel_roles (channel_key) WHERE role = 'owner';
+  CREATE TABLE channel_bans (
+    channel_key text NOT NULL,
+    user_key text NOT NULL,
+    PRIMARY KEY (channel_key, user_key)
+  );
+  CREATE TABLE suspensions (user_key text PRIMARY KEY);
+  CREATE TABLE modlog (
+    seq bigserial PRIMARY KEY,
+    ts text NOT NULL,
+    action text NOT NULL,
+    by_handle text NOT NULL,
+    whom text NOT NULL,
+    channel text,
+    channel_key text,
+    msg_id integer,
+    reason text
+  );
+  CREATE INDEX modlog_by_channel ON modlog (channel_key, seq);
+  `,
 ];
 
 /** Any constant both nodes agree on: the key of the migration lock. */

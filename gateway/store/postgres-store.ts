@@ -1,12 +1,13 @@
 import pg from 'pg';
 import { redactUrl } from './redact-url.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
-import type { CommitResult, ConversationState, StoredBlock, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreSearch, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
+import type { CommitResult, ConversationState, StoredBlock, ModEntry, StoredModeration, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreSearch, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
 import { migratePostgres } from './postgres-schema.ts';
 import * as reads from './postgres-read-state.ts';
 import * as sessions from './postgres-sessions.ts';
 import * as settings from './postgres-prefs.ts';
 import * as blocks from './postgres-blocks.ts';
+import * as moderation from './postgres-moderation.ts';
 import { applyWritesInOrder, logHead, type WriteHandlers } from './writes.ts';
 import * as entries from './postgres-log.ts';
 import { COLUMNS, toKept, type MessageRow } from './postgres-log.ts';
@@ -158,6 +159,14 @@ export class PostgresStore implements Store {
     return blocks.listBlocks(this.pool);
   }
 
+  listModeration(): Promise<StoredModeration> {
+    return moderation.list(this.pool);
+  }
+
+  modlog(channels: string[] | null, limit: number): Promise<ModEntry[]> {
+    return moderation.entries(this.pool, channels, limit);
+  }
+
   async probe(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
@@ -188,6 +197,10 @@ const handlers: WriteHandlers<pg.PoolClient, Promise<void>> = {
   setPref: (w, client) => settings.setPref(client, w.handle, w.key, w.value),
   block: (w, client) => blocks.setBlock(client, w.handle, w.blocked, true),
   unblock: (w, client) => blocks.setBlock(client, w.handle, w.blocked, false),
+  setRole: (w, client) => moderation.setRole(client, w),
+  setBan: (w, client) => moderation.setBan(client, w),
+  setSuspended: (w, client) => moderation.setSuspended(client, w),
+  logModeration: (w, client) => moderation.append(client, w),
   setTopic: async (w, client) => {
     const r = await client.query('UPDATE channels SET topic = $1, topic_by = $2, topic_ts = $3 WHERE key = $4',
       [w.topic?.text ?? '', w.topic?.by ?? null, w.topic?.ts ?? null, nameKey(w.channel)]);

@@ -240,6 +240,37 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE channels ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
   `,
+  // 9: roles, bans, suspensions and the moderation log (OP, KICK, BAN, SUSPEND, MODLOG).
+  // Channels from before have no owner until an admin gives them one (OWNER). A role's seq
+  // is the order it was first granted: the longest-standing op owns a channel its owner leaves.
+  `
+  CREATE TABLE channel_roles (
+    seq INTEGER PRIMARY KEY,
+    channel_key TEXT NOT NULL,
+    user_key TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('owner', 'op')),
+    UNIQUE (channel_key, user_key)
+  );
+  CREATE UNIQUE INDEX channel_roles_one_owner ON channel_roles (channel_key) WHERE role = 'owner';
+  CREATE TABLE channel_bans (
+    channel_key TEXT NOT NULL,
+    user_key TEXT NOT NULL,
+    PRIMARY KEY (channel_key, user_key)
+  ) WITHOUT ROWID;
+  CREATE TABLE suspensions (user_key TEXT PRIMARY KEY) WITHOUT ROWID;
+  CREATE TABLE modlog (
+    seq INTEGER PRIMARY KEY,
+    ts TEXT NOT NULL,
+    action TEXT NOT NULL,
+    by_handle TEXT NOT NULL,
+    whom TEXT NOT NULL,
+    channel TEXT,
+    channel_key TEXT,
+    msg_id INTEGER,
+    reason TEXT
+  );
+  CREATE INDEX modlog_by_channel ON modlog (channel_key, seq);
+  `,
 ];
 
 /**

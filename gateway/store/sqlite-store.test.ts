@@ -134,15 +134,15 @@ describe('SqliteStore on a real file', () => {
     await openStore().close();
     const db = new Database(path.join(dir, 'slck.db'), { readonly: true });
     try {
-      expect(SCHEMA_VERSION).toBe(8);
+      expect(SCHEMA_VERSION).toBe(9);
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       expect(tables).toEqual([
-        'blocks', 'changes', 'channels', 'conversations', 'direct_partners', 'members', 'mentions', 'messages',
+        'blocks', 'changes', 'channel_bans', 'channel_roles', 'channels', 'conversations', 'direct_partners', 'members', 'mentions', 'messages',
         // SEARCH's FTS5 table and its shadow tables (migration 6).
         'messages_search', 'messages_search_config', 'messages_search_data', 'messages_search_docsize', 'messages_search_idx',
-        'meta', 'offline', 'prefs', 'reactions', 'read_marks', 'sessions', 'thread_marks', 'threads', 'users',
+        'meta', 'modlog', 'offline', 'prefs', 'reactions', 'read_marks', 'sessions', 'suspensions', 'thread_marks', 'threads', 'users',
       ]);
       // A search reads the index's matches, then each one's row by rowid (migration 6).
       expect(plan(db, 'SELECT m.* FROM messages_search s CROSS JOIN messages m ON m.rowid = s.rowid WHERE messages_search MATCH ?')).toMatch(

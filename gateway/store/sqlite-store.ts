@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { CommitResult, ConversationState, StoredBlock, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreSearch, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
+import type { CommitResult, ConversationState, StoredBlock, ModEntry, StoredModeration, StoredPref, StoredSession, HistoryQuery, KeptMessage, LogEntry, Store, StoreSearch, StoreWrite, StoredChannel, StoredMessage, StoredUser, ThreadState } from './store.ts';
 import { countByConversation, dmPairKey, idsFrom, nameKey } from './keys.ts';
 import { MESSAGE_COLUMNS, prepareLog, toKept, type MessageRow } from './sqlite-log.ts';
 import { migrate, NewerSchemaError } from './sqlite-schema.ts';
@@ -10,6 +10,7 @@ import { prepareSessions } from './sqlite-sessions.ts';
 import { backupDatabase } from './sqlite-backup.ts';
 import { preparePrefs } from './sqlite-prefs.ts';
 import { prepareBlocks } from './sqlite-blocks.ts';
+import { prepareModeration } from './sqlite-moderation.ts';
 import { prepareSearch } from './sqlite-search.ts';
 import { applyWrites, logHead, type WriteHandlers } from './writes.ts';
 import { WalSync } from './wal-sync.ts';
@@ -63,6 +64,7 @@ export class SqliteStore implements Store {
   private readonly sessions: ReturnType<typeof prepareSessions>;
   private readonly settings: ReturnType<typeof preparePrefs>;
   private readonly blocks: ReturnType<typeof prepareBlocks>;
+  private readonly moderation: ReturnType<typeof prepareModeration>;
   private readonly entries: ReturnType<typeof prepareLog>;
   private readonly index: ReturnType<typeof prepareSearch>;
   /** Exposed for tests: how many WAL syncs have completed. */
@@ -82,6 +84,7 @@ export class SqliteStore implements Store {
     this.sessions = prepareSessions(db);
     this.settings = preparePrefs(db);
     this.blocks = prepareBlocks(db);
+    this.moderation = prepareModeration(db);
     this.index = prepareSearch(db, options.searchByKeyBelow);
     this.entries = prepareLog(db, this.index);
     this.epoch = this.sql.epoch.pluck().get() as string;
@@ -215,6 +218,14 @@ export class SqliteStore implements Store {
     return this.blocks.all();
   }
 
+  async listModeration(): Promise<StoredModeration> {
+    return this.moderation.list();
+  }
+
+  async modlog(channels: string[] | null, limit: number): Promise<ModEntry[]> {
+    return this.moderation.entries(channels, limit);
+  }
+
   /** Diagnostics and tests: one PRAGMA (e.g. `max_page_count = 10`), its simple value. */
   async pragma(source: string): Promise<unknown> {
     return this.db.pragma(source, { simple: true });
@@ -284,6 +295,10 @@ export class SqliteStore implements Store {
     setPref: (w) => this.settings.set(w.handle, w.key, w.value),
     block: (w) => this.blocks.set(w.handle, w.blocked, true),
     unblock: (w) => this.blocks.set(w.handle, w.blocked, false),
+    setRole: (w) => this.moderation.setRole(w),
+    setBan: (w) => this.moderation.setBan(w),
+    setSuspended: (w) => this.moderation.setSuspended(w),
+    logModeration: (w) => this.moderation.append(w),
     setTopic: (w) => {
       if (this.sql.setTopic.run(w.topic?.text ?? '', w.topic?.by ?? null, w.topic?.ts ?? null, nameKey(w.channel)).changes === 0) {
         throw new Error(`setTopic: no channel ${w.channel}`);

@@ -20,7 +20,7 @@ import { LIMITS } from '../../core/index.ts';
  * Implementations: memory-store.ts, sqlite-store.ts (the single-process default) and
  * postgres-store.ts (several nodes); commit's shape is writes.ts. The contract suites
  * (store-contract, read-state-contract, log-contract, search-contract, sessions-contract, prefs-contract,
- * blocks-contract)
+ * blocks-contract, moderation-contract)
  * run against all three.
  */
 
@@ -200,6 +200,20 @@ export type StoreWrite =
    */
   | { op: 'block'; handle: string; blocked: string }
   | { op: 'unblock'; handle: string; blocked: string }
+  /**
+   * A channel role (spec: OP): `owner` makes `handle` the owner, the owner before (if any)
+   * staying an op; with `ifNoOwner`, only when the channel has none (a creation: two nodes
+   * creating one name never both own it). `op` makes an op (an owner stays owner: DEOP first);
+   * null takes the role away. Roles keep the order they were first granted: the longest-standing
+   * op is the first listed.
+   */
+  | { op: 'setRole'; channel: string; handle: string; role: ChannelRole | null; ifNoOwner?: true }
+  /** BAN (on) or UNBAN of `handle` in a channel: a banned user may not join or be invited. */
+  | { op: 'setBan'; channel: string; handle: string; on: boolean }
+  /** SUSPEND (on) or UNSUSPEND: a suspended user may not sign in. */
+  | { op: 'setSuspended'; handle: string; on: boolean }
+  /** One entry of the moderation log (spec: MODLOG). */
+  | { op: 'logModeration'; entry: ModEntry }
   /** The user has read the conversation up to `id`: a mark only ever moves forward. */
   | { op: 'markRead'; handle: string; conversation: string; id: number }
   /** Offline messages handed over: exactly these leave the user's queue (not any queued since). */
@@ -213,6 +227,28 @@ export const PREFS_PER_USER = LIMITS.maxPrefs;
 
 /** A user blocks at most this many users (LIMITS.maxBlocks). */
 export const BLOCKS_PER_USER = LIMITS.maxBlocks;
+
+/** A channel role (spec: OP): the owner, or an op. */
+export type ChannelRole = 'owner' | 'op';
+
+/** What the moderation log records (spec: MODLOG). */
+export type ModAction = 'kick' | 'ban' | 'unban' | 'delete' | 'suspend' | 'unsuspend';
+
+/**
+ * One moderation action: when, what, who (`by`) to whom (handles, display case), where (a
+ * channel's name, null for a suspension), the message deleted (`id`, for `delete`) and why.
+ */
+export type ModEntry = { ts: string; action: ModAction; by: string; whom: string; channel: string | null; id: number | null; reason: string | null };
+
+/**
+ * Every role, ban and suspension, by key (lower case): the directory's cache loads it. Roles
+ * in the order first granted (the longest-standing op first).
+ */
+export type StoredModeration = {
+  roles: Array<{ channel: string; user: string; role: ChannelRole }>;
+  bans: Array<{ channel: string; user: string }>;
+  suspended: string[];
+};
 
 /** One block: user keys (lower case). */
 export type StoredBlock = { by: string; blocked: string };
@@ -328,6 +364,14 @@ export interface Store {
   blocksOf(handle: string): Promise<string[]>;
   /** Every block of every user, ordered by blocker then blocked: the directory's cache loads it. */
   listBlocks(): Promise<StoredBlock[]>;
+
+  /** Every channel role, ban and suspension (StoredModeration). */
+  listModeration(): Promise<StoredModeration>;
+  /**
+   * MODLOG: the newest `limit` entries, newest first; `channels` (keys) keeps those of these
+   * channels only, null keeps all (suspensions included).
+   */
+  modlog(channels: string[] | null, limit: number): Promise<ModEntry[]>;
 
   /** The session of a token hash, expired or not (the caller compares `expires`). */
   session(tokenHash: string): Promise<StoredSession | undefined>;
