@@ -144,10 +144,10 @@ export class Files {
 /** The file ids of the file URLs in a body, each once. */
 export function fileIdsIn(body: Uint8Array): string[] {
   const ids = new Set<string>();
-  // A cheap test first: most messages share nothing.
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  if (!text.includes('/files/')) return [];
-  for (const m of text.matchAll(FILE_URL)) {
+  // A cheap test first, on the bytes: most messages share nothing, and are not decoded.
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (bytes.indexOf('/files/') === -1) return [];
+  for (const m of bytes.toString('utf8').matchAll(FILE_URL)) {
     ids.add(m[1]);
     if (ids.size >= MAX_FILES_PER_MESSAGE) break;
   }
