@@ -9,6 +9,14 @@ import type { ImageCleaner } from './images.ts';
 /** A file id: 16 random bytes in base64url. Anything else never reaches the disk. */
 export const FILE_ID = /^[A-Za-z0-9_-]{22}$/;
 const SIDECAR = '.json';
+const THUMB = '.thumb';
+
+type KeptImage = { width: number; height: number; thumb?: string; path?: string; size?: number };
+
+async function fsync(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  await fh.sync().finally(() => fh.close());
+}
 
 /**
  * Files on local disk, the single-node store: `<dir>/<id>` holds the bytes and `<dir>/<id>.json`
@@ -56,7 +64,7 @@ export class DiskFileStore implements FileStore {
         if (meta.pinned === true) this.pinned.add(id);
         delete meta.pinned;
         this.index(meta);
-      } else if (!names.has(name + SIDECAR)) {
+      } else if (!names.has((name.endsWith(THUMB) ? name.slice(0, -THUMB.length) : name) + SIDECAR)) {
         // Renamed into place, then the process died before its sidecar was: never visible.
         await rm(join(this.dir, name), { force: true, recursive: true });
       }
@@ -84,8 +92,11 @@ export class DiskFileStore implements FileStore {
       throw err;
     }
     const image = await this.image(tmp, file.type);
+    // The thumbnail first: a crash before the sidecar leaves both to the next open's cleanup.
+    if (image !== null && 'thumb' in image && image.thumb !== undefined) await rename(image.thumb, join(this.dir, id + THUMB));
     await rename(image?.path ?? tmp, join(this.dir, id));
-    const known = image === null ? {} : 'unreadable' in image ? { type: 'application/octet-stream' } : { width: image.width, height: image.height };
+    const known = image === null ? {} : 'unreadable' in image ? { type: 'application/octet-stream' }
+      : { width: image.width, height: image.height, ...(image.thumb !== undefined && { thumb: true }) };
     const meta: FileMeta = { id, ...file, ...known, size: image?.size ?? size, created: new Date().toISOString() };
     await this.writeSidecar(meta);
     await this.syncDir();
@@ -94,19 +105,24 @@ export class DiskFileStore implements FileStore {
   }
 
   /** An image's size in pixels; and a clean copy, fsynced, when it carried metadata (the original goes). */
-  private async image(tmp: string, type: string): Promise<{ width: number; height: number; path?: string; size?: number } | { unreadable: true; path?: undefined; size?: undefined } | null> {
+  private async image(tmp: string, type: string): Promise<KeptImage | { unreadable: true; path?: undefined; size?: undefined } | null> {
     if (this.opts.images === undefined) return null;
     const out = `${tmp}.clean`;
+    const thumbOut = `${tmp}${THUMB}`;
     try {
-      const cleaned = await this.opts.images(tmp, out, type);
-      if (cleaned === null || 'unreadable' in cleaned || !cleaned.rewritten) return cleaned;
-      const fh = await open(out, 'r+');
-      await fh.sync().finally(() => fh.close());
+      const cleaned = await this.opts.images(tmp, out, type, thumbOut);
+      if (cleaned === null || 'unreadable' in cleaned) return cleaned;
+      const kept: KeptImage = { width: cleaned.width, height: cleaned.height };
+      if (cleaned.thumb) {
+        await fsync(thumbOut);
+        kept.thumb = thumbOut;
+      }
+      if (!cleaned.rewritten) return kept;
+      await fsync(out);
       await rm(tmp, { force: true });
-      return { width: cleaned.width, height: cleaned.height, path: out, size: (await stat(out)).size };
+      return { ...kept, path: out, size: (await stat(out)).size };
     } catch (err) {
-      await rm(tmp, { force: true });
-      await rm(out, { force: true });
+      await Promise.all([tmp, out, thumbOut].map((f) => rm(f, { force: true })));
       throw err;
     }
   }
@@ -115,9 +131,10 @@ export class DiskFileStore implements FileStore {
     return FILE_ID.test(id) ? this.files.get(id) : undefined;
   }
 
-  async read(id: string): Promise<Readable | undefined> {
-    if (!this.files.has(id)) return undefined;
-    const fh = await open(join(this.dir, id), 'r').catch(() => undefined);
+  async read(id: string, variant?: 'thumb'): Promise<Readable | undefined> {
+    const m = this.files.get(id);
+    if (m === undefined || (variant === 'thumb' && m.thumb !== true)) return undefined;
+    const fh = await open(join(this.dir, variant === 'thumb' ? id + THUMB : id), 'r').catch(() => undefined);
     return fh === undefined ? undefined : createReadStream('', { fd: fh, autoClose: true });
   }
 
@@ -175,6 +192,7 @@ export class DiskFileStore implements FileStore {
     // The sidecar first: without it the file is gone, whatever happens next.
     await rm(join(this.dir, id + SIDECAR), { force: true });
     await rm(join(this.dir, id), { force: true });
+    if (m.thumb === true) await rm(join(this.dir, id + THUMB), { force: true });
     return true;
   }
 

@@ -33,6 +33,7 @@ describe('file names', () => {
     expect(sanitiseName('...')).toBe('file');
     expect(sanitiseName('')).toBe('file');
     expect(sanitiseName('meta')).toBe('meta_');
+    expect(sanitiseName('thumb')).toBe('thumb_');
   });
 
   it('are capped at 200 bytes of UTF-8 with the extension kept, never cutting a character', () => {

@@ -13,7 +13,7 @@ export const INLINE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jp
  * The name kept: the last path segment (no `/` or `\`), NFC, without control or format
  * characters (a right-to-left override would make `gpj.exe` read as `exe.jpg`), without
  * leading dots or spaces (no hidden files), at most MAX_NAME_BYTES with its extension kept.
- * `meta` would collide with `/files/<id>/meta`; it becomes `meta_`.
+ * `meta` and `thumb` would collide with `/files/<id>/meta` and `/thumb`; they get a `_`.
  */
 export function sanitiseName(raw: string): string {
   let name = raw.split(/[/\\]/).pop() ?? '';
@@ -21,7 +21,7 @@ export function sanitiseName(raw: string): string {
   name = name.replace(/^[\s.]+/u, '').replace(/[\s.]+$/u, '');
   if (byteLength(name) > MAX_NAME_BYTES) name = shorten(name);
   if (name === '') return 'file';
-  return name === 'meta' ? 'meta_' : name;
+  return name === 'meta' || name === 'thumb' ? `${name}_` : name;
 }
 
 function shorten(name: string): string {

@@ -158,6 +158,7 @@ describe('DiskFileStore on disk', () => {
     // A kill -9 mid-upload leaves bytes in tmp/; one between the two renames, bytes without a sidecar.
     fs.writeFileSync(path.join(dir, 'tmp', 'deadbeef'), 'half an upload');
     fs.writeFileSync(path.join(dir, 'B'.repeat(22)), 'no sidecar');
+    fs.writeFileSync(path.join(dir, `${'B'.repeat(22)}.thumb`), 'its thumbnail');
     fs.writeFileSync(path.join(dir, `${'C'.repeat(22)}.json`), '{}');
     const again = new DiskFileStore(dir);
     await again.open();

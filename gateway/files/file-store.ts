@@ -21,6 +21,8 @@ export type FileMeta = {
   created: string;
   width?: number;
   height?: number;
+  /** A smaller copy of a big image was kept (images.ts): `read(id, 'thumb')`. */
+  thumb?: boolean;
   /**
    * Where it was shared: the conversation of the first message by its uploader that carried
    * its URL (that decides who may read it), and the ids of that conversation's messages that
@@ -53,8 +55,8 @@ export interface FileStore {
    */
   put(data: Readable, file: NewFile, maxBytes: number): Promise<FileMeta>;
   meta(id: string): Promise<FileMeta | undefined>;
-  /** The bytes, streamed; undefined for an unknown id. */
-  read(id: string): Promise<Readable | undefined>;
+  /** The bytes, or its thumbnail's, streamed; undefined for an unknown id or a file without one. */
+  read(id: string, variant?: 'thumb'): Promise<Readable | undefined>;
   /**
    * Message `message` of `conv`, by the user `by` (a handle key), carries the file's URL. Only the
    * uploader shares a file (nobody pulls another's file into their conversation). The first share decides the file's

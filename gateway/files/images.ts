@@ -9,8 +9,16 @@ import { INLINE_TYPES } from './file-names.ts';
  * Reads and writes files, not buffers: libvips streams them, so a 25 MiB photo is not held
  * whole in memory.
  */
-export type CleanedImage = { width: number; height: number; rewritten: boolean } | { unreadable: true };
-export type ImageCleaner = (input: string, output: string, type: string) => Promise<CleanedImage | null>;
+export type CleanedImage = { width: number; height: number; rewritten: boolean; thumb: boolean } | { unreadable: true };
+export type ImageCleaner = (input: string, output: string, type: string, thumb: string) => Promise<CleanedImage | null>;
+
+/**
+ * A thumbnail's largest size: twice the 360×240 CSS box the web app shows an image in, for
+ * high-density screens. A bigger image gets a WebP thumbnail that fits it; a smaller one is
+ * its own thumbnail, and so is an animation (a still would stop it).
+ */
+export const THUMB_WIDTH = 720;
+export const THUMB_HEIGHT = 480;
 
 const FORMATS: Record<string, (s: Sharp) => Sharp> = {
   'image/jpeg': (s) => s.jpeg({ quality: 90 }),
@@ -21,11 +29,12 @@ const FORMATS: Record<string, (s: Sharp) => Sharp> = {
 };
 
 /**
- * The image's size, and a clean copy at `output` when it needs one. Null when the type is not
+ * The image's size, a clean copy at `output` when it needs one, and a thumbnail at `thumb`
+ * when it is bigger than one. Null when the type is not
  * one shown inline; `unreadable` when it starts like an image but is none (it is then kept
  * as bytes of no known type, an attachment, not shown as a broken image).
  */
-export const cleanImage: ImageCleaner = async (input, output, type) => {
+export const cleanImage: ImageCleaner = async (input, output, type, thumb) => {
   if (!INLINE_TYPES.has(type)) return null;
   // Loaded with the first image: libvips costs a server that never sees one nothing.
   const sharp = (await import('sharp')).default;
@@ -40,8 +49,15 @@ export const cleanImage: ImageCleaner = async (input, output, type) => {
   const carries = meta.exif !== undefined || meta.xmp !== undefined || meta.iptc !== undefined || orientation !== 1;
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
-  if (!carries) return { width, height, rewritten: false };
-  // sharp writes no metadata unless asked (withMetadata), so the copy carries none.
-  const info = await FORMATS[type](sharp(input, { animated }).rotate()).toFile(output);
-  return { width: info.width, height: animated && meta.pages !== undefined && meta.pages > 1 ? info.height / meta.pages : info.height, rewritten: true };
+  const pages = meta.pages ?? 1;
+  // Turned upright, as served: orientations 5 to 8 swap width and height.
+  const size = orientation >= 5 ? { width: height, height: width } : { width, height };
+  const thumbed = pages === 1 && (size.width > THUMB_WIDTH || size.height > THUMB_HEIGHT);
+  await Promise.all([
+    // sharp writes no metadata unless asked (withMetadata), so the copy carries none.
+    carries ? FORMATS[type](sharp(input, { animated }).rotate()).toFile(output) : null,
+    // From the original, side by side: a JPEG is decoded at a fraction of its size for it.
+    thumbed ? sharp(input).rotate().resize(THUMB_WIDTH, THUMB_HEIGHT, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toFile(thumb) : null,
+  ]);
+  return { ...size, rewritten: carries, thumb: thumbed };
 };

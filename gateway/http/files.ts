@@ -110,21 +110,33 @@ export async function registerFiles(app: FastifyInstance, deps: FilesDeps): Prom
       return meta === null ? fail(reply, 404, 'NOT_FOUND') : describe(meta);
     });
 
+    // A big image's thumbnail (WebP); a small image is its own. Not an image: 404.
+    scope.get<{ Params: { id: string } }>('/files/:id/thumb', async (req, reply) => {
+      const meta = await readable(req);
+      if (meta === null || !INLINE_TYPES.has(meta.type)) return fail(reply, 404, 'NOT_FOUND');
+      return send(reply, meta, meta.thumb === true ? 'thumb' : undefined);
+    });
+
     scope.get<{ Params: { id: string; name: string } }>('/files/:id/:name', async (req, reply) => {
       const meta = await readable(req);
-      const bytes = meta === null ? undefined : await files.store.read(meta.id);
-      if (meta === null || bytes === undefined) return fail(reply, 404, 'NOT_FOUND');
+      return meta === null ? fail(reply, 404, 'NOT_FOUND') : send(reply, meta);
+    });
+
+    const send = async (reply: FastifyReply, meta: FileMeta, variant?: 'thumb') => {
+      const bytes = await files.store.read(meta.id, variant);
+      if (bytes === undefined) return fail(reply, 404, 'NOT_FOUND');
       const inline = INLINE_TYPES.has(meta.type);
+      const type = variant === 'thumb' ? 'image/webp' : meta.type;
+      if (variant === undefined) reply.header('content-length', meta.size);
       return reply
-        .header('content-type', meta.type)
-        .header('content-length', meta.size)
+        .header('content-type', type)
         .header('content-disposition', contentDisposition(inline ? 'inline' : 'attachment', meta.name))
         .header('x-content-type-options', 'nosniff')
         // Opened on its own, a file is a sandboxed document: no script, no same-origin access.
         .header('content-security-policy', 'sandbox')
         .header('cache-control', 'private, max-age=3600')
         .send(bytes);
-    });
+    };
 
     scope.post('/files/session', async (req, reply) => {
       const token = bearer(req);
@@ -146,5 +158,10 @@ export async function registerFiles(app: FastifyInstance, deps: FilesDeps): Prom
 /** A file as the API describes it (the upload's answer, and /meta). */
 export function describe(meta: FileMeta): Record<string, unknown> {
   const { id, name, type, size, width, height } = meta;
-  return { id, name, type, size, url: `/files/${id}/${urlName(name)}`, ...(width !== undefined && { width, height }) };
+  const url = `/files/${id}/${urlName(name)}`;
+  return {
+    id, name, type, size, url, ...(width !== undefined && { width, height }),
+    // What to show in a small box: the thumbnail when one was made, else the image itself.
+    ...(width !== undefined && { thumb: meta.thumb === true ? `/files/${id}/thumb` : url }),
+  };
 }

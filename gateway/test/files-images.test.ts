@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { PNG, uploaded, useFilesBench } from './support/files.ts';
+import { msg } from './support/client.ts';
+import { eventually, PNG, uploaded, useFilesBench } from './support/files.ts';
 
 // Images: their size in pixels for the web's layout, and nothing of a photo's metadata
 // (GPS position included) in what is served.
@@ -34,6 +35,37 @@ describe('files: images', () => {
     expect(after.orientation).toBeUndefined();
     expect(served.toString('latin1')).not.toContain('PhoneCo');
     expect(await (await b.get(`/files/${f.id}/meta`, { token })).json()).toEqual(f);
+  });
+
+  it('a big image gets a WebP thumbnail within 720×480, read by the same rule, and removed with it', async () => {
+    const b = await bench();
+    const jane = await b.user('@jane s3cret-pass', '#dev');
+    const kim = await b.user('@kim k1m-password', '#dev');
+    const bob = await b.user('@bob b0b-password');
+    const big = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#36c' } }).png().toBuffer();
+    const f = await uploaded(await b.upload(jane.token, 'screen.png', big));
+    expect(f).toMatchObject({ type: 'image/png', width: 1600, height: 1200, thumb: `/files/${f.id}/thumb` });
+    const id = (await jane.c.ok(msg('#dev', f.url))).split(' ')[1];
+    const res = await b.get(`/files/${f.id}/thumb`, { token: kim.token });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/webp');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await sharp(Buffer.from(await res.arrayBuffer())).metadata()).toMatchObject({ format: 'webp', width: 640, height: 480 });
+    expect((await b.get(`/files/${f.id}/thumb`, { token: bob.token })).status).toBe(404);
+    expect(b.onDisk().files).toContain(`${f.id}.thumb`);
+    await jane.c.ok(`DELETE #dev ${id}`);
+    await eventually(() => b.onDisk().files.length === 0, 'the file and its thumbnail removed');
+  });
+
+  it('a small image is its own thumbnail; a file that is no image has none', async () => {
+    const b = await bench();
+    const { token } = await b.user('@jane s3cret-pass');
+    const f = await uploaded(await b.upload(token, 'dot.png', PNG));
+    expect(f.thumb).toBe(f.url);
+    expect(Buffer.from(await (await b.get(`/files/${f.id}/thumb`, { token })).arrayBuffer())).toEqual(PNG);
+    const text = await uploaded(await b.upload(token, 'a.txt', Buffer.from('words')));
+    expect(text.thumb).toBeUndefined();
+    expect((await b.get(`/files/${text.id}/thumb`, { token })).status).toBe(404);
   });
 
   it('an image without metadata is kept byte for byte, with its size in pixels', async () => {

@@ -71,7 +71,7 @@ export function useFilesBench(): (opts?: Partial<Config>) => Promise<FilesBench>
 }
 
 /** The upload's answer, checked to be a 201. */
-export async function uploaded(res: Response): Promise<{ id: string; name: string; type: string; size: number; url: string; width?: number; height?: number }> {
+export async function uploaded(res: Response): Promise<{ id: string; name: string; type: string; size: number; url: string; width?: number; height?: number; thumb?: string }> {
   const body = await res.json();
   expect(res.status, JSON.stringify(body)).toBe(201);
   return body;
