@@ -1,10 +1,11 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { ChannelInfo, Delivery } from '../../../core/client.ts';
+import { ServerError, type ChannelInfo, type Delivery } from '../../../core/client.ts';
 import { isChannel, nameKey, nameProblem, DEFAULT_CHANNEL } from '../../../core/names.ts';
 import { Conversation, toItem, type Jump, type MessageItem } from './conversation.svelte.ts';
 import { catchUp, loadAround, loadLatest, loadNewer, loadOlder } from './history.ts';
 import { byName, type People } from './people.svelte.ts';
 import { followLiveChanges, type LoggedFrame } from './live-log.ts';
+import { createRefusal } from './private-channels.ts';
 import type { Session } from './session.svelte.ts';
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -35,6 +36,8 @@ export class Conversations {
   activeKey = $state<string | null>(null);
   view = $state<'conversation' | 'browse' | 'threads'>('conversation');
   directory = $state.raw<ChannelInfo[]>([]);
+  /** Keys of the private channels I am in: CHNS marks them (it lists them to members only). */
+  privateKeys = $derived(new Set(this.directory.filter((c) => c.private).map((c) => nameKey(c.channel))));
   readonly all = new SvelteMap<string, Conversation>();
 
   channels = $derived([...this.all.values()].filter((c) => c.kind === 'channel').sort(byName));
@@ -320,6 +323,44 @@ export class Conversations {
     // refreshes the list.
     this.open(nameKey(name));
     return '';
+  }
+
+  /**
+   * Create a channel (CREATE) and open it. A public one whose name is taken is joined instead,
+   * as the form says ("Create or join"); a private one never is: the taken name is refused.
+   * Returns a problem sentence, or ''.
+   */
+  async createChannel(input: string, isPrivate: boolean): Promise<string> {
+    const name = input.trim().startsWith('#') ? input.trim() : `#${input.trim()}`;
+    const problem = nameProblem(name, 'channel');
+    if (problem) return problem.message;
+    if (!this.session.ready) return 'Not connected to the server';
+    try {
+      await this.session.client.create(name, isPrivate);
+    } catch (e) {
+      if (!isPrivate && e instanceof ServerError && e.code === 'CHANNEL_TAKEN') return this.joinChannel(name);
+      return createRefusal(e, name, this.directory);
+    }
+    // The JOINED before the OK has scheduled a read of the list; read it now, so the lock
+    // shows as the channel opens.
+    await this.refreshDirectory();
+    this.open(nameKey(name));
+    return '';
+  }
+
+  /** Add `handle` to a channel I am in (INVITE): they get JOINED, as do we. A problem sentence, or ''. */
+  async invite(conv: Conversation, handle: string): Promise<string> {
+    if (!this.session.ready) return 'Not connected to the server';
+    try {
+      await this.session.client.invite(conv.name, handle);
+      return '';
+    } catch (e) {
+      return errorText(e);
+    }
+  }
+
+  isPrivate(name: string): boolean {
+    return this.privateKeys.has(nameKey(name));
   }
 
   async leaveChannel(conv: Conversation): Promise<string> {
