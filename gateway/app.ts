@@ -119,6 +119,9 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     await store.close();
     throw err;
   });
+  if (config.databaseUrl !== null) {
+    logger.warn({ files: files.store.description }, 'files are kept on this node\'s disk: a file uploaded here cannot be fetched through another node (a shared file store is not built yet)');
+  }
   // One matcher for every door: Fastify (request.ip, request.protocol), /ws, the PROXY protocol.
   const trusted = new TrustedProxies(config.trustedProxies);
   const metrics = new ServerMetrics({ nodeId: config.nodeId, busHealthy: bus === null ? undefined : () => bus.healthy });
