@@ -2,13 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type TestPostgres } from '../test/support/services.ts';
 import { DiskFileStore } from './disk-file-store.ts';
 import { FileTooLarge, type FileStore } from './file-store.ts';
+import { CHUNK_BYTES, PostgresFileStore } from './postgres-file-store.ts';
 
 /**
- * What every FileStore does (file-store.ts), run against each implementation: local disk
- * here; the PostgreSQL store joins with its own `make`. `reopen` opens the same storage
+ * What every FileStore does (file-store.ts), run against each implementation: local disk,
+ * and PostgreSQL (a real server for this file, a fresh database per test). `reopen` opens the same storage
  * again, as a restarted server would.
  */
 type Maker = () => Promise<{ store: FileStore; reopen(): Promise<FileStore> }>;
@@ -177,5 +180,110 @@ describe('DiskFileStore on disk', () => {
     expect(fs.readdirSync(dir)).toEqual(['tmp']);
     expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
     await store.close();
+  });
+});
+
+// ---------------------------------------------------------------- PostgreSQL
+
+let postgres: TestPostgres;
+let admin: pg.Client;
+let databases = 0;
+beforeAll(async () => {
+  postgres = await startPostgres();
+  admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+}, 60_000);
+afterAll(async () => {
+  await admin?.end();
+  await postgres?.stop();
+});
+const freshDatabase = async () => {
+  const name = `files_${++databases}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  return postgres.url.replace(/\/postgres$/, `/${name}`);
+};
+const openPg = async (url: string) => {
+  const s = new PostgresFileStore(url);
+  await s.open();
+  return s;
+};
+
+fileStoreContract('PostgreSQL', async () => {
+  const url = await freshDatabase();
+  return { store: await openPg(url), reopen: () => openPg(url) };
+});
+
+describe('PostgresFileStore', () => {
+  const rows = async (url: string) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const q = async (sql: string) => Number((await c.query<{ n: string }>(sql)).rows[0].n);
+      return { files: await q('SELECT count(*) AS n FROM files'), chunks: await q('SELECT count(*) AS n FROM file_chunks'), refs: await q('SELECT count(*) AS n FROM file_refs') };
+    } finally {
+      await c.end();
+    }
+  };
+
+  it('keeps a file as rows of 256 KiB, visible to another node\'s store, and removes them with it', async () => {
+    const url = await freshDatabase();
+    const [one, two] = [await openPg(url), await openPg(url)];
+    try {
+      const data = Buffer.alloc(CHUNK_BYTES * 2 + 5, 7);
+      const m = await one.put(Readable.from([data.subarray(0, 1000), data.subarray(1000)]), file(), 1 << 20);
+      expect(await rows(url)).toEqual({ files: 1, chunks: 3, refs: 0 });
+      expect(await two.meta(m.id)).toEqual(m);
+      const parts: Buffer[] = [];
+      for await (const c of (await two.read(m.id))!) parts.push(c as Buffer);
+      expect(Buffer.concat(parts)).toEqual(data);
+      await two.share(m.id, '@jane', '#dev', 3);
+      expect((await one.meta(m.id))!.shared).toEqual({ conv: '#dev', messages: [3] });
+      expect(await one.usage('@jane')).toBe(data.length);
+      expect(await two.unshare('#dev', 3)).toEqual([m.id]);
+      expect(await rows(url)).toEqual({ files: 0, chunks: 0, refs: 0 });
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  it('an upload cut off midway (the client gone, or its connection to the database killed) leaves no row behind', async () => {
+    const url = await freshDatabase();
+    const store = await openPg(url);
+    try {
+      // The sender goes away after two chunks' worth.
+      const cut = new Readable({ read() {} });
+      const put = store.put(cut, file(), 1 << 30);
+      cut.push(Buffer.alloc(CHUNK_BYTES * 2, 1));
+      await new Promise((r) => setTimeout(r, 50));
+      cut.destroy(new Error('client went away'));
+      await expect(put).rejects.toThrow('client went away');
+      expect(await rows(url)).toEqual({ files: 0, chunks: 0, refs: 0 });
+      // The server process dies mid-upload (kill -9): its backend is gone, its transaction with it.
+      const stalled = new Readable({ read() {} });
+      const dying = store.put(stalled, file(), 1 << 30);
+      dying.catch(() => {});
+      stalled.push(Buffer.alloc(CHUNK_BYTES * 3, 2));
+      const name = url.slice(url.lastIndexOf('/') + 1);
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      for (;;) {
+        const { rows: busy } = await c.query("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND state = 'idle in transaction'", [name]);
+        if (busy.length > 0) {
+          await c.query('SELECT pg_terminate_backend($1)', [busy[0].pid]);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await c.end();
+      stalled.push(Buffer.alloc(CHUNK_BYTES, 3));
+      stalled.push(null);
+      await expect(dying).rejects.toThrow();
+      expect(await rows(url)).toEqual({ files: 0, chunks: 0, refs: 0 });
+      expect(await store.usage('@jane')).toBe(0);
+      expect(await store.unsharedBefore(FUTURE)).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 });
