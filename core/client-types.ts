@@ -38,6 +38,11 @@ export type ClientEvents = {
   /** This user blocked (or unblocked) someone on another connection (spec: BLOCK). */
   blocked: ServerFrameOf<'BLOCKED'>;
   unblocked: ServerFrameOf<'UNBLOCKED'>;
+  /** Someone was removed from a channel (this user too: the channel's messages stop) (spec: KICK, BAN). */
+  kicked: ServerFrameOf<'KICKED'>;
+  banned: ServerFrameOf<'BANNED'>;
+  /** A member of a channel became its owner, an op, or lost their role (spec: OP). */
+  role: ServerFrameOf<'ROLE'>;
   /** Logged changes, live (spec: REPLY, EDIT, DELETE, REACT), as `message` is for MSG. */
   reply: ServerFrameOf<'REPLY'>;
   edit: ServerFrameOf<'EDIT'>;

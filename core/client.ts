@@ -149,9 +149,20 @@ export class SlckClient {
     return logged(await this.request({ type: 'EDIT', target, id, body: bytes }, encodeEdit(target, id, bytes)));
   }
 
-  /** Delete one's own message `id`; resolves with the delete's id in the log. */
-  async delete(target: string, id: number): Promise<Logged> {
-    return logged(await this.request({ type: 'DELETE', target, id }));
+  /** Delete one's own message `id` (or, as a channel's op, another's, with `reason`); resolves with the delete's id in the log. */
+  async delete(target: string, id: number, reason?: string): Promise<Logged> {
+    return logged(await this.request(reason ? { type: 'DELETE', target, id, reason } : { type: 'DELETE', target, id }));
+  }
+
+  /** Moderation (spec: OP, KICK, BAN, SUSPEND): resolves once done; refusals reject with the ERR's code. */
+  async moderate(cmd: Extract<Command, { type: 'OP' | 'DEOP' | 'OWNER' | 'KICK' | 'BAN' | 'UNBAN' | 'SUSPEND' | 'UNSUSPEND' }>): Promise<void> {
+    await this.request(cmd);
+  }
+
+  /** The moderation log this user may read, newest first (spec: MODLOG). */
+  async modlog(limit?: number): Promise<Array<ServerFrameOf<'MOD'>>> {
+    const frames = await this.request(limit === undefined ? { type: 'MODLOG' } : { type: 'MODLOG', limit });
+    return frames.flatMap((f) => (f.type === 'MOD' ? [f] : []));
   }
 
   /** React to message `id` (an emoji, or a `:shortcode:`); null when this user had that reaction already. */
@@ -437,6 +448,15 @@ export class SlckClient {
         return;
       case 'UNBLOCKED':
         return this.emit('unblocked', r);
+      case 'KICKED':
+        return this.emit('kicked', r);
+      case 'BANNED':
+        return this.emit('banned', r);
+      case 'ROLE':
+        return this.emit('role', r);
+      case 'MOD':
+        if (head?.type === 'MODLOG') head.items.push(r);
+        return;
     }
   }
 

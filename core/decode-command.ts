@@ -7,6 +7,7 @@ import { nameProblem } from './names.ts';
 import { fromUtf8, utf8Length } from './bytes.ts';
 import { unknownCommand } from './suggest.ts';
 import { decodeSearch } from './decode-search.ts';
+import { decodeModeration, MODERATION_VERBS } from './decode-moderation.ts';
 import { conversationTarget, decodeBodied, decodeSaid, decodeThreadCommand } from './decode-thread.ts';
 
 type MsgCommand = Extract<Command, { type: 'MSG' }>;
@@ -200,6 +201,7 @@ export class CommandDecoder implements LineDecoder<Command> {
       return result;
     }
     const args = words(buf, start, end).slice(1);
+    if (MODERATION_VERBS.has(verb)) return decodeModeration(verb, args, buf, start, end);
     switch (verb) {
       case 'REG': {
         if (args.length < 1 || args.length > 2) return syntax('REG @handle [password]');
@@ -254,7 +256,6 @@ export class CommandDecoder implements LineDecoder<Command> {
       case 'HISTORY':
         return history(args);
       case 'READ':
-      case 'DELETE':
       case 'REACT':
       case 'UNREACT':
       case 'TYPING':

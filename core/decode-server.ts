@@ -8,7 +8,7 @@ import { SP, TAB, announcedLength, readLength, skipSpaces, tokenEnd, verbOf } fr
 type MsgFrame = Extract<ServerFrame, { type: 'MSG' }>;
 
 const EMPTY = new Uint8Array(0);
-const BYE_REASONS = new Set<string>(['QUIT', 'SHUTDOWN', 'SLOW_CONSUMER', 'TIMEOUT', 'ELSEWHERE', 'SIGNED_OUT', 'PROTOCOL']);
+const BYE_REASONS = new Set<string>(['QUIT', 'SHUTDOWN', 'SLOW_CONSUMER', 'TIMEOUT', 'ELSEWHERE', 'SIGNED_OUT', 'PROTOCOL', 'SUSPENDED']);
 
 const bad = (what: string) => new ProtocolError(ErrorCode.BAD_SYNTAX, `Malformed ${what} frame`);
 
@@ -175,6 +175,19 @@ function other(verb: string, buf: Uint8Array, start: number, end: number): Serve
     case 'UNBLOCKED':
       if (w.length !== 2) return bad(verb);
       return { type: verb, user: w[1] };
+    case 'KICKED':
+    case 'BANNED':
+      // KICKED <#channel> <@user> <@by> [reason]
+      if (w.length < 4) return bad(verb);
+      return { type: verb, channel: w[1], user: w[2], by: w[3], reason: rest(text, 4) };
+    case 'ROLE':
+      if (w.length !== 5 || (w[3] !== 'owner' && w[3] !== 'op' && w[3] !== 'member')) return bad('ROLE');
+      return { type: 'ROLE', channel: w[1], user: w[2], role: w[3], by: w[4] };
+    case 'MOD':
+      // MOD <ts> <action> <@by> <@whom> <#channel|-> <id|-> [reason]
+      if (w.length < 7 || (w[6] !== '-' && !ID.test(w[6]))) return bad('MOD');
+      if (w[6] === '-') return { type: 'MOD', ts: w[1], action: w[2], by: w[3], whom: w[4], channel: w[5], reason: rest(text, 7) };
+      return { type: 'MOD', ts: w[1], action: w[2], by: w[3], whom: w[4], channel: w[5], id: Number(w[6]), reason: rest(text, 7) };
     case 'CHN':
       // Words after the count are flags: `private`; one this client does not know is passed over.
       if (w.length < 3 || !DIGITS.test(w[2])) return bad('CHN');

@@ -112,7 +112,7 @@ function targetAndId(verb: string, args: string[], usage: string): ProtocolError
 export function decodeThreadCommand(verb: string, args: string[]): Command | ProtocolError {
   switch (verb) {
     case 'DELETE': {
-      const usage = 'DELETE <#channel|@user> <id>';
+      const usage = 'DELETE <#channel|@user> <id> [reason]';
       if (args.length !== 2) return syntax(usage);
       return targetAndId(verb, args, usage) ?? { type: 'DELETE', target: args[0], id: Number(args[1]) };
     }

@@ -133,7 +133,21 @@ export function encodeCommand(cmd: Command): Uint8Array {
     case 'EDIT':
       return encodeEdit(cmd.target, cmd.id, cmd.body);
     case 'DELETE':
-      return line(`DELETE ${cmd.target} ${cmd.id}`);
+      return line(cmd.reason ? `DELETE ${cmd.target} ${cmd.id} ${oneLine(cmd.reason)}` : `DELETE ${cmd.target} ${cmd.id}`);
+    case 'OP':
+    case 'DEOP':
+    case 'OWNER':
+    case 'UNBAN':
+      return line(`${cmd.type} ${cmd.channel} ${cmd.handle}`);
+    case 'KICK':
+    case 'BAN':
+      return line(cmd.reason ? `${cmd.type} ${cmd.channel} ${cmd.handle} ${oneLine(cmd.reason)}` : `${cmd.type} ${cmd.channel} ${cmd.handle}`);
+    case 'SUSPEND':
+      return line(cmd.reason ? `SUSPEND ${cmd.handle} ${oneLine(cmd.reason)}` : `SUSPEND ${cmd.handle}`);
+    case 'UNSUSPEND':
+      return line(`UNSUSPEND ${cmd.handle}`);
+    case 'MODLOG':
+      return line(cmd.limit === undefined ? 'MODLOG' : `MODLOG ${cmd.limit}`);
     case 'REACT':
     case 'UNREACT':
       return line(`${cmd.type} ${cmd.target} ${cmd.id} ${cmd.reaction}`);
@@ -249,6 +263,13 @@ export function serverLine(frame: ServerFrame): string {
     case 'BLOCKED':
     case 'UNBLOCKED':
       return `${frame.type} ${frame.user}`;
+    case 'KICKED':
+    case 'BANNED':
+      return `${frame.type} ${frame.channel} ${frame.user} ${frame.by}${frame.reason === '' ? '' : ` ${oneLine(frame.reason)}`}`;
+    case 'ROLE':
+      return `ROLE ${frame.channel} ${frame.user} ${frame.role} ${frame.by}`;
+    case 'MOD':
+      return `MOD ${frame.ts} ${frame.action} ${frame.by} ${frame.whom} ${frame.channel} ${frame.id ?? '-'}${frame.reason === '' ? '' : ` ${oneLine(frame.reason)}`}`;
     case 'CHN':
       return frame.private ? `CHN ${frame.channel} ${frame.members} private` : `CHN ${frame.channel} ${frame.members}`;
     case 'USR':

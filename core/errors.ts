@@ -58,6 +58,14 @@ export const ErrorCode = {
   SELF_TARGET: 'SELF_TARGET',
   /** A BLOCK past the number of users one user may block (LIMITS.maxBlocks): unblock one first. */
   TOO_MANY_BLOCKS: 'TOO_MANY_BLOCKS',
+  /** A moderation command (OP, KICK, BAN, DELETE of another's message, MODLOG…) from someone without the role for it, or against someone who outranks them. */
+  NOT_OP: 'NOT_OP',
+  /** SUSPEND, UNSUSPEND or OWNER from someone who is not a server admin (`--admins`). */
+  NOT_ADMIN: 'NOT_ADMIN',
+  /** JOIN of a channel one is banned from, or INVITE of a banned user (UNBAN first). */
+  BANNED: 'BANNED',
+  /** REG or RESUME of a suspended user (until UNSUSPEND). */
+  SUSPENDED: 'SUSPENDED',
   STORE_FAILED: 'STORE_FAILED',
   SERVER_BUSY: 'SERVER_BUSY',
   // Admission: sent instead of HELLO, then the server closes the connection.

@@ -51,7 +51,7 @@ export type Command =
   /** New text for one's own message `id` (spec: EDIT). `said`: sent with FIX, the one-line form. */
   | { type: 'EDIT'; target: string; id: number; body: Uint8Array; said?: true }
   /** Delete one's own message `id`: its body and reactions are erased, a tombstone stays (spec: DELETE). */
-  | { type: 'DELETE'; target: string; id: number }
+  | { type: 'DELETE'; target: string; id: number; reason?: string }
   /** Add (REACT) or take back (UNREACT) a reaction, always the emoji itself once decoded (spec: REACT). */
   | { type: 'REACT'; target: string; id: number; reaction: string }
   | { type: 'UNREACT'; target: string; id: number; reaction: string }
@@ -77,6 +77,20 @@ export type Command =
   /** The users this user blocks (spec: BLOCK). */
   | { type: 'BLOCKS' }
   /**
+   * Moderation (spec: OP, KICK, BAN, SUSPEND, MODLOG): make or unmake an op, give a channel an
+   * owner (admins), remove a member (`reason`: the rest of the line), keep them out, suspend a
+   * user everywhere (admins), list the moderation log.
+   */
+  | { type: 'OP'; channel: string; handle: string }
+  | { type: 'DEOP'; channel: string; handle: string }
+  | { type: 'OWNER'; channel: string; handle: string }
+  | { type: 'KICK'; channel: string; handle: string; reason?: string }
+  | { type: 'BAN'; channel: string; handle: string; reason?: string }
+  | { type: 'UNBAN'; channel: string; handle: string }
+  | { type: 'SUSPEND'; handle: string; reason?: string }
+  | { type: 'UNSUSPEND'; handle: string }
+  | { type: 'MODLOG'; limit?: number }
+  /**
    * How this connection is written to: `text` renders for a person at a terminal, `exact`
    * is the wire byte for byte, for a program; without either, which it is (spec: MODE).
    */
@@ -98,12 +112,13 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'PASSWORD', 'JOIN', 'LEAVE', 'TOPIC', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'PREFS', 'PREF', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
   'MODE', 'REPLY', 'EDIT', 'DELETE', 'REACT', 'UNREACT', 'TYPING', 'THREAD', 'THREADS', 'SEARCH',
   'BLOCK', 'UNBLOCK', 'BLOCKS', 'CREATE', 'INVITE',
+  'OP', 'DEOP', 'OWNER', 'KICK', 'BAN', 'UNBAN', 'SUSPEND', 'UNSUSPEND', 'MODLOG',
 ];
 
 // ---------------------------------------------------------------- server -> client
 
 /** Why the server closes a connection. */
-export type ByeReason = 'QUIT' | 'SHUTDOWN' | 'SLOW_CONSUMER' | 'TIMEOUT' | 'ELSEWHERE' | 'SIGNED_OUT' | 'PROTOCOL';
+export type ByeReason = 'QUIT' | 'SHUTDOWN' | 'SLOW_CONSUMER' | 'TIMEOUT' | 'ELSEWHERE' | 'SIGNED_OUT' | 'PROTOCOL' | 'SUSPENDED';
 
 export type ServerFrame =
   /** First frame on every connection. */
@@ -182,6 +197,16 @@ export type ServerFrame =
    */
   | { type: 'BLOCKED'; user: string }
   | { type: 'UNBLOCKED'; user: string }
+  /**
+   * To a channel's members, the removed user included: `by` removed `user` from the channel
+   * (KICK), or removed and banned them (BAN); `reason` empty when none was given.
+   */
+  | { type: 'KICKED'; channel: string; user: string; by: string; reason: string }
+  | { type: 'BANNED'; channel: string; user: string; by: string; reason: string }
+  /** To a channel's members: `user` is now its owner, an op, or a member without a role; `by` `-` when it passed by itself (the owner left). */
+  | { type: 'ROLE'; channel: string; user: string; role: 'owner' | 'op' | 'member'; by: string }
+  /** One MODLOG entry: `channel` `-` for a suspension, `id` the message of a `delete` (`-` on the wire for none), `reason` empty when none. */
+  | { type: 'MOD'; ts: string; action: string; by: string; whom: string; channel: string; id?: number; reason: string }
   /** One line of HELP text. */
   | { type: 'INFO'; text: string }
   | { type: 'TIME'; time: string }

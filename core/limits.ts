@@ -17,6 +17,11 @@ export const LIMITS = {
   maxTopic: 250,
   /** A session token (TOKEN, RESUME): what the server hands out is 43 characters. */
   maxToken: 128,
+  /** A moderation reason (KICK, BAN, SUSPEND, DELETE), in bytes. */
+  maxReason: 250,
+  /** Most entries one MODLOG returns; and when no number is given. */
+  maxModlog: 200,
+  defaultModlog: 50,
   /** A setting's key, in characters (`[A-Za-z0-9_.:#@-]`). */
   maxPrefKey: 64,
   /** A setting's value, in bytes of UTF-8. */

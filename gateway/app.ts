@@ -148,7 +148,7 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     log: logger, nodeId: config.nodeId, version: PROTOCOL_VERSION, maxOutbound: config.maxOutbound, flood, metrics,
     chat: (host) => new ChatService({
       store, presence, bus, nodeId: config.nodeId, host, log: logger, metrics, signIn, flood,
-      requirePasswords: config.requirePasswords, committed: (event) => files.committed(event),
+      requirePasswords: config.requirePasswords, admins: config.admins, committed: (event) => files.committed(event),
     }),
   });
   const chat = hub.chat;

@@ -84,6 +84,9 @@ describe('options', () => {
     }
     expect(() => parseConfig(['--msg-rate', '2.5'], {})).toThrow('--msg-rate must be a whole number (0 turns it off), not "2.5"');
     expect(() => parseConfig(['--rate-exempt', '@bot,bot2'], {})).toThrow('--rate-exempt must be comma-separated @handles, not "bot2"');
+    expect(parseConfig(['--admins', '@root, @Boss'], {}).config.admins).toEqual(['@root', '@Boss']);
+    expect(parseConfig([], { SLCK_ADMINS: '@root' }).config.admins).toEqual(['@root']);
+    expect(() => parseConfig(['--admins', 'root'], {})).toThrow('--admins must be comma-separated @handles, not "root"');
   });
 
   it('reads the read rate: HISTORY, USRS, CHNS and UNREAD per connection, 20 a second after a burst of 100', () => {

@@ -31,6 +31,8 @@ export type Config = {
   readBurst: number;
   /** Claimed handles (with a password) not held to the message and channel-creation rates. */
   rateExempt: string[];
+  /** Server admins (spec: SUSPEND): claimed handles only; a listed handle nobody has claimed is no admin until it is. */
+  admins: string[];
   /** Channels one user may be in; 0: no limit. */
   maxChannelsPerUser: number;
   /** New channels one user may create per hour; 0: no limit. */
@@ -107,6 +109,7 @@ export const DEFAULTS: Config = {
   // Flood control and reply memory: one set of defaults, kept beside the code that uses them.
   ...GUARD_DEFAULTS,
   rateExempt: [],
+  admins: [],
   webRoot: 'dist/web',
   maxConnections: defaultMaxConnections(),
   maxConnectionsPerAddress: 50,
@@ -156,6 +159,7 @@ const OPTIONS = {
   'read-rate': { env: 'SLCK_READ_RATE', help: 'HISTORY, USRS, CHNS and UNREAD per second per connection after its burst (more wait); 0: no limit', value: 'N' },
   'read-burst': { env: 'SLCK_READ_BURST', help: 'those reads a connection may ask at once before --read-rate applies; 0: no limit', value: 'N' },
   'rate-exempt': { env: 'SLCK_RATE_EXEMPT', help: 'comma-separated claimed @handles (bots) without message, read or channel-creation rates', value: 'LIST' },
+  admins: { env: 'SLCK_ADMINS', help: 'comma-separated claimed @handles who may moderate any channel and suspend users', value: 'LIST' },
   'max-channels-per-user': { env: 'SLCK_MAX_CHANNELS_PER_USER', help: 'channels one user may be in; 0: no limit', value: 'N' },
   'channel-create-rate': { env: 'SLCK_CHANNEL_CREATE_RATE', help: 'new channels one user may create per hour; 0: no limit', value: 'N' },
   'max-reply-memory': { env: 'SLCK_MAX_REPLY_MEMORY', help: 'bytes of replies held for slow readers in all, past which HISTORY waits; 0: no limit', value: 'BYTES' },
@@ -345,6 +349,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (v('read-rate')) c.readRate = count(v('read-rate')!, 'read-rate');
   if (v('read-burst')) c.readBurst = count(v('read-burst')!, 'read-burst');
   if (v('rate-exempt')) c.rateExempt = handles(v('rate-exempt')!, 'rate-exempt');
+  if (v('admins')) c.admins = handles(v('admins')!, 'admins');
   if (v('max-channels-per-user')) c.maxChannelsPerUser = count(v('max-channels-per-user')!, 'max-channels-per-user');
   if (v('channel-create-rate')) c.channelCreateRate = count(v('channel-create-rate')!, 'channel-create-rate');
   if (v('max-reply-memory')) c.maxReplyMemory = count(v('max-reply-memory')!, 'max-reply-memory');

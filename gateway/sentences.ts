@@ -66,6 +66,21 @@ export const refuse = {
   badReaction: () => err(ErrorCode.BAD_REACTION, 'A reaction is one emoji, or a :shortcode: such as :+1:'),
   tooManyReactions: (id: number, max: number) => err(ErrorCode.TOO_MANY_REACTIONS, `Message ${id} has ${max} different reactions already`),
   changeNotStored: (target: string, id: number) => err(ErrorCode.STORE_FAILED, `The change to message ${id} in ${target} was not stored; try again`),
+  // Moderation (spec: OP, KICK, BAN, SUSPEND, MODLOG).
+  notOp: (channel: string, what: string) => err(ErrorCode.NOT_OP, `Only the owner and ops of ${channel}, or a server admin, can ${what}`),
+  notOwner: (channel: string, what: string) => err(ErrorCode.NOT_OP, `Only the owner of ${channel}, or a server admin, can ${what}`),
+  outranked: (handle: string, channel: string, what: 'its owner' | 'an op of it' | 'a server admin') =>
+    err(ErrorCode.NOT_OP, `You cannot remove ${handle} from ${channel}: they are ${what}`),
+  ownerNotDeopped: (handle: string, channel: string) => err(ErrorCode.NOT_OP, `${handle} owns ${channel}; a server admin can give it to someone else: OWNER ${channel} @handle`),
+  notAdmin: (what: string) => err(ErrorCode.NOT_ADMIN, `Only server admins can ${what}`),
+  adminNotSuspended: (handle: string) => err(ErrorCode.NOT_ADMIN, `${handle} is a server admin; take them off --admins first`),
+  notMemberToModerate: (handle: string, channel: string) => err(ErrorCode.NOT_MEMBER, `${handle} is not in ${channel}`),
+  roleNotClaimed: (handle: string) => err(ErrorCode.NOT_CLAIMED, `${handle} is a guest handle: only handles with a password may own a channel or be ops`),
+  moderateSelf: (what: string) => err(ErrorCode.SELF_TARGET, `You cannot ${what} yourself`),
+  banned: (channel: string) => err(ErrorCode.BANNED, `You are banned from ${channel}`),
+  inviteeBanned: (handle: string, channel: string) => err(ErrorCode.BANNED, `${handle} is banned from ${channel}; UNBAN ${channel} ${handle} first`),
+  suspended: (handle: string) => err(ErrorCode.SUSPENDED, `${handle} is suspended from this server; ask a server admin`),
+  modlogNotAllowed: () => err(ErrorCode.NOT_OP, 'Only server admins, and the owners and ops of a channel, can read the moderation log'),
   serverBusy: () => err(ErrorCode.SERVER_BUSY, 'The server could not do that; try again'),
   serverFull: (max: number) => err(ErrorCode.SERVER_FULL, `The server is at its limit of ${max} connections; try again later`),
   tooManyConnections: (address: string, cap: number) =>
@@ -78,6 +93,7 @@ export const farewell = {
   slowConsumer: (maxOutbound: number) => bye('SLOW_CONSUMER', `More than ${maxOutbound} bytes were waiting unread`),
   repliesUnread: () => bye('SLOW_CONSUMER', 'Your history replies went unread while others waited'),
   timeout: (why: string) => bye('TIMEOUT', why),
+  suspended: (by: string, reason: string | null) => bye('SUSPENDED', `You were suspended from this server by ${by}${reason ? `: ${reason}` : ''}`),
   signedOut: (handle: string) => bye('SIGNED_OUT', `${handle} signed out everywhere`),
   elsewhere: (handle: string) => bye('ELSEWHERE', `${handle} signed in on another connection while this server was out of touch`),
 };

@@ -4,6 +4,8 @@ import type { Change, Changed, Staged } from './log-rules.ts';
 import type { Found } from './search.ts';
 import type { SearchQuery } from '../../core/index.ts';
 import type { ChatEvent, MessageEvent } from './events.ts';
+import type { ModerationCommand } from './moderation.ts';
+import type { ModEntry } from '../store/store.ts';
 
 /** A signed-in user, as the chat rules know them: on this node, on one connection. */
 export type Caller = { key: string; handle: string; conn: string };
@@ -87,6 +89,10 @@ export interface Chat {
   block(user: Caller, target: string, on: boolean): Promise<Refusal | null>;
   /** BLOCKS: the handles the user blocks. */
   blocks(user: Caller): Promise<Refusal | string[]>;
+  /** OP, DEOP, OWNER, KICK, BAN, UNBAN, SUSPEND, UNSUSPEND (chat/moderation.ts): null once done. */
+  moderate(user: Caller, cmd: ModerationCommand): Promise<Refusal | null>;
+  /** MODLOG: the newest `limit` entries the user may read. */
+  modlog(user: Caller, limit: number): Promise<Refusal | ModEntry[]>;
   /** `viewer`: the caller's key (null before REG): private channels are listed to their members only. */
   channels(viewer: string | null, limit: number, after?: string): ChannelPage;
   /** Offline messages about to be handed to the user's connection leave the queue: true once committed. */

@@ -2,6 +2,7 @@ import { nameKey } from '../store/keys.ts';
 import type { ChannelTopic, Store } from '../store/store.ts';
 import type { ChatEvent } from './events.ts';
 import { LookalikeIndex } from './confusable.ts';
+import { Roles } from './roles.ts';
 
 export type UserEntry = { key: string; handle: string; claimed: boolean };
 /** `private`: listed and readable only by its members (CREATE #name private); never becomes public. */
@@ -24,9 +25,14 @@ export class Directory {
 
   /** user key -> the keys of the users they block (BLOCK): a blocked user's DMs to them are refused. */
   private readonly blocked = new Map<string, Set<string>>();
+  /** Channel owners and ops, bans, suspensions and the server admins (roles.ts). */
+  readonly roles = new Roles();
 
   async load(store: Store): Promise<void> {
-    const [users, channels, claimedKeys, blocks] = await Promise.all([store.listUsers(), store.listChannels(), store.listClaimed(), store.listBlocks()]);
+    const [users, channels, claimedKeys, blocks, moderation] = await Promise.all([
+      store.listUsers(), store.listChannels(), store.listClaimed(), store.listBlocks(), store.listModeration(),
+    ]);
+    this.roles.load(moderation);
     const claimed = new Set(claimedKeys);
     this.users.clear();
     this.channels.clear();
@@ -54,6 +60,21 @@ export class Directory {
         break;
       case 'left':
         this.removeMember(e.channel, e.user);
+        // A role is held by a member: one who leaves loses it (the owner's passes: moderation.ts).
+        this.roles.setRole(nameKey(e.channel), nameKey(e.user), null);
+        break;
+      case 'role':
+        this.roles.setRole(nameKey(e.channel), nameKey(e.user), e.role, e.ifNoOwner === true);
+        break;
+      case 'moderated':
+        if (e.action !== 'unban') {
+          this.removeMember(e.channel, e.user);
+          this.roles.setRole(nameKey(e.channel), nameKey(e.user), null);
+        }
+        if (e.action !== 'kick') this.roles.setBan(nameKey(e.channel), nameKey(e.user), e.action === 'ban');
+        break;
+      case 'suspended':
+        this.roles.setSuspended(nameKey(e.user), e.on);
         break;
       case 'block':
         this.setBlock(nameKey(e.user), nameKey(e.blocked), e.on);
@@ -101,6 +122,11 @@ export class Directory {
   /** Whether the user `by` blocks the user `userKey` (keys). */
   blocks(by: string, userKey: string): boolean {
     return this.blocked.get(by)?.has(userKey) ?? false;
+  }
+
+  /** A server admin: listed by `--admins` and claimed (a listed handle nobody has claimed is no admin). */
+  isAdmin(userKey: string): boolean {
+    return this.roles.listedAdmin(userKey) && (this.users.get(userKey)?.claimed ?? false);
   }
 
   isMember(channelKey: string, userKey: string): boolean {

@@ -1,4 +1,4 @@
-import type { ChannelTopic } from '../store/store.ts';
+import type { ChannelRole, ChannelTopic } from '../store/store.ts';
 
 /**
  * What happened, once it has committed: the chat service applies each event to this node's
@@ -70,6 +70,20 @@ export type ChatEvent =
    * node's directory knows at once, and the user's other connections are told.
    */
   | { t: 'block'; user: string; blocked: string; on: boolean; via: string }
+  /**
+   * A channel role changed (spec: OP): `user` became its owner, an op, or (null) lost their
+   * role; `by` null when it passed by itself (the owner left); `ifNoOwner`: a creation, which
+   * makes an owner only of a channel without one (as the store does).
+   */
+  | { t: 'role'; channel: string; user: string; role: ChannelRole | null; by: string | null; ifNoOwner?: true }
+  /**
+   * KICK, BAN or UNBAN of `user` in a channel by `by`. A kick or ban takes them out of the
+   * channel on every node, as a LEFT does, before any later event (fanout.ts says why that is
+   * enough for "no message after the kick").
+   */
+  | { t: 'moderated'; action: 'kick' | 'ban' | 'unban'; channel: string; user: string; by: string; reason: string | null }
+  /** SUSPEND (`on`) or UNSUSPEND: a suspended user's connections end on every node. */
+  | { t: 'suspended'; user: string; by: string; reason: string | null; on: boolean }
   /** A channel's topic was set (or, null, cleared). */
   | { t: 'topic'; channel: string; topic: ChannelTopic | null }
   /** The user signed out everywhere from the connection `via`: their other connections end. */

@@ -1,8 +1,8 @@
 import { normalizeReaction } from '../../core/reactions.ts';
 import { refuse, type Refusal } from '../sentences.ts';
 import { nameKey } from '../store/keys.ts';
-import { isRefusal, placeOf, type Place } from './access.ts';
-import type { LogEntry, NewChange, Store, StoredMessage, ThreadState } from '../store/store.ts';
+import { deletePlace, isRefusal, placeOf, RANK, rankIn, type Place } from './access.ts';
+import type { LogEntry, ModEntry, NewChange, Store, StoredMessage, ThreadState } from '../store/store.ts';
 import type { Caller, Posted } from './chat.ts';
 import type { Directory } from './directory.ts';
 import type { ChatEvent } from './events.ts';
@@ -31,7 +31,8 @@ export const MAX_REACTIONS = 50;
 
 export type Change =
   | { kind: 'edit'; id: number; body: Uint8Array }
-  | { kind: 'delete'; id: number }
+  /** `reason`: a moderator's, for deleting another's message (kept in the moderation log). */
+  | { kind: 'delete'; id: number; reason?: string }
   | { kind: 'react' | 'unreact'; id: number; reaction: string };
 
 /** Changed: the entry's id and time; null: nothing to change (a reaction already there, or not there). */
@@ -92,14 +93,19 @@ export function change(chat: LogRulesDeps, user: Caller, target: string, c: Chan
 }
 
 async function changeNow(chat: LogRulesDeps, user: Caller, target: string, c: Change, staged: () => void): Promise<Changed | Refusal> {
-  const place = await placeOf(chat, user, target, 'write');
+  const place = await (c.kind === 'delete' ? deletePlace(chat, user, target) : placeOf(chat, user, target, 'write'));
   if (isRefusal(place)) return place;
   await chat.commits.settled();
   const m = await live(chat, place, c.id);
   if (isRefusal(m)) return m;
   let reaction: string | undefined;
+  let moderated: ModEntry | undefined;
   if (c.kind === 'edit' || c.kind === 'delete') {
-    if (nameKey(m.from) !== user.key) return refuse.notAuthor(m.from, c.kind, c.id);
+    if (nameKey(m.from) !== user.key) {
+      // The owner and ops of a channel, and server admins, delete others' messages there: logged.
+      if (c.kind === 'edit' || !place.channel || rankIn(chat.directory, place.conv, user.key) < RANK.op) return refuse.notAuthor(m.from, c.kind, c.id);
+      moderated = { ts: new Date().toISOString(), action: 'delete', by: user.handle, whom: m.from, channel: place.to, id: m.id, reason: c.reason ?? null };
+    }
   } else {
     const r = normalizeReaction(c.reaction);
     if (r === null) return refuse.badReaction();
@@ -114,7 +120,7 @@ async function changeNow(chat: LogRulesDeps, user: Caller, target: string, c: Ch
   const entry: NewChange = c.kind === 'edit' ? { kind: 'edit', ...base, body: c.body }
     : c.kind === 'delete' ? { kind: 'delete', ...base }
       : { kind: c.kind, ...base, reaction: reaction! };
-  const committed = chat.commits.stage([{ op: 'change', change: entry }]);
+  const committed = chat.commits.stage(moderated === undefined ? [{ op: 'change', change: entry }] : [{ op: 'change', change: entry }, { op: 'logModeration', entry: moderated }]);
   staged();
   const ids = await committed;
   if (ids === null) return refuse.changeNotStored(place.to, c.id);

@@ -5,6 +5,8 @@ import type { Caller } from './chat.ts';
 import { isRefusal, placeOf, type Place } from './access.ts';
 import type { ChatService } from './service.ts';
 import { afterCreation, asCreation, lookalikeRefusal } from './private-channels.ts';
+import { creatorRole, departure } from './moderation.ts';
+import type { ChatEvent } from './events.ts';
 
 /**
  * Who is in which channel, what it is about, and how far each member has read: JOIN, LEAVE,
@@ -33,6 +35,7 @@ export async function join(chat: ChatService, user: Caller, channel: string): Pr
   if (known?.members.has(user.key)) return { channel: name, lastId: await chat.lastId(nameKey(name)) };
   // A private channel is joined by INVITE only; to others its name is just taken (spec: CREATE).
   if (known?.private) return refuse.channelUnavailable(channel);
+  if (known !== undefined && chat.directory.roles.isBanned(known.key, user.key)) return refuse.banned(known.name);
   if (known === undefined) {
     // This JOIN would create the channel: not under a name that passes for another's.
     const lookalike = lookalikeRefusal(chat, user, name);
@@ -41,10 +44,13 @@ export async function join(chat: ChatService, user: Caller, channel: string): Pr
   const refused = chat.flood.joinRefusal(user.key, chat.directory.channelsOf(user.key).length, known !== undefined, chat.isExempt(user.key));
   if (refused !== null) return refused;
   const commit = async (): Promise<Refusal | { channel: string; lastId: number }> => {
-    const writes: StoreWrite[] = [{ op: 'addChannel', name }, { op: 'addMember', channel: name, handle: user.handle }];
+    // The JOIN that creates a channel makes its creator the owner (moderation.ts).
+    const owner = known === undefined ? creatorRole(chat, user, name) : { writes: [], event: null };
+    const writes: StoreWrite[] = [{ op: 'addChannel', name }, { op: 'addMember', channel: name, handle: user.handle }, ...owner.writes];
     if ((await chat.commits.stage(writes)) === null) return refuse.notStored(`Could not join ${name}`);
     // Stored: the membership holds whether or not the connection is still here.
     chat.emit({ t: 'joined', channel: name, user: user.handle });
+    if (owner.event !== null) chat.emit(owner.event);
     const lastId = await chat.lastId(nameKey(name));
     chat.inbound.watch(nameKey(name), lastId);
     return { channel: name, lastId };
@@ -57,10 +63,17 @@ export async function leave(chat: ChatService, user: Caller, channel: string): P
   const ch = chat.directory.visibleChannel(channel, user.key);
   if (ch === undefined) return refuse.noSuchChannel(channel);
   if (!ch.members.has(user.key)) return refuse.notMemberToLeave(ch.name);
-  if ((await chat.commits.stage([{ op: 'removeMember', channel: ch.name, handle: user.handle }])) === null) {
+  // A role goes with the member; the owner's passes to the longest-standing op.
+  const writes: StoreWrite[] = [{ op: 'removeMember', channel: ch.name, handle: user.handle }];
+  const after: ChatEvent[] = [];
+  departure(chat, ch, user, writes, after);
+  if ((await chat.commits.stage(writes)) === null) {
     return refuse.notStored(`Could not leave ${ch.name}`);
   }
-  if (ch.members.has(user.key)) chat.emit({ t: 'left', channel: ch.name, user: user.handle });
+  if (ch.members.has(user.key)) {
+    chat.emit({ t: 'left', channel: ch.name, user: user.handle });
+    for (const e of after) chat.emit(e);
+  }
   return { channel: ch.name };
 }
 

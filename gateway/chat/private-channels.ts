@@ -2,6 +2,7 @@ import { refuse, type Refusal } from '../sentences.ts';
 import { nameKey } from '../store/keys.ts';
 import type { Caller } from './chat.ts';
 import type { ChatService } from './service.ts';
+import { creatorRole } from './moderation.ts';
 
 /**
  * CREATE #name [private] and INVITE #name @handle (issue 18 rule 1; spec: CREATE and INVITE).
@@ -58,9 +59,12 @@ export async function create(chat: ChatService, user: Caller, channel: string, i
   const refused = chat.flood.joinRefusal(user.key, chat.directory.channelsOf(user.key).length, false, chat.isExempt(user.key));
   if (refused !== null) return refused;
   return asCreation(chat, channel, async () => {
-    const staged = await chat.commits.stage([{ op: 'addChannel', name: channel, private: isPrivate }, { op: 'addMember', channel, handle: user.handle }]);
+    // Its creator owns it (moderation.ts).
+    const owner = creatorRole(chat, user, channel);
+    const staged = await chat.commits.stage([{ op: 'addChannel', name: channel, private: isPrivate }, { op: 'addMember', channel, handle: user.handle }, ...owner.writes]);
     if (staged === null) return refuse.notStored(`Could not create ${channel}`);
     chat.emit(isPrivate ? { t: 'joined', channel, user: user.handle, private: true } : { t: 'joined', channel, user: user.handle });
+    if (owner.event !== null) chat.emit(owner.event);
     const lastId = await chat.lastId(nameKey(channel));
     chat.inbound.watch(nameKey(channel), lastId);
     return { channel, lastId };
@@ -81,6 +85,7 @@ export async function invite(chat: ChatService, user: Caller, channel: string, h
   const invitee = chat.directory.user(found);
   if (invitee === undefined) return refuse.noSuchUser(handle);
   if (ch.members.has(invitee.key)) return null;
+  if (chat.directory.roles.isBanned(ch.key, invitee.key)) return refuse.inviteeBanned(invitee.handle, ch.name);
   if (ch.private && !invitee.claimed) return refuse.inviteeNotClaimed(invitee.handle);
   const count = chat.directory.channelsOf(invitee.key).length;
   if (chat.flood.joinRefusal(invitee.key, count, true, chat.isExempt(invitee.key)) !== null) return refuse.inviteeTooManyChannels(invitee.handle, count);

@@ -97,6 +97,8 @@ async function hold(
   chat: RegisterDeps, req: Request, handle: string, then: () => null | Refusal | Promise<null | Refusal>, exclusive = true,
 ): Promise<Registered | Refusal> {
   const key = nameKey(handle);
+  // A suspended user does not sign in (spec: SUSPEND); told only after their password or token checked out.
+  if (chat.directory.roles.isSuspended(key)) return refuse.suspended(chat.directory.users.get(key)?.handle ?? handle);
   const letGo = () => (exclusive ? chat.presence.release(key, req.conn).catch(() => {}) : Promise.resolve());
   if (exclusive) {
     let held: boolean;

@@ -6,7 +6,7 @@ import type { FloodControl } from '../limits/flood.ts';
 import type { SignInLimits } from '../limits/sign-in-limits.ts';
 import { refuse, type Refusal } from '../sentences.ts';
 import { nameKey } from '../store/keys.ts';
-import type { ChannelTopic, ConversationState, HistoryQuery, LogEntry, StoredMessage, StoredPref, Store, ThreadState } from '../store/store.ts';
+import type { ChannelTopic, ModEntry, ConversationState, HistoryQuery, LogEntry, StoredMessage, StoredPref, Store, ThreadState } from '../store/store.ts';
 import { mentionsIn } from './mentions.ts';
 import type { Caller, ChannelPage, Chat, ChatHost, Posted, Registered } from './chat.ts';
 import { Directory } from './directory.ts';
@@ -20,6 +20,7 @@ import { listPrefs, setPref } from './prefs.ts';
 import { listBlocks, setBlock } from './blocks.ts';
 import * as membership from './membership.ts';
 import * as privateChannels from './private-channels.ts';
+import * as moderation from './moderation.ts';
 import * as logRules from './log-rules.ts';
 import { isRefusal, placeOf, type Place } from './access.ts';
 import { search, type Found } from './search.ts';
@@ -48,6 +49,8 @@ export type ChatOptions = {
   /** How often a node compares its conversations with the store while the bus is healthy, and while it is not. */
   pollMs?: number;
   unhealthyPollMs?: number;
+  /** --admins: the handles that are server admins once claimed (chat/moderation.ts). */
+  admins?: readonly string[];
   /** Told of each event this node emits, once committed and before anyone else (files record their shares). */
   committed?: (event: ChatEvent) => void;
 };
@@ -93,6 +96,7 @@ export class ChatService implements Chat {
     this.metrics = opts.metrics;
     this.requirePasswords = opts.requirePasswords ?? false;
     this.ownPrefix = new TextEncoder().encode(originPrefix(opts.nodeId));
+    this.directory.roles.setAdmins(opts.admins ?? []);
     this.commits = new GroupCommit(this.store, (s, ok) => this.metrics?.commitTook(s, ok));
     this.inbound = new Inbound(this.store, this.host, (n, source) => {
       this.metrics?.gapRepaired(n, source);
@@ -312,6 +316,14 @@ export class ChatService implements Chat {
 
   blocks(user: Caller): Promise<Refusal | string[]> {
     return listBlocks(this, user).catch(() => refuse.storeUnreachable('Could not read whom you block'));
+  }
+
+  moderate(user: Caller, cmd: moderation.ModerationCommand): Promise<Refusal | null> {
+    return moderation.moderate(this, user, cmd);
+  }
+
+  modlog(user: Caller, limit: number): Promise<Refusal | ModEntry[]> {
+    return moderation.modlog(this, user, limit).catch(() => refuse.storeUnreachable('Could not read the moderation log'));
   }
 
   channels(viewer: string | null, limit: number, after?: string): ChannelPage {

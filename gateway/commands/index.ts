@@ -32,6 +32,7 @@ import { thread } from './thread.ts';
 import { threads } from './threads.ts';
 import { search } from './search.ts';
 import { block, blocks, unblock } from './block.ts';
+import { ban, deop, kick, modlog, op, owner, suspend, unban, unsuspend } from './moderation.ts';
 
 /** Every command's handler, by verb. The type makes a missing command a compile error. */
 export const commands: CommandTable = {
@@ -72,4 +73,13 @@ export const commands: CommandTable = {
   BLOCKS: blocks,
   CREATE: create,
   INVITE: invite,
+  OP: op,
+  DEOP: deop,
+  OWNER: owner,
+  KICK: kick,
+  BAN: ban,
+  UNBAN: unban,
+  SUSPEND: suspend,
+  UNSUSPEND: unsuspend,
+  MODLOG: modlog,
 };

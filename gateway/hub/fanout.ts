@@ -192,6 +192,21 @@ export class Fanout implements ChatHost {
         for (const c of user.conns) if (c !== origin) this.out.send(c, frame);
         return;
       }
+      case 'role': {
+        // A creator's ownership is not announced: they made the channel, and nobody else is in it.
+        const ch = e.ifNoOwner ? undefined : this.channels.get(nameKey(e.channel));
+        if (ch !== undefined) this.broadcast(ch, new FrameBytes({ type: 'ROLE', channel: ch.name, user: e.user, role: e.role ?? 'member', by: e.by ?? '-' }));
+        return;
+      }
+      case 'moderated':
+        if (e.action !== 'unban') this.removed(e);
+        return;
+      case 'suspended': {
+        const user = this.users.get(nameKey(e.user));
+        if (!e.on || user === undefined) return;
+        for (const c of [...user.conns]) this.out.end(c, 'closed', farewell.suspended(e.by, e.reason));
+        return;
+      }
       case 'topic': {
         const ch = this.channels.get(nameKey(e.channel));
         if (ch !== undefined) this.broadcast(ch, new FrameBytes({ type: 'TOPIC', channel: ch.name, by: e.topic?.by ?? '-', text: e.topic?.text ?? '' }));
@@ -210,6 +225,29 @@ export class Fanout implements ChatHost {
       default:
         return;
     }
+  }
+
+  /**
+   * KICK or BAN: the channel's members here, the removed user included, are told; then the
+   * user's connections leave the channel's seats, so no message of it reaches them after.
+   *
+   * Why "after" holds: delivery (`deliver`) reads the seats at the moment each message is
+   * written to the sockets, never a list taken when it was sent, so a message still in flight
+   * (held by inbound.ts for an earlier id, or not yet arrived) is not delivered to them. On
+   * the node that commits the kick this event is applied at its commit, before any later
+   * commit's messages; every other node applies each node's events in that node's commit
+   * order, since the bus (one Redis topic) hands every subscriber the payloads in one order.
+   * A message committed on another node before this node heard of the kick may still reach
+   * them: the same window as any JOIN or LEFT across nodes (spec: KICK).
+   */
+  private removed(e: Extract<ChatEvent, { t: 'moderated' }>): void {
+    const ch = this.channels.get(nameKey(e.channel));
+    if (ch === undefined) return;
+    this.broadcast(ch, new FrameBytes({ type: e.action === 'ban' ? 'BANNED' : 'KICKED', channel: ch.name, user: e.user, by: e.by, reason: e.reason ?? '' }));
+    const user = this.users.get(nameKey(e.user));
+    if (user === undefined) return;
+    user.channels.delete(ch);
+    for (const c of user.conns) removeOnline(ch, c);
   }
 
   /** To the conversation's other members here whose connections take typing events. */

@@ -1,0 +1,100 @@
+import { nameKey } from '../store/keys.ts';
+import type { ChannelRole, StoredModeration } from '../store/store.ts';
+
+/**
+ * Who may moderate where, and who is kept out (spec: OP, KICK, BAN, SUSPEND): each channel's
+ * owner and ops, its bans, the suspended users, and the server admins named by `--admins`.
+ * Part of every node's directory (directory.ts): loaded from the store with it, and kept by
+ * committed events from every node, so each check is a Map lookup, no store read.
+ */
+export class Roles {
+  /** channel key -> user key -> role, in the order first granted: the longest-standing op first. */
+  private readonly roles = new Map<string, Map<string, ChannelRole>>();
+  private readonly bans = new Map<string, Set<string>>();
+  private readonly suspended = new Set<string>();
+  /** Keys of the handles `--admins` lists: an admin only once claimed (isAdmin asks). */
+  private admins = new Set<string>();
+
+  setAdmins(handles: readonly string[]): void {
+    this.admins = new Set(handles.map(nameKey));
+  }
+
+  /** Listed by `--admins`; the caller checks the handle is claimed (`Directory.isAdmin`). */
+  listedAdmin(userKey: string): boolean {
+    return this.admins.has(userKey);
+  }
+
+  load(m: StoredModeration): void {
+    this.roles.clear();
+    this.bans.clear();
+    this.suspended.clear();
+    for (const r of m.roles) this.setRole(r.channel, r.user, r.role);
+    for (const b of m.bans) this.setBan(b.channel, b.user, true);
+    for (const u of m.suspended) this.suspended.add(u);
+  }
+
+  roleOf(channelKey: string, userKey: string): ChannelRole | null {
+    return this.roles.get(channelKey)?.get(userKey) ?? null;
+  }
+
+  ownerOf(channelKey: string): string | null {
+    for (const [user, role] of this.roles.get(channelKey) ?? []) if (role === 'owner') return user;
+    return null;
+  }
+
+  /** The op who has been one longest: who owns the channel once its owner has gone. */
+  longestOp(channelKey: string): string | null {
+    for (const [user, role] of this.roles.get(channelKey) ?? []) if (role === 'op') return user;
+    return null;
+  }
+
+  /** As the stores do (StoreWrite setRole): a new owner makes the one before an op. */
+  setRole(channelKey: string, userKey: string, role: ChannelRole | null, ifNoOwner = false): void {
+    let m = this.roles.get(channelKey);
+    if (role === null) {
+      m?.delete(userKey);
+      if (m?.size === 0) this.roles.delete(channelKey);
+      return;
+    }
+    if (m === undefined) this.roles.set(channelKey, (m = new Map()));
+    if (role === 'op') {
+      if (m.get(userKey) !== 'owner') m.set(userKey, 'op');
+      return;
+    }
+    const owner = this.ownerOf(channelKey);
+    if (owner !== null && ifNoOwner) return;
+    if (owner !== null && owner !== userKey) m.set(owner, 'op');
+    m.set(userKey, 'owner');
+  }
+
+  isBanned(channelKey: string, userKey: string): boolean {
+    return this.bans.get(channelKey)?.has(userKey) ?? false;
+  }
+
+  setBan(channelKey: string, userKey: string, on: boolean): void {
+    let s = this.bans.get(channelKey);
+    if (on) {
+      if (s === undefined) this.bans.set(channelKey, (s = new Set()));
+      s.add(userKey);
+    } else if (s !== undefined) {
+      s.delete(userKey);
+      if (s.size === 0) this.bans.delete(channelKey);
+    }
+  }
+
+  isSuspended(userKey: string): boolean {
+    return this.suspended.has(userKey);
+  }
+
+  setSuspended(userKey: string, on: boolean): void {
+    if (on) this.suspended.add(userKey);
+    else this.suspended.delete(userKey);
+  }
+
+  /** The keys of the channels where the user is the owner or an op. */
+  channelsModeratedBy(userKey: string): string[] {
+    const out: string[] = [];
+    for (const [ch, m] of this.roles) if (m.has(userKey)) out.push(ch);
+    return out;
+  }
+}
