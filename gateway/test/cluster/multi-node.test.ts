@@ -20,7 +20,7 @@ const clients: TestClient[] = [];
 
 beforeAll(async () => {
   [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-  cluster = await startCluster({ nodes: 3, databaseUrl: pg.url, redisUrl: redis.url, extraArgs: ['--msg-rate', '0', '--log-level', 'warn'] });
+  cluster = await startCluster({ nodes: 3, databaseUrl: pg.url, redisUrl: redis.url, extraArgs: ['--msg-rate', '0', '--log-level', 'warn', '--admins', '@mod-admin'] });
 }, 90_000);
 afterAll(async () => {
   await cluster?.stop();
@@ -354,6 +354,43 @@ describe('three nodes, one chat', () => {
       expect(hidden).toBe('ERR NO_SUCH_CHANNEL #hq does not exist');
     }
     expect((await stranger.cmd('CHNS 500')).join('\n')).not.toMatch(/#HQ/i);
+  });
+
+  it('a kick, a ban and a suspension on one node take effect for a user on another', async () => {
+    const owner = await tcpUser(0, '@mod-owner s3cret-pass', '#modded');
+    const victim = await tcpUser(1, '@mod-victim s3cret-pass', '#modded');
+    const witness = await tcpUser(1, '@mod-witness', '#modded');
+    const admin = await tcpUser(2, '@mod-admin s3cret-pass');
+    const last = async (c: TestClient, line: string) => (await c.cmd(line)).at(-1);
+    // Node 1 learns of their JOINs through the bus.
+    await waitUntil(async () => (await owner.cmd('USRS #modded')).filter((l) => /@mod-(victim|witness) /.test(l)).length === 2, 'node 1 to know the members');
+    expect(await last(owner, 'KICK #modded @mod-victim spam')).toBe('OK');
+    await victim.until((f) => isType('KICKED')(f) && (f as { user?: string }).user === '@mod-victim');
+    expect(await last(owner, 'SAY #modded after the kick')).toMatch(/^OK /);
+    // The witness beside him on node 2 gets it; he, kicked, does not.
+    await witness.until((f) => isMsg(f) && f.target === '#modded' && Buffer.from(f.body).toString() === 'after the kick');
+    expect((await victim.settle()).filter((l) => l.includes('after the kick'))).toEqual([]);
+    expect(await last(victim, 'SAY #modded hello?')).toBe('ERR NOT_MEMBER Join #modded before posting to it');
+
+    expect(await last(owner, 'BAN #modded @mod-victim')).toBe('OK');
+    // The witness on his node is told: from then on that node keeps him out.
+    await witness.until((f) => isType('BANNED')(f) && (f as { user?: string }).user === '@mod-victim');
+    expect(await last(victim, 'JOIN #modded')).toBe('ERR BANNED You are banned from #modded');
+    expect(await last(owner, 'UNBAN #modded @mod-victim')).toBe('OK');
+    await waitUntil(async () => (await last(victim, 'JOIN #modded')) === 'OK', 'node 2 to let him back');
+
+    // An admin on node 3 suspends him: his connection on node 2 ends; node 1 refuses his sign-in.
+    expect(await last(admin, 'SUSPEND @mod-victim spam everywhere')).toBe('OK');
+    await victim.until((f) => isType('BYE')(f) && (f as { reason?: string }).reason === 'SUSPENDED');
+    await victim.waitClosed();
+    // Node 1 knows once a DM to him is refused there (the line a block gives).
+    await waitUntil(async () => (await last(owner, 'SAY @mod-victim still there?')) === 'ERR UNDELIVERABLE Direct messages to @mod-victim cannot be delivered', 'node 1 to know');
+    const again = await TestClient.tcp(node(0).tcpPort);
+    clients.push(again);
+    await again.until(isType('HELLO'));
+    expect(await last(again, 'REG @mod-victim s3cret-pass')).toBe('ERR SUSPENDED @mod-victim is suspended from this server; ask a server admin');
+    expect(await last(admin, 'UNSUSPEND @mod-victim')).toBe('OK');
+    await waitUntil(async () => (await last(again, 'REG @mod-victim s3cret-pass')) === 'OK', 'node 1 to let him sign in again');
   });
 
   it('CHNS is the same on every node', async () => {
