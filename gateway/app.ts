@@ -110,8 +110,9 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     await store.close();
     throw new Error(`Cannot use Redis at ${config.redisUrl === null ? '' : redactUrl(config.redisUrl)} (${err.message})`, { cause: err });
   });
-  // Files live beside the store: under the data dir (a temporary one with --memory).
-  const files = await Files.onDisk(config.dataDir, {
+  // Files live beside the store: in its PostgreSQL database (every node reads them), or under
+  // the data dir (a temporary one with --memory).
+  const files = await Files.open(config, {
     maxFileSize: config.maxFileSize, fileQuota: config.fileQuota, uploadsPerMinute: config.fileUploadRate,
     unsharedTtlMs: config.unsharedFileTtlMs, idleMs: config.lineTimeoutMs, log: logger,
   });
@@ -119,9 +120,6 @@ export async function buildApp(config: Config, deps: { logger?: Logger; store?: 
     await store.close();
     throw err;
   });
-  if (config.databaseUrl !== null) {
-    logger.warn({ files: files.store.description }, 'files are kept on this node\'s disk: a file uploaded here cannot be fetched through another node (a shared file store is not built yet)');
-  }
   // One matcher for every door: Fastify (request.ip, request.protocol), /ws, the PROXY protocol.
   const trusted = new TrustedProxies(config.trustedProxies);
   const metrics = new ServerMetrics({ nodeId: config.nodeId, busHealthy: bus === null ? undefined : () => bus.healthy });

@@ -7,6 +7,7 @@ import type { Caller } from '../chat/chat.ts';
 import type { ChatEvent } from '../chat/events.ts';
 import { nameKey } from '../store/keys.ts';
 import { DiskFileStore } from './disk-file-store.ts';
+import { PostgresFileStore } from './postgres-file-store.ts';
 import { cleanImage } from './images.ts';
 import type { FileMeta, FileStore } from './file-store.ts';
 
@@ -27,6 +28,13 @@ export type FilesOptions = FileLimits & {
   unsharedTtlMs?: number;
   /** How often the unshared are looked for (default: a tenth of the TTL, at most a minute). */
   sweepEveryMs?: number;
+  /**
+   * With a store several nodes share: how long a file not yet shared is waited for before a
+   * reader other than its uploader is refused. The node that committed the message records the
+   * share as it publishes the message, so a member on another node can ask for the file a
+   * moment before the share has committed.
+   */
+  shareSettleMs?: number;
 };
 
 /**
@@ -53,12 +61,24 @@ export class Files {
   private readonly recent = new Map<string, number[]>();
   /** The chain of share and delete work, in commit order. */
   private work: Promise<unknown> = Promise.resolve();
+  private readonly shareSettleMs: number;
 
   constructor(readonly store: FileStore, opts: FilesOptions, private readonly cleanup?: () => Promise<void>) {
     this.limits = { maxFileSize: opts.maxFileSize, fileQuota: opts.fileQuota, uploadsPerMinute: opts.uploadsPerMinute, idleMs: opts.idleMs ?? 0 };
     this.log = opts.log;
     this.ttlMs = opts.unsharedTtlMs ?? 10 * 60_000;
     this.sweepMs = opts.sweepEveryMs ?? Math.min(60_000, Math.max(100, this.ttlMs / 10));
+    this.shareSettleMs = opts.shareSettleMs ?? 0;
+  }
+
+  /** In PostgreSQL with `--database-url` (every node reads what any node kept), else on disk. */
+  static async open(where: { dataDir: string | null; databaseUrl: string | null }, opts: FilesOptions): Promise<Files> {
+    return where.databaseUrl === null ? Files.onDisk(where.dataDir, opts) : Files.onPostgres(where.databaseUrl, opts);
+  }
+
+  /** Files in the PostgreSQL database the store uses (the same URL, pools of their own). */
+  static onPostgres(url: string, opts: FilesOptions): Files {
+    return new Files(new PostgresFileStore(url, { images: cleanImage }), { shareSettleMs: 250, ...opts });
   }
 
   /** Files on disk under the data dir, or in a temporary directory removed at close (`--memory`). */
@@ -126,6 +146,18 @@ export class Files {
     for (const id of ids) this.chain(() => this.store.share(id, by, conv, message));
   }
 
+  /**
+   * Where a file not yet shared is shared once the shares under way have committed: this
+   * node's at once, another node's within shareSettleMs (asked again once, then refused).
+   */
+  private async sharedSoon(id: string): Promise<FileMeta['shared']> {
+    await this.work.catch(() => {});
+    const now = await this.store.meta(id);
+    if (now?.shared !== undefined || this.shareSettleMs === 0) return now?.shared;
+    await new Promise((r) => setTimeout(r, this.shareSettleMs));
+    return (await this.store.meta(id))?.shared;
+  }
+
   private chain(run: () => Promise<unknown>): void {
     const next = run().catch((err) => this.log.warn({ err }, 'files: could not record a share or a delete'));
     this.work = Promise.all([this.work, next]);
@@ -134,8 +166,9 @@ export class Files {
   /** Whether `user` may read the file: its uploader, or whoever may read the conversation it was shared in. */
   async mayRead(chat: AccessDeps, user: Caller, meta: FileMeta): Promise<boolean> {
     if (meta.uploader === user.key) return true;
-    if (meta.shared === undefined) return false;
-    const conv = meta.shared.conv;
+    const shared = meta.shared ?? (await this.sharedSoon(meta.id));
+    if (shared === undefined) return false;
+    const conv = shared.conv;
     if (conv.startsWith('#')) return !isRefusal(await placeOf(chat, user, conv, 'read'));
     return conv.split(' ').includes(user.key);
   }
