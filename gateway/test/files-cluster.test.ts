@@ -4,6 +4,7 @@
  * read the conversation it was shared in, and by nobody else; a user's quota counts the
  * files kept through every node.
  */
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, startRedis, type TestPostgres, type TestRedis } from './support/services.ts';
 import { TestClient, isMsg, msg } from './support/client.ts';
@@ -42,9 +43,9 @@ async function user(i: number, reg: string, ...channels: string[]): Promise<{ c:
   return { c, token: ok.split(' ')[1] };
 }
 
-function upload(i: number, token: string, name: string, bytes: Buffer): Promise<Response> {
+function upload(i: number, token: string, name: string, bytes: Buffer, type = 'application/octet-stream'): Promise<Response> {
   const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(bytes)], { type: 'application/octet-stream' }), name);
+  form.append('file', new Blob([new Uint8Array(bytes)], { type }), name);
   return fetch(`${base(i)}/files`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
 }
 
@@ -90,5 +91,23 @@ describe('files on two nodes', () => {
     await annOn2.ok(`DELETE #quota ${id}`);
     await eventually(async () => (await get(0, first.url, ann.token)).status === 404, 'the file removed with its message');
     expect((await upload(1, tokenOn2, 'b.bin', Buffer.alloc(700 * KiB, 2))).status).toBe(201);
+  });
+
+  it('a big photo taken through node 1 is served through node 2 without its EXIF, and so is its thumbnail', async () => {
+    const lea = await user(0, '@lea lea-password', '#photos');
+    const max = await user(1, '@max max-password', '#photos');
+    const photo = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#3a6' } })
+      .jpeg().withExif({ IFD0: { Make: 'PhoneCo' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 2643/100' } }).toBuffer();
+    const file = await uploaded(await upload(0, lea.token, 'beach.jpg', photo, 'image/jpeg'));
+    expect(file).toMatchObject({ type: 'image/jpeg', width: 1600, height: 1200, thumb: `/files/${file.id}/thumb` });
+    await lea.c.ok(msg('#photos', `${base(0)}${file.url}`));
+    await max.c.until((f) => isMsg(f) && f.target === '#photos');
+    const full = await get(1, file.url, max.token);
+    expect(full.status).toBe(200);
+    const served = await sharp(Buffer.from(await full.arrayBuffer())).metadata();
+    expect([served.format, served.width, served.exif]).toEqual(['jpeg', 1600, undefined]);
+    const thumb = await get(1, file.thumb!, max.token);
+    expect(thumb.headers.get('content-type')).toBe('image/webp');
+    expect(await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).toMatchObject({ format: 'webp', width: 640, height: 480 });
   });
 });
