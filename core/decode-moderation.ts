@@ -3,7 +3,7 @@ import type { Command } from './frames.ts';
 import { LIMITS } from './limits.ts';
 import { hasControl, skipSpaces, tokenEnd } from './tokens.ts';
 import { nameProblem } from './names.ts';
-import { fromUtf8, utf8Length } from './bytes.ts';
+import { utf8Length } from './bytes.ts';
 import { decodeThreadCommand } from './decode-thread.ts';
 
 /**
@@ -13,6 +13,7 @@ import { decodeThreadCommand } from './decode-thread.ts';
  */
 export const MODERATION_VERBS: ReadonlySet<string> = new Set(['OP', 'DEOP', 'OWNER', 'KICK', 'BAN', 'UNBAN', 'SUSPEND', 'UNSUSPEND', 'MODLOG', 'DELETE']);
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const err = (code: ProtocolError['code'], text: string) => new ProtocolError(code, text);
 const syntax = (usage: string) => err(ErrorCode.BAD_SYNTAX, `Usage: ${usage}`);
 
@@ -20,7 +21,12 @@ const syntax = (usage: string) => err(ErrorCode.BAD_SYNTAX, `Usage: ${usage}`);
 function reasonAfter(buf: Uint8Array, start: number, end: number, n: number): string | ProtocolError {
   let at = start;
   for (let i = 0; i < n; i++) at = skipSpaces(buf, tokenEnd(buf, skipSpaces(buf, at, end), end), end);
-  const text = fromUtf8(buf.subarray(at, end)).replace(/[ \t]+$/, '');
+  let text: string;
+  try {
+    text = strictUtf8.decode(buf.subarray(at, end)).replace(/[ \t]+$/, '');
+  } catch {
+    return err(ErrorCode.BAD_SYNTAX, 'A reason must be UTF-8 text');
+  }
   if (hasControl(text)) return err(ErrorCode.BAD_SYNTAX, 'A reason must be printable, on one line');
   if (utf8Length(text) > LIMITS.maxReason) return err(ErrorCode.BAD_SYNTAX, `A reason is at most ${LIMITS.maxReason} bytes`);
   return text;

@@ -84,9 +84,34 @@ const BLOCK_TARGETS = ['@never-registered', '@Never-Registered', '#general', 'bo
  */
 const CREATE_NAMES = ['#general', '#GENERAL', 'general', '#bad!', '@fz1r0', `#${'x'.repeat(33)}`];
 
-/** The chat-feature commands (UNREAD, READ, TOKEN, SIGNOUT, TOPIC, PREFS, PREF, BLOCK, CREATE, INVITE), valid and not. */
+/** Moderation reasons: words, a control character, one past 250 bytes. */
+const REASONS = ['spam', 'link farming, twice', 'caf\xc3\xa9', 'red \x1b[31m', 'r'.repeat(251)];
+
+/**
+ * The moderation commands (OP, DEOP, OWNER, KICK, BAN, UNBAN, SUSPEND, UNSUSPEND, MODLOG), of
+ * handles nobody registers (no fuzz user is an admin, and none is removed from a channel the
+ * model of MSG follows), and their bad forms.
+ */
+function moderationCommand(r: Rng): Buffer {
+  const channel = () => (r.chance(0.9) ? [r.pick([...CHANNELS, 'general', '#bad!'])] : []);
+  const handle = () => (r.chance(0.9) ? [r.pick(BLOCK_TARGETS)] : []);
+  switch (r.int(4)) {
+    case 0:
+      return line(r, r.pick(['OP', 'DEOP', 'OWNER', 'UNBAN', 'op']), ...channel(), ...handle(), ...(r.chance(0.1) ? ['@two'] : []));
+    case 1:
+      return line(r, r.pick(['KICK', 'BAN', 'kick']), ...channel(), ...handle(), ...(r.chance(0.5) ? [r.pick(REASONS)] : []));
+    case 2:
+      return line(r, r.pick(['SUSPEND', 'UNSUSPEND']), ...handle(), ...(r.chance(0.4) ? [r.pick(REASONS)] : []));
+    default:
+      return line(r, 'MODLOG', ...(r.chance(0.6) ? [r.pick(['1', '50', '200', '201', '0', 'all'])] : []));
+  }
+}
+
+/** The chat-feature commands (UNREAD, READ, TOKEN, SIGNOUT, TOPIC, PREFS, PREF, BLOCK, CREATE, INVITE, moderation), valid and not. */
 function chatCommand(r: Rng): Buffer {
-  switch (r.int(9)) {
+  switch (r.int(10)) {
+    case 9:
+      return moderationCommand(r);
     case 8:
       if (r.chance(0.5)) return line(r, r.pick(['CREATE', 'create']), ...(r.chance(0.9) ? [r.pick(CREATE_NAMES)] : []), ...(r.chance(0.4) ? [r.pick(['private', 'PRIVATE', 'secret'])] : []));
       return line(r, 'INVITE', ...(r.chance(0.9) ? [r.pick([...CHANNELS, 'general', '#bad!'])] : []), ...(r.chance(0.9) ? [r.pick(BLOCK_TARGETS)] : []), ...(r.chance(0.1) ? ['@two'] : []));

@@ -41,6 +41,7 @@ const CODES = new Set([
   'WRONG_PASSWORD', 'RATE_LIMITED', 'TOO_MANY_CHANNELS', 'NOT_MEMBER', 'NO_SUCH_CHANNEL', 'NO_SUCH_USER',
   'STORE_FAILED', 'SERVER_BUSY', 'TOO_MANY_CONNECTIONS', 'SERVER_FULL', 'BAD_TOKEN', 'NOT_CLAIMED', 'TOO_MANY_PREFS',
   'NO_SUCH_MESSAGE', 'NOT_AUTHOR', 'BAD_REACTION', 'TOO_MANY_REACTIONS', 'UNDELIVERABLE', 'TOO_MANY_BLOCKS', 'SELF_TARGET', 'CHANNEL_TAKEN',
+  'NOT_OP', 'NOT_ADMIN', 'BANNED', 'SUSPENDED',
 ]);
 /** A target of a conversation: a channel, or a user. */
 const CONV = `(${CH}|${USER})`;
@@ -53,7 +54,7 @@ const SHAPES: Record<string, { kind: Frame['kind']; re: RegExp }> = {
   HELLO: { kind: 'event', re: /^HELLO [^ ]+ 1 [^ ]+ .+$/ },
   OK: { kind: 'reply', re: new RegExp(`^OK( ${ID} ${TS}| MUTED [1-9]\\d*| [A-Za-z0-9_-]{43} ${TS})?$`) },
   ERR: { kind: 'reply', re: /^ERR ([A-Z_]+) [^ ].*$/ },
-  END: { kind: 'reply', re: new RegExp(`^END (CHNS|USRS|HISTORY|HELP|UNREAD|PREFS|BLOCKS|THREAD|THREADS) (0|[1-9]\\d*)$|^END TOPIC 1$|^END CHNS (0|[1-9]\\d*) MORE ${CH}$`) },
+  END: { kind: 'reply', re: new RegExp(`^END (CHNS|USRS|HISTORY|HELP|UNREAD|PREFS|BLOCKS|MODLOG|THREAD|THREADS) (0|[1-9]\\d*)$|^END TOPIC 1$|^END CHNS (0|[1-9]\\d*) MORE ${CH}$`) },
   TIME: { kind: 'reply', re: new RegExp(`^TIME ${TS}$`) },
   PONG: { kind: 'reply', re: /^PONG( [^ ]+)?$/ },
   BYE: { kind: 'reply', re: /^BYE [A-Z_]+ .+$/ },

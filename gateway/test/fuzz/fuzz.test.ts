@@ -41,6 +41,7 @@ const TABLE: [string, string, string[], number][] = [
   ['HISTORY around an id, not 0', 'HISTORY #general 5 around 9\r\nHISTORY #general around 0\r\n', ['END:HISTORY', 'ERR:BAD_SYNTAX'], 0],
   ['PREFS and PREF', 'PREFS\r\nPREF mute:#general 1\r\nPREF theme\r\n', ['END:PREFS|ERR:NOT_CLAIMED', 'OK|ERR:NOT_CLAIMED', 'OK|ERR:NOT_CLAIMED'], 0],
   ['CREATE and INVITE', 'CREATE #general private\r\nCREATE #general secret\r\nCREATE general\r\nINVITE #general @never-registered\r\nINVITE #general\r\n', ['ERR:CHANNEL_TAKEN', 'ERR:BAD_SYNTAX', 'ERR:BAD_CHANNEL', 'ERR:NO_SUCH_USER', 'ERR:BAD_SYNTAX'], 0],
+  ['moderation: KICK, OP, SUSPEND, MODLOG', 'KICK #general @never-registered spam\r\nOP #general\r\nSUSPEND @never-registered\r\nMODLOG 0\r\nMODLOG\r\n', ['ERR:NO_SUCH_CHANNEL|ERR:NO_SUCH_USER|ERR:NOT_OP|ERR:NOT_ADMIN', 'ERR:BAD_SYNTAX', 'ERR:NOT_ADMIN|ERR:NO_SUCH_USER', 'ERR:BAD_SYNTAX', 'END:MODLOG|ERR:NOT_OP'], 0],
   ['BLOCK, UNBLOCK and BLOCKS', 'BLOCK @never-registered\r\nunblock #general\r\nBLOCK\r\nBLOCKS\r\nBLOCKS @x\r\n', ['OK|ERR:NO_SUCH_USER|ERR:SELF_TARGET', 'ERR:BAD_HANDLE', 'ERR:BAD_SYNTAX', 'END:BLOCKS', 'ERR:BAD_SYNTAX'], 0],
   ['REPLY: ALSO after the length, its body read', 'REPLY #general 1 5 ALSO\r\nHello', ['OK-MSG|ERR:NO_SUCH_MESSAGE'], 0],
   ['REPLY without a root: refused, its body still eaten', 'REPLY #general 5\r\nHello\r\nPING x\r\n', ['ERR:BAD_SYNTAX|ERR:BAD_LENGTH', 'PONG:x'], 0],

@@ -80,6 +80,34 @@ export function chatReplies(verb: string, args: Uint8Array[], rest: Uint8Array, 
       return needsReg([], ['OK', 'ERR:NO_SUCH_USER', 'ERR:SELF_TARGET']);
     case 'BLOCKS':
       return needsReg(args.length ? ['ERR:BAD_SYNTAX'] : [], ['END:BLOCKS']);
+    case 'OP':
+    case 'DEOP':
+    case 'OWNER':
+    case 'UNBAN':
+    case 'KICK':
+    case 'BAN': {
+      // `#channel @handle`, KICK and BAN a reason after (the rest of the line: printable, at most 250 bytes).
+      const withReason = verb === 'KICK' || verb === 'BAN';
+      if (args.length < 2 || (!withReason && args.length > 2)) return needsReg(['ERR:BAD_SYNTAX'], []);
+      const syntax = [...(name(args[0], 35) ? [] : ['ERR:BAD_CHANNEL']), ...(name(args[1], 64) ? [] : ['ERR:BAD_HANDLE'])];
+      if (syntax.length === 0 && withReason && badReason(args.slice(2))) syntax.push('ERR:BAD_SYNTAX');
+      if (syntax.length) return needsReg(syntax, []);
+      // The cases name handles nobody registers, and no fuzz user is an admin: never an OK.
+      return needsReg([], ['ERR:NO_SUCH_CHANNEL', 'ERR:NO_SUCH_USER', 'ERR:NOT_OP', 'ERR:NOT_ADMIN']);
+    }
+    case 'SUSPEND':
+    case 'UNSUSPEND': {
+      if (args.length < 1 || (verb === 'UNSUSPEND' && args.length > 1)) return needsReg(['ERR:BAD_SYNTAX'], []);
+      if (!name(args[0], 64)) return needsReg(['ERR:BAD_HANDLE'], []);
+      if (badReason(args.slice(1))) return needsReg(['ERR:BAD_SYNTAX'], []);
+      return needsReg([], ['ERR:NOT_ADMIN', 'ERR:NO_SUCH_USER']);
+    }
+    case 'MODLOG': {
+      const n = args.length === 1 && digits(args[0], 3) ? Number(text(args[0])) : -1;
+      if (args.length > 1 || (args.length === 1 && (n < 1 || n > 200))) return needsReg(['ERR:BAD_SYNTAX'], []);
+      // Owners and ops read their channels' log (a claimed fuzz user owns the channels it creates); others may not.
+      return needsReg([], ['END:MODLOG', 'ERR:NOT_OP']);
+    }
     case 'CREATE': {
       // The cases create only #general, which exists: CHANNEL_TAKEN (spec: CREATE).
       if (args.length === 0 || args.length > 2) return needsReg(['ERR:BAD_SYNTAX'], []);
@@ -97,6 +125,13 @@ export function chatReplies(verb: string, args: Uint8Array[], rest: Uint8Array, 
     default:
       return null;
   }
+}
+
+/** A reason's words (joined by one space in the cases): a byte under 32 or DEL, past 250 bytes, or not UTF-8. */
+export function badReason(words: Uint8Array[]): boolean {
+  if (words.length === 0) return false;
+  const bytes = Buffer.concat(words.flatMap((w, i) => (i === 0 ? [Buffer.from(w)] : [Buffer.from(' '), Buffer.from(w)])));
+  return bytes.length > 250 || bytes.some((c) => c < 32 || c === 127) || !isUtf8(bytes);
 }
 
 /** A setting's key: ASCII letters, digits and `_ . : # @ -`. */

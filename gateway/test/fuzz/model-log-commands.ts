@@ -6,6 +6,7 @@
  * elsewhere every reply the state of a conversation the model has not seen allows.
  */
 import { ConvLog, reactionOf, type Outcome } from './model-log.ts';
+import { badReason } from './model-chat.ts';
 
 export type LogSession = {
   registered: boolean;
@@ -104,9 +105,10 @@ export function logReplies(verb: string, args: Uint8Array[], restFrom: (i: numbe
       );
     }
     case 'DELETE': {
-      const syntax = args.length !== 2 ? ['ERR:BAD_SYNTAX'] : [...targetProblems(args[0])];
-      const id = idOf(args[1]);
-      if (id === 'bad') syntax.push('ERR:BAD_SYNTAX');
+      // A third word on is a reason (a moderator's; the rest of the line, printable, at most 250 bytes).
+      const syntax = args.length < 2 ? ['ERR:BAD_SYNTAX'] : [...targetProblems(args[0])];
+      const id = args.length < 2 ? 'bad' : idOf(args[1]);
+      if (id === 'bad' || badReason(args.slice(2))) syntax.push('ERR:BAD_SYNTAX');
       if (syntax.length || id === 'bad') return needsReg(syntax, () => []);
       return needsReg([], () => change(s, args[0], id, 'delete', (log) => log.delete(s.handle, id as number)));
     }
