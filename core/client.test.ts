@@ -205,6 +205,43 @@ describe('SlckClient: settings (PREFS, PREF)', () => {
   });
 });
 
+describe('SlckClient: moderation (OP, KICK, BAN, SUSPEND, MODLOG, DELETE with a reason)', () => {
+  it('sends the commands, lists the log, and reports KICKED, BANNED and ROLE as events', async () => {
+    const { client, server, commands } = connect();
+    const kicked: unknown[] = [];
+    for (const name of ['kicked', 'banned', 'role'] as const) client.on(name, (e) => kicked.push(e));
+    const done = [
+      client.moderate({ type: 'OP', channel: '#dev', handle: '@kim' }),
+      client.moderate({ type: 'KICK', channel: '#dev', handle: '@troll', reason: 'spam, twice' }),
+      client.moderate({ type: 'SUSPEND', handle: '@troll' }),
+    ];
+    const deleted = client.delete('#dev', 42, 'off topic');
+    expect(commands()).toEqual([
+      { type: 'OP', channel: '#dev', handle: '@kim' },
+      { type: 'KICK', channel: '#dev', handle: '@troll', reason: 'spam, twice' },
+      { type: 'SUSPEND', handle: '@troll' },
+      { type: 'DELETE', target: '#dev', id: 42, reason: 'off topic' },
+    ]);
+    server('ROLE #dev @kim op @jane\r\nOK\r\nKICKED #dev @troll @jane spam, twice\r\nOK\r\nOK\r\nOK 50 2026-12-07T15:00:00.000Z\r\n');
+    await Promise.all(done);
+    await expect(deleted).resolves.toEqual({ id: 50, ts: '2026-12-07T15:00:00.000Z' });
+    const log = client.modlog(2);
+    server('MOD 2026-12-07T15:00:00.000Z kick @jane @troll #dev - spam, twice\r\nBANNED #ops @x @y\r\nEND MODLOG 1\r\n');
+    expect(await log).toEqual([{ type: 'MOD', ts: '2026-12-07T15:00:00.000Z', action: 'kick', by: '@jane', whom: '@troll', channel: '#dev', reason: 'spam, twice' }]);
+    const roles = client.roles('#dev');
+    server('ROLE #dev @jane owner -\r\nROLE #dev @kim op -\r\nEND ROLES 2\r\n');
+    expect(await roles).toEqual([
+      { type: 'ROLE', channel: '#dev', user: '@jane', role: 'owner', by: '-' },
+      { type: 'ROLE', channel: '#dev', user: '@kim', role: 'op', by: '-' },
+    ]);
+    expect(kicked).toEqual([
+      { type: 'ROLE', channel: '#dev', user: '@kim', role: 'op', by: '@jane' },
+      { type: 'KICKED', channel: '#dev', user: '@troll', by: '@jane', reason: 'spam, twice' },
+      { type: 'BANNED', channel: '#ops', user: '@x', by: '@y', reason: '' },
+    ]);
+  });
+});
+
 describe('SlckClient: blocks (BLOCK, UNBLOCK, BLOCKS)', () => {
   it('lists the blocked users, blocks and unblocks; another device\'s BLOCKED before the reply and UNBLOCKED are events', async () => {
     const { client, server, commands, events } = connect();

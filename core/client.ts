@@ -159,6 +159,12 @@ export class SlckClient {
     await this.request(cmd);
   }
 
+  /** A channel's owner (first) and ops, in the order they became one (spec: OP). */
+  async roles(channel: string): Promise<Array<ServerFrameOf<'ROLE'>>> {
+    const frames = await this.request({ type: 'ROLES', channel });
+    return frames.flatMap((f) => (f.type === 'ROLE' ? [f] : []));
+  }
+
   /** The moderation log this user may read, newest first (spec: MODLOG). */
   async modlog(limit?: number): Promise<Array<ServerFrameOf<'MOD'>>> {
     const frames = await this.request(limit === undefined ? { type: 'MODLOG' } : { type: 'MODLOG', limit });
@@ -453,7 +459,9 @@ export class SlckClient {
       case 'BANNED':
         return this.emit('banned', r);
       case 'ROLE':
-        return this.emit('role', r);
+        if (head?.type === 'ROLES') head.items.push(r);
+        else this.emit('role', r);
+        return;
       case 'MOD':
         if (head?.type === 'MODLOG') head.items.push(r);
         return;

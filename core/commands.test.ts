@@ -61,6 +61,7 @@ const canonical: Array<[wire: string, command: Command]> = [
   ['SUSPEND @troll spam everywhere\r\n', { type: 'SUSPEND', handle: '@troll', reason: 'spam everywhere' }],
   ['UNSUSPEND @troll\r\n', { type: 'UNSUSPEND', handle: '@troll' }],
   ['MODLOG\r\n', { type: 'MODLOG' }],
+  ['ROLES #dev\r\n', { type: 'ROLES', channel: '#dev' }],
   ['MODLOG 200\r\n', { type: 'MODLOG', limit: 200 }],
   ['DELETE #dev 12 off topic\r\n', { type: 'DELETE', target: '#dev', id: 12, reason: 'off topic' }],
   ['CREATE #dev\r\n', { type: 'CREATE', channel: '#dev', private: false }],

@@ -146,6 +146,8 @@ export function encodeCommand(cmd: Command): Uint8Array {
       return line(cmd.reason ? `SUSPEND ${cmd.handle} ${oneLine(cmd.reason)}` : `SUSPEND ${cmd.handle}`);
     case 'UNSUSPEND':
       return line(`UNSUSPEND ${cmd.handle}`);
+    case 'ROLES':
+      return line(`ROLES ${cmd.channel}`);
     case 'MODLOG':
       return line(cmd.limit === undefined ? 'MODLOG' : `MODLOG ${cmd.limit}`);
     case 'REACT':

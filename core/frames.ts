@@ -90,6 +90,8 @@ export type Command =
   | { type: 'SUSPEND'; handle: string; reason?: string }
   | { type: 'UNSUSPEND'; handle: string }
   | { type: 'MODLOG'; limit?: number }
+  /** A channel's owner and ops, as ROLE lines (spec: OP). */
+  | { type: 'ROLES'; channel: string }
   /**
    * How this connection is written to: `text` renders for a person at a terminal, `exact`
    * is the wire byte for byte, for a program; without either, which it is (spec: MODE).
@@ -112,7 +114,7 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'PASSWORD', 'JOIN', 'LEAVE', 'TOPIC', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'PREFS', 'PREF', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
   'MODE', 'REPLY', 'EDIT', 'DELETE', 'REACT', 'UNREACT', 'TYPING', 'THREAD', 'THREADS', 'SEARCH',
   'BLOCK', 'UNBLOCK', 'BLOCKS', 'CREATE', 'INVITE',
-  'OP', 'DEOP', 'OWNER', 'KICK', 'BAN', 'UNBAN', 'SUSPEND', 'UNSUSPEND', 'MODLOG',
+  'OP', 'DEOP', 'OWNER', 'KICK', 'BAN', 'UNBAN', 'SUSPEND', 'UNSUSPEND', 'MODLOG', 'ROLES',
 ];
 
 // ---------------------------------------------------------------- server -> client
@@ -203,7 +205,10 @@ export type ServerFrame =
    */
   | { type: 'KICKED'; channel: string; user: string; by: string; reason: string }
   | { type: 'BANNED'; channel: string; user: string; by: string; reason: string }
-  /** To a channel's members: `user` is now its owner, an op, or a member without a role; `by` `-` when it passed by itself (the owner left). */
+  /**
+   * To a channel's members: `user` is now its owner, an op, or a member without a role; `by` `-`
+   * when it passed by itself (the owner left). Also a line of a ROLES reply (`by` `-`).
+   */
   | { type: 'ROLE'; channel: string; user: string; role: 'owner' | 'op' | 'member'; by: string }
   /** One MODLOG entry: `channel` `-` for a suspension, `id` the message of a `delete` (`-` on the wire for none), `reason` empty when none. */
   | { type: 'MOD'; ts: string; action: string; by: string; whom: string; channel: string; id?: number; reason: string }

@@ -91,6 +91,8 @@ export interface Chat {
   blocks(user: Caller): Promise<Refusal | string[]>;
   /** OP, DEOP, OWNER, KICK, BAN, UNBAN, SUSPEND, UNSUSPEND (chat/moderation.ts): null once done. */
   moderate(user: Caller, cmd: ModerationCommand): Promise<Refusal | null>;
+  /** ROLES: the channel's owner and ops. */
+  roles(user: Caller, channel: string): Refusal | { channel: string; roles: Array<{ handle: string; role: 'owner' | 'op' }> };
   /** MODLOG: the newest `limit` entries the user may read. */
   modlog(user: Caller, limit: number): Promise<Refusal | ModEntry[]>;
   /** `viewer`: the caller's key (null before REG): private channels are listed to their members only. */

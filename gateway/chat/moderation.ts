@@ -138,6 +138,13 @@ async function suspend(chat: ChatService, user: Caller, handle: string, on: bool
     [{ t: 'suspended', user: whom.handle, by: user.handle, reason: entry.reason, on }], `Could not ${on ? 'suspend' : 'unsuspend'} ${whom.handle}`);
 }
 
+/** ROLES: a channel's owner and ops, to whoever may see the channel (a private one: its members). */
+export function roles(chat: ChatService, user: Caller, channel: string): Refusal | { channel: string; roles: Array<{ handle: string; role: 'owner' | 'op' }> } {
+  const ch = chat.directory.visibleChannel(channel, user.key);
+  if (ch === undefined) return refuse.noSuchChannel(channel);
+  return { channel: ch.name, roles: chat.directory.roles.rolesIn(ch.key).map((r) => ({ handle: chat.directory.users.get(r.user)?.handle ?? r.user, role: r.role })) };
+}
+
 /** MODLOG: admins read all of it; owners and ops, their channels'; newest first. */
 export async function modlog(chat: ChatService, user: Caller, limit: number): Promise<Refusal | ModEntry[]> {
   await chat.commits.settled();

@@ -91,6 +91,12 @@ export class Roles {
     else this.suspended.delete(userKey);
   }
 
+  /** The channel's owner (first) and ops (in the order first granted), by key. */
+  rolesIn(channelKey: string): Array<{ user: string; role: ChannelRole }> {
+    const all = [...(this.roles.get(channelKey) ?? [])].map(([user, role]) => ({ user, role }));
+    return [...all.filter((r) => r.role === 'owner'), ...all.filter((r) => r.role === 'op')];
+  }
+
   /** The keys of the channels where the user is the owner or an op. */
   channelsModeratedBy(userKey: string): string[] {
     const out: string[] = [];

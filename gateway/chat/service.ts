@@ -166,6 +166,11 @@ export class ChatService implements Chat {
   }
 
   online(user: Caller, registered: Registered): void {
+    // Suspended while this sign-in was under way (after its check in register.ts): out again.
+    if (this.directory.roles.isSuspended(user.key)) {
+      this.host.apply({ t: 'suspended', user: user.handle, by: 'a server admin', reason: null, on: true });
+      return;
+    }
     // Messages from here on reach them live; what came before they read with HISTORY.
     for (const c of registered.channels) this.inbound.watch(nameKey(c.name), c.lastId);
     if (registered.direct !== undefined) {
@@ -320,6 +325,10 @@ export class ChatService implements Chat {
 
   moderate(user: Caller, cmd: moderation.ModerationCommand): Promise<Refusal | null> {
     return moderation.moderate(this, user, cmd);
+  }
+
+  roles(user: Caller, channel: string): ReturnType<typeof moderation.roles> {
+    return moderation.roles(this, user, channel);
   }
 
   modlog(user: Caller, limit: number): Promise<Refusal | ModEntry[]> {

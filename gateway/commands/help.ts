@@ -38,6 +38,7 @@ const HELP_LINES = [
   'BLOCKS  the users you block',
   'OP #channel @user / DEOP #channel @user  the owner makes an op, or takes the role away',
   'KICK #channel @user [reason] / BAN … / UNBAN #channel @user  ops remove a member, keep them out, let them back',
+  'ROLES #channel  its owner and ops',
   'MODLOG [n]  the moderation log of the channels you op (admins: all of it)',
   'OWNER #channel @user / SUSPEND @user [reason] / UNSUSPEND @user  server admins only',
   'TIME  the server time',

@@ -25,6 +25,17 @@ export const unban = moderation<'UNBAN'>();
 export const suspend = moderation<'SUSPEND'>();
 export const unsuspend = moderation<'UNSUSPEND'>();
 
+/** ROLES #channel: `ROLE #channel @user owner|op -` for its owner, then its ops, then `END ROLES <n>`. */
+export const roles: CommandHandler<'ROLES'> = {
+  needsUser: true,
+  run(ctx, conn, { channel }) {
+    const r = ctx.chat.roles(ctx.caller(conn), channel);
+    if ('type' in r) return ctx.reply(conn, r);
+    for (const { handle, role } of r.roles) ctx.reply(conn, { type: 'ROLE', channel: r.channel, user: handle, role, by: '-' });
+    ctx.reply(conn, { type: 'END', of: 'ROLES', count: r.roles.length });
+  },
+};
+
 /** MODLOG [n]: `MOD …` for each entry the user may read, newest first, then `END MODLOG <n>`. */
 export const modlog: CommandHandler<'MODLOG'> = {
   needsUser: true,

@@ -57,6 +57,17 @@ describe('roles', () => {
     expect(await unasked(kim)).toEqual(['ROLE #dev @kim op @jane']);
     expect(await unasked(troll)).toEqual(['ROLE #dev @kim op @jane']);
     expect(await jane.cmd('OP #dev @kim')).toEqual(['OK']);
+    const lee = await user('@lee l33-pass', '#dev');
+    await jane.ok('OP #dev @lee');
+    await everyoneSettled();
+    // ROLES: the owner first, then the ops in the order they became one; not to strangers of a private channel.
+    expect(await troll.cmd('ROLES #DEV')).toEqual(['ROLE #dev @jane owner -', 'ROLE #dev @kim op -', 'ROLE #dev @lee op -', 'END ROLES 3']);
+    expect(await lee.cmd('ROLES #general')).toEqual(['END ROLES 0']);
+    await jane.ok('CREATE #plans private');
+    expect(await jane.cmd('ROLES #plans')).toEqual(['ROLE #plans @jane owner -', 'END ROLES 1']);
+    expect(await kim.cmd('ROLES #plans')).toEqual(['ERR NO_SUCH_CHANNEL #plans does not exist']);
+    await jane.ok('DEOP #dev @lee');
+    await everyoneSettled();
     expect(await jane.cmd('DEOP #dev @jane')).toEqual(['ERR NOT_OP @jane owns #dev; a server admin can give it to someone else: OWNER #dev @handle']);
     expect(await jane.cmd('DEOP #dev @kim')).toEqual(['ROLE #dev @kim member @jane', 'OK']);
     expect(await kim.cmd('KICK #dev @troll')).toEqual(['ROLE #dev @kim member @jane', 'ERR NOT_OP Only the owner and ops of #dev, or a server admin, can remove members']);

@@ -102,6 +102,10 @@ export function chatReplies(verb: string, args: Uint8Array[], rest: Uint8Array, 
       if (badReason(args.slice(1))) return needsReg(['ERR:BAD_SYNTAX'], []);
       return needsReg([], ['ERR:NOT_ADMIN', 'ERR:NO_SUCH_USER']);
     }
+    case 'ROLES':
+      if (args.length !== 1) return needsReg(['ERR:BAD_SYNTAX'], []);
+      if (!name(args[0], 35)) return needsReg(['ERR:BAD_CHANNEL'], []);
+      return needsReg([], ['END:ROLES', 'ERR:NO_SUCH_CHANNEL']);
     case 'MODLOG': {
       const n = args.length === 1 && digits(args[0], 3) ? Number(text(args[0])) : -1;
       if (args.length > 1 || (args.length === 1 && (n < 1 || n > 200))) return needsReg(['ERR:BAD_SYNTAX'], []);
