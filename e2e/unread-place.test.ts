@@ -170,7 +170,9 @@ describe('opening at the first unread message', () => {
     await dev.getByTestId('unread').filter({ hasText: /^200$/ }).waitFor();
     await page.reload();
     await open(page, '#dev');
-    await until(() => inView(page, '[data-testid="new-divider"]'), 'the New line in view after the reload');
+    // A cold page loads #dev's unread state and a page around it first: on a busy machine
+    // (a whole suite in parallel) that took over the 10 s default once, so allow 30 s.
+    await until(() => inView(page, '[data-testid="new-divider"]'), 'the New line in view after the reload', 30_000);
     const shownBefore = await badgeCountsBelow(page, dev, 400);
     await Promise.all(Array.from({ length: 5 }, (_, i) => bob.client.msg('#dev', line(401 + i))));
     await until(async () => (await unreadCount(dev)) === shownBefore + 5, 'the five new ones counted');
