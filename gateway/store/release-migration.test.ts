@@ -99,6 +99,9 @@ async function expectLogOnOldMessages(store: Store): Promise<void> {
   // The deleted DM left carol's offline queue; bob follows the thread he was named in.
   expect(await store.offlineFor('@carol')).toEqual([]);
   expect((await store.threadsOf('@bob')).map((t) => `${t.target} ${t.root} ${t.unread}/${t.mentions}`)).toEqual(['#General 1 1/1']);
+  // Channels from before roles have no owner (until an admin's OWNER), and nobody is banned or suspended.
+  expect(await store.listModeration()).toEqual({ roles: [], bans: [], suspended: [] });
+  expect(await store.modlog(null, 50)).toEqual([]);
 }
 
 describe('A SQLite file the previous release wrote', () => {
