@@ -191,6 +191,19 @@ describe('server admins and SUSPEND', () => {
     expect(await root.cmd('CHNS')).not.toContain('CHN #plans 0 private');
   });
 
+  it('an admin removes an owner: the longest-standing op owns the channel, and every member is told', async () => {
+    const { jane, kim, troll } = await devChannel();
+    const root = await user('@root r00t-pass');
+    await jane.ok('OP #dev @kim');
+    await everyoneSettled();
+    expect(await kim.cmd('BAN #dev @jane')).toEqual(['ERR NOT_OP You cannot remove @jane from #dev: they are its owner']);
+    expect(await root.cmd('BAN #dev @jane abusing her ops')).toEqual(['OK']);
+    expect(await unasked(troll)).toEqual(['BANNED #dev @jane @root abusing her ops', 'ROLE #dev @kim owner -']);
+    expect(await unasked(jane)).toEqual(['BANNED #dev @jane @root abusing her ops']);
+    expect(await troll.cmd('ROLES #dev')).toEqual(['ROLE #dev @kim owner -', 'END ROLES 1']);
+    expect(await jane.cmd('JOIN #dev')).toEqual(['ERR BANNED You are banned from #dev']);
+  });
+
   it('SUSPEND signs every connection out, refuses sign-in, RESUME and DMs until UNSUSPEND', async () => {
     const root = await user('@root r00t-pass');
     const troll = await user('@troll tr0ll-pass', '#general');
