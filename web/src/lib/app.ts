@@ -14,6 +14,7 @@ import { Typing } from './typing.svelte.ts';
 import { Search } from './search.svelte.ts';
 import { Uploads } from './uploads.svelte.ts';
 import { FileMetas } from './file-metas.svelte.ts';
+import { Moderation } from './moderation.svelte.ts';
 
 export type AppState = {
   settings: Settings;
@@ -31,6 +32,7 @@ export type AppState = {
   search: Search;
   uploads: Uploads;
   fileMetas: FileMetas;
+  moderation: Moderation;
 };
 
 /**
@@ -58,6 +60,7 @@ export function createAppState(connection: Connection = new Connection()): AppSt
   // A file this page uploaded is described by its upload's answer: no need to ask for it.
   const uploads: Uploads = new Uploads(session, (meta) => fileMetas.learn(meta));
   const fileMetas: FileMetas = new FileMetas(session, uploads);
+  const moderation = new Moderation(session, conversations);
   // A link to a message the main flow does not hold, once its page is in: a thread reply?
   conversations.on('loaded', (conv) => {
     const at = conv.highlight;
@@ -74,5 +77,5 @@ export function createAppState(connection: Connection = new Connection()): AppSt
   conversations.on('opened', (conv) => {
     if (conv.kind === 'dm') void people.checkGuest(conv.name);
   });
-  return { settings, session, people, conversations, reads, notifications, outbox, topics, router, threads, actions, typing, search, uploads, fileMetas };
+  return { settings, session, people, conversations, reads, notifications, outbox, topics, router, threads, actions, typing, search, uploads, fileMetas, moderation };
 }

@@ -14,6 +14,7 @@ import type { Typing } from './typing.svelte.ts';
 import type { Search } from './search.svelte.ts';
 import type { Uploads } from './uploads.svelte.ts';
 import type { FileMetas } from './file-metas.svelte.ts';
+import type { Moderation } from './moderation.svelte.ts';
 
 // The app's state, one class per concern, made once by App.svelte (lib/app.ts) and provided
 // to every component below it.
@@ -62,3 +63,6 @@ export const [getUploads, setUploads] = createContext<Uploads>();
 
 /** What the files shared in messages are (type, size, an image's dimensions). */
 export const [getFileMetas, setFileMetas] = createContext<FileMetas>();
+
+/** Roles, kick, ban, suspension, the moderation log; the notice of one's own removal. */
+export const [getModeration, setModeration] = createContext<Moderation>();

@@ -25,6 +25,8 @@ type Listeners = {
   loaded: (conv: Conversation) => void;
   /** A logged frame (a message, a reply, an edit…) was applied to `conv`, live or replayed. */
   logged: (conv: Conversation, frame: LoggedFrame, live: boolean) => void;
+  /** This person created `conv` (CREATE): they own it, if claimed. */
+  created: (conv: Conversation) => void;
 };
 
 /**
@@ -34,7 +36,7 @@ type Listeners = {
  */
 export class Conversations {
   activeKey = $state<string | null>(null);
-  view = $state<'conversation' | 'browse' | 'threads'>('conversation');
+  view = $state<'conversation' | 'browse' | 'threads' | 'moderation'>('conversation');
   directory = $state.raw<ChannelInfo[]>([]);
   /** Keys of the private channels I am in: CHNS marks them (it lists them to members only). */
   privateKeys = $derived(new Set(this.directory.filter((c) => c.private).map((c) => nameKey(c.channel))));
@@ -63,7 +65,7 @@ export class Conversations {
   openFromAddress: (() => boolean) | undefined;
   /** Hands out `activity`: a larger number is more recent. */
   private activitySeq = 0;
-  private readonly listeners: { [K in keyof Listeners]: Listeners[K][] } = { messages: [], opened: [], dropped: [], loaded: [], logged: [] };
+  private readonly listeners: { [K in keyof Listeners]: Listeners[K][] } = { messages: [], opened: [], dropped: [], loaded: [], logged: [], created: [] };
 
   constructor(session: Session, people: People) {
     this.session = session;
@@ -294,6 +296,11 @@ export class Conversations {
     this.view = 'threads';
   }
 
+  /** The moderation page (the log, suspensions), in place of a conversation. */
+  showModeration(): void {
+    this.view = 'moderation';
+  }
+
   browse(): void {
     this.view = 'browse';
     void this.refreshDirectory();
@@ -344,6 +351,8 @@ export class Conversations {
     // The JOINED before the OK has scheduled a read of the list; read it now, so the lock
     // shows as the channel opens.
     await this.refreshDirectory();
+    const conv = this.all.get(nameKey(name));
+    if (conv) for (const fn of this.listeners.created) fn(conv);
     this.open(nameKey(name));
     return '';
   }

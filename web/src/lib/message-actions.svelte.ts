@@ -80,11 +80,14 @@ export class MessageActions {
     }
   }
 
-  /** Delete my message (the person has confirmed). Returns a problem sentence, or ''. */
-  async remove(conv: Conversation, m: MessageItem): Promise<string> {
+  /**
+   * Delete my message, or (an op's, with `reason`) someone else's (the person has confirmed).
+   * Returns a problem sentence, or ''.
+   */
+  async remove(conv: Conversation, m: MessageItem, reason?: string): Promise<string> {
     if (!this.session.ready) return 'Not connected: try again once back';
     try {
-      const ok = asLogged(await this.session.client.delete(conv.name, m.id));
+      const ok = asLogged(await this.session.client.delete(conv.name, m.id, reason || undefined));
       this.apply(conv, { type: 'DELETE', target: conv.name, from: this.session.me, id: ok?.id ?? 0, ts: ok?.ts ?? '', of: m.id });
       if (this.editing?.key === conv.key && this.editing.id === m.id) this.editing = null;
       return '';

@@ -91,10 +91,12 @@ export class Session {
       if (bye.reason === 'TIMEOUT' && this.phase === 'signed-out') this.link.stop();
       // Signed out everywhere from another connection: the token is dead, so reconnecting
       // would only be refused. Back to the sign-in page, link closed.
-      if (bye.reason === 'SIGNED_OUT' && this.phase !== 'signed-out') {
+      // Suspended by a server admin (spec: SUSPEND): the same, with the server's sentence;
+      // sign-in and resume are refused until an admin lifts it.
+      if ((bye.reason === 'SIGNED_OUT' || bye.reason === 'SUSPENDED') && this.phase !== 'signed-out') {
         this.forgetToken();
         this.registeredOnSocket = false;
-        void this.signOut(SIGNED_OUT_EVERYWHERE);
+        void this.signOut(bye.reason === 'SUSPENDED' ? bye.text : SIGNED_OUT_EVERYWHERE);
         this.link.stop();
       }
     });

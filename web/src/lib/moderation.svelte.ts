@@ -1,0 +1,150 @@
+import { SvelteMap } from 'svelte/reactivity';
+import { ServerError } from '../../../core/client.ts';
+import type { Command, ServerFrameOf } from '../../../core/frames.ts';
+import { nameKey } from '../../../core/names.ts';
+import type { Conversations } from './conversations.svelte.ts';
+import type { Session } from './session.svelte.ts';
+
+export type Role = 'owner' | 'op';
+type ModerationCommand = Extract<Command, { type: 'OP' | 'DEOP' | 'KICK' | 'BAN' | 'UNBAN' | 'SUSPEND' | 'UNSUSPEND' }>;
+type Removal = ServerFrameOf<'KICKED'> | ServerFrameOf<'BANNED'>;
+export type ModEntry = ServerFrameOf<'MOD'>;
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** What the person removed from a channel is told (issue 18: "You were removed from #dev by @alice: spam"). */
+export function removalNotice(e: Removal, banned: boolean): string {
+  const what = banned ? `You were banned from ${e.channel} by ${e.by}` : `You were removed from ${e.channel} by ${e.by}`;
+  return e.reason ? `${what}: ${e.reason}` : what;
+}
+
+/** The line the others see in the channel. */
+export function removalLine(e: Removal, banned: boolean): string {
+  const what = `${e.user} was ${banned ? 'banned' : 'removed'} from ${e.channel} by ${e.by}`;
+  return e.reason ? `${what}: ${e.reason}` : what;
+}
+
+/**
+ * Roles and moderation (spec: OP, KICK, BAN, SUSPEND, MODLOG). The server offers no way to
+ * read a channel's roles, its bans, or whether one is a server admin: roles are known from
+ * the ROLE lines seen since sign-in and from the channels this person created; and a
+ * `MODLOG 1` at each sign-in says whether they moderate anything at all (an admin, or an
+ * owner or op somewhere). Someone who does is shown the actions in every channel, and where
+ * they have no say the server's sentence explains.
+ */
+export class Moderation {
+  /** Per channel key, per user key: their role, where known. */
+  private readonly roles = new SvelteMap<string, SvelteMap<string, Role>>();
+  /** MODLOG was answered: an admin, or an owner or op of some channel. */
+  moderatesSomewhere = $state(false);
+  /** Said once, at the top of the page: "You were removed from #dev by @alice: spam". */
+  notice = $state('');
+
+  private readonly session: Session;
+  private readonly conversations: Conversations;
+
+  constructor(session: Session, conversations: Conversations) {
+    this.session = session;
+    this.conversations = conversations;
+    const c = session.client;
+    c.on('role', (e) => this.onRole(e));
+    c.on('kicked', (e) => this.onRemoved(e, false));
+    c.on('banned', (e) => this.onRemoved(e, true));
+    session.onReady(() => void this.probe());
+    session.onReset(() => {
+      this.roles.clear();
+      this.moderatesSomewhere = false;
+      this.notice = '';
+    });
+    conversations.on('created', (conv) => {
+      // The creator owns a channel, if their handle is claimed (spec: OP).
+      if (!this.session.claimed) return;
+      this.setRole(conv.name, this.session.me, 'owner');
+    });
+    conversations.on('dropped', (key) => this.roles.delete(key));
+  }
+
+  roleOf(channel: string, user: string): Role | undefined {
+    return this.roles.get(nameKey(channel))?.get(nameKey(user));
+  }
+
+  /** Show Kick, Ban, Unban and Delete (of others' messages) in `channel`. */
+  mayModerate(channel: string): boolean {
+    return this.roleOf(channel, this.session.me) !== undefined || this.moderatesSomewhere;
+  }
+
+  /** Show Make op / Remove op: the owner, or someone who may be an admin (not a known op). */
+  mayOp(channel: string): boolean {
+    const mine = this.roleOf(channel, this.session.me);
+    return mine === 'owner' || (mine === undefined && this.moderatesSomewhere);
+  }
+
+  /** Run one moderation command; '' when done, else the server's sentence. */
+  async run(cmd: ModerationCommand): Promise<string> {
+    if (!this.session.ready) return 'Not connected to the server';
+    try {
+      await this.session.client.moderate(cmd);
+      return '';
+    } catch (e) {
+      return errorText(e);
+    }
+  }
+
+  /** The moderation log this person may read, newest first; or the server's sentence. */
+  async log(limit = 50): Promise<ModEntry[] | string> {
+    if (!this.session.ready) return 'Not connected to the server';
+    try {
+      return await this.session.client.modlog(limit);
+    } catch (e) {
+      return errorText(e);
+    }
+  }
+
+  dismissNotice(): void {
+    this.notice = '';
+  }
+
+  private async probe(): Promise<void> {
+    if (!this.session.claimed) {
+      this.moderatesSomewhere = false;
+      return;
+    }
+    try {
+      await this.session.client.modlog(1);
+      this.moderatesSomewhere = true;
+    } catch (e) {
+      if (e instanceof ServerError && e.code === 'NOT_OP') this.moderatesSomewhere = false;
+    }
+  }
+
+  private setRole(channel: string, user: string, role: Role | undefined): void {
+    const key = nameKey(channel);
+    let inChannel = this.roles.get(key);
+    if (!inChannel) this.roles.set(key, (inChannel = new SvelteMap()));
+    if (role) inChannel.set(nameKey(user), role);
+    else inChannel.delete(nameKey(user));
+  }
+
+  private onRole(e: ServerFrameOf<'ROLE'>): void {
+    this.setRole(e.channel, e.user, e.role === 'member' ? undefined : e.role);
+    // A role of mine changed: whether I moderate anything may have too.
+    if (this.session.isMe(e.user) && this.session.ready) void this.probe();
+  }
+
+  private onRemoved(e: Removal, banned: boolean): void {
+    const key = nameKey(e.channel);
+    this.setRole(e.channel, e.user, undefined);
+    if (this.session.isMe(e.user)) {
+      const wasOpen = this.conversations.activeKey === key;
+      this.conversations.drop(key);
+      if (wasOpen) this.conversations.openDefault();
+      this.notice = removalNotice(e, banned);
+      if (this.session.ready) void this.probe();
+      return;
+    }
+    const conv = this.conversations.get(key);
+    if (!conv) return;
+    conv.members.delete(nameKey(e.user));
+    conv.addSystem(removalLine(e, banned));
+  }
+}
