@@ -6,6 +6,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../gateway/test/support/server.ts';
+import { startCluster, type Cluster } from '../gateway/test/cluster/test-cluster.ts';
+import { startPostgres, startRedis, type TestPostgres, type TestRedis } from '../gateway/test/support/services.ts';
 import {
   channelItem, composer, connectionState, launchBrowser, openApp, screenshot, seeMessage, signIn, TcpUser, text, until, useServerAndBrowser,
 } from './browser.ts';
@@ -335,5 +337,64 @@ describe('a restart keeps every file', () => {
     const thumb = await curl(`${server!.httpUrl}${meta.thumb}`, token);
     expect([meta.thumb, thumb.status, thumb.headers.get('content-type')]).toEqual([`/files/${meta.id}/thumb`, 200, 'image/webp']);
     expect(ann.problems).toEqual(clean);
+  });
+});
+
+describe('a file uploaded on one node is viewed on another', () => {
+  let pg: TestPostgres | undefined;
+  let redis: TestRedis | undefined;
+  let cluster: Cluster | undefined;
+  // Ann's browser reaches node 1, Bob's node 2, at one address, as a balancer that keeps
+  // each person on one node would give them: the same origin, so the same file URLs.
+  const site = 'http://chat.test';
+  const browsers: Browser[] = [];
+  const reaching = (port: number) => launchBrowser([`--host-resolver-rules=MAP chat.test 127.0.0.1:${port}`, `--unsafely-treat-insecure-origin-as-secure=${site}`]);
+  beforeAll(async () => {
+    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+    cluster = await startCluster({ nodes: 2, databaseUrl: pg.url, redisUrl: redis.url, extraArgs: ['--msg-rate', '0', '--log-level', 'warn', '--public-url', site] });
+    browsers.push(await reaching(cluster.nodes[0].httpPort), await reaching(cluster.nodes[1].httpPort));
+  }, 90_000);
+  afterAll(async () => {
+    for (const b of browsers) await b.close();
+    await cluster?.stop();
+    await redis?.stop();
+    await pg?.stop();
+  });
+
+  it('Ann shares an image through node 1; Bob on node 2 sees its thumbnail and opens the viewer; Carol fetches it through node 2', async () => {
+    const [n1, n2] = cluster!.nodes;
+    const { user: carol, token } = await terminalUser(n2.tcpPort, '@carol', '#general');
+    const ann = await openApp(browsers[0], site);
+    await signIn(ann.page, 'ann', 'ann-cluster-pass');
+    const bob = await openApp(browsers[1], site);
+    await signIn(bob.page, 'bob', 'bob-cluster-pass');
+    await bob.page.getByTestId('conversation-title').filter({ hasText: '#general' }).waitFor();
+    const axeBefore = await axeViolations(bob.page);
+
+    const photo = await png(800, 400);
+    await share(ann.page, 'the dashboard at noon', [{ name: 'dashboard.png', mimeType: 'image/png', buffer: photo }]);
+
+    // Bob, on node 2: the thumbnail, its bytes fetched from node 2, and the viewer.
+    await seeMessage(bob.page, 'the dashboard at noon');
+    const thumb = bob.page.locator('[data-testid="message"]').filter({ hasText: 'the dashboard at noon' }).getByTestId('file-thumb');
+    await until(() => thumb.locator('img').evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth === 800), "the thumbnail on node 2");
+    await thumb.click();
+    const viewer = bob.page.getByRole('dialog', { name: 'dashboard.png' });
+    await viewer.waitFor();
+    await until(() => viewer.locator('img').evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth === 800), 'the full image in the viewer');
+    await screenshot(bob.page, '19-files-viewer-other-node');
+    await expectNoNewViolations(bob.page, axeBefore, 'the viewer of a file kept through another node');
+    await bob.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+
+    // Carol, at a terminal on node 2, fetches the URL's path from node 2: the same bytes.
+    const url = (await urlsIn(carol, 'the dashboard at noon'))['dashboard.png'];
+    expect(url.startsWith(`${site}/files/`)).toBe(true);
+    const res = await curl(`http://127.0.0.1:${n2.httpPort}${new URL(url).pathname}`, token);
+    expect([res.status, Buffer.from(await res.arrayBuffer())]).toEqual([200, photo]);
+
+    expect(ann.problems).toEqual(clean);
+    expect(bob.problems).toEqual(clean);
+    await carol.quit();
   });
 });
