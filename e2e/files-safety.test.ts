@@ -256,10 +256,11 @@ describe('files are never a way to run script, and reach only those who may read
     await dana.page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await dana.page.getByLabel('Handle').waitFor();
     await until(async () => (await dana.context.cookies()).length === 0, 'the cookie cleared at sign-out');
-    // Asked of the server with her browser's cookies, not of its HTTP cache: a file she has
-    // already opened is kept there for Cache-Control's max-age (an hour) and would still
-    // show, for her or whoever signs in next on that browser (reported to the lead).
+    // Asked of the server with her browser's cookies, and opened in a tab as she would: a
+    // file her browser has a copy of is asked for again (no-cache, ETag), so the copy does not
+    // outlive her access, for her or whoever signs in next on that browser.
     for (const url of [ops, menu]) expect((await dana.context.request.get(url)).status(), url).toBe(404);
+    expect((await openInTab(dana.context, ops)).status).toBe(404);
     // A URL her browser never fetched, opened in a tab: 404.
     expect((await openInTab(dana.context, `${server.httpUrl}/files/${opsId}/thumb`)).status).toBe(404);
     // At the terminal, the same: after SIGNOUT the token opens nothing.
@@ -304,10 +305,12 @@ describe('a restart keeps every file', () => {
     /** The thumbnail loaded at its size, the card with its size, and both files' bytes as uploaded. */
     const filesShown = async (when: string) => {
       const img = message().getByTestId('file-thumb').locator('img');
-      await until(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth === 800 && el.naturalHeight === 400), `the thumbnail ${when}`);
+      // 800x400 is past 720x480: the box shows the thumbnail made at upload, 720x360.
+      await until(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth === 720 && el.naturalHeight === 360), `the thumbnail ${when}`);
       const card = message().getByTestId('file-card');
       await card.filter({ hasText: `notes.txt ${notes.length} bytes` }).waitFor();
-      expect(Buffer.from(await (await ann.context.request.get((await img.getAttribute('src'))!)).body()), `the image ${when}`).toEqual(photo);
+      // The image itself, at the URL its message carries (the box shows its thumbnail).
+      expect(Buffer.from(await (await ann.context.request.get(urls['photo.png'])).body()), `the image ${when}`).toEqual(photo);
       const download = ann.page.waitForEvent('download');
       await card.getByRole('link', { name: 'Download notes.txt' }).click();
       expect(readFileSync((await (await download).path())!), `the download ${when}`).toEqual(notes);
@@ -377,7 +380,7 @@ describe('a file uploaded on one node is viewed on another', () => {
     // Bob, on node 2: the thumbnail, its bytes fetched from node 2, and the viewer.
     await seeMessage(bob.page, 'the dashboard at noon');
     const thumb = bob.page.locator('[data-testid="message"]').filter({ hasText: 'the dashboard at noon' }).getByTestId('file-thumb');
-    await until(() => thumb.locator('img').evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth === 800), "the thumbnail on node 2");
+    await until(() => thumb.locator('img').evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth === 720), "the thumbnail (720x360, made through node 1) on node 2");
     await thumb.click();
     const viewer = bob.page.getByRole('dialog', { name: 'dashboard.png' });
     await viewer.waitFor();

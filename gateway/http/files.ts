@@ -114,28 +114,34 @@ export async function registerFiles(app: FastifyInstance, deps: FilesDeps): Prom
     scope.get<{ Params: { id: string } }>('/files/:id/thumb', async (req, reply) => {
       const meta = await readable(req);
       if (meta === null || !INLINE_TYPES.has(meta.type)) return fail(reply, 404, 'NOT_FOUND');
-      return send(reply, meta, meta.thumb === true ? 'thumb' : undefined);
+      return send(req, reply, meta, meta.thumb === true ? 'thumb' : undefined);
     });
 
     scope.get<{ Params: { id: string; name: string } }>('/files/:id/:name', async (req, reply) => {
       const meta = await readable(req);
-      return meta === null ? fail(reply, 404, 'NOT_FOUND') : send(reply, meta);
+      return meta === null ? fail(reply, 404, 'NOT_FOUND') : send(req, reply, meta);
     });
 
-    const send = async (reply: FastifyReply, meta: FileMeta, variant?: 'thumb') => {
-      const bytes = await files.store.read(meta.id, variant);
-      if (bytes === undefined) return fail(reply, 404, 'NOT_FOUND');
+    const send = async (req: FastifyRequest, reply: FastifyReply, meta: FileMeta, variant?: 'thumb') => {
+      // A file's bytes never change under its id, but who may read them does (a sign-out, a
+      // kick): the browser keeps a copy and asks each time (no-cache), and the answer, after
+      // the access check above, is a 304 with no body when its copy is this one.
+      const etag = `"${meta.id}${variant === 'thumb' ? '-thumb' : ''}"`;
       const inline = INLINE_TYPES.has(meta.type);
-      const type = variant === 'thumb' ? 'image/webp' : meta.type;
-      if (variant === undefined) reply.header('content-length', meta.size);
-      return reply
-        .header('content-type', type)
+      reply
+        .header('cache-control', 'private, no-cache')
+        .header('etag', etag)
         .header('content-disposition', contentDisposition(inline ? 'inline' : 'attachment', meta.name))
         .header('x-content-type-options', 'nosniff')
         // Opened on its own, a file is a sandboxed document: no script, no same-origin access.
-        .header('content-security-policy', 'sandbox')
-        .header('cache-control', 'private, max-age=3600')
-        .send(bytes);
+        // On a 304 too: the browser takes the answer's headers onto its copy, and the page's
+        // own policy would otherwise replace this one.
+        .header('content-security-policy', 'sandbox');
+      if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+      const bytes = await files.store.read(meta.id, variant);
+      if (bytes === undefined) return fail(reply, 404, 'NOT_FOUND');
+      if (variant === undefined) reply.header('content-length', meta.size);
+      return reply.header('content-type', variant === 'thumb' ? 'image/webp' : meta.type).send(bytes);
     };
 
     scope.post('/files/session', async (req, reply) => {

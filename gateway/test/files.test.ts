@@ -120,7 +120,15 @@ describe('files: what comes back', () => {
     expect(res.headers.get('content-type')).toBe('image/png');
     expect(res.headers.get('content-disposition')).toBe(`inline; filename="p.png"; filename*=UTF-8''p.png`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('cache-control')).toBe('private, max-age=3600');
+    expect(res.headers.get('cache-control')).toBe('private, no-cache');
+    // The browser's copy is checked each time: 304 while the reader may read it, no body.
+    const etag = res.headers.get('etag')!;
+    expect(etag).toBe(`"${png.id}"`);
+    const again = await fetch(`${b.server.httpUrl}${png.url}`, { headers: { authorization: `Bearer ${token}`, 'if-none-match': etag } });
+    expect([again.status, (await again.arrayBuffer()).byteLength]).toEqual([304, 0]);
+    // Without the session, the same question is a 404: no cached copy outlives access.
+    const stranger = await fetch(`${b.server.httpUrl}${png.url}`, { headers: { 'if-none-match': etag } });
+    expect(stranger.status).toBe(404);
   });
 
   it('the type is sniffed from the content: a lying Content-Type or name is ignored', async () => {

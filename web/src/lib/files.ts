@@ -13,6 +13,8 @@ export type FileMeta = {
   url: string;
   width?: number;
   height?: number;
+  /** For an image: what to show in a small box (its thumbnail, or itself when small). */
+  thumb?: string;
 };
 
 /** A file line of a message: the file's id, its name as people read it, and the URL as sent. */
