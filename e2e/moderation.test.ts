@@ -68,6 +68,8 @@ describe('moderation in the browser', () => {
     await channelItem(bob.page, '#plans').click();
     await title(bob.page).filter({ hasText: '#plans' }).waitFor();
     await showMembers(bob.page);
+    // Bob saw no ROLE line for Ann: the panel asks the server (ROLES) and shows her as owner.
+    await until(async () => (await member(bob.page, '@ann').getAttribute('data-role')) === 'owner', "Ann's owner badge for Bob");
     const carlForBob = await memberActions(bob.page, '@carl');
     expect(await carlForBob.getByRole('button', { name: /^Kick/ }).count()).toBe(0);
     expect(await carlForBob.getByRole('button', { name: /^Ban/ }).count()).toBe(0);

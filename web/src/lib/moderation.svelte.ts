@@ -25,9 +25,10 @@ export function removalLine(e: Removal, banned: boolean): string {
 }
 
 /**
- * Roles and moderation (spec: OP, KICK, BAN, SUSPEND, MODLOG). The server offers no way to
- * read a channel's roles, its bans, or whether one is a server admin: roles are known from
- * the ROLE lines seen since sign-in and from the channels this person created; and a
+ * Roles and moderation (spec: OP, KICK, BAN, SUSPEND, MODLOG, ROLES). A channel's roles are
+ * read with ROLES when its member panel opens, and kept by the ROLE lines that follow and by
+ * the channels this person creates. The server lists no bans and does not say who is a
+ * server admin: a
  * `MODLOG 1` at each sign-in says whether they moderate anything at all (an admin, or an
  * owner or op somewhere). Someone who does is shown the actions in every channel, and where
  * they have no say the server's sentence explains.
@@ -62,6 +63,22 @@ export class Moderation {
       this.setRole(conv.name, this.session.me, 'owner');
     });
     conversations.on('dropped', (key) => this.roles.delete(key));
+  }
+
+  /**
+   * The channel's owner and ops as the server has them now (ROLES), replacing what was known:
+   * after a reload, or for someone who saw no ROLE line, the badges are right. A channel one
+   * may not see answers NO_SUCH_CHANNEL: nothing to show then.
+   */
+  async loadRoles(channel: string): Promise<void> {
+    if (!this.session.ready) return;
+    try {
+      const fresh = new SvelteMap<string, Role>();
+      for (const r of await this.session.client.roles(channel)) if (r.role === 'owner' || r.role === 'op') fresh.set(nameKey(r.user), r.role);
+      this.roles.set(nameKey(channel), fresh);
+    } catch {
+      // Refused or disconnected: the roles known from ROLE lines stay.
+    }
   }
 
   roleOf(channel: string, user: string): Role | undefined {
