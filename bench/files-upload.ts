@@ -9,7 +9,8 @@
  * from /proc every 20 ms), and the growth. The issue's targets: >= 200 MB/s on disk, RSS
  * growth <= 50 MB.
  *
- * Options: --uploads 10 --mib 25 --built
+ * Options: --uploads 10 --mib 25 --built --postgres (files in a real PostgreSQL, as several
+ * nodes keep them: the server gets --database-url and --redis-url of fresh test servers)
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -18,16 +19,22 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { runServer, TestClient } from '../gateway/test/support/client.ts';
+import { startPostgres, startRedis } from '../gateway/test/support/services.ts';
 
 const { values: opts } = parseArgs({
-  options: { uploads: { type: 'string', default: '10' }, mib: { type: 'string', default: '25' }, built: { type: 'boolean', default: false } },
+  options: {
+    uploads: { type: 'string', default: '10' }, mib: { type: 'string', default: '25' }, built: { type: 'boolean', default: false },
+    postgres: { type: 'boolean', default: false },
+  },
 });
 const uploads = Number(opts.uploads);
 const bytes = Number(opts.mib) * 1024 * 1024;
 const CHUNK = Buffer.alloc(64 * 1024, 0x5a);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slck-bench-files-'));
-const server = runServer(['--data-dir', dir, '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn', '--max-file-size', `${opts.mib}M`],
+const services = opts.postgres ? await Promise.all([startPostgres(), startRedis()]) : null;
+const cluster = services === null ? [] : ['--database-url', services[0].url, '--redis-url', services[1].url];
+const server = runServer(['--data-dir', dir, '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn', '--max-file-size', `${opts.mib}M`, ...cluster],
   // As `npm start` runs it: a small young generation (package.json).
   { entry: ['--max-semi-space-size=2', ...(opts.built ? ['dist/server/main.js'] : ['--import', 'tsx', 'gateway/main.ts'])] });
 await server.waitOutput((s) => /web app:\s+http:\/\/[^\s:]+:(\d+)/.test(s) && /telnet:\s+telnet \S+ (\d+)/.test(s));
@@ -74,7 +81,7 @@ try {
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   const mb = (n: number) => (n / 1e6).toFixed(1);
-  console.log(`${uploads} concurrent uploads of ${opts.mib} MiB (${opts.built ? 'built server' : 'sources via tsx'}), files on disk in ${os.tmpdir()}`);
+  console.log(`${uploads} concurrent uploads of ${opts.mib} MiB (${opts.built ? 'built server' : 'sources via tsx'}), ${services === null ? `files on disk in ${os.tmpdir()}` : 'files in PostgreSQL'}`);
   console.log(`throughput: ${mb((uploads * bytes) / seconds)} MB/s (${seconds.toFixed(2)} s for ${mb(uploads * bytes)} MB)`);
   console.log(`server RSS: ${mb(before)} MB before, ${mb(peak)} MB at peak, growth ${mb(peak - before)} MB`);
   c.destroy();
@@ -82,4 +89,5 @@ try {
   server.proc.kill('SIGTERM');
   await server.exited;
   fs.rmSync(dir, { recursive: true, force: true });
+  await Promise.all(services?.map((s) => s.stop()) ?? []);
 }

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, startRedis, type TestPostgres, type TestRedis } from './support/services.ts';
 import { TestClient, isMsg, msg } from './support/client.ts';
-import { eventually, uploaded } from './support/files.ts';
+import { eventually, streamUpload, uploaded } from './support/files.ts';
 import { startCluster, type Cluster } from './cluster/test-cluster.ts';
 
 const KiB = 1024;
@@ -83,11 +83,14 @@ describe('files on two nodes', () => {
     const [tokenOn2] = (await annOn2.cmd('TOKEN'))[0].split(' ').slice(1);
     const first = await uploaded(await upload(0, ann.token, 'a.bin', Buffer.alloc(700 * KiB, 1)));
     // 700 KiB kept through node 1: node 2 refuses another 700 KiB (the quota is 1 MiB).
-    const over = await upload(1, tokenOn2, 'b.bin', Buffer.alloc(700 * KiB, 2));
-    expect(over.status).toBe(413);
-    expect(await over.json()).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    // (Refused from its Content-Length, before the body: only the head is sent.)
+    const over = await streamUpload(base(1), tokenOn2, [], 700 * KiB);
+    expect(over).toMatchObject({ status: 413, body: { code: 'QUOTA_EXCEEDED' } });
     const ok = await ann.c.ok(msg('#quota', `${base(0)}${first.url}`));
     const id = Number(ok.split(' ')[1]);
+    // The share is recorded as the message is published: a member sees the file once it is.
+    const ray = await user(1, '@ray ray-password', '#quota');
+    await eventually(async () => (await get(1, first.url, ray.token)).status === 200, 'the share recorded');
     await annOn2.ok(`DELETE #quota ${id}`);
     await eventually(async () => (await get(0, first.url, ann.token)).status === 404, 'the file removed with its message');
     expect((await upload(1, tokenOn2, 'b.bin', Buffer.alloc(700 * KiB, 2))).status).toBe(201);
