@@ -58,7 +58,7 @@ async function terminalUser(port: number, handle: string, ...channels: string[])
 /** The files' URLs in the message the telnet user was sent with `line` in it, by name. */
 async function urlsIn(user: TcpUser, line: string): Promise<Record<string, string>> {
   const m = await user.waitForMessage((d) => text(d.body).includes(line), `the message "${line}"`);
-  return Object.fromEntries(text(m.body).split('\n').filter((l) => l.includes('/files/')).map((l) => [decodeURIComponent(l.split('/').pop()!), l]));
+  return Object.fromEntries(text(m.body).split('\n').filter((l) => l.includes('/files/')).map((l) => [decodeURIComponent(l.split('#')[0].split('/').pop()!), l]));
 }
 
 /** GET as curl would, with the terminal user's token. */

@@ -138,10 +138,11 @@ describe('sharing files in the browser', () => {
     await message.waitFor();
 
     // At the terminal: the text and the four URLs, one a line, to fetch with a token.
-    const url = (name: string) => `${server.httpUrl}/files/[A-Za-z0-9_-]{22}/${name.replace('.', '\\.')}`;
+    // An image's line ends with its size (#800x400), which reserves its box for every reader.
+    const url = (name: string, size = '') => `${server.httpUrl}/files/[A-Za-z0-9_-]{22}/${name.replace('.', '\\.')}${size}`;
     await tess.waitFor('report.pdf\r\n');
     expect(tess.text).toMatch(new RegExp(
-      `\\r\\nMSG #general @ann \\d+ \\S+ \\d+\\r\\nfrom last night\\n${url('photo.png')}\\n${url('notes.txt')}\\n${url('shot.png')}\\n${url('report.pdf')}\\r\\n`,
+      `\\r\\nMSG #general @ann \\d+ \\S+ \\d+\\r\\nfrom last night\\n${url('photo.png', '#800x400')}\\n${url('notes.txt')}\\n${url('shot.png', '#300x600')}\\n${url('report.pdf')}\\r\\n`,
     ));
 
     // Images as thumbnails, fitted in 360×240, fetched with the page's cookie.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFileLine, splitFileLines } from './files.ts';
+import { parseFileLine, sizeHint, splitFileLines } from './files.ts';
 import { fitBox, humanSize } from './file-display.ts';
 import { uploadError } from './upload-request.ts';
 
@@ -14,6 +14,15 @@ describe('parseFileLine', () => {
       url: `${O}/files/${ID}/screen%20shot.png`,
     });
     expect(parseFileLine(`  ${O}/files/${ID}/r%C3%A9sum%C3%A9.pdf  `, O)?.name).toBe('résumé.pdf');
+  });
+
+  it("reads an image's size from the line's fragment, and fetches without it", () => {
+    expect(parseFileLine(`${O}/files/${ID}/shot.png#800x400`, O)).toEqual({ id: ID, name: 'shot.png', url: `${O}/files/${ID}/shot.png`, width: 800, height: 400 });
+    expect(parseFileLine(`${O}/files/${ID}/shot.png${sizeHint(300, 600)}`, O)).toMatchObject({ width: 300, height: 600 });
+    expect(sizeHint(undefined, undefined)).toBe('');
+    // A zero size is no size: still the file, its box the default one.
+    expect(parseFileLine(`${O}/files/${ID}/shot.png#0x400`, O)).toEqual({ id: ID, name: 'shot.png', url: `${O}/files/${ID}/shot.png` });
+    for (const bad of ['#800x', '#x400', '#800x400x1', '#big', '#123456x1']) expect(parseFileLine(`${O}/files/${ID}/shot.png${bad}`, O), bad).toBeNull();
   });
 
   it('leaves other lines alone', () => {

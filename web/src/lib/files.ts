@@ -17,8 +17,11 @@ export type FileMeta = {
   thumb?: string;
 };
 
-/** A file line of a message: the file's id, its name as people read it, and the URL as sent. */
-export type FileRef = { id: string; name: string; url: string };
+/**
+ * A file line of a message: the file's id, its name as people read it, the URL to fetch (as
+ * sent, without its fragment), and an image's size when the line carries it (`#800x600`).
+ */
+export type FileRef = { id: string; name: string; url: string; width?: number; height?: number };
 
 /** A body cut at its file lines: text to render as Markdown, and the files between. */
 export type BodyPart = { kind: 'text'; text: string } | { kind: 'file'; file: FileRef };
@@ -27,7 +30,15 @@ export type BodyPart = { kind: 'text'; text: string } | { kind: 'file'; file: Fi
  * The path part `/files/<id>/<url-encoded name>`. The id is the server's random base64url
  * (22 characters today; a little room either way). The name has no `/` once encoded.
  */
-const FILE_PATH = /^\/files\/([A-Za-z0-9_-]{16,64})\/([^/?#\s]+)$/;
+const FILE_PATH = /^\/files\/([A-Za-z0-9_-]{16,64})\/([^/?#\s]+)(?:#(\d{1,5})x(\d{1,5}))?$/;
+
+/**
+ * An image's size as its line carries it, `#<width>x<height>` (spec section 11): its box is
+ * reserved from the first paint, before the file's description comes, so the list does not
+ * move. The fragment never reaches the server.
+ */
+export const sizeHint = (width: number | undefined, height: number | undefined): string =>
+  width !== undefined && height !== undefined && width > 0 && height > 0 ? `#${width}x${height}` : '';
 
 /**
  * The file a line refers to, when the whole line (spaces around aside) is a URL of
@@ -47,7 +58,10 @@ export function parseFileLine(line: string, origin: string): FileRef | null {
   }
   // `meta` is the route of the file's description, not a file name.
   if (name === '' || m[2] === 'meta') return null;
-  return { id: m[1], name, url };
+  const ref: FileRef = { id: m[1], name, url: url.split('#')[0] };
+  const [width, height] = [Number(m[3]), Number(m[4])];
+  if (width > 0 && height > 0) Object.assign(ref, { width, height });
+  return ref;
 }
 
 /** A line that opens or closes a fenced code block (markdown-it: up to 3 spaces, ``` or ~~~). */

@@ -1,5 +1,5 @@
 import type { Session } from './session.svelte.ts';
-import type { FileMeta } from './files.ts';
+import { sizeHint, type FileMeta } from './files.ts';
 
 /** Files waiting in one message box at once: each is a request and a row on screen. */
 export const MAX_PENDING = 10;
@@ -127,11 +127,19 @@ export class Uploads {
     this.clearNote(place);
   }
 
-  /** The lines of the finished files (their URLs as this page sees them), taken off the box. */
+  /**
+   * The message lines of the finished files: their URLs as this page sees them, an image's
+   * with its size (`#800x600`), so every reader's list keeps its box from the start.
+   */
+  lines(place: string): string[] {
+    return this.done(place).map((u) => `${location.origin}${u.meta?.url ?? ''}${sizeHint(u.meta?.width, u.meta?.height)}`);
+  }
+
+  /** The lines of the finished files, taken off the box. */
   take(place: string): string[] {
-    const done = this.done(place);
-    for (const u of done) this.remove(place, u);
-    return done.map((u) => `${location.origin}${u.meta?.url ?? ''}`);
+    const lines = this.lines(place);
+    for (const u of this.done(place)) this.remove(place, u);
+    return lines;
   }
 
   private start(upload: Upload, file: File, token: string): void {
