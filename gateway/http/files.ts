@@ -13,6 +13,9 @@ import type { Files } from '../files/files.ts';
 import { sniff } from '../files/sniff.ts';
 
 /** The cookie that lets `<img>` fetch files: the session token, HttpOnly, for /files only. */
+
+/** A refused upload's body this size or smaller is read and dropped rather than cut off. */
+const SMALL_REFUSED_BODY = 1024 * 1024;
 export const FILES_COOKIE = 'slck_files';
 /** Room for the multipart framing around the file: a bigger Content-Length is refused unread. */
 const MULTIPART_SLACK = 16 * 1024;
@@ -50,8 +53,17 @@ export async function registerFiles(app: FastifyInstance, deps: FilesDeps): Prom
     const fail = (reply: FastifyReply, status: number, code: Code, ...args: number[]) =>
       reply.code(status).send({ code, message: (fileSentences[code] as (...a: number[]) => string)(...args) });
     // An upload refused while its body is still coming: answer, then close rather than read the rest.
-    const refuseUpload = (reply: FastifyReply, status: number, code: Code, ...args: number[]) =>
-      fail(reply.header('connection', 'close'), status, code, ...args);
+    /**
+     * Refuses an upload. A big or unsized body is not read: the connection closes after the
+     * answer, so a client still sending may see its write fail. A small one (up to 1 MiB
+     * declared) is read and dropped by Node once the answer is out, as with any request, so
+     * its client always gets the answer (an upload refused for the rate, say, got EPIPE).
+     */
+    const refuseUpload = (reply: FastifyReply, status: number, code: Code, ...args: number[]) => {
+      const declared = Number(reply.request.headers['content-length']);
+      const small = Number.isFinite(declared) && declared <= SMALL_REFUSED_BODY;
+      return fail(small ? reply : reply.header('connection', 'close'), status, code, ...args);
+    };
 
     /** The file, if this request may read it. */
     const readable = async (req: FastifyRequest<{ Params: { id: string } }>): Promise<FileMeta | null> => {

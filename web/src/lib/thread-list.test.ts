@@ -11,6 +11,13 @@ describe('the threads I follow', () => {
     expect(sortThreads(list).map((x) => x.root)).toEqual([2, 3, 1]);
   });
 
+  it('two last replies of one millisecond in one conversation: the later id first', () => {
+    // Seen in CI: two replies sent back to back shared a timestamp and the list came out either way.
+    const list = [t({ root: 8, unread: 1, lastId: 9 }), t({ root: 7, unread: 1, lastId: 10 })];
+    expect(sortThreads(list).map((x) => x.root)).toEqual([7, 8]);
+    expect(sortThreads([...list].reverse()).map((x) => x.root)).toEqual([7, 8]);
+  });
+
   it('a reply counts once, goes to the top, and is unread unless read as it came', () => {
     const list = [t({ root: 1, lastTs: '2026-12-07T10:05:00.000Z' }), t({ root: 2, lastId: 7, lastTs: '2026-12-07T09:00:00.000Z' })];
     const after = withReply(list, '#dev', 2, { id: 9, ts: '2026-12-07T11:00:00.000Z', unread: true, mentionsMe: true })!;

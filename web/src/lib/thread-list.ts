@@ -18,7 +18,13 @@ export const threadKey = (key: string, root: number): string => `${key}/${root}`
 
 /** Unread first, then the most recent reply first (as the server lists them). */
 export function sortThreads(list: readonly FollowedThread[]): FollowedThread[] {
-  return [...list].sort((a, b) => Number(b.unread > 0) - Number(a.unread > 0) || (b.lastTs < a.lastTs ? -1 : b.lastTs > a.lastTs ? 1 : 0));
+  return [...list].sort(
+    (a, b) =>
+      Number(b.unread > 0) - Number(a.unread > 0) ||
+      (b.lastTs < a.lastTs ? -1 : b.lastTs > a.lastTs ? 1 : 0) ||
+      // Two replies of one millisecond: in one conversation the later has the higher id.
+      (a.key === b.key ? b.lastId - a.lastId : 0),
+  );
 }
 
 /**
