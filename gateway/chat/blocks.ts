@@ -1,8 +1,9 @@
 import { refuse, type Refusal } from '../sentences.ts';
+import { nameKey } from '../store/keys.ts';
 import { BLOCKS_PER_USER, type Store } from '../store/store.ts';
-import type { Caller } from './chat.ts';
+import type { Caller, ChatHost } from './chat.ts';
 import type { Directory } from './directory.ts';
-import type { ChatEvent } from './events.ts';
+import type { ChatEvent, MessageEvent } from './events.ts';
 import type { GroupCommit } from './group-commit.ts';
 
 /**
@@ -51,4 +52,19 @@ export async function setBlock(chat: BlocksDeps, user: Caller, via: string, targ
 export async function listBlocks(chat: BlocksDeps, user: Caller): Promise<string[]> {
   await chat.commits.settled();
   return chat.store.blocksOf(user.handle);
+}
+
+/**
+ * The host as message delivery sees it: a DM committed on a node that had not yet heard of
+ * its recipient's block (the bus's window, above) is not handed to the recipient on a node that
+ * has, so nobody who got OK for BLOCK is shown a DM from that user after it (CI caught the one
+ * sent in the window reaching the blocker's phone). It stays in the conversation's history.
+ */
+export function blockAwareDelivery(host: ChatHost, directory: Directory): Pick<ChatHost, 'interested' | 'isHere' | 'deliver'> {
+  const isDm = (m: MessageEvent) => m.conv.charCodeAt(0) !== 35;
+  return {
+    interested: (conversation) => host.interested(conversation),
+    isHere: (userKey) => host.isHere(userKey),
+    deliver: (m) => host.deliver(m, isDm(m) && directory.blocks(nameKey(m.target), nameKey(m.from))),
+  };
 }

@@ -113,8 +113,11 @@ export interface ChatHost {
   interested(conversation: string): boolean;
   /** A committed event other than a message: membership and presence. */
   apply(event: Exclude<ChatEvent, MessageEvent>): void;
-  /** A committed message, in id order within its conversation, each exactly once. */
-  deliver(message: MessageEvent): void;
+  /**
+   * A committed message, in id order within its conversation, each exactly once;
+   * `recipientBlocks` when it is a DM whose recipient blocks its sender (not for them).
+   */
+  deliver(message: MessageEvent, recipientBlocks?: boolean): void;
   /** The user's handle was taken over by a connection on another node: this one must go. */
   lost(userKey: string, conn: string): void;
   /**

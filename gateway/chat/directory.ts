@@ -27,11 +27,25 @@ export class Directory {
   private readonly blocked = new Map<string, Set<string>>();
   /** Channel owners and ops, bans, suspensions and the server admins (roles.ts). */
   readonly roles = new Roles();
+  /**
+   * The events applied while a reload reads the store: its snapshot may have been read before
+   * they committed, so they are applied again on top of it (each is idempotent). Without this, a
+   * JOIN made during a resync vanished from the cache until the next one (CI, multi-node.test.ts).
+   */
+  private duringLoad: ChatEvent[][] = [];
 
   async load(store: Store): Promise<void> {
-    const [users, channels, claimedKeys, blocks, moderation] = await Promise.all([
-      store.listUsers(), store.listChannels(), store.listClaimed(), store.listBlocks(), store.listModeration(),
-    ]);
+    const since: ChatEvent[] = [];
+    this.duringLoad.push(since);
+    let snapshot;
+    try {
+      snapshot = await Promise.all([
+        store.listUsers(), store.listChannels(), store.listClaimed(), store.listBlocks(), store.listModeration(),
+      ]);
+    } finally {
+      this.duringLoad.splice(this.duringLoad.indexOf(since), 1);
+    }
+    const [users, channels, claimedKeys, blocks, moderation] = snapshot;
     this.roles.load(moderation);
     const claimed = new Set(claimedKeys);
     this.users.clear();
@@ -47,9 +61,15 @@ export class Directory {
     }
     this.blocked.clear();
     for (const b of blocks) this.setBlock(b.by, b.blocked, true);
+    for (const e of since) this.applyOne(e);
   }
 
   apply(e: ChatEvent): void {
+    if (e.t !== 'msg') for (const pending of this.duringLoad) pending.push(e);
+    this.applyOne(e);
+  }
+
+  private applyOne(e: ChatEvent): void {
     switch (e.t) {
       case 'user':
         this.addUser(e.handle, e.claimed);

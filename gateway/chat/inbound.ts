@@ -34,7 +34,7 @@ export class Inbound {
 
   constructor(
     private readonly store: Store,
-    private readonly host: ChatHost,
+    private readonly host: Pick<ChatHost, 'interested' | 'isHere' | 'deliver'>,
     private readonly onRepair: (n: number, source: RepairSource) => void = () => {},
     private readonly onError: (err: unknown) => void = () => {},
   ) {}

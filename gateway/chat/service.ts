@@ -17,7 +17,7 @@ import { register } from './register.ts';
 import { issueToken, resume, signOut } from './sessions.ts';
 import { changePassword } from './password.ts';
 import { listPrefs, setPref } from './prefs.ts';
-import { listBlocks, setBlock } from './blocks.ts';
+import { blockAwareDelivery, listBlocks, setBlock } from './blocks.ts';
 import * as membership from './membership.ts';
 import * as privateChannels from './private-channels.ts';
 import * as moderation from './moderation.ts';
@@ -98,7 +98,7 @@ export class ChatService implements Chat {
     this.ownPrefix = new TextEncoder().encode(originPrefix(opts.nodeId));
     this.directory.roles.setAdmins(opts.admins ?? []);
     this.commits = new GroupCommit(this.store, (s, ok) => this.metrics?.commitTook(s, ok));
-    this.inbound = new Inbound(this.store, this.host, (n, source) => {
+    this.inbound = new Inbound(this.store, blockAwareDelivery(this.host, this.directory), (n, source) => {
       this.metrics?.gapRepaired(n, source);
       this.log.warn({ messages: n, source }, 'read back messages the bus missed');
     }, (err) => this.log.warn({ err }, 'gap repair: the store is unreachable; trying again'));

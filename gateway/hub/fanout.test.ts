@@ -77,6 +77,26 @@ describe('fan-out per kind of reader', () => {
     expect(shown).toEqual([`${carol[0].session.id} @tess 3`, `${tess[0].session.id} @carol 3`, `${tess[1].session.id} @carol 3`]);
   });
 
+  it("keeps a DM from a recipient who blocks its sender: the sender's devices get it, and a kept one leaves the queue unsent", () => {
+    const delivered: string[] = [];
+    const { out, sent } = recorder();
+    out.delivered = async (handle, messages) => {
+      delivered.push(`${handle} ${messages.map((m) => `${m.conversation}:${m.id}`)}`);
+      return true;
+    };
+    const fanout = new Fanout(out, 'n1');
+    const ann = [conn('program'), conn('person')];
+    const kim = [conn('program'), conn('program')];
+    ann.forEach((c) => fanout.add(c, '@ann', []));
+    kim.forEach((c) => fanout.add(c, '@kim', []));
+    const dm = { t: 'msg' as const, conv: '@ann @kim', target: '@ann', from: '@kim', ts: TS, body: utf8('hello?'), via: `n2/elsewhere` };
+    fanout.deliver({ ...dm, id: 1 }, true);
+    fanout.deliver({ ...dm, id: 2, queued: true }, true);
+    for (const c of ann) expect(sent.get(c)).toBeUndefined();
+    for (const c of kim) expect(sent.get(c)?.map(fromUtf8)).toEqual([1, 2].map((id) => `MSG @ann @kim ${id} ${TS} 6\r\nhello?\r\n`));
+    expect(delivered).toEqual(['@ann @ann @kim:2']);
+  });
+
   it('tells a person no READ marks; programs of the user get them', () => {
     const { out, sent } = recorder();
     const fanout = new Fanout(out, 'n1');

@@ -85,7 +85,12 @@ export class Fanout implements ChatHost {
     return this.users.has(conversation.slice(0, space)) || this.users.has(conversation.slice(space + 1));
   }
 
-  deliver(m: MessageEvent): void {
+  /**
+   * `recipientBlocks`: the recipient of this DM blocks its sender (known here, committed on
+   * another node before that node heard of the block): the sender's connections get it, the
+   * recipient's do not, and it leaves their queue of kept messages unsent.
+   */
+  deliver(m: MessageEvent, recipientBlocks = false): void {
     const frame = new FrameBytes(frameOfEvent(m));
     // The connection that sent it has its OK; the sender's other connections get the message,
     // so a conversation reads the same on every device. A person shown it has read it.
@@ -117,6 +122,10 @@ export class Fanout implements ChatHost {
     }
     const recipient = this.users.get(to);
     if (recipient === undefined || to === from) return;
+    if (recipientBlocks) {
+      if (m.queued) void this.out.delivered(recipient.handle, [{ conversation: m.conv, id: m.id }]);
+      return;
+    }
     this.out.metrics?.delivered(1);
     if (!m.queued) {
       for (const c of recipient.conns) {
