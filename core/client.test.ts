@@ -240,6 +240,26 @@ describe('SlckClient: moderation (OP, KICK, BAN, SUSPEND, MODLOG, DELETE with a 
       { type: 'BANNED', channel: '#ops', user: '@x', by: '@y', reason: '' },
     ]);
   });
+
+  it('lists bans and one\'s own roles; a ROLE told while ROLES waits is an event, not part of the answer', async () => {
+    const { client, server, commands } = connect();
+    const told: unknown[] = [];
+    client.on('role', (e) => told.push(e));
+    const bans = client.bans('#dev');
+    const mine = client.myRoles();
+    expect(commands()).toEqual([{ type: 'BANS', channel: '#dev' }, { type: 'ROLES' }]);
+    server('BAN #dev @troll @jane 2026-12-07T15:00:00.000Z link farming\r\nBAN #dev @lee - -\r\nEND BANS 2\r\n');
+    expect(await bans).toEqual([
+      { type: 'BAN', channel: '#dev', user: '@troll', by: '@jane', ts: '2026-12-07T15:00:00.000Z', reason: 'link farming' },
+      { type: 'BAN', channel: '#dev', user: '@lee', by: '-', ts: '-', reason: '' },
+    ]);
+    server('ROLE #ops @root op @kim\r\nROLE - @root admin -\r\nROLE #dev @root owner -\r\nEND ROLES 2\r\n');
+    expect(await mine).toEqual([
+      { type: 'ROLE', channel: '-', user: '@root', role: 'admin', by: '-' },
+      { type: 'ROLE', channel: '#dev', user: '@root', role: 'owner', by: '-' },
+    ]);
+    expect(told).toEqual([{ type: 'ROLE', channel: '#ops', user: '@root', role: 'op', by: '@kim' }]);
+  });
 });
 
 describe('SlckClient: blocks (BLOCK, UNBLOCK, BLOCKS)', () => {

@@ -165,6 +165,18 @@ export class SlckClient {
     return frames.flatMap((f) => (f.type === 'ROLE' ? [f] : []));
   }
 
+  /** This user's own roles (a bare ROLES): `admin` (channel `-`) first for a server admin, then each channel's owner or op. */
+  async myRoles(): Promise<Array<ServerFrameOf<'ROLE'>>> {
+    const frames = await this.request({ type: 'ROLES' });
+    return frames.flatMap((f) => (f.type === 'ROLE' ? [f] : []));
+  }
+
+  /** Who is banned from `channel`, newest first (spec: BAN); for those who may UNBAN. */
+  async bans(channel: string): Promise<Array<ServerFrameOf<'BAN'>>> {
+    const frames = await this.request({ type: 'BANS', channel });
+    return frames.flatMap((f) => (f.type === 'BAN' ? [f] : []));
+  }
+
   /** The moderation log this user may read, newest first (spec: MODLOG). */
   async modlog(limit?: number): Promise<Array<ServerFrameOf<'MOD'>>> {
     const frames = await this.request(limit === undefined ? { type: 'MODLOG' } : { type: 'MODLOG', limit });
@@ -407,6 +419,11 @@ export class SlckClient {
           const live = head.items.splice(0, Math.max(0, head.items.length - r.count));
           for (const p of live) this.emit('pref', p as ServerFrameOf<'PREF'>);
         }
+        // As PREFS: a ROLE line before the last `count` was a change told meanwhile.
+        if (head.type === 'ROLES') {
+          const live = head.items.splice(0, Math.max(0, head.items.length - r.count));
+          for (const x of live) this.emit('role', x as ServerFrameOf<'ROLE'>);
+        }
         // As PREFS: a BLOCKED line before the last `count` was another device's BLOCK.
         if (head.type === 'BLOCKS') {
           const live = head.items.splice(0, Math.max(0, head.items.length - r.count));
@@ -464,6 +481,9 @@ export class SlckClient {
         return;
       case 'MOD':
         if (head?.type === 'MODLOG') head.items.push(r);
+        return;
+      case 'BAN':
+        if (head?.type === 'BANS') head.items.push(r);
         return;
     }
   }

@@ -62,6 +62,8 @@ const canonical: Array<[wire: string, command: Command]> = [
   ['UNSUSPEND @troll\r\n', { type: 'UNSUSPEND', handle: '@troll' }],
   ['MODLOG\r\n', { type: 'MODLOG' }],
   ['ROLES #dev\r\n', { type: 'ROLES', channel: '#dev' }],
+  ['ROLES\r\n', { type: 'ROLES' }],
+  ['BANS #dev\r\n', { type: 'BANS', channel: '#dev' }],
   ['MODLOG 200\r\n', { type: 'MODLOG', limit: 200 }],
   ['DELETE #dev 12 off topic\r\n', { type: 'DELETE', target: '#dev', id: 12, reason: 'off topic' }],
   ['CREATE #dev\r\n', { type: 'CREATE', channel: '#dev', private: false }],

@@ -11,7 +11,7 @@ import { decodeThreadCommand } from './decode-thread.ts';
  * A reason is the rest of the line after the words before it, spaces kept: printable, on one
  * line (it is shown to the removed user, on terminals too), at most LIMITS.maxReason bytes.
  */
-export const MODERATION_VERBS: ReadonlySet<string> = new Set(['OP', 'DEOP', 'OWNER', 'KICK', 'BAN', 'UNBAN', 'SUSPEND', 'UNSUSPEND', 'MODLOG', 'ROLES', 'DELETE']);
+export const MODERATION_VERBS: ReadonlySet<string> = new Set(['OP', 'DEOP', 'OWNER', 'KICK', 'BAN', 'UNBAN', 'SUSPEND', 'UNSUSPEND', 'MODLOG', 'ROLES', 'BANS', 'DELETE']);
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const err = (code: ProtocolError['code'], text: string) => new ProtocolError(code, text);
@@ -61,8 +61,12 @@ export function decodeModeration(verb: string, args: string[], buf: Uint8Array, 
       if (args.length !== 1) return syntax('UNSUSPEND @handle');
       return nameProblem(args[0], 'handle') ?? { type: 'UNSUSPEND', handle: args[0] };
     case 'ROLES':
-      if (args.length !== 1) return syntax('ROLES #channel');
+      if (args.length > 1) return syntax('ROLES [#channel]');
+      if (args.length === 0) return { type: 'ROLES' };
       return nameProblem(args[0], 'channel') ?? { type: 'ROLES', channel: args[0] };
+    case 'BANS':
+      if (args.length !== 1) return syntax('BANS #channel');
+      return nameProblem(args[0], 'channel') ?? { type: 'BANS', channel: args[0] };
     case 'MODLOG': {
       if (args.length > 1) return syntax(`MODLOG [n], n at most ${LIMITS.maxModlog}`);
       if (args.length === 0) return { type: 'MODLOG' };

@@ -181,8 +181,12 @@ function other(verb: string, buf: Uint8Array, start: number, end: number): Serve
       if (w.length < 4) return bad(verb);
       return { type: verb, channel: w[1], user: w[2], by: w[3], reason: rest(text, 4) };
     case 'ROLE':
-      if (w.length !== 5 || (w[3] !== 'owner' && w[3] !== 'op' && w[3] !== 'member')) return bad('ROLE');
+      if (w.length !== 5 || (w[3] !== 'owner' && w[3] !== 'op' && w[3] !== 'member' && w[3] !== 'admin')) return bad('ROLE');
       return { type: 'ROLE', channel: w[1], user: w[2], role: w[3], by: w[4] };
+    case 'BAN':
+      // BAN <#channel> <@user> <@by|-> <ts|-> [reason]
+      if (w.length < 5) return bad('BAN');
+      return { type: 'BAN', channel: w[1], user: w[2], by: w[3], ts: w[4], reason: rest(text, 5) };
     case 'MOD':
       // MOD <ts> <action> <@by> <@whom> <#channel|-> <id|-> [reason]
       if (w.length < 7 || (w[6] !== '-' && !ID.test(w[6]))) return bad('MOD');

@@ -147,7 +147,9 @@ export function encodeCommand(cmd: Command): Uint8Array {
     case 'UNSUSPEND':
       return line(`UNSUSPEND ${cmd.handle}`);
     case 'ROLES':
-      return line(`ROLES ${cmd.channel}`);
+      return line(cmd.channel === undefined ? 'ROLES' : `ROLES ${cmd.channel}`);
+    case 'BANS':
+      return line(`BANS ${cmd.channel}`);
     case 'MODLOG':
       return line(cmd.limit === undefined ? 'MODLOG' : `MODLOG ${cmd.limit}`);
     case 'REACT':
@@ -270,6 +272,8 @@ export function serverLine(frame: ServerFrame): string {
       return `${frame.type} ${frame.channel} ${frame.user} ${frame.by}${frame.reason === '' ? '' : ` ${oneLine(frame.reason)}`}`;
     case 'ROLE':
       return `ROLE ${frame.channel} ${frame.user} ${frame.role} ${frame.by}`;
+    case 'BAN':
+      return `BAN ${frame.channel} ${frame.user} ${frame.by} ${frame.ts}${frame.reason === '' ? '' : ` ${oneLine(frame.reason)}`}`;
     case 'MOD':
       return `MOD ${frame.ts} ${frame.action} ${frame.by} ${frame.whom} ${frame.channel} ${frame.id ?? '-'}${frame.reason === '' ? '' : ` ${oneLine(frame.reason)}`}`;
     case 'CHN':

@@ -90,8 +90,10 @@ export type Command =
   | { type: 'SUSPEND'; handle: string; reason?: string }
   | { type: 'UNSUSPEND'; handle: string }
   | { type: 'MODLOG'; limit?: number }
-  /** A channel's owner and ops, as ROLE lines (spec: OP). */
-  | { type: 'ROLES'; channel: string }
+  /** A channel's owner and ops, as ROLE lines (spec: OP); without a channel, the asker's own roles (a server admin's first). */
+  | { type: 'ROLES'; channel?: string }
+  /** Who is banned from a channel, as BAN lines, newest first (spec: BAN): for those who may UNBAN. */
+  | { type: 'BANS'; channel: string }
   /**
    * How this connection is written to: `text` renders for a person at a terminal, `exact`
    * is the wire byte for byte, for a program; without either, which it is (spec: MODE).
@@ -114,7 +116,7 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'REG', 'RESUME', 'TOKEN', 'SIGNOUT', 'PASSWORD', 'JOIN', 'LEAVE', 'TOPIC', 'MSG', 'CHNS', 'USRS', 'HISTORY', 'READ', 'UNREAD', 'PREFS', 'PREF', 'MUTE', 'UNMUTE', 'HELP', 'TIME', 'PING', 'QUIT',
   'MODE', 'REPLY', 'EDIT', 'DELETE', 'REACT', 'UNREACT', 'TYPING', 'THREAD', 'THREADS', 'SEARCH',
   'BLOCK', 'UNBLOCK', 'BLOCKS', 'CREATE', 'INVITE',
-  'OP', 'DEOP', 'OWNER', 'KICK', 'BAN', 'UNBAN', 'SUSPEND', 'UNSUSPEND', 'MODLOG', 'ROLES',
+  'OP', 'DEOP', 'OWNER', 'KICK', 'BAN', 'UNBAN', 'SUSPEND', 'UNSUSPEND', 'MODLOG', 'ROLES', 'BANS',
 ];
 
 // ---------------------------------------------------------------- server -> client
@@ -207,9 +209,12 @@ export type ServerFrame =
   | { type: 'BANNED'; channel: string; user: string; by: string; reason: string }
   /**
    * To a channel's members: `user` is now its owner, an op, or a member without a role; `by` `-`
-   * when it passed by itself (the owner left). Also a line of a ROLES reply (`by` `-`).
+   * when it passed by itself (the owner left). Also a line of a ROLES reply (`by` `-`), where
+   * a bare ROLES answers `ROLE - @you admin -` to a server admin (`channel` `-`: server-wide).
    */
-  | { type: 'ROLE'; channel: string; user: string; role: 'owner' | 'op' | 'member'; by: string }
+  | { type: 'ROLE'; channel: string; user: string; role: 'owner' | 'op' | 'member' | 'admin'; by: string }
+  /** One ban of a BANS reply: `by` banned `user` at `ts` (each `-` when not known); `reason` empty when none. */
+  | { type: 'BAN'; channel: string; user: string; by: string; ts: string; reason: string }
   /** One MODLOG entry: `channel` `-` for a suspension, `id` the message of a `delete` (`-` on the wire for none), `reason` empty when none. */
   | { type: 'MOD'; ts: string; action: string; by: string; whom: string; channel: string; id?: number; reason: string }
   /** One line of HELP text. */

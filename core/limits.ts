@@ -22,6 +22,8 @@ export const LIMITS = {
   /** Most entries one MODLOG returns; and when no number is given. */
   maxModlog: 200,
   defaultModlog: 50,
+  /** Most bans one BANS lists (the newest). */
+  maxBans: 200,
   /** A setting's key, in characters (`[A-Za-z0-9_.:#@-]`). */
   maxPrefKey: 64,
   /** A setting's value, in bytes of UTF-8. */

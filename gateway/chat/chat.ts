@@ -4,7 +4,7 @@ import type { Change, Changed, Staged } from './log-rules.ts';
 import type { Found } from './search.ts';
 import type { SearchQuery } from '../../core/index.ts';
 import type { ChatEvent, MessageEvent } from './events.ts';
-import type { ModerationCommand } from './moderation.ts';
+import type { BanLine, ModerationCommand, RoleLine } from './moderation.ts';
 import type { ModEntry } from '../store/store.ts';
 
 /** A signed-in user, as the chat rules know them: on this node, on one connection. */
@@ -91,8 +91,10 @@ export interface Chat {
   blocks(user: Caller): Promise<Refusal | string[]>;
   /** OP, DEOP, OWNER, KICK, BAN, UNBAN, SUSPEND, UNSUSPEND (chat/moderation.ts): null once done. */
   moderate(user: Caller, cmd: ModerationCommand): Promise<Refusal | null>;
-  /** ROLES: the channel's owner and ops. */
-  roles(user: Caller, channel: string): Refusal | { channel: string; roles: Array<{ handle: string; role: 'owner' | 'op' }> };
+  /** ROLES: the channel's owner and ops; without a channel, the caller's own roles (admin first). */
+  roles(user: Caller, channel: string | undefined): Refusal | RoleLine[];
+  /** BANS: who is banned from the channel, newest first, to those who may UNBAN. */
+  bans(user: Caller, channel: string): Refusal | { channel: string; bans: BanLine[] };
   /** MODLOG: the newest `limit` entries the user may read. */
   modlog(user: Caller, limit: number): Promise<Refusal | ModEntry[]>;
   /** `viewer`: the caller's key (null before REG): private channels are listed to their members only. */

@@ -91,7 +91,7 @@ export class Directory {
           this.removeMember(e.channel, e.user);
           this.roles.setRole(nameKey(e.channel), nameKey(e.user), null);
         }
-        if (e.action !== 'kick') this.roles.setBan(nameKey(e.channel), nameKey(e.user), e.action === 'ban');
+        if (e.action !== 'kick') this.roles.setBan(nameKey(e.channel), nameKey(e.user), e.action === 'ban', { by: e.by, ts: e.ts ?? null, reason: e.reason });
         break;
       case 'suspended':
         this.roles.setSuspended(nameKey(e.user), e.on);

@@ -79,9 +79,10 @@ export type ChatEvent =
   /**
    * KICK, BAN or UNBAN of `user` in a channel by `by`. A kick or ban takes them out of the
    * channel on every node, as a LEFT does, before any later event (fanout.ts says why that is
-   * enough for "no message after the kick").
+   * enough for "no message after the kick"). `ts`: the log entry's time, which BANS lists
+   * (absent from a node that predates BANS: the ban is listed without it until a reload).
    */
-  | { t: 'moderated'; action: 'kick' | 'ban' | 'unban'; channel: string; user: string; by: string; reason: string | null }
+  | { t: 'moderated'; action: 'kick' | 'ban' | 'unban'; channel: string; user: string; by: string; reason: string | null; ts?: string }
   /** SUSPEND (`on`) or UNSUSPEND: a suspended user's connections end on every node. */
   | { t: 'suspended'; user: string; by: string; reason: string | null; on: boolean }
   /** A channel's topic was set (or, null, cleared). */

@@ -1,4 +1,4 @@
-import type { CommandOf } from '../../core/index.ts';
+import { LIMITS, type CommandOf } from '../../core/index.ts';
 import { refuse, type Refusal } from '../sentences.ts';
 import { nameKey } from '../store/keys.ts';
 import type { ModEntry, StoreWrite } from '../store/store.ts';
@@ -90,7 +90,7 @@ async function remove(chat: ChatService, user: Caller, ch: ChannelEntry, whom: U
   const action = verb === 'KICK' ? 'kick' : verb === 'BAN' ? 'ban' : 'unban';
   const entry: ModEntry = { ts: new Date().toISOString(), action, by: user.handle, whom: whom.handle, channel: ch.name, id: null, reason: reason || null };
   const writes: StoreWrite[] = [];
-  const events: ChatEvent[] = [{ t: 'moderated', action, channel: ch.name, user: whom.handle, by: user.handle, reason: entry.reason }];
+  const events: ChatEvent[] = [{ t: 'moderated', action, channel: ch.name, user: whom.handle, by: user.handle, reason: entry.reason, ts: entry.ts }];
   if (verb !== 'UNBAN') {
     if (verb === 'BAN') writes.push({ op: 'setBan', channel: ch.name, handle: whom.handle, on: true });
     if (member) writes.push({ op: 'removeMember', channel: ch.name, handle: whom.handle });
@@ -138,11 +138,43 @@ async function suspend(chat: ChatService, user: Caller, handle: string, on: bool
     [{ t: 'suspended', user: whom.handle, by: user.handle, reason: entry.reason, on }], `Could not ${on ? 'suspend' : 'unsuspend'} ${whom.handle}`);
 }
 
-/** ROLES: a channel's owner and ops, to whoever may see the channel (a private one: its members). */
-export function roles(chat: ChatService, user: Caller, channel: string): Refusal | { channel: string; roles: Array<{ handle: string; role: 'owner' | 'op' }> } {
+export type RoleLine = { channel: string; handle: string; role: 'owner' | 'op' | 'admin' };
+
+/**
+ * ROLES #channel: its owner and ops, to whoever may see the channel (a private one: its
+ * members). A bare ROLES: the caller's own roles, `admin` (channel `-`) first for a server
+ * admin, then each channel they own or op, by name: how an app learns what to offer.
+ */
+export function roles(chat: ChatService, user: Caller, channel: string | undefined): Refusal | RoleLine[] {
+  const handle = (key: string) => chat.directory.users.get(key)?.handle ?? key;
+  if (channel === undefined) {
+    const mine: RoleLine[] = chat.directory.isAdmin(user.key) ? [{ channel: '-', handle: user.handle, role: 'admin' }] : [];
+    const where = chat.directory.roles.channelsModeratedBy(user.key).sort();
+    for (const key of where) {
+      const role = chat.directory.roles.roleOf(key, user.key);
+      const ch = chat.directory.channels.get(key);
+      if (role !== null && ch !== undefined) mine.push({ channel: ch.name, handle: user.handle, role });
+    }
+    return mine;
+  }
   const ch = chat.directory.visibleChannel(channel, user.key);
   if (ch === undefined) return refuse.noSuchChannel(channel);
-  return { channel: ch.name, roles: chat.directory.roles.rolesIn(ch.key).map((r) => ({ handle: chat.directory.users.get(r.user)?.handle ?? r.user, role: r.role })) };
+  return chat.directory.roles.rolesIn(ch.key).map((r) => ({ channel: ch.name, handle: handle(r.user), role: r.role }));
+}
+
+export type BanLine = { handle: string; by: string | null; ts: string | null; reason: string | null };
+
+/**
+ * BANS #channel: who is banned from it, newest first, at most LIMITS.maxBans; to those who
+ * may UNBAN (its owner and ops, server admins: others NOT_OP). Read from this node's
+ * directory, which JOIN's ban check reads too, so the list and the refusals agree.
+ */
+export function bans(chat: ChatService, user: Caller, channel: string): Refusal | { channel: string; bans: BanLine[] } {
+  const ch = moderatedChannel(chat.directory, user.key, channel);
+  if (ch === undefined) return refuse.noSuchChannel(channel);
+  if (rankIn(chat.directory, ch.key, user.key) < RANK.op) return refuse.notOp(ch.name, 'see who is banned');
+  const list = chat.directory.roles.bansIn(ch.key, LIMITS.maxBans);
+  return { channel: ch.name, bans: list.map((b) => ({ handle: chat.directory.users.get(b.user)?.handle ?? b.user, by: b.by, ts: b.ts, reason: b.reason })) };
 }
 
 /** MODLOG: admins read all of it; owners and ops, their channels'; newest first. */

@@ -1,6 +1,10 @@
 import { nameKey } from '../store/keys.ts';
 import type { ChannelRole, StoredModeration } from '../store/store.ts';
 
+/** Who banned a user, when and why (null when the log has no entry for it): what BANS lists. */
+export type BanInfo = { by: string | null; ts: string | null; reason: string | null };
+const UNKNOWN: BanInfo = { by: null, ts: null, reason: null };
+
 /**
  * Who may moderate where, and who is kept out (spec: OP, KICK, BAN, SUSPEND): each channel's
  * owner and ops, its bans, the suspended users, and the server admins named by `--admins`.
@@ -10,7 +14,8 @@ import type { ChannelRole, StoredModeration } from '../store/store.ts';
 export class Roles {
   /** channel key -> user key -> role, in the order first granted: the longest-standing op first. */
   private readonly roles = new Map<string, Map<string, ChannelRole>>();
-  private readonly bans = new Map<string, Set<string>>();
+  /** channel key -> user key -> the ban's maker, time and reason. */
+  private readonly bans = new Map<string, Map<string, BanInfo>>();
   private readonly suspended = new Set<string>();
   /** Keys of the handles `--admins` lists: an admin only once claimed (isAdmin asks). */
   private admins = new Set<string>();
@@ -29,7 +34,7 @@ export class Roles {
     this.bans.clear();
     this.suspended.clear();
     for (const r of m.roles) this.setRole(r.channel, r.user, r.role);
-    for (const b of m.bans) this.setBan(b.channel, b.user, true);
+    for (const b of m.bans) this.setBan(b.channel, b.user, true, { by: b.by, ts: b.ts, reason: b.reason });
     for (const u of m.suspended) this.suspended.add(u);
   }
 
@@ -71,15 +76,25 @@ export class Roles {
     return this.bans.get(channelKey)?.has(userKey) ?? false;
   }
 
-  setBan(channelKey: string, userKey: string, on: boolean): void {
+  setBan(channelKey: string, userKey: string, on: boolean, info: BanInfo = UNKNOWN): void {
     let s = this.bans.get(channelKey);
     if (on) {
-      if (s === undefined) this.bans.set(channelKey, (s = new Set()));
-      s.add(userKey);
+      if (s === undefined) this.bans.set(channelKey, (s = new Map()));
+      s.set(userKey, info);
     } else if (s !== undefined) {
       s.delete(userKey);
       if (s.size === 0) this.bans.delete(channelKey);
     }
+  }
+
+  /**
+   * The channel's bans, newest first (a ban whose time is not known last), by user key; at
+   * most `limit`. Sorted on each call: BANS is rare, and a channel's bans are few.
+   */
+  bansIn(channelKey: string, limit: number): Array<{ user: string } & BanInfo> {
+    const all = [...(this.bans.get(channelKey) ?? [])].map(([user, info]) => ({ user, ...info }));
+    all.sort((a, b) => (a.ts === b.ts ? (a.user < b.user ? -1 : 1) : a.ts === null ? 1 : b.ts === null ? -1 : a.ts < b.ts ? 1 : -1));
+    return all.slice(0, limit);
   }
 
   isSuspended(userKey: string): boolean {

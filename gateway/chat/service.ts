@@ -327,8 +327,12 @@ export class ChatService implements Chat {
     return moderation.moderate(this, user, cmd);
   }
 
-  roles(user: Caller, channel: string): ReturnType<typeof moderation.roles> {
+  roles(user: Caller, channel: string | undefined): ReturnType<typeof moderation.roles> {
     return moderation.roles(this, user, channel);
+  }
+
+  bans(user: Caller, channel: string): ReturnType<typeof moderation.bans> {
+    return moderation.bans(this, user, channel);
   }
 
   modlog(user: Caller, limit: number): Promise<Refusal | ModEntry[]> {

@@ -32,7 +32,7 @@ import { thread } from './thread.ts';
 import { threads } from './threads.ts';
 import { search } from './search.ts';
 import { block, blocks, unblock } from './block.ts';
-import { ban, deop, kick, modlog, op, owner, roles, suspend, unban, unsuspend } from './moderation.ts';
+import { ban, bans, deop, kick, modlog, op, owner, roles, suspend, unban, unsuspend } from './moderation.ts';
 
 /** Every command's handler, by verb. The type makes a missing command a compile error. */
 export const commands: CommandTable = {
@@ -83,4 +83,5 @@ export const commands: CommandTable = {
   UNSUSPEND: unsuspend,
   MODLOG: modlog,
   ROLES: roles,
+  BANS: bans,
 };

@@ -25,14 +25,28 @@ export const unban = moderation<'UNBAN'>();
 export const suspend = moderation<'SUSPEND'>();
 export const unsuspend = moderation<'UNSUSPEND'>();
 
-/** ROLES #channel: `ROLE #channel @user owner|op -` for its owner, then its ops, then `END ROLES <n>`. */
+/**
+ * ROLES #channel: `ROLE #channel @user owner|op -` for its owner, then its ops, then `END ROLES <n>`.
+ * A bare ROLES: the asker's own, `ROLE - @me admin -` first for a server admin.
+ */
 export const roles: CommandHandler<'ROLES'> = {
   needsUser: true,
   run(ctx, conn, { channel }) {
     const r = ctx.chat.roles(ctx.caller(conn), channel);
+    if (!Array.isArray(r)) return ctx.reply(conn, r);
+    for (const { channel: ch, handle, role } of r) ctx.reply(conn, { type: 'ROLE', channel: ch, user: handle, role, by: '-' });
+    ctx.reply(conn, { type: 'END', of: 'ROLES', count: r.length });
+  },
+};
+
+/** BANS #channel: `BAN #channel @user @by <ts> [reason]` for each ban, newest first, then `END BANS <n>`. */
+export const bans: CommandHandler<'BANS'> = {
+  needsUser: true,
+  run(ctx, conn, { channel }) {
+    const r = ctx.chat.bans(ctx.caller(conn), channel);
     if ('type' in r) return ctx.reply(conn, r);
-    for (const { handle, role } of r.roles) ctx.reply(conn, { type: 'ROLE', channel: r.channel, user: handle, role, by: '-' });
-    ctx.reply(conn, { type: 'END', of: 'ROLES', count: r.roles.length });
+    for (const b of r.bans) ctx.reply(conn, { type: 'BAN', channel: r.channel, user: b.handle, by: b.by ?? '-', ts: b.ts ?? '-', reason: b.reason ?? '' });
+    ctx.reply(conn, { type: 'END', of: 'BANS', count: r.bans.length });
   },
 };
 

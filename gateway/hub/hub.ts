@@ -11,6 +11,7 @@ import { Fanout } from './fanout.ts';
 import { commands } from '../commands/index.ts';
 import type { CommandContext } from '../commands/types.ts';
 import { EXPENSIVE_READS, type FloodControl } from '../limits/flood.ts';
+import { LOGGED_WRITES, takesMsgToken } from './rated-commands.ts';
 import { ReplyBudget } from './reply-budget.ts';
 import { OverloadGovernor, type OverloadOptions } from './overload.ts';
 import { summaryRows, type SummaryRow } from './summary.ts';
@@ -52,8 +53,6 @@ export type HubOptions<C extends Chat = Chat> = {
 };
 
 const EMPTY = new Uint8Array(0);
-/** Commands that add to a conversation's log: each draws on the connection's MSG tokens (flood.ts). */
-const LOGGED_WRITES: ReadonlySet<string> = new Set(['MSG', 'REPLY', 'EDIT', 'DELETE', 'REACT', 'UNREACT']);
 /** MSGs one connection may have awaiting their commit before it is read from no more. */
 const MAX_UNFILLED = 256;
 
@@ -185,9 +184,9 @@ export class Hub<C extends Chat = Chat> implements CommandContext {
       this.error(conn, input);
       return;
     }
-    // Flood control (flood.ts): a MSG with no token due waits, and so does all after it.
-    // Expensive reads draw on a bucket of their own the same way.
-    const wait = LOGGED_WRITES.has(input.type) ? this.flood.msgWait(conn, this.isExempt)
+    // Flood control (flood.ts): a MSG (or a moderation write: rated-commands.ts) with no token
+    // due waits, and so does all after it. Expensive reads draw on a bucket of their own the same way.
+    const wait = takesMsgToken(input) ? this.flood.msgWait(conn, this.isExempt)
       : EXPENSIVE_READS.has(input.type) ? this.flood.readWait(conn, this.isExempt) : 0;
     if (wait > 0) return this.hold(conn, input, (go) => setTimeout(go, wait).unref());
     // Overload (overload.ts): while many recipients' queues are deep, publishers wait.

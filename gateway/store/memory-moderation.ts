@@ -70,8 +70,18 @@ export class MemoryModeration {
     const roles: StoredModeration['roles'] = [];
     for (const [channel, m] of this.roles) for (const [user, role] of m) roles.push({ channel, user, role });
     const bans: StoredModeration['bans'] = [];
-    for (const [channel, s] of this.bans) for (const user of s) bans.push({ channel, user });
+    for (const [channel, s] of this.bans) for (const user of s) bans.push({ channel, user, ...this.banEntry(channel, user) });
+    bans.sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
     return { roles, bans, suspended: [...this.suspended] };
+  }
+
+  /** Who banned `user`, when and why: the newest `ban` entry of the log for them there. */
+  private banEntry(channel: string, user: string): { by: string | null; ts: string | null; reason: string | null } {
+    for (let i = this.log.length - 1; i >= 0; i--) {
+      const e = this.log[i];
+      if (e.action === 'ban' && e.channelKey === channel && nameKey(e.whom) === user) return { by: e.by, ts: e.ts, reason: e.reason };
+    }
+    return { by: null, ts: null, reason: null };
   }
 
   entries(channels: string[] | null, limit: number): ModEntry[] {

@@ -49,7 +49,22 @@ for (const backend of backends) {
       const suspend = (handle: string, on: boolean): StoreWrite => ({ op: 'setSuspended', handle, on });
       await ok([ban('#Dev', '@Troll', true), ban('#dev', '@troll', true), ban('#ops', '@zed', true), ban('#ops', '@zed', false), ban('#ops', '@kim', false)]);
       await ok([suspend('@Troll', true), suspend('@troll', true), suspend('@zed', true), suspend('@zed', false), suspend('@kim', false)]);
-      expect(await store.listModeration()).toEqual({ roles: [], bans: [{ channel: '#dev', user: '@troll' }], suspended: ['@troll'] });
+      expect(await store.listModeration()).toEqual({ roles: [], bans: [{ channel: '#dev', user: '@troll', by: null, ts: null, reason: null }], suspended: ['@troll'] });
+    });
+
+    it('gives each ban who made it, when and why: its newest ban entry in the log, that channel\'s, that user\'s', async () => {
+      const ban = (channel: string, handle: string, on: boolean): StoreWrite => ({ op: 'setBan', channel, handle, on });
+      const log = (e: ModEntry): StoreWrite => ({ op: 'logModeration', entry: e });
+      await ok([ban('#dev', '@Troll', true), log(entry(1, 'ban', '#Dev', 'spam'))]);
+      await ok([ban('#dev', '@Troll', false), log(entry(2, 'unban', '#Dev'))]);
+      // Banned again, later, by another, and banned from #ops with a reason of its own.
+      await ok([ban('#dev', '@Troll', true), log({ ...entry(3, 'ban', '#Dev', 'again'), by: '@kim' })]);
+      await ok([ban('#ops', '@Troll', true), log(entry(4, 'ban', '#ops', null)), ban('#ops', '@zed', true), log({ ...entry(5, 'kick', '#ops'), whom: '@zed' })]);
+      expect((await store.listModeration()).bans).toEqual([
+        { channel: '#dev', user: '@troll', by: '@kim', ts: '2026-12-07T10:00:03.000Z', reason: 'again' },
+        { channel: '#ops', user: '@troll', by: '@Jane', ts: '2026-12-07T10:00:04.000Z', reason: null },
+        { channel: '#ops', user: '@zed', by: null, ts: null, reason: null },
+      ]);
     });
 
     it('lists the log newest first, at most n, all of it or the channels asked for', async () => {
@@ -68,7 +83,7 @@ for (const backend of backends) {
       await ok([role('#dev', '@jane', 'owner'), { op: 'setBan', channel: '#dev', handle: '@troll', on: true }, { op: 'setSuspended', handle: '@zed', on: true }, { op: 'logModeration', entry: entry(1, 'ban', '#Dev', 'spam') }]);
       await store.close();
       store = await db.open();
-      expect(await store.listModeration()).toEqual({ roles: [{ channel: '#dev', user: '@jane', role: 'owner' }], bans: [{ channel: '#dev', user: '@troll' }], suspended: ['@zed'] });
+      expect(await store.listModeration()).toEqual({ roles: [{ channel: '#dev', user: '@jane', role: 'owner' }], bans: [{ channel: '#dev', user: '@troll', by: '@Jane', ts: '2026-12-07T10:00:01.000Z', reason: 'spam' }], suspended: ['@zed'] });
       expect(await store.modlog(null, 5)).toEqual([entry(1, 'ban', '#Dev', 'spam')]);
     });
   });

@@ -49,7 +49,10 @@ export async function append(client: pg.PoolClient, { entry: e }: Write<'logMode
 export async function list(pool: pg.Pool): Promise<StoredModeration> {
   const [roles, bans, suspended] = await Promise.all([
     pool.query<StoredModeration['roles'][number]>('SELECT channel_key AS channel, user_key AS "user", role FROM channel_roles ORDER BY seq'),
-    pool.query<StoredModeration['bans'][number]>('SELECT channel_key AS channel, user_key AS "user" FROM channel_bans ORDER BY channel_key COLLATE "C", user_key COLLATE "C"'),
+    // Who banned, when and why: the ban's newest entry in the log (the same commit wrote both).
+    pool.query<StoredModeration['bans'][number]>(`SELECT b.channel_key AS channel, b.user_key AS "user", m.by_handle AS "by", m.ts, m.reason FROM channel_bans b
+      LEFT JOIN modlog m ON m.seq = (SELECT max(seq) FROM modlog WHERE channel_key = b.channel_key AND action = 'ban' AND lower(whom) = b.user_key)
+      ORDER BY b.channel_key COLLATE "C", b.user_key COLLATE "C"`),
     pool.query<{ user_key: string }>('SELECT user_key FROM suspensions ORDER BY user_key COLLATE "C"'),
   ]);
   return { roles: roles.rows, bans: bans.rows, suspended: suspended.rows.map((r) => r.user_key) };

@@ -22,7 +22,10 @@ export function prepareModeration(db: Database.Database) {
     unsuspend: db.prepare('DELETE FROM suspensions WHERE user_key = ?'),
     log: db.prepare('INSERT INTO modlog (ts, action, by_handle, whom, channel, channel_key, msg_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     roles: db.prepare('SELECT channel_key AS channel, user_key AS user, role FROM channel_roles ORDER BY seq'),
-    bans: db.prepare('SELECT channel_key AS channel, user_key AS user FROM channel_bans ORDER BY channel_key, user_key'),
+    // Who banned, when and why: the ban's newest entry in the log (the same commit wrote both).
+    bans: db.prepare(`SELECT b.channel_key AS channel, b.user_key AS user, m.by_handle AS "by", m.ts AS ts, m.reason AS reason FROM channel_bans b
+      LEFT JOIN modlog m ON m.seq = (SELECT max(seq) FROM modlog WHERE channel_key = b.channel_key AND action = 'ban' AND lower(whom) = b.user_key)
+      ORDER BY b.channel_key, b.user_key`),
     suspended: db.prepare('SELECT user_key FROM suspensions ORDER BY user_key'),
     all: db.prepare('SELECT ts, action, by_handle, whom, channel, msg_id, reason FROM modlog ORDER BY seq DESC LIMIT ?'),
     of: db.prepare('SELECT ts, action, by_handle, whom, channel, msg_id, reason FROM modlog WHERE channel_key IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT ?'),

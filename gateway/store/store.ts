@@ -246,7 +246,8 @@ export type ModEntry = { ts: string; action: ModAction; by: string; whom: string
  */
 export type StoredModeration = {
   roles: Array<{ channel: string; user: string; role: ChannelRole }>;
-  bans: Array<{ channel: string; user: string }>;
+  /** Each ban with who made it, when and why: its newest `ban` entry in the log (null when none is). */
+  bans: Array<{ channel: string; user: string; by: string | null; ts: string | null; reason: string | null }>;
   suspended: string[];
 };
 

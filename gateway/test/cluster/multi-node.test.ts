@@ -393,6 +393,27 @@ describe('three nodes, one chat', () => {
     await waitUntil(async () => (await last(again, 'REG @mod-victim s3cret-pass')) === 'OK', 'node 1 to let him sign in again');
   });
 
+  it('BANS lists the same bans, with who, when and why, on every node; a bare ROLES tells an admin on any node', async () => {
+    const owner = await tcpUser(0, '@bans-owner s3cret-pass', '#bans-here');
+    const op = await tcpUser(1, '@bans-op s3cret-pass', '#bans-here');
+    await tcpUser(1, '@bans-troll', '#bans-here');
+    const admin = await tcpUser(2, '@mod-admin s3cret-pass');
+    const last = async (c: TestClient, line: string) => (await c.cmd(line)).at(-1);
+    await waitUntil(async () => (await owner.cmd('USRS #bans-here')).filter((l) => /@bans-(op|troll) /.test(l)).length === 2, 'node 1 to know the members');
+    expect(await last(owner, 'OP #bans-here @bans-op')).toBe('OK');
+    expect(await last(owner, 'BAN #bans-here @bans-troll link farming')).toBe('OK');
+    const here = (await owner.cmd('BANS #bans-here')).filter((l) => l.startsWith('BAN') || l.startsWith('END'));
+    expect(here).toEqual([expect.stringMatching(/^BAN #bans-here @bans-troll @bans-owner \S+Z link farming$/), 'END BANS 1']);
+    // The ban's time is the log's, so every node lists it alike, once it has heard of it.
+    const listed = async (c: TestClient) => (await c.cmd('BANS #bans-here')).filter((l) => l.startsWith('BAN') || l.startsWith('END')).join('\n') === here.join('\n');
+    await waitUntil(() => listed(op), 'node 2 to list the ban');
+    await waitUntil(() => listed(admin), 'node 3 to list the ban');
+    expect(await admin.cmd('ROLES')).toEqual(['ROLE - @mod-admin admin -', 'END ROLES 1']);
+    expect((await op.cmd('ROLES')).filter((l) => !l.startsWith('ROLE #bans-here @bans-op op @bans-owner'))).toEqual(['ROLE #bans-here @bans-op op -', 'END ROLES 1']);
+    expect(await last(op, 'UNBAN #bans-here @bans-troll')).toBe('OK');
+    await waitUntil(async () => (await last(owner, 'BANS #bans-here')) === 'END BANS 0', 'node 1 to lift it');
+  });
+
   it('CHNS is the same on every node', async () => {
     await tcpUser(0, '@maker', '#made-on-one');
     const listers = await Promise.all([0, 1, 2].map((i) => tcpUser(i, `@lister${i}`)));

@@ -88,7 +88,7 @@ const CREATE_NAMES = ['#general', '#GENERAL', 'general', '#bad!', '@fz1r0', `#${
 const REASONS = ['spam', 'link farming, twice', 'caf\xc3\xa9', 'red \x1b[31m', 'r'.repeat(251)];
 
 /**
- * The moderation commands (OP, DEOP, OWNER, KICK, BAN, UNBAN, SUSPEND, UNSUSPEND, ROLES, MODLOG), of
+ * The moderation commands (OP, DEOP, OWNER, KICK, BAN, UNBAN, SUSPEND, UNSUSPEND, ROLES, BANS, MODLOG), of
  * handles nobody registers (no fuzz user is an admin, and none is removed from a channel the
  * model of MSG follows), and their bad forms.
  */
@@ -103,7 +103,7 @@ function moderationCommand(r: Rng): Buffer {
     case 2:
       return line(r, r.pick(['SUSPEND', 'UNSUSPEND']), ...handle(), ...(r.chance(0.4) ? [r.pick(REASONS)] : []));
     case 3:
-      return line(r, 'ROLES', ...channel(), ...(r.chance(0.1) ? ['#two'] : []));
+      return line(r, r.pick(['ROLES', 'BANS']), ...channel(), ...(r.chance(0.1) ? ['#two'] : []));
     default:
       return line(r, 'MODLOG', ...(r.chance(0.6) ? [r.pick(['1', '50', '200', '201', '0', 'all'])] : []));
   }

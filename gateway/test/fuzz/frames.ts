@@ -54,7 +54,7 @@ const SHAPES: Record<string, { kind: Frame['kind']; re: RegExp }> = {
   HELLO: { kind: 'event', re: /^HELLO [^ ]+ 1 [^ ]+ .+$/ },
   OK: { kind: 'reply', re: new RegExp(`^OK( ${ID} ${TS}| MUTED [1-9]\\d*| [A-Za-z0-9_-]{43} ${TS})?$`) },
   ERR: { kind: 'reply', re: /^ERR ([A-Z_]+) [^ ].*$/ },
-  END: { kind: 'reply', re: new RegExp(`^END (CHNS|USRS|HISTORY|HELP|UNREAD|PREFS|BLOCKS|MODLOG|ROLES|THREAD|THREADS) (0|[1-9]\\d*)$|^END TOPIC 1$|^END CHNS (0|[1-9]\\d*) MORE ${CH}$`) },
+  END: { kind: 'reply', re: new RegExp(`^END (CHNS|USRS|HISTORY|HELP|UNREAD|PREFS|BLOCKS|MODLOG|ROLES|BANS|THREAD|THREADS) (0|[1-9]\\d*)$|^END TOPIC 1$|^END CHNS (0|[1-9]\\d*) MORE ${CH}$`) },
   TIME: { kind: 'reply', re: new RegExp(`^TIME ${TS}$`) },
   PONG: { kind: 'reply', re: /^PONG( [^ ]+)?$/ },
   BYE: { kind: 'reply', re: /^BYE [A-Z_]+ .+$/ },
@@ -71,7 +71,9 @@ const SHAPES: Record<string, { kind: Frame['kind']; re: RegExp }> = {
   BLOCKED: { kind: 'event', re: new RegExp(`^BLOCKED ${USER}$`) },
   UNBLOCKED: { kind: 'event', re: new RegExp(`^UNBLOCKED ${USER}$`) },
   // A role: a line of a ROLES reply, or news of a change in a channel.
-  ROLE: { kind: 'event', re: new RegExp(`^ROLE ${CH} ${USER} (owner|op|member) (${USER}|-)$`) },
+  ROLE: { kind: 'event', re: new RegExp(`^ROLE ${CH} ${USER} (owner|op|member) (${USER}|-)$|^ROLE - ${USER} admin -$`) },
+  // A ban: only ever a line of a BANS reply.
+  BAN: { kind: 'data', re: new RegExp(`^BAN ${CH} ${USER} (${USER} ${TS}|- -)( [^ ].*)?$`) },
   JOINED: { kind: 'event', re: new RegExp(`^JOINED ${CH} ${USER}$`) },
   LEFT: { kind: 'event', re: new RegExp(`^LEFT ${CH} ${USER}$`) },
   ONLINE: { kind: 'event', re: new RegExp(`^ONLINE ${USER}$`) },

@@ -103,9 +103,15 @@ export function chatReplies(verb: string, args: Uint8Array[], rest: Uint8Array, 
       return needsReg([], ['ERR:NOT_ADMIN', 'ERR:NO_SUCH_USER']);
     }
     case 'ROLES':
-      if (args.length !== 1) return needsReg(['ERR:BAD_SYNTAX'], []);
+      // Bare: one's own roles (none is an admin; a claimed fuzz user owns the channels it creates).
+      if (args.length > 1) return needsReg(['ERR:BAD_SYNTAX'], []);
+      if (args.length === 0) return needsReg([], ['END:ROLES']);
       if (!name(args[0], 35)) return needsReg(['ERR:BAD_CHANNEL'], []);
       return needsReg([], ['END:ROLES', 'ERR:NO_SUCH_CHANNEL']);
+    case 'BANS':
+      if (args.length !== 1) return needsReg(['ERR:BAD_SYNTAX'], []);
+      if (!name(args[0], 35)) return needsReg(['ERR:BAD_CHANNEL'], []);
+      return needsReg([], ['END:BANS', 'ERR:NO_SUCH_CHANNEL', 'ERR:NOT_OP']);
     case 'MODLOG': {
       const n = args.length === 1 && digits(args[0], 3) ? Number(text(args[0])) : -1;
       if (args.length > 1 || (args.length === 1 && (n < 1 || n > 200))) return needsReg(['ERR:BAD_SYNTAX'], []);

@@ -143,6 +143,7 @@ export class Moderation {
   }
 
   private onRole(e: ServerFrameOf<'ROLE'>): void {
+    if (e.role === 'admin') return;
     this.setRole(e.channel, e.user, e.role === 'member' ? undefined : e.role);
     // A role of mine changed: whether I moderate anything may have too.
     if (this.session.isMe(e.user) && this.session.ready) void this.probe();
