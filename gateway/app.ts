@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Server as HttpsServer } from 'node:https';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
 import { PROTOCOL_VERSION } from '../core/index.ts';
 import type { Config } from './config.ts';
 import { Hub } from './hub/hub.ts';
@@ -60,8 +60,9 @@ export type SlckServer = {
 
 export function makeLogger(config: Pick<Config, 'logLevel' | 'logFile'> & Partial<Pick<Config, 'logFormat'>>): Logger {
   // A person at a terminal reads lines; a collector (and the log file) gets JSON.
+  // pino-pretty is loaded only for a terminal: a server logging JSON does not carry it (issue 16).
   const toConsole = config.logFormat === 'pretty'
-    ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true })
+    ? (createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty'))({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true })
     : pino.destination(1);
   // Each stream passes what the logger passes (a stream's own default would stop at info).
   const level = config.logLevel === 'silent' ? 'fatal' : (config.logLevel as pino.Level);

@@ -7,7 +7,6 @@ import type { Caller } from '../chat/chat.ts';
 import type { ChatEvent } from '../chat/events.ts';
 import { nameKey } from '../store/keys.ts';
 import { DiskFileStore } from './disk-file-store.ts';
-import { PostgresFileStore } from './postgres-file-store.ts';
 import { cleanImage } from './images.ts';
 import type { FileMeta, FileStore } from './file-store.ts';
 
@@ -76,8 +75,13 @@ export class Files {
     return where.databaseUrl === null ? Files.onDisk(where.dataDir, opts) : Files.onPostgres(where.databaseUrl, opts);
   }
 
-  /** Files in the PostgreSQL database the store uses (the same URL, pools of their own). */
-  static onPostgres(url: string, opts: FilesOptions): Files {
+  /**
+   * Files in the PostgreSQL database the store uses (the same URL, pools of their own). The
+   * PostgreSQL client is loaded here, by the nodes that use it: a single node on SQLite does
+   * not carry its code (issue 16).
+   */
+  static async onPostgres(url: string, opts: FilesOptions): Promise<Files> {
+    const { PostgresFileStore } = await import('./postgres-file-store.ts');
     return new Files(new PostgresFileStore(url, { images: cleanImage }), { shareSettleMs: 250, ...opts });
   }
 

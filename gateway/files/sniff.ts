@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { fileTypeFromBuffer } from 'file-type/node';
 
 /** Enough of a file for file-type to tell every type it knows. */
 const SAMPLE_BYTES = 4100;
@@ -24,6 +23,9 @@ export async function sniff(data: AsyncIterable<Buffer>): Promise<{ mime: string
     got += next.value.length;
   }
   const sample = Buffer.concat(head);
+  // Loaded with the first upload: file-type and its tokenizers cost a server that is only
+  // chatting about 1 MB of heap (issue 16).
+  const { fileTypeFromBuffer } = await import('file-type/node');
   const mime = (await fileTypeFromBuffer(sample))?.mime;
   async function* all(): AsyncGenerator<Buffer> {
     try {
