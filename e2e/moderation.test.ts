@@ -6,7 +6,6 @@ import { channelItem, member, openApp, screenshot, seeMessage, send, signIn, Tcp
 import { axeViolations, expectNoNewViolations, frameFor, rowById, rowWith, watchLog } from './living.ts';
 
 const title = (page: Page) => page.getByTestId('conversation-title');
-const directoryItem = (page: Page, name: string) => page.locator(`[data-testid="directory-item"][data-name="${name}" i]`);
 
 async function showMembers(page: Page): Promise<void> {
   if (!(await page.getByTestId('member-list').isVisible())) await page.getByTestId('members-toggle').click();
@@ -73,6 +72,8 @@ describe('moderation in the browser', () => {
     const carlForBob = await memberActions(bob.page, '@carl');
     expect(await carlForBob.getByRole('button', { name: /^Kick/ }).count()).toBe(0);
     expect(await carlForBob.getByRole('button', { name: /^Ban/ }).count()).toBe(0);
+    // Nor the channel's bans: they are for those who may lift them.
+    expect(await bob.page.getByTestId('ban-list').count()).toBe(0);
     await carlForBob.getByRole('button', { name: 'Block @carl' }).click();
     await carlForBob.getByTestId('member-result').filter({ hasText: '@carl is blocked' }).waitFor();
     expect(await carlForBob.getByRole('button', { name: 'Unblock @carl' }).getAttribute('aria-pressed')).toBe('true');
@@ -137,15 +138,37 @@ describe('moderation in the browser', () => {
     await ann.page.getByRole('button', { name: 'Invite', exact: true }).click();
     await ann.page.getByTestId('invite-result').filter({ hasText: 'banned' }).waitFor();
     expect(await ann.page.getByTestId('invite-result').innerText()).toBe('@carl is banned from #plans; UNBAN #plans @carl first');
+    // The panel lists the channel's bans (BANS): who, by whom, when, why; Unban from the list.
+    const carlBanned = ann.page.getByTestId('ban').filter({ hasText: '@carl' });
+    await carlBanned.waitFor();
+    expect(await carlBanned.innerText()).toMatch(/^@carl\s+by @ann, .+: spam again\s+Unban$/);
+    expect(await ann.page.getByTestId('ban').count()).toBe(1);
+    await expectNoNewViolations(ann.page, axeBefore, 'the ban list');
+    await screenshot(ann.page, '18-ban-list');
+    await carlBanned.getByRole('button', { name: 'Unban @carl' }).click();
+    await ann.page.getByTestId('ban-result').filter({ hasText: '@carl may join #plans again' }).waitFor();
+    await carlBanned.waitFor({ state: 'detached' });
+    await ann.page.getByTestId('ban-list').getByText('Nobody is banned from #plans.').waitFor();
+    await invite(ann.page, '@carl');
+    // Unban by handle (the same form as Invite) answers with the server's word: nothing to lift is OK.
     await ann.page.getByLabel('Unban from #plans').fill('carl');
     await ann.page.getByRole('button', { name: 'Unban', exact: true }).click();
     await ann.page.getByTestId('unban-result').filter({ hasText: '@carl may join #plans again' }).waitFor();
-    await invite(ann.page, '@carl');
+
+    // Bob, no admin, opens the moderation page: the log is not his to read, and Suspend is not offered.
+    await bob.page.getByRole('button', { name: /^Settings/ }).click();
+    await bob.page.getByRole('button', { name: 'Open the moderation page' }).click();
+    await title(bob.page).filter({ hasText: 'Moderation' }).waitFor();
+    await bob.page.getByTestId('modlog-problem').waitFor();
+    expect(await bob.page.getByTestId('suspend-section').count()).toBe(0);
+    expect(await bob.page.getByRole('button', { name: 'Suspend', exact: true }).count()).toBe(0);
 
     // The moderation page (from Settings): the log, and Suspend. Ann suspends Bob.
     await ann.page.getByRole('button', { name: /^Settings/ }).click();
     await ann.page.getByRole('button', { name: 'Open the moderation page' }).click();
     await title(ann.page).filter({ hasText: 'Moderation' }).waitFor();
+    // Ann is a server admin (a bare ROLES told her app): Suspend is hers.
+    await ann.page.getByTestId('suspend-section').waitFor();
     const log = ann.page.getByTestId('modlog-entry');
     await until(async () => (await log.count()) >= 4, 'the moderation log');
     expect(await log.evaluateAll((es) => es.map((e) => (e as HTMLElement).dataset.action))).toEqual(['unban', 'ban', 'kick', 'delete']);

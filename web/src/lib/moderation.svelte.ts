@@ -1,5 +1,4 @@
 import { SvelteMap } from 'svelte/reactivity';
-import { ServerError } from '../../../core/client.ts';
 import type { Command, ServerFrameOf } from '../../../core/frames.ts';
 import { nameKey } from '../../../core/names.ts';
 import type { Conversations } from './conversations.svelte.ts';
@@ -9,6 +8,8 @@ export type Role = 'owner' | 'op';
 type ModerationCommand = Extract<Command, { type: 'OP' | 'DEOP' | 'KICK' | 'BAN' | 'UNBAN' | 'SUSPEND' | 'UNSUSPEND' }>;
 type Removal = ServerFrameOf<'KICKED'> | ServerFrameOf<'BANNED'>;
 export type ModEntry = ServerFrameOf<'MOD'>;
+/** One ban of a channel: who, by whom (`-`: not known), when (`-`: not known), why (empty: none). */
+export type Ban = ServerFrameOf<'BAN'>;
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -25,19 +26,22 @@ export function removalLine(e: Removal, banned: boolean): string {
 }
 
 /**
- * Roles and moderation (spec: OP, KICK, BAN, SUSPEND, MODLOG, ROLES). A channel's roles are
- * read with ROLES when its member panel opens, and kept by the ROLE lines that follow and by
- * the channels this person creates. The server lists no bans and does not say who is a
- * server admin: a
- * `MODLOG 1` at each sign-in says whether they moderate anything at all (an admin, or an
- * owner or op somewhere). Someone who does is shown the actions in every channel, and where
- * they have no say the server's sentence explains.
+ * Roles and moderation (spec: OP, KICK, BAN, BANS, SUSPEND, MODLOG, ROLES). At each sign-in a
+ * bare ROLES says whether this person is a server admin and where they own or op; a
+ * channel's roles are read with ROLES when its member panel opens, and kept by the ROLE lines
+ * that follow and by the channels this person creates. An admin is shown the actions in
+ * every channel (and Suspend); an owner or op in theirs. A channel's bans are read (BANS)
+ * when its panel opens for someone who may lift them, and read again when a BANNED is told.
  */
 export class Moderation {
   /** Per channel key, per user key: their role, where known. */
   private readonly roles = new SvelteMap<string, SvelteMap<string, Role>>();
-  /** MODLOG was answered: an admin, or an owner or op of some channel. */
+  /** A server admin (`--admins`): the bare ROLES said `admin`. */
+  isAdmin = $state(false);
+  /** An admin, or an owner or op of some channel. */
   moderatesSomewhere = $state(false);
+  /** Per channel key: its bans, newest first, once read; or the server's sentence. */
+  private readonly bans = new SvelteMap<string, Ban[] | string>();
   /** Said once, at the top of the page: "You were removed from #dev by @alice: spam". */
   notice = $state('');
 
@@ -54,6 +58,8 @@ export class Moderation {
     session.onReady(() => void this.probe());
     session.onReset(() => {
       this.roles.clear();
+      this.bans.clear();
+      this.isAdmin = false;
       this.moderatesSomewhere = false;
       this.notice = '';
     });
@@ -62,7 +68,10 @@ export class Moderation {
       if (!this.session.claimed) return;
       this.setRole(conv.name, this.session.me, 'owner');
     });
-    conversations.on('dropped', (key) => this.roles.delete(key));
+    conversations.on('dropped', (key) => {
+      this.roles.delete(key);
+      this.bans.delete(key);
+    });
   }
 
   /**
@@ -85,15 +94,37 @@ export class Moderation {
     return this.roles.get(nameKey(channel))?.get(nameKey(user));
   }
 
-  /** Show Kick, Ban, Unban and Delete (of others' messages) in `channel`. */
+  /** Show Kick, Ban, the bans with Unban, and Delete (of others' messages) in `channel`. */
   mayModerate(channel: string): boolean {
-    return this.roleOf(channel, this.session.me) !== undefined || this.moderatesSomewhere;
+    return this.roleOf(channel, this.session.me) !== undefined || this.isAdmin;
   }
 
-  /** Show Make op / Remove op: the owner, or someone who may be an admin (not a known op). */
+  /** Show Make op / Remove op: the owner, or an admin. */
   mayOp(channel: string): boolean {
-    const mine = this.roleOf(channel, this.session.me);
-    return mine === 'owner' || (mine === undefined && this.moderatesSomewhere);
+    return this.roleOf(channel, this.session.me) === 'owner' || this.isAdmin;
+  }
+
+  /** The channel's bans as last read (newest first), the server's sentence, or undefined before. */
+  bansOf(channel: string): Ban[] | string | undefined {
+    return this.bans.get(nameKey(channel));
+  }
+
+  /** Read the channel's bans (BANS), replacing what was known. */
+  async loadBans(channel: string): Promise<void> {
+    if (!this.session.ready) return;
+    try {
+      this.bans.set(nameKey(channel), await this.session.client.bans(channel));
+    } catch (e) {
+      this.bans.set(nameKey(channel), errorText(e));
+    }
+  }
+
+  /** UNBAN: '' when done (the user leaves the channel's list), else the server's sentence. */
+  async unban(channel: string, handle: string): Promise<string> {
+    const problem = await this.run({ type: 'UNBAN', channel, handle });
+    const list = this.bans.get(nameKey(channel));
+    if (!problem && Array.isArray(list)) this.bans.set(nameKey(channel), list.filter((b) => nameKey(b.user) !== nameKey(handle)));
+    return problem;
   }
 
   /** Run one moderation command; '' when done, else the server's sentence. */
@@ -121,16 +152,20 @@ export class Moderation {
     this.notice = '';
   }
 
+  /** One's own roles (a bare ROLES): admin or not, and the channels one owns or ops. */
   private async probe(): Promise<void> {
     if (!this.session.claimed) {
+      this.isAdmin = false;
       this.moderatesSomewhere = false;
       return;
     }
     try {
-      await this.session.client.modlog(1);
-      this.moderatesSomewhere = true;
-    } catch (e) {
-      if (e instanceof ServerError && e.code === 'NOT_OP') this.moderatesSomewhere = false;
+      const mine = await this.session.client.myRoles();
+      this.isAdmin = mine.some((r) => r.role === 'admin');
+      this.moderatesSomewhere = mine.length > 0;
+      for (const r of mine) if (r.role === 'owner' || r.role === 'op') this.setRole(r.channel, this.session.me, r.role);
+    } catch {
+      // Disconnected: asked again at the next sign-in.
     }
   }
 
@@ -152,6 +187,8 @@ export class Moderation {
   private onRemoved(e: Removal, banned: boolean): void {
     const key = nameKey(e.channel);
     this.setRole(e.channel, e.user, undefined);
+    // A list on show gets the new ban, with its time as the server keeps it.
+    if (banned && this.bans.has(key) && !this.session.isMe(e.user) && this.session.ready) void this.loadBans(e.channel);
     if (this.session.isMe(e.user)) {
       const wasOpen = this.conversations.activeKey === key;
       this.conversations.drop(key);
