@@ -38,8 +38,6 @@ export class Moderation {
   private readonly roles = new SvelteMap<string, SvelteMap<string, Role>>();
   /** A server admin (`--admins`): the bare ROLES said `admin`. */
   isAdmin = $state(false);
-  /** An admin, or an owner or op of some channel. */
-  moderatesSomewhere = $state(false);
   /** Per channel key: its bans, newest first, once read; or the server's sentence. */
   private readonly bans = new SvelteMap<string, Ban[] | string>();
   /** Said once, at the top of the page: "You were removed from #dev by @alice: spam". */
@@ -60,7 +58,6 @@ export class Moderation {
       this.roles.clear();
       this.bans.clear();
       this.isAdmin = false;
-      this.moderatesSomewhere = false;
       this.notice = '';
     });
     conversations.on('created', (conv) => {
@@ -156,13 +153,11 @@ export class Moderation {
   private async probe(): Promise<void> {
     if (!this.session.claimed) {
       this.isAdmin = false;
-      this.moderatesSomewhere = false;
       return;
     }
     try {
       const mine = await this.session.client.myRoles();
       this.isAdmin = mine.some((r) => r.role === 'admin');
-      this.moderatesSomewhere = mine.length > 0;
       for (const r of mine) if (r.role === 'owner' || r.role === 'op') this.setRole(r.channel, this.session.me, r.role);
     } catch {
       // Disconnected: asked again at the next sign-in.
@@ -180,8 +175,6 @@ export class Moderation {
   private onRole(e: ServerFrameOf<'ROLE'>): void {
     if (e.role === 'admin') return;
     this.setRole(e.channel, e.user, e.role === 'member' ? undefined : e.role);
-    // A role of mine changed: whether I moderate anything may have too.
-    if (this.session.isMe(e.user) && this.session.ready) void this.probe();
   }
 
   private onRemoved(e: Removal, banned: boolean): void {
@@ -194,7 +187,6 @@ export class Moderation {
       this.conversations.drop(key);
       if (wasOpen) this.conversations.openDefault();
       this.notice = removalNotice(e, banned);
-      if (this.session.ready) void this.probe();
       return;
     }
     const conv = this.conversations.get(key);
