@@ -11,11 +11,30 @@ import { nameKey } from './keys.ts';
 
 const utf8 = new TextDecoder(); // not fatal: a byte that is not UTF-8 reads as U+FFFD, a separator
 
+/**
+ * Whether a body is ASCII only. Its words are then searchWords' without Unicode: folding is
+ * lower-casing (no ASCII character decomposes or is a mark) and the only ASCII letters and
+ * numbers are a-z and 0-9 (search-index.test.ts compares the two on every ASCII character).
+ * Most messages are ASCII, and this path costs some 0.6 µs less than the general one's 1.6
+ * (a 70-byte message): it runs for every message written.
+ */
+function isAscii(body: Uint8Array): boolean {
+  for (let i = 0; i < body.length; i++) if (body[i] > 0x7f) return false;
+  return true;
+}
+
+const ASCII_SEPARATORS = /[^a-z0-9]+/g;
+const asciiText = (body: Uint8Array): string => utf8.decode(body).toLowerCase().replace(ASCII_SEPARATORS, ' ').trim();
+
 /** A body's index words, in order (a body that is not UTF-8 is read with replacement characters). */
-export const bodyWords = (body: Uint8Array): string[] => searchWords(utf8.decode(body));
+export const bodyWords = (body: Uint8Array): string[] => {
+  if (!isAscii(body)) return searchWords(utf8.decode(body));
+  const text = asciiText(body);
+  return text === '' ? [] : text.split(' ');
+};
 
 /** What SQLite's FTS5 table indexes for a body: its words, one space between each. */
-export const indexText = (body: Uint8Array): string => bodyWords(body).join(' ');
+export const indexText = (body: Uint8Array): string => (isAscii(body) ? asciiText(body) : searchWords(utf8.decode(body)).join(' '));
 
 /** Newest first: by ts descending, then conversation, then id descending (StoreSearch). */
 export function bySearchOrder(a: KeptMessage, b: KeptMessage): number {

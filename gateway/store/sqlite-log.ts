@@ -11,7 +11,7 @@ export type MessageRow = {
   root: number | null; also: number; edited: string | null; deleted: number; reactions: string | null;
 };
 type ThreadRow = { root: number; replies: number; last_id: number; last_ts: string; repliers: string };
-/** SEARCH's index (sqlite-search.ts), written with each message, edit and delete. */
+/** SEARCH's index (sqlite-search.ts): a new message queued for it, an edit or a delete told. */
 type SearchIndex = Pick<ReturnType<typeof prepareSearch>, 'rowidFor' | 'indexed' | 'reindexed' | 'unindexed'>;
 
 export const MESSAGE_COLUMNS = 'm.conversation, m.id, m.target, m.sender, m.ts, m.body, m.root, m.also, m.edited, m.deleted, m.reactions';

@@ -271,6 +271,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX modlog_by_channel ON modlog (channel_key, seq);
   `,
+  // 10: SEARCH's index written behind the messages, in slices of its own transaction
+  // (sqlite-search-queue.ts). Messages whose rowid is above the watermark search_indexed_to
+  // wait for the index, and so do those of search_pending (a rowid at or below the watermark:
+  // a time earlier than one indexed). Everything before this migration is indexed.
+  `
+  CREATE TABLE search_pending (message INTEGER PRIMARY KEY);
+  INSERT INTO meta (key, value) SELECT 'search_indexed_to', coalesce(max(rowid), 0) FROM messages;
+  `,
 ];
 
 /**

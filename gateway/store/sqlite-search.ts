@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { KeptMessage, StoreSearch } from './store.ts';
 import { bySearchOrder, ftsQuery, hasTerms, indexText, searchLimit } from './search-index.ts';
 import { MESSAGE_COLUMNS, toKept, type MessageRow } from './sqlite-log.ts';
+import { prepareSearchQueue } from './sqlite-search-queue.ts';
 
 /**
  * SEARCH on SQLite (migration 6): messages_search, an FTS5 table without content of its own
@@ -10,7 +11,9 @@ import { MESSAGE_COLUMNS, toKept, type MessageRow } from './sqlite-log.ts';
  * unicode61 only splits at those spaces: its categories are set to letters, numbers, marks
  * and private use, the very classes searchWords keeps inside a word, and the text is already
  * folded (remove_diacritics 2 and its case folding find nothing left to do). A message's row
- * is written, rewritten (edit) and removed (delete) in the transaction that changes it.
+ * is written behind it, in slices over many messages (migration 10, sqlite-search-queue.ts),
+ * and SEARCH first indexes what is pending; an edit or a delete of a message already indexed
+ * rewrites or removes its row in the transaction that changes it.
  *
  * The rowid: messages has no INTEGER PRIMARY KEY, so a VACUUM could renumber its rows. The
  * server never runs one (its backups copy pages, sqlite-backup.ts); an operator who does must
@@ -80,8 +83,6 @@ export function prepareSearch(db: Database.Database, byKeyBelow = BY_KEY_BELOW) 
   const sql = {
     lastInMs: db.prepare('SELECT max(rowid) FROM messages WHERE rowid >= ? AND rowid < ?'),
     last: db.prepare('SELECT coalesce(max(rowid), 0) FROM messages'),
-    insert: db.prepare('INSERT INTO messages_search (rowid, words) VALUES (?, ?)'),
-    remove: db.prepare('DELETE FROM messages_search WHERE rowid = ?'),
     entries: db.prepare('SELECT coalesce(sum(last_id), 0) FROM conversations WHERE key IN (SELECT value FROM json_each(?))'),
     newest: {
       // The index first, newest first (rowid order is ts order), each match's row by rowid,
@@ -106,28 +107,35 @@ export function prepareSearch(db: Database.Database, byKeyBelow = BY_KEY_BELOW) 
   };
 
   type Found = MessageRow & { rowid: number };
+  const queue = prepareSearchQueue(db);
+  /** rowidFor's last answer: its millisecond's first rowid, and the rowid (capped to that millisecond). */
+  const lastGiven = { low: -1, rowid: 0 };
   return {
+    /** The messages waiting for the index (SqliteStore runs its slices, and catches up before a search). */
+    queue,
     /** The rowid of a new message at `ts`: after every other message of its millisecond. */
     rowidFor(ts: string): number {
       const low = rowidOf(Date.parse(ts));
-      const last = sql.lastInMs.pluck().get(low, low + PER_MS) as number | null;
-      if (last === null) return low;
+      // The last one given, when it was in the same millisecond (a busy one has dozens): no
+      // query. A batch rolled back leaves a gap, which is harmless: rowids need only be unique.
+      const last = low === lastGiven.low ? lastGiven.rowid : (sql.lastInMs.pluck().get(low, low + PER_MS) as number | null);
       // A full millisecond: after every row there is (the next one's range may have begun).
-      return last + 1 < low + PER_MS ? last + 1 : (sql.last.pluck().get() as number) + 1;
+      const rowid = last === null ? low : last + 1 < low + PER_MS ? last + 1 : (sql.last.pluck().get() as number) + 1;
+      lastGiven.low = low;
+      lastGiven.rowid = Math.min(rowid, low + PER_MS - 1);
+      return rowid;
     },
-    /** A new message's words (its row is `rowid`). */
-    indexed(rowid: number | bigint, body: Uint8Array): void {
-      const words = indexText(body);
-      if (words !== '') sql.insert.run(rowid, words);
+    /** A new message (its row is `rowid`): its words queued for the index. */
+    indexed(rowid: number, body: Uint8Array): void {
+      queue.appended(rowid, body);
     },
-    /** An edited message's words: the old text is gone from the index. */
-    reindexed(rowid: number | bigint, body: Uint8Array): void {
-      sql.remove.run(rowid);
-      this.indexed(rowid, body);
+    /** An edited message's words: the old text is gone from the index (or from the queue). */
+    reindexed(rowid: number, body: Uint8Array): void {
+      queue.edited(rowid, body);
     },
     /** A deleted message: never found again. */
-    unindexed(rowid: number | bigint): void {
-      sql.remove.run(rowid);
+    unindexed(rowid: number): void {
+      queue.erased(rowid);
     },
     search(q: StoreSearch): KeptMessage[] {
       const limit = searchLimit(q);

@@ -134,7 +134,7 @@ describe('SqliteStore on a real file', () => {
     await openStore().close();
     const db = new Database(path.join(dir, 'slck.db'), { readonly: true });
     try {
-      expect(SCHEMA_VERSION).toBe(9);
+      expect(SCHEMA_VERSION).toBe(10);
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
@@ -142,7 +142,9 @@ describe('SqliteStore on a real file', () => {
         'blocks', 'changes', 'channel_bans', 'channel_roles', 'channels', 'conversations', 'direct_partners', 'members', 'mentions', 'messages',
         // SEARCH's FTS5 table and its shadow tables (migration 6).
         'messages_search', 'messages_search_config', 'messages_search_data', 'messages_search_docsize', 'messages_search_idx',
-        'meta', 'modlog', 'offline', 'prefs', 'reactions', 'read_marks', 'sessions', 'suspensions', 'thread_marks', 'threads', 'users',
+        'meta', 'modlog', 'offline', 'prefs', 'reactions', 'read_marks',
+        // The messages SEARCH's index has yet to take that are not above its watermark (migration 10).
+        'search_pending', 'sessions', 'suspensions', 'thread_marks', 'threads', 'users',
       ]);
       // A search reads the index's matches, then each one's row by rowid (migration 6).
       expect(plan(db, 'SELECT m.* FROM messages_search s CROSS JOIN messages m ON m.rowid = s.rowid WHERE messages_search MATCH ?')).toMatch(

@@ -12,6 +12,7 @@ import { preparePrefs } from './sqlite-prefs.ts';
 import { prepareBlocks } from './sqlite-blocks.ts';
 import { prepareModeration } from './sqlite-moderation.ts';
 import { prepareSearch } from './sqlite-search.ts';
+import { SearchIndexer } from './sqlite-search-queue.ts';
 import { applyWrites, logHead, type WriteHandlers } from './writes.ts';
 import { WalSync } from './wal-sync.ts';
 
@@ -67,6 +68,8 @@ export class SqliteStore implements Store {
   private readonly moderation: ReturnType<typeof prepareModeration>;
   private readonly entries: ReturnType<typeof prepareLog>;
   private readonly index: ReturnType<typeof prepareSearch>;
+  /** Writes SEARCH's index behind the messages, in slices (sqlite-search-queue.ts). */
+  private readonly indexer: SearchIndexer;
   /** Exposed for tests: how many WAL syncs have completed. */
   readonly wal: WalSync;
   /** A failed fsync: the page cache may have dropped the batch, so no later commit is trusted. */
@@ -87,6 +90,7 @@ export class SqliteStore implements Store {
     this.moderation = prepareModeration(db);
     this.index = prepareSearch(db, options.searchByKeyBelow);
     this.entries = prepareLog(db, this.index);
+    this.indexer = new SearchIndexer(db, this.index.queue);
     this.epoch = this.sql.epoch.pluck().get() as string;
     this.wal = new WalSync(file);
   }
@@ -133,9 +137,11 @@ export class SqliteStore implements Store {
       ids = this.runBatch(writes);
       this.sql.commit.run();
       this.reads.committed();
+      this.indexer.committed();
     } catch (err) {
       this.lastFailure = err instanceof Error ? err : new Error(String(err));
       this.reads.rolledBack();
+      this.indexer.rolledBack();
       this.rollbackQuietly();
       if (isStorageFailure(err)) return null;
       throw err;
@@ -181,6 +187,7 @@ export class SqliteStore implements Store {
   }
 
   async search(q: StoreSearch): Promise<KeptMessage[]> {
+    this.indexer.catchUp();
     return this.index.search(q);
   }
 
@@ -245,7 +252,10 @@ export class SqliteStore implements Store {
     // Synchronous when no sync is under way, as before: a caller may reopen the file at once.
     if (this.wal.busy) await this.wal.idle();
     if (!this.db.open) return;
+    // What the search index has yet to take, so a restart need not read it back (a crash does).
+    this.indexer.catchUp();
     this.rollbackQuietly();
+    this.indexer.close();
     this.wal.close();
     this.db.close();
   }
