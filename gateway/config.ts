@@ -25,7 +25,7 @@ export type Config = {
   msgRate: number;
   /** MSGs one connection may send at once before the rate applies; 0: no limit. */
   msgBurst: number;
-  /** HISTORY, USRS, CHNS and UNREAD per second one connection may ask once its burst is spent; 0: no limit. */
+  /** HISTORY, SEARCH and the other expensive reads (flood.ts) per second one connection may ask once its burst is spent; 0: no limit. */
   readRate: number;
   /** Those reads one connection may ask at once before the rate applies; 0: no limit. */
   readBurst: number;
@@ -156,7 +156,7 @@ const OPTIONS = {
   'claims-per-hour': { env: 'SLCK_CLAIMS_PER_HOUR', help: 'new claimed (password) handles per address per hour; 0: no limit', value: 'N' },
   'msg-rate': { env: 'SLCK_MSG_RATE', help: 'messages per second per connection after its burst (more wait); 0: no limit', value: 'N' },
   'msg-burst': { env: 'SLCK_MSG_BURST', help: 'messages a connection may send at once before --msg-rate applies; 0: no limit', value: 'N' },
-  'read-rate': { env: 'SLCK_READ_RATE', help: 'HISTORY, USRS, CHNS and UNREAD per second per connection after its burst (more wait); 0: no limit', value: 'N' },
+  'read-rate': { env: 'SLCK_READ_RATE', help: 'HISTORY, SEARCH, USRS, CHNS, UNREAD and the other expensive reads per second per connection after its burst (more wait); 0: no limit', value: 'N' },
   'read-burst': { env: 'SLCK_READ_BURST', help: 'those reads a connection may ask at once before --read-rate applies; 0: no limit', value: 'N' },
   'rate-exempt': { env: 'SLCK_RATE_EXEMPT', help: 'comma-separated claimed @handles (bots) without message, read or channel-creation rates', value: 'LIST' },
   admins: { env: 'SLCK_ADMINS', help: 'comma-separated claimed @handles who may moderate any channel and suspend users', value: 'LIST' },

@@ -7,8 +7,8 @@ import { refuse, type Refusal } from '../sentences.ts';
  * from a token bucket; when it is empty the MSG is not refused but delayed, as Ergo's
  * fakelag does: it and every command after it wait, in order, and the connection is not
  * read from until a token is due. Nothing is lost and replies keep their order; a person
- * never notices, a flood is spread out to the rate. Expensive reads (HISTORY, USRS, CHNS,
- * UNREAD) draw on a second bucket the same way: a pipeline of a hundred HISTORY once kept a
+ * never notices, a flood is spread out to the rate. Expensive reads (EXPENSIVE_READS: HISTORY,
+ * USRS, CHNS, UNREAD, SEARCH, ...) draw on a second bucket the same way: a pipeline of a hundred HISTORY once kept a
  * bystander's PING waiting 300 ms.
  *
  * Channels are capped as well: how many one user may be in, and how many new ones one user
@@ -21,7 +21,7 @@ export type GuardOptions = {
   /** MSGs one connection may send at once (the bucket's size); 0: no limit. */
   msgBurst: number;
   /**
-   * Expensive reads (HISTORY, USRS, CHNS, UNREAD) per second one connection may ask once its
+   * Expensive reads (EXPENSIVE_READS) per second one connection may ask once its
    * burst is spent; 0: no limit. Like MSG, one past the burst is delayed, never refused.
    */
   readRate: number;
@@ -106,7 +106,7 @@ export class TokenBucket {
 export type ConnFlood = { bucket: TokenBucket | null; reads: TokenBucket | null; user: object | null; exempt: boolean };
 
 /** The commands that cost the server a read of many rows (a store query, a list of everyone). */
-export const EXPENSIVE_READS: ReadonlySet<string> = new Set(['HISTORY', 'USRS', 'CHNS', 'UNREAD', 'THREAD', 'THREADS']);
+export const EXPENSIVE_READS: ReadonlySet<string> = new Set(['HISTORY', 'USRS', 'CHNS', 'UNREAD', 'THREAD', 'THREADS', 'SEARCH', 'MODLOG', 'BANS']);
 
 /** What flood control reads and keeps on a connection (conn.ts's Conn has both). */
 export type FloodedConn = { flood: ConnFlood | null; user: { key: string } | null };

@@ -166,6 +166,25 @@ describe('B: one client pipelines reads', () => {
     expect(is('PONG')(tail!)).toBe(true);
   });
 
+  it('SEARCH, MODLOG and BANS draw on the read rate too: a pipeline of them past the burst waits, in order', async () => {
+    await start({ readRate: 1, readBurst: 3 });
+    const reader = await user('@searcher', ['#c']);
+    const from = reader.frames.length;
+    const answers = () => reader.frames.slice(from).filter((f) => is('END')(f) || is('ERR')(f)).length;
+    // (The guest moderates nothing: its MODLOG and BANS are refused, and still count as reads asked.)
+    reader.write(`${'SEARCH hello\r\nMODLOG\r\nBANS #c\r\n'.repeat(2)}PING last\r\n`);
+    await reader.waitFor(() => answers() >= 3, 'the burst of three answered');
+    // The other three come one a second: they were all still owed a moment ago.
+    expect(answers()).toBeLessThan(6);
+    await reader.until(is('PONG'), 20_000);
+    expect(answers()).toBe(6);
+    const kinds = reader.frames.slice(from).filter((f) => is('END')(f) || is('ERR')(f) || is('PONG')(f)).map((f) => {
+      const g = f as { type: string; of?: string; code?: string };
+      return g.of ?? g.code ?? g.type;
+    });
+    expect(kinds).toEqual(['SEARCH', 'NOT_OP', 'NOT_OP', 'SEARCH', 'NOT_OP', 'NOT_OP', 'PONG']);
+  });
+
   it('a --rate-exempt bot has no read rate', async () => {
     await start({ readRate: 1, readBurst: 1, rateExempt: ['@bot'] });
     const bot = await TestClient.tcp(server!.tcpPort);
