@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import unhomoglyph from 'unhomoglyph';
 import { describe, expect, it } from 'vitest';
 import { LookalikeIndex, lookalikeKeys, skeleton } from './confusable.ts';
 
@@ -38,6 +40,17 @@ describe('skeleton (Unicode TR39)', () => {
     for (const [a, b] of [['@alice', '@aIice'], ['@alice', '@a1ice'], ['#general', '#generaI'], ['@modern', '@rnodern'], ['@bob0', '@bobO'], ['@ann', '@\u0430nn']]) {
       expect(skeleton(a), `${a} ${b}`).toBe(skeleton(b));
     }
+  });
+
+  it('maps every code point of the table as the package itself does, astral ones and mixed text too', () => {
+    // skeleton looks the table up one code point at a time instead of calling unhomoglyph
+    // (one big RegExp, issue 16): the two must agree on all of it.
+    const table = createRequire(import.meta.url)('unhomoglyph/data.json') as Record<string, string>;
+    const keys = Object.keys(table);
+    expect(keys.length).toBeGreaterThan(6000);
+    for (const k of keys) expect(skeleton(k), JSON.stringify(k)).toBe(unhomoglyph(k.normalize('NFD')).normalize('NFD'));
+    const texts = [keys.join(''), keys.join('ab'), `x${keys.slice(0, 500).reverse().join(' ')}\ud800y`, 'plain ascii_name-1.0', '\u{1d400}\u{1d41a}\u{1f600}'];
+    for (const t of texts) expect(skeleton(t)).toBe(unhomoglyph(t.normalize('NFD')).normalize('NFD'));
   });
 });
 
