@@ -36,7 +36,7 @@ export type SearchQuery = {
  * the like come back whole.
  */
 export function foldForSearch(text: string): string {
-  return text.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]+/g, '').normalize('NFC').replace(/ς/g, 'σ');
+  return text.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]+/g, '').normalize('NFC').replace(/\u03c2/g, 'σ'); // ς: escaped, the server's build stays ASCII
 }
 
 /** What separates index words: anything but letters, numbers, marks and private-use characters. */
