@@ -5,27 +5,14 @@
  * using it (no REG; a line or body left unfinished).
  */
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FALLBACK_FD_LIMIT, FD_HEADROOM, defaultMaxConnections, softFdLimit } from '../limits/admission.ts';
-import type { Config } from '../config.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 
 const WAIT_MS = 10_000;
 
-let server: TestServer | undefined;
-const peers: Peer[] = [];
-
-afterEach(async () => {
-  for (const p of peers.splice(0)) p.destroy();
-  await server?.close();
-  server = undefined;
-});
-
-async function start(opts: Partial<Config>): Promise<TestServer> {
-  server = await startServer(opts);
-  return server;
-}
+const { start, track } = perTestServer();
 
 /**
  * A bare TCP or WebSocket peer that keeps what it receives as one string, from any local
@@ -39,7 +26,7 @@ class Peer {
     private readonly sendBytes: (s: string) => void,
     readonly destroy: () => void,
   ) {
-    peers.push(this);
+    track(this);
   }
 
   static tcp(port: number, localAddress = '127.0.0.1'): Promise<Peer> {

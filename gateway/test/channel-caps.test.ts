@@ -3,29 +3,11 @@
  * (`--max-channels-per-user`) and create an hour (`--channel-create-rate`). Past either,
  * JOIN is refused with an ERR and nothing changes; joining a channel one is in stays OK.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../core/index.ts';
-import { startServer, type TestServer } from './support/server.ts';
-import { TestClient } from './support/client.ts';
-import type { Config } from '../config.ts';
+import { perTestServer } from './support/per-test-server.ts';
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-});
-
-async function start(opts: Partial<Config>): Promise<void> {
-  server = await startServer(opts);
-}
-async function user(handle: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server!.tcpPort, handle, ...channels);
-  clients.push(c);
-  return c;
-}
+const { start, user, tcp } = perTestServer();
 
 describe('--max-channels-per-user', () => {
   it('a JOIN past the cap is refused; joining again one is in, or after leaving one, is OK', async () => {
@@ -48,8 +30,7 @@ describe('--max-channels-per-user', () => {
     const first = await user('@sam', '#x');
     first.end();
     await first.waitClosed();
-    const again = await TestClient.tcp(server!.tcpPort);
-    clients.push(again);
+    const again = await tcp();
     await again.until((f) => !(f instanceof ProtocolError) && f.type === 'HELLO');
     await again.cmd('REG @sam');
     // REG's JOINED lines for #general (where a new user is put) and #x come first.
@@ -77,8 +58,7 @@ describe('--channel-create-rate', () => {
     const first = await user('@kim', '#mine');
     first.end();
     await first.waitClosed();
-    const again = await TestClient.tcp(server!.tcpPort);
-    clients.push(again);
+    const again = await tcp();
     await again.until((f) => !(f instanceof ProtocolError) && f.type === 'HELLO');
     await again.cmd('REG @kim');
     expect(await again.cmd('JOIN #another')).toEqual(['JOINED #general @kim', 'JOINED #mine @kim', expect.stringMatching(/^ERR RATE_LIMITED /)]);
@@ -86,8 +66,7 @@ describe('--channel-create-rate', () => {
 
   it('a claimed handle in --rate-exempt may create more', async () => {
     await start({ channelCreateRate: 1, rateExempt: ['@bridge'] });
-    const bot = await TestClient.tcp(server!.tcpPort);
-    clients.push(bot);
+    const bot = await tcp();
     await bot.until((f) => !(f instanceof ProtocolError) && f.type === 'HELLO');
     await bot.ok('REG @bridge long-secret');
     for (const ch of ['#b1', '#b2', '#b3']) await bot.ok(`JOIN ${ch}`);

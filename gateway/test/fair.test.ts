@@ -12,37 +12,24 @@
  * Attackers connect from 127.0.0.2 (all of 127.0.0.0/8 is loopback on Linux), bystanders
  * from 127.0.0.1: two addresses, as on the internet.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../core/index.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient, type Received } from './support/client.ts';
 import type { Conn } from '../hub/conn.ts';
-import type { Config } from '../config.ts';
 
 const ATTACKER = '127.0.0.2';
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-});
-
-async function start(opts: Partial<Config>): Promise<void> {
-  server = await startServer({ msgRate: 0, ...opts });
-}
+const { start, server, tcp } = perTestServer({ msgRate: 0 });
 /** Signed in as a guest from `from` (127.0.0.1 by default), in `channels`. */
 async function user(handle: string, channels: string[], from?: string): Promise<TestClient> {
-  const c = await TestClient.tcp(server!.tcpPort, from);
-  clients.push(c);
+  const c = await tcp(from);
   await c.until(is('HELLO'));
   await c.ok(`REG ${handle}`);
   await c.settle('signed-in');
   for (const ch of channels) await c.ok(`JOIN ${ch}`);
   return c;
 }
-const hub = () => server!.server.hub;
+const hub = () => server().server.hub;
 const connOf = (handle: string): Conn => [...hub().conns].find((c) => c.user?.handle === handle)!;
 const is = (type: string) => (f: Received) => !(f instanceof ProtocolError) && f.type === type;
 const ends = (c: TestClient) => c.frames.filter(is('END')).length;
@@ -187,8 +174,7 @@ describe('B: one client pipelines reads', () => {
 
   it('a --rate-exempt bot has no read rate', async () => {
     await start({ readRate: 1, readBurst: 1, rateExempt: ['@bot'] });
-    const bot = await TestClient.tcp(server!.tcpPort);
-    clients.push(bot);
+    const bot = await tcp();
     await bot.until(is('HELLO'));
     await bot.ok('REG @bot s3cret-pass');
     // At one a second, 100 would take 100 s.

@@ -4,31 +4,13 @@
  * server goes on answering everyone else. The bucket's arithmetic is checked with a clock
  * passed in; the server with real sockets.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../core/index.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient, show, type Received } from './support/client.ts';
 import { TokenBucket } from '../limits/flood.ts';
-import type { Config } from '../config.ts';
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-});
-
-async function start(opts: Partial<Config>): Promise<TestServer> {
-  server = await startServer(opts);
-  return server;
-}
-async function user(handle: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server!.tcpPort, handle, ...channels);
-  clients.push(c);
-  return c;
-}
+const { start, user, tcp } = perTestServer();
 const is = (type: string) => (f: Received) => !(f instanceof ProtocolError) && f.type === type;
 /** `OK <id> <ts>` replies: stored messages (REG's and JOIN's bare OK are not counted). */
 const oks = (c: TestClient) => c.frames.filter((f) => is('OK')(f) && /^OK \d/.test(show(f))).length;
@@ -108,8 +90,7 @@ describe('--rate-exempt', () => {
 
   it('a listed claimed handle is not limited (at 1/s, 300 messages would take five minutes)', async () => {
     await start(opts);
-    const bot = await TestClient.tcp(server!.tcpPort);
-    clients.push(bot);
+    const bot = await tcp();
     await bot.until(is('HELLO'));
     await bot.ok('REG @Bot s3cret-pass');
     await bot.ok('JOIN #feed');

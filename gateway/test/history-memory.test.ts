@@ -6,35 +6,18 @@
  * waits. What is held is read from the server object: the bytes queued for a connection and
  * those its socket has not yet handed to the kernel.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../core/index.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient, type Received } from './support/client.ts';
 import type { Conn } from '../hub/conn.ts';
-import type { Config } from '../config.ts';
 
 const BODY = 'm'.repeat(64 * 1024);
 const MESSAGES = 100;
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-});
-
-async function start(opts: Partial<Config>): Promise<void> {
-  // msgRate 0: the set-up posts 6.5 MB as fast as it can.
-  server = await startServer({ msgRate: 0, ...opts });
-}
-async function user(handle: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server!.tcpPort, handle, ...channels);
-  clients.push(c);
-  return c;
-}
-const hub = () => server!.server.hub;
+// msgRate 0: the set-up posts 6.5 MB as fast as it can.
+const { start, server, user } = perTestServer({ msgRate: 0 });
+const hub = () => server().server.hub;
 const connOf = (handle: string): Conn => [...hub().conns].find((c) => c.user?.handle === handle)!;
 /** What the server holds for a connection now: queued, and not yet taken by the kernel. */
 const held = (c: Conn) => c.queued + c.session.backlog;

@@ -1,40 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { TestClient } from './support/client.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import { noTs } from './support/telnet.ts';
 
 // BANS (who is banned from a channel, by whom, when, why) and a bare ROLES (one's own roles: a
 // server admin learns they are one), over TCP on a real SQLite file, with @root a server admin
 // (--admins @root,@boss; @boss is a guest handle until claimed, so no admin until then).
 
-let server: TestServer;
-let dir = '';
-const clients: TestClient[] = [];
-const start = async () => (server = await startServer({ dataDir: dir, admins: ['@root', '@boss'] }));
+const { start, tempDir, restart, exactUser: user, settleAll: everyoneSettled } = perTestServer();
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slck-moderation-lists-'));
-  await start();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await start({ dataDir: tempDir('slck-moderation-lists-'), admins: ['@root', '@boss'] });
 });
 
-async function user(reg: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server.tcpPort, reg);
-  clients.push(c);
-  await c.ok('MODE exact');
-  for (const ch of channels) await c.ok(`JOIN ${ch}`);
-  for (const other of clients) await other.settle();
-  return c;
-}
-const everyoneSettled = async () => {
-  for (const c of clients) await c.settle();
-};
 /** The time of the newest MODLOG entry `root` reads: what BANS must say of that ban. */
 const newestLogTime = async (root: TestClient) => (await root.cmd('MODLOG 1'))[0].split(' ')[1];
 
@@ -92,9 +69,7 @@ describe('BANS', () => {
     const before = await jane.cmd('BANS #dev');
     expect(noTs(before)).toEqual(['BAN #dev @troll @jane TS spam', 'END BANS 1']);
     expect(before[0]).toContain(await newestLogTime(root));
-    for (const c of clients.splice(0)) c.destroy();
-    await server.close();
-    await start();
+    await restart();
     const jane2 = await user('@jane j4ne-pass');
     expect(await jane2.cmd('BANS #dev')).toEqual(before);
   });

@@ -4,34 +4,19 @@
  * same tokens as MSG, so a pipelined burst of them waits, in order, and is all answered;
  * a --rate-exempt user is not held.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../core/index.ts';
-import { startServer, type TestServer } from './support/server.ts';
-import { show, TestClient } from './support/client.ts';
+import { perTestServer } from './support/per-test-server.ts';
+import { show } from './support/client.ts';
 import type { Config } from '../config.ts';
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-});
-
-async function user(reg: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server!.tcpPort, reg);
-  clients.push(c);
-  await c.ok('MODE exact');
-  for (const ch of channels) await c.ok(`JOIN ${ch}`);
-  for (const other of clients) await other.settle();
-  return c;
-}
+const { start, exactUser: user } = perTestServer();
 const pong = (token: string) => (f: unknown) => !(f instanceof ProtocolError) && show(f as never) === `PONG ${token}`;
 /** `n` lines making and unmaking @kim an op of #dev, alternately. */
 const opDeop = (n: number) => Array.from({ length: n }, (_, i) => `${i % 2 === 0 ? 'OP' : 'DEOP'} #dev @kim\r\n`).join('');
 
 async function devChannel(opts: Partial<Config>) {
-  server = await startServer(opts);
+  await start(opts);
   const jane = await user('@jane j4ne-pass', '#dev');
   const kim = await user('@kim k1m-pass', '#dev');
   return { jane, kim };

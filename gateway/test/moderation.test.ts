@@ -1,42 +1,18 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { show, TestClient } from './support/client.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import { idOf, noTs } from './support/telnet.ts';
 
 // Roles and moderation (spec: OP, KICK, BAN, SUSPEND, MODLOG; issue 18 rules 2, 3, 4, 7), over
 // TCP on a real SQLite file, with @root a server admin (--admins @root,@boss; @boss never
 // claims the handle, so is no admin).
 
-let server: TestServer;
-let dir = '';
-const clients: TestClient[] = [];
-const start = async () => (server = await startServer({ dataDir: dir, admins: ['@root', '@boss'] }));
+const { start, tempDir, restart, clients, tcp, exactUser: user, settleAll: everyoneSettled } = perTestServer();
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slck-moderation-'));
-  await start();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await start({ dataDir: tempDir('slck-moderation-'), admins: ['@root', '@boss'] });
 });
 
-/** Signed in as a program (MODE exact), in `channels`; everyone else past what that told them. */
-async function user(reg: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server.tcpPort, reg);
-  clients.push(c);
-  await c.ok('MODE exact');
-  for (const ch of channels) await c.ok(`JOIN ${ch}`);
-  for (const other of clients) await other.settle();
-  return c;
-}
 const unasked = async (c: TestClient) => noTs(await c.settle());
-const everyoneSettled = async () => {
-  for (const c of clients) await c.settle();
-};
 
 /** @jane creates #dev (so owns it), @kim (claimed) and @troll (a guest) join it. */
 async function devChannel() {
@@ -218,8 +194,7 @@ describe('server admins and SUSPEND', () => {
       await c.until((f) => show(f) === 'BYE SUSPENDED You were suspended from this server by @root: spam everywhere');
       await c.waitClosed();
     }
-    const again = await TestClient.tcp(server.tcpPort);
-    clients.push(again);
+    const again = await tcp();
     await again.lines(1);
     expect(await again.cmd('REG @troll wrong-pass')).toEqual(['ERR WRONG_PASSWORD Wrong password for @troll']);
     expect(await again.cmd('REG @troll tr0ll-pass')).toEqual(['ERR SUSPENDED @troll is suspended from this server; ask a server admin']);
@@ -239,15 +214,12 @@ describe('persistence', () => {
     await jane.ok('OP #dev @kim');
     await kim.ok('BAN #dev @troll spam');
     await root.ok('SUSPEND @mal');
-    for (const c of clients.splice(0)) c.destroy();
-    await server.close();
-    await start();
+    await restart();
     const kim2 = await user('@kim k1m-pass');
     const troll = await user('@troll');
     expect(await troll.cmd('JOIN #dev')).toEqual(['ERR BANNED You are banned from #dev']);
     expect(await kim2.cmd('UNBAN #dev @troll')).toEqual(['OK']);
-    const mal = await TestClient.tcp(server.tcpPort);
-    clients.push(mal);
+    const mal = await tcp();
     await mal.lines(1);
     expect(await mal.cmd('REG @mal m4l-pass')).toEqual(['ERR SUSPENDED @mal is suspended from this server; ask a server admin']);
     expect(noTs(await kim2.cmd('MODLOG'))).toEqual(['MOD TS unban @kim @troll #dev -', 'MOD TS ban @kim @troll #dev - spam', 'END MODLOG 2']);

@@ -7,12 +7,12 @@
  * nobody. Then the governor's arithmetic on its own, with a clock of the test's.
  */
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../core/index.ts';
 import type { Conn } from '../hub/conn.ts';
 import { OverloadGovernor } from '../hub/overload.ts';
 import type { Session } from '../transport/session.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient, type Received } from './support/client.ts';
 
 const BODY = 60_000;
@@ -23,20 +23,13 @@ const oks = (c: TestClient) => c.frames.filter((f) => !(f instanceof ProtocolErr
 const isType = (type: string) => (f: Received) => !(f instanceof ProtocolError) && f.type === type;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let server: TestServer | null = null;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = null;
-});
+const { start, user: signedIn } = perTestServer();
 
 async function user(handle: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server!.tcpPort, handle, ...channels);
+  const c = await signedIn(handle, ...channels);
   // Out of #general, where every new user is put: its comings and goings are not the traffic
   // under test, and would reach the readers that have stopped reading.
   await c.ok('LEAVE #general');
-  clients.push(c);
   return c;
 }
 
@@ -55,10 +48,10 @@ async function deepChannel(n: number): Promise<{ readers: TestClient[]; publishe
 describe('a publisher into many deep queues', () => {
   it('is held while they are deep, a bystander is answered, and then every message is acknowledged and delivered in order', async () => {
     // A bound no reader reaches here: only the governor is at work.
-    server = await startServer({ msgRate: 0, maxOutbound: 64 * 1024 * 1024 });
+    const server = await start({ msgRate: 0, maxOutbound: 64 * 1024 * 1024 });
     const { readers, publisher } = await deepChannel(40);
     // Loopback holds a couple of MB per socket; past that, 40 readers' queues are deep.
-    await publisher.waitFor(() => server!.server.hub.overload.stats().held > 0, 'the publisher to be held');
+    await publisher.waitFor(() => server.server.hub.overload.stats().held > 0, 'the publisher to be held');
     // MSGs that ran before the hold still get their OKs once their commit is done, and the
     // client reads them a little later: wait until its count settles.
     let heldAt = -1;
@@ -86,7 +79,7 @@ describe('a publisher into many deep queues', () => {
   }, 60_000);
 
   it('goes on when they never read: the readers are cut off as slow consumers instead', async () => {
-    server = await startServer({ msgRate: 0, maxOutbound: 4 * 1024 * 1024 });
+    const server = await start({ msgRate: 0, maxOutbound: 4 * 1024 * 1024 });
     // The member who reads runs in a process of its own, as a user's client would: in this
     // busy process it would fall behind by itself and be cut off too.
     const watcher = watchInChild(server.tcpPort);
@@ -99,7 +92,7 @@ describe('a publisher into many deep queues', () => {
   }, 60_000);
 
   it('is not held for one deep reader alone', async () => {
-    server = await startServer({ msgRate: 0, maxOutbound: 64 * 1024 * 1024 });
+    const server = await start({ msgRate: 0, maxOutbound: 64 * 1024 * 1024 });
     const { publisher } = await deepChannel(1);
     await publisher.waitFor(() => oks(publisher) === MSGS, `${MSGS} OKs`, 30_000);
     expect(server.server.hub.overload.stats().episodes).toBe(0);

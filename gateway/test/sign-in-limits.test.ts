@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient } from './support/client.ts';
 import { SignInLimits, type SignInLog } from '../limits/sign-in-limits.ts';
 import { openRedisSignInLimits } from '../limits/sign-in-limits-redis.ts';
@@ -11,18 +11,10 @@ import { startRedis, type TestRedis } from './support/services.ts';
 // memory), then the same rules as one contract for memory and Redis, then what only several
 // nodes on one Redis, or a Redis gone away, show.
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-});
+const { start, tcp } = perTestServer();
 
 async function from(address: string): Promise<TestClient> {
-  const c = await TestClient.tcp(server!.tcpPort, address);
-  clients.push(c);
+  const c = await tcp(address);
   await c.next(); // HELLO
   return c;
 }
@@ -39,7 +31,7 @@ const code = (reply: string) => reply.split(' ').slice(0, 2).join(' ');
 
 describe('sign-in limits', () => {
   it('guesses from many addresses are limited per account; the address the owner signs in from is not', async () => {
-    server = await startServer();
+    await start();
     expect(await attempt('127.0.0.2', 'REG @vault open-sesame')).toBe('OK');
     const answers: string[] = [];
     for (let i = 0; i < 14; i++) answers.push(code(await attempt(`127.0.0.${10 + i}`, `REG @vault guess${i}`)));
@@ -55,7 +47,7 @@ describe('sign-in limits', () => {
   // In memory nothing else runs between REG's check and its count; across nodes on Redis it
   // could, which the Redis contract below covers (one step: `attempt` checks and counts).
   it('guesses sent at once are limited as if sent one after another', async () => {
-    server = await startServer();
+    await start();
     expect(await attempt('127.0.0.2', 'REG @vault open-sesame')).toBe('OK');
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(`127.0.0.${30 + i}`, `REG @vault guess${i}`)));
     expect(answers.map(code).filter((a) => a === 'ERR WRONG_PASSWORD')).toHaveLength(10);
@@ -63,7 +55,7 @@ describe('sign-in limits', () => {
   });
 
   it('a stranger guessing other accounts from the owner\'s address does not lock the owner out', async () => {
-    server = await startServer();
+    await start();
     for (const h of ['@a', '@b', '@c', '@d', '@e']) expect(await attempt('127.0.0.4', `REG ${h} their-secret`)).toBe('OK');
     expect(await attempt('127.0.0.3', 'REG @mine my-secret')).toBe('OK');
     // Behind the same NAT (the same address), someone guesses at the other accounts.
@@ -75,7 +67,7 @@ describe('sign-in limits', () => {
   });
 
   it('claims of new handles are limited per address; guest handles and other addresses are not', async () => {
-    server = await startServer({ claimsPerHour: 3 });
+    await start({ claimsPerHour: 3 });
     for (const h of ['@c1', '@c2', '@c3']) expect(await attempt('127.0.0.5', `REG ${h} secret`)).toBe('OK');
     expect(await attempt('127.0.0.5', 'REG @c4 secret')).toMatch(/^ERR RATE_LIMITED Too many new claims from your address; wait \d+ s$/);
     expect(await attempt('127.0.0.5', 'REG @c4')).toBe('OK');
