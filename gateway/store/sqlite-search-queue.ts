@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import { performance } from 'node:perf_hooks';
 import { indexText } from './search-index.ts';
 
 /**
@@ -22,10 +21,15 @@ import { indexText } from './search-index.ts';
  * A slice is not synced: a crash that loses it loses its watermark too, and the next message
  * batch's fsync carries it to disk anyway (the WAL is in order).
  */
-/** At most this many messages per slice, and a slice stops past SLICE_MS of work. */
-const SLICE_ROWS = 3000;
-const SLICE_MS = 4;
-/** The rows a slice reads from the file at once (it checks its time between reads). */
+/**
+ * A slice indexes at most this many messages (2-4 ms here), or as many as were committed
+ * since the last one if that is more: a batch that large held the event loop longer still,
+ * and a slice that took less than what arrives would let the index fall behind for good
+ * (seen: bench:search's batches of 2,000, the index half a million messages behind).
+ * Rows, not time: on a loaded machine a deadline is cut short by the scheduler.
+ */
+const SLICE_ROWS = 2000;
+/** The rows a slice reads from the file at once. */
 const READ_ROWS = 256;
 /** A slice runs this long after the first message it would index, or at once past EAGER_ROWS. */
 const IDLE_MS = 50;
@@ -83,7 +87,7 @@ export function prepareSearchQueue(db: Database.Database) {
   }
 
   /** From memory, in rowid order (the watermark passes only rows indexed or wordless). */
-  function sliceQueued(maxRows: number, deadline: number): boolean {
+  function sliceQueued(maxRows: number): boolean {
     const rowids = [...queued.keys()].sort((a, b) => a - b);
     let done = 0;
     let mark = watermark;
@@ -93,7 +97,7 @@ export function prepareSearchQueue(db: Database.Database) {
         put(rowid, q.words);
         if (q.early) sql.dropEarly.run(rowid);
         else if (rowid > mark) mark = rowid;
-        if (++done >= maxRows || (done % 64 === 0 && performance.now() >= deadline)) break;
+        if (++done >= maxRows) break;
       }
       if (mark !== watermark) sql.setWatermark.run(String(mark));
     }).immediate();
@@ -103,7 +107,7 @@ export function prepareSearchQueue(db: Database.Database) {
   }
 
   /** From the file: the rows above the watermark and search_pending's, as they are now. */
-  function sliceFile(maxRows: number, deadline: number): boolean {
+  function sliceFile(maxRows: number): boolean {
     let done = 0;
     let mark = watermark;
     let more = true;
@@ -124,7 +128,7 @@ export function prepareSearchQueue(db: Database.Database) {
           more = false;
           break;
         }
-        if (done >= maxRows || performance.now() >= deadline) break;
+        if (done >= maxRows) break;
       }
       if (mark !== watermark) sql.setWatermark.run(String(mark));
     }).immediate();
@@ -134,12 +138,15 @@ export function prepareSearchQueue(db: Database.Database) {
     return more;
   }
 
-  const slice = (maxRows: number, deadline: number): boolean =>
-    fromFile ? sliceFile(maxRows, deadline) : queued.size > 0 && sliceQueued(maxRows, deadline);
+  const slice = (maxRows: number): boolean => (fromFile ? sliceFile(maxRows) : queued.size > 0 && sliceQueued(maxRows));
+  /** Messages appended in batches committed since the last slice. */
+  let arrived = 0;
+  let arriving = 0;
 
   return {
     /** A new message, in its batch's transaction: its words queued for the index. */
     appended(rowid: number, body: Uint8Array): void {
+      arriving++;
       const early = rowid <= watermark;
       if (fromFile) {
         if (early) sql.addEarly.run(rowid);
@@ -174,6 +181,8 @@ export function prepareSearchQueue(db: Database.Database) {
         else queued.set(rowid, q);
       }
       staged.clear();
+      arrived += arriving;
+      arriving = 0;
       if (queued.size > MAX_QUEUED) {
         // Slices fall behind (they fail?): read the rest back from the file, memory bounded.
         queued.clear();
@@ -182,22 +191,26 @@ export function prepareSearchQueue(db: Database.Database) {
     },
     rolledBack(): void {
       staged.clear();
+      arriving = 0;
     },
     /** Messages queued in memory (a guide for when to run a slice). */
     get backlog(): number {
-      return fromFile ? EAGER_ROWS : queued.size;
+      return fromFile ? Math.max(arrived, EAGER_ROWS) : queued.size;
     },
     /** Whether any message waits for the index. */
     behind(): boolean {
       return fromFile || queued.size > 0;
     },
-    /** One slice: bounded in rows and time. True when some are left. */
-    slice(maxRows = SLICE_ROWS, ms = SLICE_MS): boolean {
-      return slice(maxRows, performance.now() + ms);
+    /** One slice: SLICE_ROWS, or what arrived since the last one. True when some are left. */
+    slice(): boolean {
+      const rows = Math.max(SLICE_ROWS, arrived);
+      arrived = 0;
+      return slice(rows);
     },
     /** Everything pending, now (a search reads the index next). */
     catchUp(): void {
-      while (slice(Number.MAX_SAFE_INTEGER, Number.POSITIVE_INFINITY));
+      arrived = 0;
+      while (slice(Number.MAX_SAFE_INTEGER));
     },
   };
 }
