@@ -1,30 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient, show, spawnServer, type ServerProcess } from './support/client.ts';
 
 // Claimed handles (spec, REG): a password claims a handle, later registrations need it,
 // guessing is slowed down, and the password appears in no reply and no log.
 
-let server: TestServer | undefined;
+const { start, server, close, clients, hold, tempDir } = perTestServer();
 let child: ServerProcess | undefined;
-const clients: TestClient[] = [];
-const dirs: string[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
+afterEach(() => {
   if (child && child.proc.exitCode === null) child.proc.kill('SIGKILL');
   child = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function connect(port = server!.tcpPort): Promise<TestClient> {
-  const c = await TestClient.tcp(port);
-  clients.push(c);
+async function connect(port = server().tcpPort): Promise<TestClient> {
+  const c = hold(await TestClient.tcp(port));
   await c.lines(1);
   return c;
 }
@@ -37,7 +28,7 @@ const everything = () => clients.flatMap((c) => c.frames.map(show)).join('\n');
 
 describe('accounts', () => {
   it('a password claims a handle: it is required, checked, and accepted', async () => {
-    server = await startServer();
+    await start();
     const first = await connect();
     expect(await first.cmd('REG @Jane hunter2-correct')).toEqual(['OK']);
     // Whoever has the password may sign in again meanwhile, from another device.
@@ -58,7 +49,7 @@ describe('accounts', () => {
   });
 
   it('with --require-passwords there are no guest handles: REG needs a password, which claims the handle', async () => {
-    server = await startServer({ requirePasswords: true });
+    await start({ requirePasswords: true });
     const c = await connect();
     expect(await c.cmd('REG @guest')).toEqual(['ERR PASSWORD_REQUIRED This server has no guest handles: REG @guest <password> claims it']);
     expect(await c.cmd('JOIN #general')).toEqual(['ERR NOT_REGISTERED Register first: REG @handle']);
@@ -69,9 +60,8 @@ describe('accounts', () => {
   });
 
   it('a guest handle can be claimed while it is offline, and stays claimed', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'slck-accounts-'));
-    dirs.push(dataDir);
-    server = await startServer({ dataDir });
+    const dataDir = tempDir('slck-accounts-');
+    await start({ dataDir });
     const guest = await connect();
     expect(await guest.cmd('REG @guest')).toEqual(['OK']);
     await leave(guest);
@@ -86,8 +76,8 @@ describe('accounts', () => {
     expect(await other.cmd('REG @guest mine-now')).toEqual(['OK']);
     await leave(other);
     // The claim is stored: it holds after a restart.
-    await server.close();
-    server = await startServer({ dataDir });
+    await close();
+    await start({ dataDir });
     const afterRestart = await connect();
     expect(await afterRestart.cmd('REG @guest')).toEqual(['ERR PASSWORD_REQUIRED @guest is claimed: REG @guest <password>']);
     expect(await afterRestart.cmd('REG @guest not-mine')).toEqual(['ERR WRONG_PASSWORD Wrong password for @guest']);
@@ -95,7 +85,7 @@ describe('accounts', () => {
   });
 
   it('repeated failures are rate limited, even for the right password, until the wait is over', async () => {
-    server = await startServer();
+    await start();
     const owner = await connect();
     await owner.ok('REG @vault open-sesame');
     await leave(owner);
@@ -114,7 +104,7 @@ describe('accounts', () => {
   });
 
   it('guesses sent all at once are limited as if sent one after another', async () => {
-    server = await startServer();
+    await start();
     const owner = await connect();
     expect(await owner.cmd('REG @victim s3cret')).toEqual(['OK']);
     await leave(owner);
@@ -127,7 +117,7 @@ describe('accounts', () => {
   });
 
   it('a password over 128 bytes is refused without echoing it', async () => {
-    server = await startServer();
+    await start();
     const c = await connect();
     expect(await c.cmd(`REG @long ${'p'.repeat(129)}`)).toEqual(['ERR BAD_PASSWORD Password is longer than 128 bytes']);
     expect(await c.cmd(`REG @long ${'p'.repeat(128)}`)).toEqual(['OK']);
@@ -135,8 +125,7 @@ describe('accounts', () => {
   });
 
   it('the password never reaches the log file or the console', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'slck-accounts-log-'));
-    dirs.push(dir);
+    const dir = tempDir('slck-accounts-log-');
     const logFile = join(dir, 'chat.log');
     child = await spawnServer(['--data-dir', join(dir, 'data'), '--tcp-port', '0', '--http-port', '0',
       '--log-file', logFile, '--log-level', 'debug']);

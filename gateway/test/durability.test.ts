@@ -1,39 +1,24 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import type { SqliteStore } from '../store/sqlite-store.ts';
 import { TestClient, msg, runServer, show, spawnServer, type ServerProcess } from './support/client.ts';
 
 // `OK <id> <ts>` means stored: it survives kill -9, a full disk refuses a message instead of
 // acknowledging it, and a data directory that cannot be used stops the server at start-up.
 
-let server: TestServer | undefined;
+const perTest = perTestServer();
+const { start, hold } = perTest;
 let child: ServerProcess | undefined;
-const clients: TestClient[] = [];
-const dirs: string[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
+afterEach(() => {
   if (child && child.proc.exitCode === null) child.proc.kill('SIGKILL');
   child = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'slck-durable-'));
-  dirs.push(d);
-  return d;
-}
-async function user(port: number, handle: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(port, handle, ...channels);
-  clients.push(c);
-  return c;
-}
+const tempDir = () => perTest.tempDir('slck-durable-');
+const user = async (port: number, handle: string, ...channels: string[]) => hold(await TestClient.user(port, handle, ...channels));
 // --msg-rate 0: the bursts here test durability, not flood control (flood.test.ts).
 const serverArgs = (dataDir: string) => ['--data-dir', dataDir, '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn', '--msg-rate', '0'];
 
@@ -89,7 +74,7 @@ describe('durability', () => {
   });
 
   it('a full disk: the sender gets STORE_FAILED, nobody gets the message, and the server carries on', async () => {
-    server = await startServer({ dataDir: tempDir() });
+    const server = await start({ dataDir: tempDir() });
     const jane = await user(server.tcpPort, '@jane', '#disk');
     const john = await user(server.tcpPort, '@john', '#disk');
     await jane.settle();

@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './support/server.ts';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import type { SqliteStore } from '../store/sqlite-store.ts';
 import { TestClient, msg } from './support/client.ts';
 
@@ -10,32 +8,13 @@ import { TestClient, msg } from './support/client.ts';
 // on a full disk) must not corrupt anyone's stream, and nothing it held may have been
 // acknowledged: an OK means committed, for every state change.
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
-const dirs: string[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'slck-failed-commit-'));
-  dirs.push(d);
-  return d;
-}
-
-async function user(port: number, handle: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(port, handle, ...channels);
-  clients.push(c);
-  return c;
-}
+const perTest = perTestServer();
+const { start, close, hold } = perTest;
+const tempDir = () => perTest.tempDir('slck-failed-commit-');
+const user = async (port: number, handle: string, ...channels: string[]) => hold(await TestClient.user(port, handle, ...channels));
 
 async function connect(port: number): Promise<TestClient> {
-  const c = await TestClient.tcp(port);
-  clients.push(c);
+  const c = hold(await TestClient.tcp(port));
   await c.next(); // HELLO
   return c;
 }
@@ -73,7 +52,7 @@ const BIG = 'x'.repeat(60_000); // needs more pages than a full disk has
 
 describe('a failed commit', () => {
   it("leaves other people's streams intact: no bytes in place of the withdrawn delivery", async () => {
-    server = await startServer({ dataDir: tempDir() });
+    const server = await start({ dataDir: tempDir() });
     const jane = await user(server.tcpPort, '@jane', '#disk');
     const john = await user(server.tcpPort, '@john', '#disk');
     await jane.settle();
@@ -91,7 +70,7 @@ describe('a failed commit', () => {
 
   it('refuses a claim it could not store, so the handle is not left unclaimed after an OK', async () => {
     const dataDir = tempDir();
-    server = await startServer({ dataDir });
+    let server = await start({ dataDir });
     const restore = readOnlyDisk(server);
     const jane = await connect(server.tcpPort);
     expect(await jane.cmd('REG @newbie s3cret')).toEqual(['ERR STORE_FAILED Could not claim @newbie: the server could not store it; try again']);
@@ -102,8 +81,8 @@ describe('a failed commit', () => {
     jane.destroy();
 
     // What was acknowledged is on disk: after a restart the handle is still claimed.
-    await server.close();
-    server = await startServer({ dataDir });
+    await close();
+    server = await start({ dataDir });
     const other = await connect(server.tcpPort);
     expect(await other.cmd('REG @newbie')).toEqual(['ERR PASSWORD_REQUIRED @newbie is claimed: REG @newbie <password>']);
     expect(await other.cmd('USRS')).toEqual(['USR @newbie offline', 'END USRS 1']);
@@ -113,7 +92,7 @@ describe('a failed commit', () => {
 
   it('refuses a JOIN and a LEAVE it could not store: nobody hears of them, and nothing changes', async () => {
     const dataDir = tempDir();
-    server = await startServer({ dataDir });
+    let server = await start({ dataDir });
     const jane = await user(server.tcpPort, '@jane', '#disk');
     const john = await user(server.tcpPort, '@john', '#disk');
     await jane.settle();
@@ -130,8 +109,8 @@ describe('a failed commit', () => {
     expect(await jane.cmd('JOIN #new')).toEqual(['JOINED #new @jane', 'OK']);
     jane.destroy();
 
-    await server.close();
-    server = await startServer({ dataDir });
+    await close();
+    server = await start({ dataDir });
     const again = await connect(server.tcpPort);
     expect(await again.cmd('REG @jane')).toEqual(['OK']);
     // After a restart a user's channels come in name order.

@@ -3,31 +3,19 @@
  * the port can ask, so the store's path and the connection counts stay out of the answer
  * unless an operator turns on `--health-details`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../config.ts';
 import type { SqliteStore } from '../store/sqlite-store.ts';
-import { startServer, type TestServer } from './support/server.ts';
-import { TestClient, msg } from './support/client.ts';
+import type { TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
+import { msg } from './support/client.ts';
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
-const dirs: string[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const perTest = perTestServer();
+const { user } = perTest;
 
 async function start(opts: Partial<Config>): Promise<{ server: TestServer; dataDir: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'slck-health-'));
-  dirs.push(dataDir);
-  server = await startServer({ dataDir, ...opts });
-  return { server, dataDir };
+  const dataDir = perTest.tempDir('slck-health-');
+  return { server: await perTest.start({ dataDir, ...opts }), dataDir };
 }
 
 async function health(s: TestServer): Promise<{ status: number; text: string }> {
@@ -38,8 +26,7 @@ async function health(s: TestServer): Promise<{ status: number; text: string }> 
 describe('/healthz', () => {
   it('says ok, and that the store is and there is no bus: no database path, no counts', async () => {
     const { server: s, dataDir } = await start({});
-    const jane = await TestClient.user(s.tcpPort, '@jane');
-    clients.push(jane);
+    const jane = await user('@jane');
     const { status, text } = await health(s);
     expect(status).toBe(200);
     expect(JSON.parse(text)).toEqual({ status: 'ok', store: 'ok', bus: 'none' });
@@ -49,8 +36,7 @@ describe('/healthz', () => {
 
   it('answers 503 unavailable while the store cannot commit, and ok again once it can', async () => {
     const { server: s } = await start({});
-    const jane = await TestClient.user(s.tcpPort, '@jane', '#disk');
-    clients.push(jane);
+    const jane = await user('@jane', '#disk');
     const db = (s.server.store as SqliteStore).db;
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
     expect(await jane.cmd(msg('#disk', 'x'.repeat(60_000)))).toEqual(['ERR STORE_FAILED Message to #disk was not stored; try again']);
@@ -63,8 +49,7 @@ describe('/healthz', () => {
 
   it('shows the details to an operator who asks for them with --health-details', async () => {
     const { server: s, dataDir } = await start({ healthDetails: true });
-    const jane = await TestClient.user(s.tcpPort, '@jane');
-    clients.push(jane);
+    const jane = await user('@jane');
     const { status, text } = await health(s);
     expect(status).toBe(200);
     const body = JSON.parse(text);

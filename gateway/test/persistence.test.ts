@@ -1,37 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './support/server.ts';
+import { describe, expect, it } from 'vitest';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient, msg } from './support/client.ts';
 
 // What survives a restart with a data directory (SQLite): users, channels, membership,
 // messages with their ids and times, and mail for users who were away.
 
-let server: TestServer | undefined;
-const dirs: string[] = [];
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'slck-persist-'));
-  dirs.push(d);
-  return d;
-}
-async function user(handle: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server!.tcpPort, handle, ...channels);
-  clients.push(c);
-  return c;
-}
+const perTest = perTestServer();
+const { start, close, clients, user, tcp } = perTest;
+const tempDir = () => perTest.tempDir('slck-persist-');
 async function anon(): Promise<TestClient> {
-  const c = await TestClient.tcp(server!.tcpPort);
-  clients.push(c);
+  const c = await tcp();
   await c.lines(1);
   return c;
 }
@@ -41,8 +19,7 @@ async function stop(): Promise<void> {
     c.end();
     await c.waitClosed();
   }
-  await server!.close();
-  server = undefined;
+  await close();
 }
 /** `OK <id> <ts>` of a MSG: the frame a recipient or HISTORY will show for it. */
 const sent = (ok: string, target: string, from: string, body: string) => {
@@ -53,7 +30,7 @@ const sent = (ok: string, target: string, from: string, body: string) => {
 describe('a restart on the same data directory', () => {
   it('keeps history (same ids and times), users, channels and membership', async () => {
     const dataDir = tempDir();
-    server = await startServer({ dataDir });
+    await start({ dataDir });
     const jane = await user('@Jane', '#general', '#dev');
     const john = await user('@john', '#general');
     const kim = await user('@kim', '#dev');
@@ -68,7 +45,7 @@ describe('a restart on the same data directory', () => {
     const dm = sent(await john.ok(msg('@jane', 'psst')), '@Jane', '@john', 'psst');
     await stop();
 
-    server = await startServer({ dataDir });
+    await start({ dataDir });
     const visitor = await anon();
     expect(await visitor.cmd('USRS')).toEqual(['USR @Jane offline guest', 'USR @john offline guest', 'USR @kim offline guest', 'END USRS 3']);
     expect(await visitor.cmd('CHNS')).toEqual(['CHN #dev 1', 'CHN #general 2', 'END CHNS 2']);
@@ -102,7 +79,7 @@ describe('offline delivery', () => {
   for (const store of ['memory', 'sqlite', 'sqlite across a restart'] as const) {
     it(`keeps direct messages for a known user who is away (${store})`, async () => {
       const dataDir = store === 'memory' ? null : tempDir();
-      server = await startServer({ dataDir });
+      await start({ dataDir });
       const bob = await user('@bob');
       bob.end();
       await bob.waitClosed();
@@ -116,7 +93,7 @@ describe('offline delivery', () => {
       }
       if (store === 'sqlite across a restart') {
         await stop();
-        server = await startServer({ dataDir });
+        await start({ dataDir });
       }
       const back = await anon();
       expect(await back.cmd('REG @bob')).toEqual(['OK']);
@@ -134,7 +111,7 @@ describe('offline delivery', () => {
   }
 
   it('puts kept messages after the JOINED lines', async () => {
-    server = await startServer({ dataDir: tempDir() });
+    await start({ dataDir: tempDir() });
     const bob = await user('@bob', '#team');
     bob.end();
     await bob.waitClosed();

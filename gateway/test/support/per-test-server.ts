@@ -15,7 +15,7 @@ import { TestClient } from './client.ts';
 export function perTestServer(defaults: Partial<Config> = {}) {
   let current: TestServer | undefined;
   let lastOpts: Partial<Config> = {};
-  /** Clients made through `user`, `tcp` and `exactUser`, in order. */
+  /** Clients made through `user`, `tcp`, `exactUser` and `hold`, in order. */
   const clients: TestClient[] = [];
   /** Anything else a test opened that must go with it (a bare peer of its own). */
   const others: { destroy(): void }[] = [];
@@ -47,6 +47,11 @@ export function perTestServer(defaults: Partial<Config> = {}) {
     clients,
     server,
     start,
+    /** The server closed now; the clients stay (as the server left them), for the test to look at or start again. */
+    async close(): Promise<void> {
+      await current?.close();
+      current = undefined;
+    },
     /** The clients gone and the server closed, then started again as it last was (its data kept, if on disk). */
     async restart(): Promise<TestServer> {
       for (const c of clients.splice(0)) c.destroy();
@@ -80,6 +85,8 @@ export function perTestServer(defaults: Partial<Config> = {}) {
     async settleAll(): Promise<void> {
       for (const c of clients) await c.settle();
     },
+    /** A client made elsewhere (on another server, or a server in a child process), kept among the clients. */
+    hold: held,
     /** Destroyed after the test with the clients. */
     track<T extends { destroy(): void }>(thing: T): T {
       others.push(thing);
