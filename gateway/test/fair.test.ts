@@ -15,6 +15,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../core/index.ts';
 import { perTestServer } from './support/per-test-server.ts';
+import { peak } from './support/peak.ts';
 import { TestClient, type Received } from './support/client.ts';
 import type { Conn } from '../hub/conn.ts';
 
@@ -33,18 +34,6 @@ const hub = () => server().server.hub;
 const connOf = (handle: string): Conn => [...hub().conns].find((c) => c.user?.handle === handle)!;
 const is = (type: string) => (f: Received) => !(f instanceof ProtocolError) && f.type === type;
 const ends = (c: TestClient) => c.frames.filter(is('END')).length;
-
-/** The most `measure()` gives while `until()` is false, sampled every millisecond or so. */
-async function peak(measure: () => number, until: () => boolean, timeoutMs = 30_000): Promise<number> {
-  let max = 0;
-  const deadline = Date.now() + timeoutMs;
-  while (!until()) {
-    if (Date.now() > deadline) throw new Error(`not reached in ${timeoutMs} ms (peak ${max})`);
-    max = Math.max(max, measure());
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  return Math.max(max, measure());
-}
 
 describe('A: connections that pipeline HISTORY and never read', () => {
   it('hold at most their address\'s share, and a bystander from another address is answered while they wait', async () => {

@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../core/index.ts';
 import { perTestServer } from './support/per-test-server.ts';
+import { peak as peakWhile } from './support/peak.ts';
 import { TestClient, type Received } from './support/client.ts';
 import type { Conn } from '../hub/conn.ts';
 
@@ -33,17 +34,8 @@ async function fill(): Promise<number[]> {
   return ids;
 }
 
-/** The most `measure()` gives while `until()` is false, sampled every millisecond or so. */
-async function peak(measure: () => number, until: () => boolean, timeoutMs = 20_000): Promise<number> {
-  let max = 0;
-  const deadline = Date.now() + timeoutMs;
-  while (!until()) {
-    if (Date.now() > deadline) throw new Error(`not reached in ${timeoutMs} ms (peak ${max})`);
-    max = Math.max(max, measure());
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  return Math.max(max, measure());
-}
+/** Gives up sooner than the test's own 30 s, so a failure names the peak. */
+const peak = (measure: () => number, until: () => boolean, timeoutMs = 20_000) => peakWhile(measure, until, timeoutMs);
 
 /** The replies a reader got, each as the ids of its MSG frames, checked against its END count. */
 function replies(c: TestClient): number[][] {
