@@ -37,7 +37,7 @@ await build({
 // esbuild escapes strings but not a regex literal's characters: one left would double its
 // whole file's memory again (see charset above). Write it as \uXXXX in the source.
 for (const file of readdirSync(outdir).filter((f) => f.endsWith('.js'))) {
-  const at = readFileSync(`${outdir}/${file}`, 'latin1').search(/[^\x00-\x7f]/);
+  const at = readFileSync(`${outdir}/${file}`).findIndex((byte) => byte > 0x7f);
   if (at >= 0) console.warn(`build-server: ${outdir}/${file} is not ASCII at byte ${at}; V8 will hold it as two bytes a character`);
 }
 console.log(`server built: ${entries.map((e) => `${outdir}/${e}.js`).join(', ')}`);
