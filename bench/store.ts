@@ -1,16 +1,17 @@
 /**
- * The SQLite store alone: `npm run bench:store-engine [-- --dir <path>] [--batches 100,500]`.
+ * The SQLite store alone: `npm run bench:store-engine [-- --dir <path>] [--batches 100,500] [--text]`.
  *
  * Each row commits `batch` appends at a time (what one event-loop turn of the hub would
  * accept) as one `commit()`, over and over for RUN_MS, on a fresh `slck.db` with the settings
- * the server uses (WAL, synchronous = FULL: every commit is an fsync of the WAL). Messages are
- * 100-byte bodies, one in ten a direct message queued for an offline user, the rest spread
- * over eight channels. messages/s counts building the batch and committing it, and the
- * search index's slices run between commits (a row ends with a search, which indexes what is
- * left); CPU µs/msg is the process's CPU time (user + system, the fsync threads included) per
- * message, a figure the disk's fsync latency does not move. The commit columns time
- * `commit()` alone. Then HISTORY-sized reads (50 newest before a random id of
- * the channel: ids are per conversation) on the database the rows filled.
+ * the server uses (WAL, the WAL fsynced before commit() resolves). Messages are 100-byte
+ * bodies (`--text`: 16 words and a number each, ~90 bytes, what the search index meets), one
+ * in ten a direct message queued for an offline user, the rest spread over eight channels.
+ * messages/s counts building the batch and committing it, and the search index's slices run
+ * between commits (a row ends with a search, which indexes what is left); CPU µs/msg is the
+ * process's CPU time (user + system, the fsync threads included) per message, which the
+ * disk's fsync latency does not move (the machine's load still does). The commit columns
+ * time `commit()` alone. Then HISTORY-sized reads (50 newest before a random id of the
+ * channel: ids are per conversation) on the database the rows filled.
  *
  * Figures depend on the disk behind `--dir` (default: the OS temp dir); the file system type
  * is printed so a tmpfs run (no real fsync) is not mistaken for a disk one.
@@ -42,6 +43,8 @@ function argDir(): string {
   return at >= 0 && process.argv[at + 1] ? path.resolve(process.argv[at + 1]) : os.tmpdir();
 }
 
+const TEXT = process.argv.includes('--text');
+
 /** `--batches 100,500`: only those rows. */
 function argBatches(): number[] {
   const at = process.argv.indexOf('--batches');
@@ -62,7 +65,11 @@ async function setUp(store: SqliteStore): Promise<void> {
 type Row = { batch: number; messages: number; commits: number; perSec: number; cpuUs: number; p50: number; p99: number; max: number };
 
 async function runBatches(store: SqliteStore, batch: number): Promise<Row> {
-  const body = new TextEncoder().encode('x'.repeat(100));
+  const x100 = new TextEncoder().encode('x'.repeat(100));
+  const words = 'the quick brown fox jumps over a lazy dog while ten more people say hello again and then go home'.split(' ');
+  // --text: 16 words and a number, ~90 bytes, each message its own (what the search index meets).
+  const text = (n: number) => new TextEncoder().encode(Array.from({ length: 16 }, (_, k) => words[(n * 7 + k * 3) % words.length]).join(' ') + ` ${n}`);
+  const bodyOf = (n: number) => (TEXT ? text(n) : x100);
   const ts = new Date().toISOString();
   const latencies: number[] = [];
   let messages = 0;
@@ -72,8 +79,8 @@ async function runBatches(store: SqliteStore, batch: number): Promise<Row> {
     const writes: StoreWrite[] = [];
     for (let i = 0; i < batch; i++) {
       const n = messages + i;
-      if (n % 10 === 0) writes.push({ op: 'append', message: { target: `@user${n % 20}`, from: '@user0', ts, body }, offlineFor: `@user${n % 20}` });
-      else writes.push({ op: 'append', message: { target: `#channel${n % CHANNELS}`, from: `@user${n % 20}`, ts, body } });
+      if (n % 10 === 0) writes.push({ op: 'append', message: { target: `@user${n % 20}`, from: '@user0', ts, body: bodyOf(n) }, offlineFor: `@user${n % 20}` });
+      else writes.push({ op: 'append', message: { target: `#channel${n % CHANNELS}`, from: `@user${n % 20}`, ts, body: bodyOf(n) } });
     }
     const before = performance.now();
     if ((await store.commit(writes)) === null) throw new Error(`commit failed: ${store.lastFailure?.message}`);

@@ -68,9 +68,9 @@ export function prepareSearchQueue(db: Database.Database) {
    * when a crash left a tail, and when the queue grew past MAX_QUEUED; until caught up.
    */
   let fromFile = sql.anyEarly.get() !== undefined || sql.anyTail.get(watermark) !== undefined;
-  const queued = new Map<number, Queued>();
+  let queued = new Map<number, Queued>();
   /** The open batch's changes to `queued`, kept only if it commits. */
-  const staged = new Map<number, Queued | null>();
+  let staged = new Map<number, Queued | null>();
   const pending = (rowid: number): Queued | undefined => {
     const s = staged.get(rowid);
     return s === null ? undefined : (s ?? queued.get(rowid));
@@ -88,7 +88,9 @@ export function prepareSearchQueue(db: Database.Database) {
 
   /** From memory, in rowid order (the watermark passes only rows indexed or wordless). */
   function sliceQueued(maxRows: number): boolean {
-    const rowids = [...queued.keys()].sort((a, b) => a - b);
+    const rowids = [...queued.keys()];
+    // Mostly in order already (rowids follow time): sort only when not.
+    if (rowids.some((r, i) => i > 0 && r < rowids[i - 1])) rowids.sort((a, b) => a - b);
     let done = 0;
     let mark = watermark;
     db.transaction(() => {
@@ -101,7 +103,8 @@ export function prepareSearchQueue(db: Database.Database) {
       }
       if (mark !== watermark) sql.setWatermark.run(String(mark));
     }).immediate();
-    for (let i = 0; i < done; i++) queued.delete(rowids[i]);
+    if (done === rowids.length) queued.clear();
+    else for (let i = 0; i < done; i++) queued.delete(rowids[i]);
     watermark = mark;
     return queued.size > 0;
   }
@@ -176,11 +179,16 @@ export function prepareSearchQueue(db: Database.Database) {
     },
     /** The batch committed: its queued words are kept. */
     committed(): void {
-      for (const [rowid, q] of staged) {
-        if (q === null) queued.delete(rowid);
-        else queued.set(rowid, q);
+      if (queued.size === 0 && ![...staged.values()].includes(null)) {
+        // The usual case (a slice took the rest): the batch's map becomes the queue.
+        [queued, staged] = [staged as Map<number, Queued>, queued];
+      } else {
+        for (const [rowid, q] of staged) {
+          if (q === null) queued.delete(rowid);
+          else queued.set(rowid, q);
+        }
+        staged.clear();
       }
-      staged.clear();
       arrived += arriving;
       arriving = 0;
       if (queued.size > MAX_QUEUED) {
