@@ -21,13 +21,14 @@
  * --server-args "..." (flags for every server, before and after)
  */
 import fs from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Parser, ProtocolError, SERVER_FRAME_LIMITS, ServerFrameDecoder, encodeMsg, type ServerFrame } from '../core/index.ts';
+import { encodeMsg } from '../core/index.ts';
+import { Client } from './frame-client.ts';
+import { startServerProcess } from './server-process.ts';
 
 const HERE = path.resolve(import.meta.dirname, '..');
 const { values: opts } = parseArgs({
@@ -48,69 +49,9 @@ const A_MS = Number(opts['seconds-a']) * 1000;
 const B_MS = Number(opts['seconds-b']) * 1000;
 const ATTACKER = '127.0.0.2';
 
-type Server = { port: number; stop(): Promise<void> };
-
-async function startServer(root: string, extra: string[], dataDir: string): Promise<Server> {
-  const args = ['--import', 'tsx', 'gateway/main.ts', ...opts['server-args'].split(' ').filter(Boolean), '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0',
-    '--log-level', 'warn', '--data-dir', dataDir, '--rate-exempt', '@seed', ...extra];
-  const proc: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const orphan = () => proc.kill('SIGKILL');
-  process.once('exit', orphan);
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout!.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const m = /telnet:\s+telnet \S+ (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    proc.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${out}`)));
-  });
-  proc.stdout!.resume();
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  return {
-    port,
-    async stop() {
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-      process.off('exit', orphan);
-    },
-  };
-}
-
-/** A TCP client that hands every frame to `on`. */
-class Client {
-  readonly socket: net.Socket;
-  on: (f: ServerFrame) => void = () => {};
-
-  private constructor(socket: net.Socket) {
-    this.socket = socket;
-    const parser = new Parser(new ServerFrameDecoder(), SERVER_FRAME_LIMITS, (f) => {
-      if (f instanceof ProtocolError) throw f;
-      this.on(f);
-    });
-    socket.on('data', (chunk) => parser.push(chunk));
-    socket.on('error', () => {});
-  }
-
-  /** Connected from `from`, signed in (`reg` is the REG line's argument), and OK'd `joins`. */
-  static async user(port: number, reg: string, joins: string[], from = '127.0.0.1'): Promise<Client> {
-    const socket = net.connect({ host: '127.0.0.1', port, localAddress: from, noDelay: true });
-    await new Promise<void>((ok, fail) => socket.once('connect', ok).once('error', fail));
-    const c = new Client(socket);
-    let oks = 0;
-    await new Promise<void>((ok, fail) => {
-      c.on = (f) => {
-        if (f.type === 'ERR') fail(new Error(`set-up: ERR ${f.code} ${f.text}`));
-        if (f.type === 'OK' && ++oks === 1 + joins.length) ok();
-      };
-      socket.write(`REG ${reg}\r\n${joins.map((j) => `JOIN ${j}\r\n`).join('')}`);
-    });
-    c.on = () => {};
-    return c;
-  }
-}
+const startServer = (root: string, extra: string[], dataDir: string) =>
+  startServerProcess(root, [...opts['server-args'].split(' ').filter(Boolean), '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0',
+    '--log-level', 'warn', '--data-dir', dataDir, '--rate-exempt', '@seed', ...extra]);
 
 async function seed(port: number): Promise<void> {
   const bot = await Client.user(port, '@seed seed-password-1', ['#big']);

@@ -15,13 +15,13 @@
  * Options: --messages 20000 --body 100 --seconds 10 --idle 2 --memory
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Parser, ProtocolError, SERVER_FRAME_LIMITS, ServerFrameDecoder, encodeMsg, type ServerFrame } from '../core/index.ts';
+import { encodeMsg } from '../core/index.ts';
+import { Client } from './frame-client.ts';
+import { startServerProcess } from './server-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: opts } = parseArgs({
@@ -38,69 +38,9 @@ const BODY = 'x'.repeat(Number(opts.body));
 const FLOOD_MS = Number(opts.seconds) * 1000;
 const IDLE_MS = Number(opts.idle) * 1000;
 
-type Server = { proc: ChildProcess; port: number; stop(): Promise<void> };
-
-async function startServer(extra: string[], dataDir: string | null): Promise<Server> {
-  const args = ['--import', 'tsx', 'gateway/main.ts', '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0',
-    '--log-level', 'warn', ...(dataDir === null ? ['--memory'] : ['--data-dir', dataDir]), ...extra];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const orphan = () => proc.kill('SIGKILL');
-  process.once('exit', orphan);
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout!.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const m = /telnet:\s+telnet \S+ (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    proc.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${out}`)));
-  });
-  proc.stdout!.resume();
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  return {
-    proc, port,
-    async stop() {
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-      process.off('exit', orphan);
-    },
-  };
-}
-
-/** A TCP client that hands every frame to `on`. */
-class Client {
-  readonly socket: net.Socket;
-  private readonly parser: Parser<ServerFrame>;
-  on: (f: ServerFrame) => void = () => {};
-
-  private constructor(socket: net.Socket) {
-    this.socket = socket;
-    this.parser = new Parser(new ServerFrameDecoder(), SERVER_FRAME_LIMITS, (f) => {
-      if (f instanceof ProtocolError) throw f;
-      this.on(f);
-    });
-    socket.on('data', (chunk) => this.parser.push(chunk));
-  }
-
-  /** Connected, registered and in `channel`. */
-  static async user(port: number, handle: string, channel: string): Promise<Client> {
-    const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
-    await new Promise<void>((ok, fail) => socket.once('connect', ok).once('error', fail));
-    const c = new Client(socket);
-    let oks = 0;
-    await new Promise<void>((ok, fail) => {
-      c.on = (f) => {
-        if (f.type === 'ERR') fail(new Error(`set-up: ERR ${f.code} ${f.text}`));
-        if (f.type === 'OK' && ++oks === 2) ok();
-      };
-      socket.write(`REG ${handle}\r\nJOIN ${channel}\r\n`);
-    });
-    c.on = () => {};
-    return c;
-  }
-}
+const startServer = (extra: string[], dataDir: string | null) =>
+  startServerProcess(ROOT, ['--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0',
+    '--log-level', 'warn', ...(dataDir === null ? ['--memory'] : ['--data-dir', dataDir]), ...extra]);
 
 /** PING after PING, each sent when the last PONG is back; the round trips, in ms. */
 function bystander(c: Client): { rtts: number[]; stop(): Promise<void> } {
@@ -144,9 +84,9 @@ async function run(config: string, extra: string[]): Promise<Row[]> {
   const server = await startServer(extra, dataDir);
   const rows: Row[] = [];
   try {
-    const quiet = await Client.user(server.port, '@bystander', '#quiet');
-    const flooder = await Client.user(server.port, '@flooder', '#flood');
-    const reader = await Client.user(server.port, '@reader', '#flood');
+    const quiet = await Client.user(server.port, '@bystander', ['#quiet']);
+    const flooder = await Client.user(server.port, '@flooder', ['#flood']);
+    const reader = await Client.user(server.port, '@reader', ['#flood']);
     let delivered = 0;
     reader.on = (f) => void (f.type === 'MSG' && delivered++);
 
