@@ -1,14 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
-export type ServerProcess = { proc: ChildProcess; port: number; stop(): Promise<void> };
+export type ServerProcess = { proc: ChildProcess; port: number; stop(): Promise<number | null> };
 
 /**
  * The server (`gateway/main.ts` of the checkout at `root`) in a child process, started with
- * `flags`; resolves with the TCP port it prints once it listens. stop() sends SIGTERM and
- * waits for the exit (SIGKILL after 10 s); if this process exits first, the child is killed.
+ * `flags` (and `nodeFlags` for node itself, a CPU profile say); resolves with the TCP port it
+ * prints once it listens. stop() sends SIGTERM and gives the exit code once it has exited
+ * (SIGKILL after 10 s); if this process exits first, the child is killed.
  */
-export async function startServerProcess(root: string, flags: string[]): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts', ...flags], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startServerProcess(root: string, flags: string[], nodeFlags: string[] = []): Promise<ServerProcess> {
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'gateway/main.ts', ...flags], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const orphan = () => proc.kill('SIGKILL');
   process.once('exit', orphan);
   let out = '';
@@ -21,16 +22,17 @@ export async function startServerProcess(root: string, flags: string[]): Promise
     proc.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${out}`)));
   });
   proc.stdout!.resume();
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   return {
     proc,
     port,
     async stop() {
       proc.kill('SIGTERM');
       const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
+      const code = await exited;
       clearTimeout(timer);
       process.off('exit', orphan);
+      return code;
     },
   };
 }

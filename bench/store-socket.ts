@@ -18,10 +18,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Parser, SERVER_FRAME_LIMITS, ServerFrameDecoder, ProtocolError, encodeMsg, type ServerFrame } from '../core/index.ts';
+import { startServerProcess } from './server-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: opts } = parseArgs({
@@ -56,22 +56,11 @@ function cpuSeconds(pid: number): number {
 
 async function startServer(dataDir: string): Promise<{ pid: number; port: number; stop(): Promise<number | null> }> {
   const profile = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(opts.profile)] : [];
-  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', 'gateway/main.ts', '--host', '127.0.0.1',
+  const server = await startServerProcess(ROOT, ['--host', '127.0.0.1',
     ...(opts.memory ? ['--memory'] : ['--data-dir', dataDir]),
     // --msg-rate 0: throughput is measured, so the per-connection message rate is off.
-    '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn', '--msg-rate', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout!.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const m = /telnet:\s+telnet \S+ (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    proc.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${out}`)));
-  });
-  proc.stdout!.resume();
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { pid: proc.pid!, port, stop: () => (proc.kill('SIGTERM'), exited) };
+    '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn', '--msg-rate', '0'], profile);
+  return { pid: server.proc.pid!, port: server.port, stop: server.stop };
 }
 
 type Client = {
