@@ -4,31 +4,20 @@
  * client that asks for more than the bound without reading is not read from until it
  * catches up. (A single reply is bounded in bytes too: history-memory.test.ts.)
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { ProtocolError } from '../../core/index.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient, type Received } from './support/client.ts';
 
 const MAX_OUTBOUND = 256 * 1024;
 const BODY = 'x'.repeat(60_000);
 
-let server: TestServer;
-const clients: TestClient[] = [];
+const { start, user } = perTestServer();
 
 beforeEach(async () => {
   // The posts are the set-up, not a flood: the message rate is off (flood.test.ts).
-  server = await startServer({ maxOutbound: MAX_OUTBOUND, msgRate: 0 });
+  await start({ maxOutbound: MAX_OUTBOUND, msgRate: 0 });
 });
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server.close();
-});
-
-async function user(handle: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server.tcpPort, handle, ...channels);
-  clients.push(c);
-  return c;
-}
 
 /** Post `n` 60 KB messages to #big: twenty times the bound in all. */
 async function fill(n: number): Promise<void> {

@@ -1,25 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './support/server.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient } from './support/client.ts';
 
 // Bad input never knocks a connection out of step (the next PING gets its PONG) and never
 // reaches anyone else: @watcher shares a channel with the offender and must see nothing.
 
-let server: TestServer;
+const { start, user, tcp } = perTestServer();
 let bad: TestClient;
 let watcher: TestClient;
-const clients: TestClient[] = [];
 
 beforeEach(async () => {
-  server = await startServer();
-  watcher = await TestClient.user(server.tcpPort, '@watcher', '#room');
-  bad = await TestClient.user(server.tcpPort, '@bad', '#room');
-  clients.push(watcher, bad);
+  await start();
+  watcher = await user('@watcher', '#room');
+  bad = await user('@bad', '#room');
   await watcher.settle();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server.close();
 });
 
 /** Raw bytes from a string whose every character is one byte ('\xff' is 0xFF). */
@@ -137,15 +131,13 @@ describe('bad input', () => {
     await bad.waitClosed();
     expect(await watcher.settle()).toEqual(['OFFLINE @bad']);
     expect(await watcher.cmd('HISTORY #room')).toEqual(['END HISTORY 0']);
-    const next = await TestClient.user(server.tcpPort, '@bad', '#room');
-    clients.push(next);
+    const next = await user('@bad', '#room');
     expect(await next.cmd('PING ok')).toEqual(['PONG ok']);
     expect(await watcher.settle()).toEqual(['ONLINE @bad']);
   });
 
   it('commands before REG: NOT_REGISTERED, bodies still framed', async () => {
-    const anon = await TestClient.tcp(server.tcpPort);
-    clients.push(anon);
+    const anon = await tcp();
     await anon.lines(1);
     anon.write('JOIN #room\r\nMSG #room 11\r\nJOIN #room\n\r\nHISTORY #room\r\nLEAVE #room\r\nMUTE\r\n');
     expect(await anon.lines(5)).toEqual(Array(5).fill('ERR NOT_REGISTERED Register first: REG @handle'));

@@ -1,31 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './support/server.ts';
-import { ISO_TS, TestClient } from './support/client.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { perTestServer } from './support/per-test-server.ts';
+import { ISO_TS } from './support/client.ts';
 
 // One transcript per command of docs/PROTOCOL.md section 2, over raw TCP, each on a fresh
 // in-memory server so ids, channel lists and user lists are exactly the spec's.
 
-let server: TestServer;
-const clients: TestClient[] = [];
+const { start, user, tcp: connect } = perTestServer();
 
 beforeEach(async () => {
-  server = await startServer();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server.close();
+  await start();
 });
 
-async function connect(): Promise<TestClient> {
-  const c = await TestClient.tcp(server.tcpPort);
-  clients.push(c);
-  return c;
-}
-async function user(handle: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.user(server.tcpPort, handle, ...channels);
-  clients.push(c);
-  return c;
-}
 /** The text of `OK <id> <ts>` with the time replaced, so a transcript can be exact. */
 const okId = (line: string) => line.replace(/^OK (\d+) (\S+)$/, (_, id, ts) => (ISO_TS.test(ts) ? `OK ${id} <ts>` : line));
 

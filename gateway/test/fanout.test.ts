@@ -1,27 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../core/index.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient, floodUntilOffline, show, type Received } from './support/client.ts';
 
 // Delivery over real sockets: every member gets every message once and in order, direct
 // messages reach one person, LEAVE and disconnects are seen by the others, and a member who
 // stops reading is cut off without holding anyone else back.
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
+const { start, server, hold } = perTestServer();
 /** Senders here pipeline hundreds of messages: delivery is the point, not the message rate (flood.test.ts). */
 const FAST = { msgRate: 0 };
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-});
-
 async function users(n: number, handle: (i: number) => string, ...channels: string[]): Promise<TestClient[]> {
-  const out = await Promise.all(Array.from({ length: n }, (_, i) => TestClient.user(server!.tcpPort, handle(i), ...channels)));
-  clients.push(...out);
-  return out;
+  return (await Promise.all(Array.from({ length: n }, (_, i) => TestClient.user(server().tcpPort, handle(i), ...channels)))).map(hold);
 }
 const user = async (handle: string, ...channels: string[]) => (await users(1, () => handle, ...channels))[0];
 const is = (type: string, text?: string) => (f: Received) =>
@@ -59,7 +50,7 @@ function expectAllDelivered(members: TestClient[], names: string[], perSender: n
 
 describe('a channel', () => {
   it('two members: each gets the other\'s messages once, in order', async () => {
-    server = await startServer(FAST);
+    await start(FAST);
     const both = await users(2, (i) => ['@ann', '@bob'][i], '#pair');
     await Promise.all(both.map((c, i) => sendAll(c, '#pair', 200, (k) => `${['@ann', '@bob'][i]} says ${k}`)));
     await Promise.all(both.map((c) => c.waitFor(() => c.msgs.length >= 200, '200 messages')));
@@ -68,7 +59,7 @@ describe('a channel', () => {
   });
 
   it('100 members: each gets every other member\'s messages once, in order', async () => {
-    server = await startServer(FAST);
+    await start(FAST);
     const names = Array.from({ length: 100 }, (_, i) => `@m${i}`);
     const members = await users(100, (i) => names[i], '#crowd');
     await Promise.all(members.map((c, i) => sendAll(c, '#crowd', 5, (k) => `${names[i]} says ${k}`)));
@@ -80,7 +71,7 @@ describe('a channel', () => {
 
 describe('direct messages, LEAVE and disconnects', () => {
   it('a direct message reaches its recipient only', async () => {
-    server = await startServer(FAST);
+    await start(FAST);
     const [jane, john, kim] = await Promise.all(['@jane', '@john', '@kim'].map((h) => user(h, '#room')));
     await jane.settle();
     const ok = (await jane.cmd('MSG @john 9\r\njust you!')).at(-1)!;
@@ -91,7 +82,7 @@ describe('direct messages, LEAVE and disconnects', () => {
   });
 
   it('after LEAVE the others see LEFT and the leaver receives nothing more', async () => {
-    server = await startServer(FAST);
+    await start(FAST);
     const [jane, john, kim] = await Promise.all(['@jane', '@john', '@kim'].map((h) => user(h, '#room')));
     for (const c of [jane, john]) await c.settle();
     expect(await kim.cmd('LEAVE #room')).toEqual(['LEFT #room @kim', 'OK']);
@@ -104,7 +95,7 @@ describe('direct messages, LEAVE and disconnects', () => {
   });
 
   it('a clean close frees the handle at once, and co-members see OFFLINE', async () => {
-    server = await startServer(FAST);
+    const server = await start(FAST);
     const jane = await user('@jane', '#room');
     const john = await TestClient.user(server.tcpPort, '@john', '#room');
     await jane.settle();
@@ -116,7 +107,7 @@ describe('direct messages, LEAVE and disconnects', () => {
   });
 
   it('people who have exchanged a direct message, in no channel together, see each other come and go', async () => {
-    server = await startServer(FAST);
+    const server = await start(FAST);
     // Out of #general, where every new user is put: no channel in common.
     const jane = await user('@jane');
     await jane.ok('LEAVE #general');
@@ -139,7 +130,7 @@ describe('direct messages, LEAVE and disconnects', () => {
   });
 
   it('an abrupt close (reset) frees the handle as soon as the server sees it', async () => {
-    server = await startServer(FAST);
+    const server = await start(FAST);
     const jane = await user('@jane', '#room');
     const john = await TestClient.user(server.tcpPort, '@john', '#room');
     await jane.settle();
@@ -154,7 +145,7 @@ describe('direct messages, LEAVE and disconnects', () => {
 describe('a slow consumer', () => {
   it('is cut off, while the others get every message', async () => {
     const maxOutbound = 256 * 1024;
-    server = await startServer({ ...FAST, maxOutbound });
+    await start({ ...FAST, maxOutbound });
     const [sender, r1, r2, slow] = await Promise.all(['@sender', '@r1', '@r2', '@slow'].map((h) => user(h, '#firehose')));
     for (const c of [sender, r1, r2, slow]) await c.settle();
     slow.pause();

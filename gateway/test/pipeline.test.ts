@@ -1,21 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../core/index.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient, show, type Received } from './support/client.ts';
 
 // Section 1 of the spec: one reply per command, in order, however many arrive in one packet.
 
-let server: TestServer;
-const clients: TestClient[] = [];
+const { start, user, tcp } = perTestServer();
 
 beforeEach(async () => {
   // 10,000 commands in one write, a sixth of them MSGs and half of them reads: the message
   // and read rates are off (flood.test.ts, fair.test.ts).
-  server = await startServer({ msgRate: 0, readRate: 0 });
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server.close();
+  await start({ msgRate: 0, readRate: 0 });
 });
 
 const N = 10_000;
@@ -65,8 +60,7 @@ function mix(): { wire: string; expected: RegExp[] } {
 
 describe('pipelining', () => {
   it(`answers ${N} PINGs sent in one write, in order`, async () => {
-    const c = await TestClient.tcp(server.tcpPort);
-    clients.push(c);
+    const c = await tcp();
     await c.lines(1);
     let wire = '';
     for (let i = 0; i < N; i++) wire += `PING ${i}\r\n`;
@@ -79,9 +73,8 @@ describe('pipelining', () => {
   for (const reg of ['REG @piper', 'REG @piper s3cret-pw']) {
     // With a password, REG checks it off the event loop: what follows must wait its turn.
     it(`answers ${N} mixed commands in one write, in order, behind "${reg.replace(/ \S+-pw/, ' <password>')}"`, async () => {
-      const watcher = await TestClient.user(server.tcpPort, '@watcher', '#pipe');
-      const c = await TestClient.tcp(server.tcpPort);
-      clients.push(watcher, c);
+      const watcher = await user('@watcher', '#pipe');
+      const c = await tcp();
       await c.lines(1);
       const { wire, expected } = mix();
       c.write(`${reg}\r\nJOIN #pipe\r\n${wire}`);
@@ -109,14 +102,12 @@ describe('pipelining', () => {
 
 describe('the end of a pipeline', () => {
   it('nothing is answered after QUIT', async () => {
-    const c = await TestClient.tcp(server.tcpPort);
-    clients.push(c);
+    const c = await tcp();
     await c.lines(1);
     c.write('PING a\r\nREG @quitter\r\nQUIT\r\nPING b\r\nJOIN #late\r\n');
     await c.waitClosed();
     expect(c.drain().map(show)).toEqual(['PONG a', 'OK', 'JOINED #general @quitter', 'BYE QUIT Goodbye @quitter']);
-    const other = await TestClient.tcp(server.tcpPort);
-    clients.push(other);
+    const other = await tcp();
     await other.lines(1);
     // Only #general, where @quitter was put as a new user: JOIN #late never ran.
     expect(await other.cmd('CHNS')).toEqual(['CHN #general 1', 'END CHNS 1']);
@@ -124,8 +115,7 @@ describe('the end of a pipeline', () => {
 
   for (const reg of ['REG @halfway', 'REG @halfway pass-word']) {
     it(`a client that shuts its side after writing still gets every reply (${reg.includes('pass') ? 'password' : 'guest'})`, async () => {
-      const c = await TestClient.tcp(server.tcpPort);
-      clients.push(c);
+      const c = await tcp();
       await c.lines(1);
       c.write(`${reg}\r\nJOIN #half\r\n${'PING x\r\n'.repeat(100)}MSG #half 3\r\nbye`);
       c.end();

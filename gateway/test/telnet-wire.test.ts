@@ -5,8 +5,8 @@
  * output of what came before them, and each 0xFF sent to it doubled.
  */
 import net from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './support/server.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient } from './support/client.ts';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
@@ -63,22 +63,14 @@ class RawPeer {
   }
 }
 
-let server: TestServer;
-const peers: RawPeer[] = [];
-const clients: TestClient[] = [];
+const { start, server, user, track } = perTestServer();
 
 beforeEach(async () => {
-  server = await startServer();
-});
-afterEach(async () => {
-  for (const p of peers.splice(0)) p.destroy();
-  for (const c of clients.splice(0)) c.destroy();
-  await server.close();
+  await start();
 });
 
 async function peer(reg?: string): Promise<RawPeer> {
-  const p = await RawPeer.connect(server.tcpPort);
-  peers.push(p);
+  const p = track(await RawPeer.connect(server().tcpPort));
   await p.waitFor('\r\n');
   if (reg !== undefined) {
     p.write(`REG ${reg}\r\nJOIN #general\r\nPING joined\r\n`);
@@ -87,11 +79,7 @@ async function peer(reg?: string): Promise<RawPeer> {
   return p;
 }
 
-async function program(handle: string): Promise<TestClient> {
-  const c = await TestClient.user(server.tcpPort, handle, '#general');
-  clients.push(c);
-  return c;
-}
+const program = (handle: string): Promise<TestClient> => user(handle, '#general');
 
 describe('a program that never speaks telnet', () => {
   it('sends and receives bodies with IAC sequences in them byte for byte, and is never sent an IAC of ours', async () => {

@@ -5,11 +5,10 @@
  * outbound bound cuts off a WebSocket that stops reading, and text and binary messages alike
  * carry any slice of the SLCK byte stream, valid UTF-8 or not.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ProtocolError } from '../../core/index.ts';
-import type { Config } from '../config.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { perTestServer } from './support/per-test-server.ts';
 import { TestClient, floodUntilOffline, show, type Received } from './support/client.ts';
 
 /** The largest valid frame: a command line and a body, each with its line end. */
@@ -18,26 +17,11 @@ const MAX_FRAME = 4096 + 2 + 65_536 + 2; // 69,636
 const MAX_WS_MESSAGE = 4096 + 2 + 1_048_576 + 2; // 1,052,676
 const WAIT_MS = 15_000;
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
-const raws: Raw[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  for (const r of raws.splice(0)) r.ws.terminate();
-  await server?.close();
-  server = undefined;
-});
-
-async function start(opts: Partial<Config> = {}): Promise<TestServer> {
-  server = await startServer(opts);
-  return server;
-}
+const { start, server, hold, track } = perTestServer();
 
 /** A registered WebSocket user (through the shared test client), in these channels. */
 async function wsUser(handle: string, ...channels: string[]): Promise<TestClient> {
-  const c = await TestClient.ws(server!.wsUrl);
-  clients.push(c);
+  const c = hold(await TestClient.ws(server().wsUrl));
   await c.until((f) => !(f instanceof ProtocolError) && f.type === 'HELLO');
   await c.ok(`REG ${handle}`);
   for (const ch of channels) await c.ok(`JOIN ${ch}`);
@@ -66,7 +50,7 @@ class Raw {
     this.ws.on('ping', () => (this.pings++, this.wake()));
     this.ws.on('close', (code) => ((this.closeCode = code), this.wake()));
     this.ws.on('error', () => {}); // shows as 'close'
-    raws.push(this);
+    track({ destroy: () => this.ws.terminate() });
   }
 
   static async open(url: string, options: WebSocket.ClientOptions = {}): Promise<Raw> {

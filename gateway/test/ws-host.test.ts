@@ -5,21 +5,10 @@
  * `--public-url` / `--allowed-hosts`. Raw upgrade requests, so every header is exactly as set.
  */
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../config.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { describe, expect, it } from 'vitest';
+import { perTestServer } from './support/per-test-server.ts';
 
-let server: TestServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function start(opts: Partial<Config> = {}): Promise<TestServer> {
-  server = await startServer(opts);
-  return server;
-}
+const { start } = perTestServer();
 
 type Answer = { status: number; head: string; body: string };
 
