@@ -15,8 +15,6 @@ type ThreadRow = { root: number; replies: number; last_id: number; last_ts: stri
 type SearchIndex = Pick<ReturnType<typeof prepareSearch>, 'rowidFor' | 'indexed' | 'reindexed' | 'unindexed'>;
 
 export const MESSAGE_COLUMNS = 'm.conversation, m.id, m.target, m.sender, m.ts, m.body, m.root, m.also, m.edited, m.deleted, m.reactions';
-/** The main flow, word for word as the partial index messages_main_flow says it (migration 5). */
-const MAIN_FLOW = '(root IS NULL OR also = 1)';
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 const EMPTY = Buffer.alloc(0);
 
@@ -25,11 +23,43 @@ const EMPTY = Buffer.alloc(0);
  * and thread marks; the writes SqliteStore runs inside a batch's transaction, and the reads.
  */
 export function prepareLog(db: Database.Database, index: SearchIndex) {
-  const page = (order: 'ASC' | 'DESC', after: boolean) =>
-    db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation = ? AND ${MAIN_FLOW} ` +
-        `${after ? 'AND m.id > ? ' : ''}AND m.id < ? ORDER BY m.id ${order} LIMIT ?`,
-    );
+  const range = (order: 'ASC' | 'DESC') =>
+    db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation = ? AND m.id > ? AND m.id < ? ORDER BY m.id ${order} LIMIT ?`);
+  const rangeDesc = range('DESC');
+  const rangeAsc = range('ASC');
+  type Run = { first: number; last: number };
+  const runAtOrAfter = db.prepare('SELECT first, last FROM reply_runs WHERE conversation = ? AND last >= ? ORDER BY last LIMIT 1');
+  const runBefore = db.prepare('SELECT first, last FROM reply_runs WHERE conversation = ? AND last < ? ORDER BY last DESC LIMIT 1');
+  /**
+   * Up to `limit` main-flow messages strictly between lo and hi, nearest hi first (desc) or
+   * nearest lo (migration 11): every hidden reply is in a run, and between two runs are only
+   * main-flow rows, so each step reads one gap between runs, all of whose rows are shown. Two
+   * runs are never adjacent, so a page takes at most limit + 1 steps.
+   */
+  function mainFlow(conversation: string, lo: number, hi: number, limit: number, desc: boolean): MessageRow[] {
+    const out: MessageRow[] = [];
+    const take = (rows: MessageRow[]) => { for (const r of rows) if (!isHiddenReply(r)) out.push(r); };
+    if (desc) {
+      const inside = runAtOrAfter.get(conversation, hi) as Run | undefined;
+      if (inside !== undefined && inside.first < hi) hi = inside.first;
+      while (out.length < limit && lo < hi) {
+        const run = runBefore.get(conversation, hi) as Run | undefined;
+        take(rangeDesc.all(conversation, Math.max(lo, run?.last ?? lo), hi, limit - out.length) as MessageRow[]);
+        if (run === undefined) break;
+        hi = run.first;
+      }
+    } else {
+      while (out.length < limit && lo < hi) {
+        const run = runAtOrAfter.get(conversation, lo + 1) as Run | undefined;
+        if (run !== undefined && run.first <= lo) { lo = run.last; continue; }
+        take(rangeAsc.all(conversation, lo, Math.min(hi, run?.first ?? hi), limit - out.length) as MessageRow[]);
+        if (run === undefined) break;
+        lo = run.last;
+      }
+    }
+    return out;
+  }
+
   const sql = {
     append: db.prepare(
       'INSERT INTO messages (rowid, conversation, id, target, sender, ts, body, root, also) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -57,8 +87,9 @@ export function prepareLog(db: Database.Database, index: SearchIndex) {
         'ON CONFLICT (user_key, conversation, root) DO UPDATE SET read_id = max(read_id, excluded.read_id)',
     ),
     one: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation = ? AND m.id = ?`),
-    latest: page('DESC', false),
-    after: page('ASC', true),
+    before: db.prepare('SELECT id, root, also FROM messages WHERE conversation = ? AND id < ? ORDER BY id DESC LIMIT 1'),
+    extendRun: db.prepare('UPDATE reply_runs SET last = ? WHERE conversation = ? AND last = ?'),
+    startRun: db.prepare('INSERT INTO reply_runs (conversation, last, first) VALUES (?, ?, ?)'),
     shownReactions: db.prepare('SELECT reactions FROM messages WHERE conversation = ? AND id = ?'),
     showReactions: db.prepare('UPDATE messages SET reactions = ? WHERE conversation = ? AND id = ?'),
     threadsIn: db.prepare('SELECT root, replies, last_id, last_ts, repliers FROM threads WHERE conversation = ? AND root >= ? AND root <= ?'),
@@ -150,6 +181,12 @@ export function prepareLog(db: Database.Database, index: SearchIndex) {
       sql.append.run(rowid, conversation, id, target, from, ts, body, a.root ?? null, a.also === true ? 1 : 0);
       index.indexed(rowid, body);
       if (a.root === undefined) return;
+      if (a.also !== true) {
+        // A hidden reply extends the run its conversation's previous row ends, or starts one.
+        const prev = sql.before.get(conversation, id) as Pick<MessageRow, 'id' | 'root' | 'also'> | undefined;
+        if (prev !== undefined && isHiddenReply(prev)) sql.extendRun.run(id, conversation, prev.id);
+        else sql.startRun.run(conversation, id, id);
+      }
       const old = sql.getThread.get(conversation, a.root) as ThreadRow | undefined;
       const t = afterReply(old && toSummary(old), id, ts, from);
       sql.putThread.run(conversation, a.root, t.count, t.lastId, t.lastTs, JSON.stringify(t.by));
@@ -168,12 +205,12 @@ export function prepareLog(db: Database.Database, index: SearchIndex) {
       if (!(limit > 0)) return []; // SQLite reads LIMIT -1 as "no limit"
       let rows: MessageRow[];
       if (q.around !== undefined) {
-        const older = (sql.latest.all(conversation, q.around, aroundBefore(limit)) as MessageRow[]).reverse();
-        rows = older.concat(sql.after.all(conversation, q.around - 1, NO_UPPER_BOUND, limit - older.length) as MessageRow[]);
+        const older = mainFlow(conversation, 0, q.around, aroundBefore(limit), true).reverse();
+        rows = older.concat(mainFlow(conversation, q.around - 1, NO_UPPER_BOUND, limit - older.length, false));
       } else if (q.after !== undefined) {
-        rows = sql.after.all(conversation, q.after, q.before ?? NO_UPPER_BOUND, limit) as MessageRow[];
+        rows = mainFlow(conversation, q.after, q.before ?? NO_UPPER_BOUND, limit, false);
       } else {
-        rows = (sql.latest.all(conversation, q.before ?? NO_UPPER_BOUND, limit) as MessageRow[]).reverse();
+        rows = mainFlow(conversation, 0, q.before ?? NO_UPPER_BOUND, limit, true).reverse();
       }
       return full(conversation, rows, true, toMessage);
     },
@@ -222,6 +259,9 @@ export function prepareLog(db: Database.Database, index: SearchIndex) {
     return (sql.userHandle.pluck().get(other) as string | undefined) ?? other;
   }
 }
+
+/** A thread reply not shown in the main flow (root set, also not). */
+export const isHiddenReply = (r: Pick<MessageRow, 'root' | 'also'>): boolean => r.root !== null && r.also === 0;
 
 const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 

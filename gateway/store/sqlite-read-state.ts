@@ -29,11 +29,12 @@ export function prepareReadState(db: Database.Database) {
         'LEFT JOIN changes ch ON ch.conversation = c.key AND ch.id = c.last_id WHERE c.key = ?',
     ),
     readId: db.prepare('SELECT read_id FROM read_marks WHERE user_key = ? AND conversation = ?'),
-    // Main-flow messages only (the partial index's WHERE word for word), not deleted.
-    unread: db.prepare(
-      'SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation = ? AND (root IS NULL OR also = 1) AND id > ? ' +
-        `AND deleted = 0 AND lower(sender) <> ? LIMIT ${UNREAD_CAP})`,
+    // Main-flow messages only, not deleted: the gaps between the runs of thread replies not
+    // in the main flow (migration 11), each of which holds only main-flow rows.
+    unreadIn: db.prepare(
+      'SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation = ? AND id > ? AND id < ? AND deleted = 0 AND lower(sender) <> ? LIMIT ?)',
     ),
+    runAfter: db.prepare('SELECT first, last FROM reply_runs WHERE conversation = ? AND last > ? ORDER BY last LIMIT 1'),
     mentions: db.prepare(
       'SELECT count(*) FROM (SELECT DISTINCT mn.id FROM mentions mn JOIN messages m ON m.conversation = mn.conversation AND m.id = mn.id ' +
         "WHERE mn.conversation = ? AND mn.id > ? AND mn.user_key IN (?, '*') AND (m.root IS NULL OR m.also = 1) AND m.deleted = 0 " +
@@ -47,6 +48,20 @@ export function prepareReadState(db: Database.Database) {
   let pending: string[] = [];
   const KNOWN_MAX = 100_000;
 
+  function unreadAfter(conversation: string, readId: number, me: string): number {
+    let n = 0;
+    let lo = readId;
+    while (n < UNREAD_CAP) {
+      const run = sql.runAfter.get(conversation, lo) as { first: number; last: number } | undefined;
+      if (run === undefined || run.first > lo) {
+        n += sql.unreadIn.pluck().get(conversation, lo, run?.first ?? Number.MAX_SAFE_INTEGER, me, UNREAD_CAP - n) as number;
+      }
+      if (run === undefined) break;
+      lo = run.last;
+    }
+    return n;
+  }
+
   function state(me: string, conversation: string, target: string): ConversationState {
     const last = sql.last.get(conversation) as { lastId: number; ts: string | null } | undefined;
     const readId = (sql.readId.pluck().get(me, conversation) as number | undefined) ?? 0;
@@ -54,7 +69,7 @@ export function prepareReadState(db: Database.Database) {
     const behind = lastId > readId;
     return {
       conversation, target, lastId, lastTs: last?.ts ?? null, readId,
-      unread: behind ? (sql.unread.pluck().get(conversation, readId, me) as number) : 0,
+      unread: behind ? unreadAfter(conversation, readId, me) : 0,
       mentions: behind ? (sql.mentions.pluck().get(conversation, readId, me, me) as number) : 0,
     };
   }

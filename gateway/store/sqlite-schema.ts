@@ -279,6 +279,28 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE search_pending (message INTEGER PRIMARY KEY);
   INSERT INTO meta (key, value) SELECT 'search_indexed_to', coalesce(max(rowid), 0) FROM messages;
   `,
+  // 11: the main flow without its own index (issue 17: it cost ~1,650 WAL bytes a message,
+  // more than the search index ever did). reply_runs holds each run of consecutive message
+  // rows of a conversation (in id order) that are thread replies not shown in the main flow;
+  // a page of the main flow reads the (conversation, id) key and jumps over a run at once
+  // (sqlite-log.ts), so it costs at most one jump per message it returns. Only such a reply
+  // writes a run row. The runs already there are found by gaps and islands.
+  `
+  DROP INDEX messages_main_flow;
+  CREATE TABLE reply_runs (
+    conversation TEXT NOT NULL,
+    last INTEGER NOT NULL,
+    first INTEGER NOT NULL,
+    PRIMARY KEY (conversation, last)
+  ) WITHOUT ROWID;
+  INSERT INTO reply_runs (conversation, last, first)
+    SELECT conversation, max(id), min(id) FROM (
+      SELECT conversation, id, (root IS NOT NULL AND also = 0) AS hidden,
+        row_number() OVER (PARTITION BY conversation ORDER BY id)
+          - row_number() OVER (PARTITION BY conversation, (root IS NOT NULL AND also = 0) ORDER BY id) AS grp
+      FROM messages)
+    WHERE hidden GROUP BY conversation, grp;
+  `,
 ];
 
 /**

@@ -134,7 +134,7 @@ describe('SqliteStore on a real file', () => {
     await openStore().close();
     const db = new Database(path.join(dir, 'slck.db'), { readonly: true });
     try {
-      expect(SCHEMA_VERSION).toBe(10);
+      expect(SCHEMA_VERSION).toBe(11);
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
@@ -143,6 +143,8 @@ describe('SqliteStore on a real file', () => {
         // SEARCH's FTS5 table and its shadow tables (migration 6).
         'messages_search', 'messages_search_config', 'messages_search_data', 'messages_search_docsize', 'messages_search_idx',
         'meta', 'modlog', 'offline', 'prefs', 'reactions', 'read_marks',
+        // The runs of thread replies a page of the main flow jumps over (migration 11).
+        'reply_runs',
         // The messages SEARCH's index has yet to take that are not above its watermark (migration 10).
         'search_pending', 'sessions', 'suspensions', 'thread_marks', 'threads', 'users',
       ]);
@@ -150,9 +152,9 @@ describe('SqliteStore on a real file', () => {
       expect(plan(db, 'SELECT m.* FROM messages_search s CROSS JOIN messages m ON m.rowid = s.rowid WHERE messages_search MATCH ?')).toMatch(
         /SCAN s VIRTUAL TABLE INDEX \d+:M[\s\S]*SEARCH m USING INTEGER PRIMARY KEY \(rowid=\?\)/,
       );
-      // A page of the main flow steps over neither thread replies nor changes (migration 5).
-      expect(plan(db, 'SELECT * FROM messages WHERE conversation = ? AND (root IS NULL OR also = 1) AND id < ? ORDER BY id DESC LIMIT ?')).toMatch(
-        /SEARCH messages USING INDEX messages_main_flow \(conversation=\? AND id<\?\)/,
+      // A page of the main flow jumps over a run of thread replies by one seek (migration 11).
+      expect(plan(db, 'SELECT first, last FROM reply_runs WHERE conversation = ? AND last >= ? ORDER BY last LIMIT 1')).toMatch(
+        /SEARCH reply_runs USING PRIMARY KEY \(conversation=\? AND last>\?\)/,
       );
       expect(plan(db, 'SELECT * FROM reactions WHERE conversation = ? AND id >= ? AND id <= ?')).toMatch(
         /SEARCH reactions USING PRIMARY KEY \(conversation=\? AND id>\? AND id<\?\)/,
@@ -166,6 +168,39 @@ describe('SqliteStore on a real file', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('pages the main flow over long runs of thread replies, and migration 11 finds the runs a file already has', async () => {
+    const reply = (root: number, n: number, also = false): StoreWrite[] =>
+      Array.from({ length: n }, () => ({ ...append('#general', '@ann', 'in thread'), root, also }));
+    let store = openStore();
+    await store.commit([...users('@ann', '@bob'), { op: 'addChannel', name: '#general' }, { op: 'addMember', channel: '#general', handle: '@bob' }]);
+    await store.commit([append('#general', '@ann', 'one'), append('#general', '@ann', 'two'), append('#general', '@ann', 'three')]);
+    await store.commit(reply(2, 1500));
+    await store.commit([...reply(2, 1500), ...reply(2, 1, true), ...reply(1, 2000)]); // ids 1504..5004
+    await store.commit([append('#general', '@ann', 'four')]);
+    const mainFlow = [[1, 'one'], [2, 'two'], [3, 'three'], [3004, 'in thread'], [5005, 'four']];
+    const pages = async (s: SqliteStore) => [
+      (await s.conversationsOf('@bob', ['#general'])).map((c) => c.unread),
+      idsAndBodies(await s.channelHistory('#general', { limit: 10 })),
+      idsAndBodies(await s.channelHistory('#general', { limit: 2, before: 5005 })),
+      idsAndBodies(await s.channelHistory('#general', { limit: 3, after: 2 })),
+      idsAndBodies(await s.channelHistory('#general', { limit: 3, around: 3004 })),
+    ];
+    const expected = [[5], mainFlow, mainFlow.slice(2, 4), mainFlow.slice(2, 5), mainFlow.slice(2, 5)];
+    expect(await pages(store)).toEqual(expected);
+    // Two runs (3,000 and 2,000 replies), so a page costs a seek per run, not a step per reply.
+    expect(store.db.prepare('SELECT first, last FROM reply_runs ORDER BY last').raw().all()).toEqual([[4, 3003], [3005, 5004]]);
+    await store.close();
+
+    // The same file as release 10 left it: no runs, the main flow's own index.
+    const db = new Database(path.join(dir, 'slck.db'));
+    db.exec('DROP TABLE reply_runs; CREATE INDEX messages_main_flow ON messages (conversation, id) WHERE root IS NULL OR also = 1');
+    db.pragma('user_version = 10');
+    db.close();
+    store = openStore();
+    expect(store.db.prepare('SELECT first, last FROM reply_runs ORDER BY last').raw().all()).toEqual([[4, 3003], [3005, 5004]]);
+    expect(await pages(store)).toEqual(expected);
   });
 
   it('refuses a database written by a newer version, naming the file', () => {
